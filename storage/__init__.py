@@ -1,0 +1,1 @@
+"""Where things are kept: artifacts (files) and state (sessions, jobs, deliveries)."""
