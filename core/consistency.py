@@ -1,0 +1,273 @@
+"""The style bible's helpers: one palette, one light, fixed looks and seeds for every scene.
+
+The planner uses these to build the bible; every image backend reads the same values back,
+which is what keeps a character's hair and a product's label the same colour in every panel.
+Scoring functions (palette, style, identity) can live here too.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import random
+import re
+
+import numpy as np
+
+from core.models import Brief, Entity, Lighting, StyleBible
+
+RGB = tuple[int, int, int]
+
+
+# ── colour ──────────────────────────────────────────────────────────────────────────────
+
+
+def hex_rgb(value: str) -> RGB:
+    value = value.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def rgb_hex(rgb: tuple[float, float, float]) -> str:
+    r, g, b = (max(0, min(255, round(c))) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def luminance(rgb: tuple[float, float, float]) -> float:
+    """Relative luminance 0..1 (sRGB weights, no gamma: good enough to pick text colours)."""
+    r, g, b = (c / 255 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def mix(a: tuple[float, float, float], b: tuple[float, float, float], t: float) -> RGB:
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+def shade(rgb: tuple[float, float, float], amount: float) -> RGB:
+    """Darker (amount < 0) or lighter (amount > 0), keeping the hue."""
+    return mix(rgb, (0, 0, 0) if amount < 0 else (255, 255, 255), abs(amount))
+
+
+def saturation(rgb: tuple[float, float, float]) -> float:
+    return colorsys.rgb_to_hls(*(c / 255 for c in rgb))[2]
+
+
+#: Tasteful palettes for briefs without brand colours, keyed by tone word.
+TONE_PALETTES: dict[str, list[str]] = {
+    "premium": ["#1c2333", "#c9a96e", "#f5f0e8"],
+    "luxury": ["#161616", "#b8955a", "#f3ede4"],
+    "warm": ["#7a3b2e", "#e8a87c", "#fbf3ea"],
+    "playful": ["#ff6b6b", "#ffd166", "#fff8ec"],
+    "fun": ["#5b3fd4", "#ffcc3f", "#fff9ef"],
+    "bold": ["#111111", "#ff3b30", "#f7f7f7"],
+    "energetic": ["#ff4d2e", "#1b1b3a", "#fff4e6"],
+    "calm": ["#4f6d6a", "#b9cfc6", "#f4f1ea"],
+    "natural": ["#3f5a3c", "#d9b77e", "#f6f1e7"],
+    "fresh": ["#118a7e", "#ffd96a", "#f2fbf7"],
+    "modern": ["#1d2b53", "#29adb2", "#f4f6fb"],
+    "tech": ["#15193a", "#4c6fff", "#eef1ff"],
+    "minimal": ["#222222", "#9a9a9a", "#f6f6f4"],
+    "friendly": ["#2f6fdf", "#ffb547", "#f7f9ff"],
+    "trustworthy": ["#1f4e79", "#6fb3d2", "#f3f7fb"],
+    "edgy": ["#0d0d0d", "#d7ff3a", "#ececec"],
+}
+DEFAULT_PALETTE = ["#243b55", "#f2a65a", "#f8f4ee"]
+
+#: Tone word -> light, first match wins (in the brief's tone order).
+TONE_LIGHTING: dict[str, Lighting] = {
+    "warm": "golden",
+    "cozy": "golden",
+    "nostalgic": "golden",
+    "premium": "studio",
+    "luxury": "moody",
+    "elegant": "studio",
+    "minimal": "studio",
+    "clean": "studio",
+    "moody": "moody",
+    "dramatic": "moody",
+    "serious": "moody",
+    "edgy": "neon",
+    "night": "neon",
+    "futuristic": "neon",
+    "tech": "neon",
+    "playful": "bright",
+    "fun": "bright",
+    "energetic": "bright",
+    "bold": "bright",
+    "fresh": "bright",
+    "friendly": "bright",
+    "calm": "soft",
+    "natural": "soft",
+    "gentle": "soft",
+    "trustworthy": "soft",
+}
+
+
+def palette_for(brief: Brief) -> list[str]:
+    """The brand palette, topped up to three colours (dark, accent, light) from the tone."""
+    tone_palette = next((TONE_PALETTES[t.lower()] for t in brief.tone if t.lower() in TONE_PALETTES), None)
+    base = tone_palette or DEFAULT_PALETTE
+    palette = list(dict.fromkeys(c.lower() for c in brief.brand.palette))
+    if not palette:
+        return list(base)
+    for colour in base:
+        if len(palette) >= 3:
+            break
+        if all(_distance(hex_rgb(colour), hex_rgb(c)) > 60 for c in palette):
+            palette.append(colour)
+    while len(palette) < 3:
+        palette.append(rgb_hex(shade(hex_rgb(palette[0]), 0.85 if len(palette) == 2 else 0.45)))
+    return palette
+
+
+_LIGHT_PRIORITY: list[Lighting] = ["golden", "neon", "moody", "studio", "bright", "soft"]
+
+
+def lighting_for(tone: list[str]) -> Lighting:
+    """The most characterful light any tone word asks for (warm + premium -> golden)."""
+    wanted = {TONE_LIGHTING[w.lower()] for w in tone if w.lower() in TONE_LIGHTING}
+    return next((light for light in _LIGHT_PRIORITY if light in wanted), "soft")
+
+
+def _distance(a: RGB, b: RGB) -> float:
+    return float(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5)
+
+
+def roles(palette: list[str]) -> dict[str, RGB]:
+    """Name the palette's colours by job: ``dark`` (ink, cards), ``accent`` (pops), ``light`` (paper)."""
+    colours = [hex_rgb(c) for c in palette]
+    by_light = sorted(colours, key=luminance)
+    dark, light = by_light[0], by_light[-1]
+    rest = [c for c in colours if c not in (dark, light)] or [colours[0]]
+    accent = max(rest, key=saturation)
+    if luminance(dark) > 0.35:
+        dark = shade(dark, -0.55)
+    if luminance(light) < 0.8:
+        light = mix(light, (255, 255, 255), 0.75)
+    return {"brand": colours[0], "dark": dark, "accent": accent, "light": light}
+
+
+# ── seeds ───────────────────────────────────────────────────────────────────────────────
+
+
+def stable_seed(*parts: object) -> int:
+    """A 31-bit seed from any values, stable across processes (unlike ``hash``)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def rng(*parts: object) -> np.random.Generator:
+    return np.random.default_rng(stable_seed(*parts))
+
+
+def chooser(*parts: object) -> random.Random:
+    """A seeded ``random.Random`` for choosing words and shots deterministically."""
+    return random.Random(stable_seed(*parts))
+
+
+def entity_seed(bible: StyleBible, entity_id: str) -> int:
+    return bible.entity_seeds.get(entity_id, stable_seed(bible.base_seed, entity_id))
+
+
+# ── looks ───────────────────────────────────────────────────────────────────────────────
+
+SKIN_TONES = ["#f6d5bd", "#eec1a0", "#d9a27e", "#c68863", "#a86b47", "#8a5434", "#6b3f26", "#f1c7a5"]
+HAIR_COLOURS = ["#2b1d16", "#3b2417", "#5a3825", "#1c1c1c", "#8a5a32", "#c79a5b", "#6e2f1f", "#47362b"]
+OUTFIT_COLOURS = ["#e07a5f", "#3d5a80", "#81b29a", "#f2cc8f", "#6d597a", "#d4a373", "#2a9d8f", "#e76f51"]
+HAIR_STYLES = ["long", "bob", "bun", "short", "curly", "ponytail"]
+FEMININE_STYLES = ["long", "bob", "bun", "curly", "ponytail"]
+MASCULINE_STYLES = ["short", "curly", "short"]
+
+
+_FEMININE = re.compile(
+    r"\b(woman|women|girl|female|mum|mom|mother|lady|wife|sister|grandma|daughter)\b", re.I
+)
+_MASCULINE = re.compile(r"\b(man|men|guy|male|dad|father|boy|husband|brother|grandpa|son)\b", re.I)
+
+
+def gender_hint(description: str) -> str | None:
+    """ "feminine", "masculine" or None, from nouns only: "his partner Lea" says nothing about Lea."""
+    if _FEMININE.search(description):
+        return "feminine"
+    if _MASCULINE.search(description):
+        return "masculine"
+    return None
+
+
+def character_look(description: str, seed: int, palette: list[str]) -> tuple[dict[str, str], str]:
+    """Fixed colours (skin, hair, outfit, accent) and a hair style for one character."""
+    choose = chooser("character", seed)
+    text = description.lower()
+    hint = gender_hint(description)
+    feminine, masculine = hint == "feminine", hint == "masculine"
+    if feminine:
+        style = choose.choice(FEMININE_STYLES)
+    elif masculine:
+        style = choose.choice(MASCULINE_STYLES)
+    else:
+        style = choose.choice(HAIR_STYLES)
+    if any(w in text for w in ("grey", "gray", "older", "senior", "grand")):
+        hair = "#b9b4ad"
+    elif "blonde" in text or "blond" in text:
+        hair = "#d9b46a"
+    elif "red hair" in text or "redhead" in text:
+        hair = "#a4452a"
+    else:
+        hair = choose.choice(HAIR_COLOURS)
+    brand = [hex_rgb(c) for c in palette]
+    # An outfit that stands apart from the brand colours so the person reads against the set.
+    outfits = sorted(OUTFIT_COLOURS, key=lambda c: -min(_distance(hex_rgb(c), b) for b in brand))
+    outfit = choose.choice(outfits[:4])
+    accent = roles(palette)["accent"]
+    colours = {"skin": choose.choice(SKIN_TONES), "hair": hair, "outfit": outfit, "accent": rgb_hex(accent)}
+    return colours, style
+
+
+def product_colours(palette: list[str]) -> dict[str, str]:
+    """The product wears the brand: body in the brand colour, a light label, an accent cap."""
+    named = roles(palette)
+    return {
+        "body": rgb_hex(named["brand"]) if luminance(named["brand"]) < 0.85 else rgb_hex(named["dark"]),
+        "label": rgb_hex(named["light"]),
+        "cap": rgb_hex(named["accent"]),
+    }
+
+
+def hair_style(entity: Entity, seed: int) -> str:
+    """The hair style named in the look ("hair: curly, ..."), else the one the seed picks."""
+    look = entity.look.lower()
+    match = re.search(r"hair:\s*(\w+)", look)
+    if match and match.group(1) in HAIR_STYLES:
+        return match.group(1)
+    for style in HAIR_STYLES:
+        if re.search(rf"\b{style}\b[^;]*\bhair\b", look):
+            return style
+    if re.search(r"\b(long|wavy)\b[^;]*\bhair\b", look):
+        return "long"
+    return chooser("hair", seed).choice(HAIR_STYLES)
+
+
+#: Plain names for colours, so prompts (and people) read "teal", not "#2a9d8f".
+COLOUR_NAMES: dict[str, str] = {
+    "black": "#111111", "charcoal": "#36454f", "grey": "#8a8a8a", "silver": "#c0c0c0", "white": "#fafafa",
+    "ivory": "#f8f2e2", "cream": "#fdf6ec", "beige": "#e8d8b8", "sand": "#d9c19a", "tan": "#c49a6c",
+    "brown": "#6b4226", "dark brown": "#3b2417", "chestnut": "#8a5a32", "auburn": "#6e2f1f",
+    "blonde": "#d9b46a", "navy": "#1f2f55", "blue": "#2f6fdf", "sky blue": "#7ec8f0", "indigo": "#3d3a8c",
+    "purple": "#6d3fd4", "lavender": "#b9a7e8", "plum": "#6d597a", "pink": "#f29bb5", "coral": "#ff6b6b",
+    "red": "#d7263d", "terracotta": "#e07a5f", "orange": "#ff7f2a", "peach": "#f6b98e", "gold": "#f4b942",
+    "mustard": "#d4a72c", "yellow": "#ffd93d", "lime": "#c6ff3a", "green": "#3f9a4f", "sage": "#81b29a",
+    "olive": "#6b7a3a", "teal": "#2a9d8f", "mint": "#9be3c4", "turquoise": "#29c0d0", "forest green": "#2d5a3c",
+    "fair": "#f6d5bd", "light": "#eec1a0", "light-medium": "#d9a27e", "medium": "#c68863", "medium-deep": "#a86b47",
+    "deep": "#7a4a2d",
+}  # fmt: skip
+_SKIN = {"fair", "light", "light-medium", "medium", "medium-deep", "deep"}
+
+
+def colour_name(value: str, *, skin: bool = False) -> str:
+    """The nearest plain name for a hex colour (skin tones only when ``skin``)."""
+    rgb = hex_rgb(value)
+    names = [n for n in COLOUR_NAMES if (n in _SKIN) == skin]
+    return min(names, key=lambda n: _distance(rgb, hex_rgb(COLOUR_NAMES[n])))

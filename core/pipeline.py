@@ -1,0 +1,205 @@
+"""The few functions that chain the steps. Surfaces decide when to call them and where results go.
+
+    thread ──extract──▶ Brief ──plan──▶ Plan ──draw──▶ Storyboard ──render──▶ Variant × N
+
+Each step's output is saved in the artifact store before the next starts, under
+``runs/<storyboard id>/``, and ids derive from content, so a repeated request finds its
+work done and a redo redoes only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PIL import Image
+
+from core.artifacts import ArtifactStore, safe_key
+from core.backends import Backends
+from core.errors import InputError
+from core.models import AspectRatio, Brief, Extraction, Message, Panel, Plan, Storyboard, Variant
+from core.progress import OnProgress, no_progress, scaled
+
+RUNS = "runs"
+
+
+def extract(thread: Sequence[Message], *, backends: Backends, base: Brief | None = None) -> Extraction:
+    """Thread to brief, keeping ``base`` where the new messages say nothing."""
+    return backends.extractor.extract(thread, base=base)
+
+
+def plan(brief: Brief, *, backends: Backends, seed: int = 0, fps: int = 30) -> Plan:
+    return backends.planner.plan(brief, seed=seed, fps=fps)
+
+
+def storyboard_id(plan: Plan, aspect: AspectRatio, seed: int) -> str:
+    """Content-derived id: the same plan, aspect and seed always name the same storyboard."""
+    digest = hashlib.sha256(
+        json.dumps([plan.model_dump(mode="json"), aspect, seed], sort_keys=True).encode()
+    ).hexdigest()
+    return f"sb_{digest[:16]}"
+
+
+def run_prefix(sb_id: str) -> str:
+    return safe_key(RUNS, sb_id)
+
+
+def make_storyboard(
+    source: Brief | Plan,
+    store: ArtifactStore,
+    *,
+    backends: Backends,
+    aspect: AspectRatio | None = None,
+    seed: int = 0,
+    fps: int = 30,
+    version: int = 1,
+    on_progress: OnProgress = no_progress,
+) -> Storyboard:
+    """Plan (unless given one) and draw a storyboard, saving plan, panels and sheet.
+
+    Returns at once when a storyboard with the same content is already in the store.
+    """
+    from core.storyboard import draw_storyboard, sheet_png_bytes
+
+    on_progress("plan", 0.0, "Writing the shot list")
+    the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
+    the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
+    sb_id = storyboard_id(the_plan, the_aspect, seed)
+    existing = _load_if_present(store, sb_id)
+    if existing is not None:
+        on_progress("storyboard", 1.0, "Storyboard ready")
+        return existing
+
+    on_progress("storyboard", 0.05, f"Drawing {len(the_plan.shots)} panels")
+    drawn = draw_storyboard(
+        the_plan, backends.image, aspect=the_aspect, seed=seed, on_progress=scaled(on_progress, 0.05, 0.9)
+    )
+    prefix = run_prefix(sb_id)
+    panels: list[Panel] = []
+    for shot, image in zip(the_plan.shots, drawn.panels, strict=True):
+        key = store.put_bytes(f"{prefix}/panels/{shot.index:02d}.png", _png(image), content_type="image/png")
+        panels.append(Panel(shot_index=shot.index, image=key, width=image.width, height=image.height))
+    sheet_key = store.put_bytes(f"{prefix}/sheet.png", sheet_png_bytes(drawn.sheet), content_type="image/png")
+    store.put_bytes(f"{prefix}/plan.json", the_plan.model_dump_json(indent=2).encode(), content_type="application/json")
+    board = Storyboard(
+        id=sb_id, plan=the_plan, aspect_ratio=the_aspect, panels=panels, sheet=sheet_key, version=version
+    )
+    # Written last: its presence means the run folder is complete.
+    store.put_bytes(f"{prefix}/storyboard.json", board.model_dump_json(indent=2).encode(), content_type="application/json")
+    on_progress("storyboard", 1.0, "Storyboard ready")
+    return board
+
+
+def load_storyboard(store: ArtifactStore, sb_id: str) -> Storyboard:
+    board = _load_if_present(store, sb_id)
+    if board is None:
+        raise InputError(f"There is no storyboard called {sb_id[:40]!r}.")
+    return board
+
+
+def redo_scene(
+    board: Storyboard,
+    index: int,
+    store: ArtifactStore,
+    *,
+    backends: Backends,
+    seed: int,
+    on_progress: OnProgress = no_progress,
+) -> Storyboard:
+    """A fresh take on one scene; every other scene stays exactly as it was."""
+    from core.plan import redo_shot
+
+    if not 1 <= index <= len(board.plan.shots):
+        raise InputError(f"There is no scene {index}; this storyboard has {len(board.plan.shots)} scenes.")
+    new_plan = redo_shot(board.plan, index, seed=seed)
+    return make_storyboard(
+        new_plan, store, backends=backends, aspect=board.aspect_ratio, seed=board_seed(board),
+        version=board.version + 1, on_progress=on_progress,
+    )
+
+
+def redo_all(
+    board: Storyboard, store: ArtifactStore, *, backends: Backends, seed: int, on_progress: OnProgress = no_progress
+) -> Storyboard:
+    """A new plan for the same brief, drawn with a new seed."""
+    new_plan = plan(board.plan.brief, backends=backends, seed=seed, fps=board.plan.fps)
+    return make_storyboard(
+        new_plan, store, backends=backends, aspect=board.aspect_ratio, seed=seed,
+        version=board.version + 1, on_progress=on_progress,
+    )
+
+
+def board_seed(board: Storyboard) -> int:
+    return board.plan.seed
+
+
+def render_storyboard(
+    board: Storyboard,
+    store: ArtifactStore,
+    *,
+    aspects: list[AspectRatio] | None = None,
+    n_variants: int = 1,
+    options: object | None = None,
+    cache_dir: Path | None = None,
+    on_progress: OnProgress = no_progress,
+    should_cancel: Callable[[], bool] = lambda: False,
+    scale: float = 1.0,
+) -> list[Variant]:
+    """Render the approved storyboard's variants and put their files in the store.
+
+    ``cache_dir`` keeps finished shots so a killed render resumes where it stopped.
+    ``scale`` < 1 renders smaller frames (quick previews, tests), keeping each aspect ratio.
+    """
+    from core.render import RenderOptions, render_variants, variant_specs
+
+    opts = options if isinstance(options, RenderOptions) else RenderOptions()
+    specs = variant_specs(
+        board.plan, aspects=aspects or board.plan.aspect_ratios, n_variants=n_variants,
+        seed=board.plan.seed, fps=opts.fps,
+    )
+    if scale != 1.0:
+        specs = [
+            spec.model_copy(update={"width": _even(spec.size[0] * scale), "height": _even(spec.size[1] * scale)})
+            for spec in specs
+        ]
+    prefix = run_prefix(board.id)
+    work = Path(tempfile.mkdtemp(prefix="cutroom-render-"))
+    try:
+        variants = render_variants(
+            specs, out_root=work, options=opts, cache_dir=cache_dir,
+            on_progress=scaled(on_progress, 0.0, 0.95), should_cancel=should_cancel,
+        )
+        stored: list[Variant] = []
+        for variant in variants:
+            base = f"{prefix}/variants/{variant.id}"
+            update = {
+                field: store.put_file(f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field)))
+                for field in ("video", "thumbnail", "captions", "manifest")
+            }
+            stored.append(variant.model_copy(update=update))
+        on_progress("deliver", 1.0, f"{len(stored)} variant(s) ready")
+        return stored
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _even(pixels: float) -> int:
+    return max(16, int(round(pixels / 2)) * 2)
+
+
+def _load_if_present(store: ArtifactStore, sb_id: str) -> Storyboard | None:
+    key = f"{run_prefix(sb_id)}/storyboard.json"
+    if not store.exists(key):
+        return None
+    return Storyboard.model_validate_json(store.get_bytes(key))
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=6)
+    return buffer.getvalue()

@@ -1,0 +1,956 @@
+"""The embedded planner: a brief becomes a shot list, a script and a style bible, offline.
+
+Deterministic for a brief and a seed. The plan follows a narrative arc chosen by the goal
+(hook -> problem -> reveal -> benefit -> proof -> call to action), opens wide, reveals the
+product in close-up, and ends on a brand end card. Every shot lasts a whole number of
+frames, the shots add up exactly to the brief's length, voice-over lines fit a natural
+speaking rate, and on-screen text stays short enough to read at a glance.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pydantic import ValidationError
+
+from core import consistency
+from core.backends import planners
+from core.errors import PlanError, explain
+from core.models import (
+    BrandKit,
+    Brief,
+    CallToAction,
+    CameraMove,
+    Entity,
+    Goal,
+    Plan,
+    ProductCategory,
+    Shot,
+    ShotRole,
+    ShotSize,
+    StyleBible,
+    Transition,
+)
+
+MIN_SHOT_S = 3.0
+MAX_SHOT_S = 8.0
+#: Words per second of voice-over: ~150 wpm is 2.5/s; 2.1 leaves room to breathe.
+WORDS_PER_S = 2.1
+MAX_TEXT_WORDS = 6
+DEFAULT_OFFER = "Limited-time offer"
+
+# ── arcs ────────────────────────────────────────────────────────────────────────────────
+
+ARCS: dict[Goal, list[ShotRole]] = {
+    "awareness": ["hook", "problem", "benefit", "reveal", "proof", "cta"],
+    "launch": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
+    "offer": ["hook", "reveal", "offer", "benefit", "proof", "cta"],
+    "testimonial": ["hook", "problem", "proof", "reveal", "benefit", "cta"],
+    "app_install": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
+}
+#: Roles dropped first when the ad is short.
+_DROP_ORDER: list[ShotRole] = ["proof", "problem", "benefit", "offer"]
+_ROLE_WEIGHT: dict[str, float] = {
+    "hook": 0.8,
+    "problem": 1.0,
+    "reveal": 1.15,
+    "benefit": 1.1,
+    "proof": 1.0,
+    "offer": 1.0,
+    "cta": 0.9,
+}
+
+
+def arc_for(goal: Goal, n_shots: int) -> list[ShotRole]:
+    """The goal's arc stretched or trimmed to ``n_shots`` (hook first, CTA last, reveal kept)."""
+    roles = list(ARCS[goal])
+    for role in _DROP_ORDER:
+        while len(roles) > n_shots and role in roles:
+            roles.remove(role)
+    extra: list[ShotRole] = ["benefit", "proof"]
+    i = 0
+    while len(roles) < n_shots:
+        roles.insert(len(roles) - 1, extra[i % 2])
+        i += 1
+    return roles
+
+
+def shot_count(duration_s: int) -> int:
+    """About 4 s a shot for short ads, about 6 s for a minute; always 3..8 s a shot."""
+    n = round(duration_s / (3.2 + duration_s / 20))
+    return max(math.ceil(duration_s / MAX_SHOT_S), min(math.floor(duration_s / MIN_SHOT_S), max(3, n)))
+
+
+def frame_quantum(fps: int) -> float:
+    """The step durations snap to: half-seconds when whole frames allow, else seconds."""
+    for step in (0.5, 1.0):
+        if abs(step * fps - round(step * fps)) < 1e-9:
+            return step
+    return 1.0
+
+
+def allocate(weights: list[float], total_s: int, fps: int) -> list[float]:
+    """Split ``total_s`` by weight into 3..8 s pieces, each a whole number of frames, summing exactly."""
+    step = frame_quantum(fps)
+    units = round(total_s / step)
+    lo, hi = math.ceil(MIN_SHOT_S / step), math.floor(MAX_SHOT_S / step)
+    n = len(weights)
+    if not lo * n <= units <= hi * n:
+        raise PlanError(
+            f"{total_s} s cannot be split into {n} shots of {MIN_SHOT_S:g} to {MAX_SHOT_S:g} s each."
+        )
+    total_w = sum(weights)
+    ideal = [units * w / total_w for w in weights]
+    alloc = [min(hi, max(lo, int(x))) for x in ideal]
+    # Hand out the remainder by largest shortfall, taking back from the largest excess.
+    while sum(alloc) < units:
+        i = max((j for j in range(n) if alloc[j] < hi), key=lambda j: ideal[j] - alloc[j])
+        alloc[i] += 1
+    while sum(alloc) > units:
+        i = max((j for j in range(n) if alloc[j] > lo), key=lambda j: alloc[j] - ideal[j])
+        alloc[i] -= 1
+    return [a * step for a in alloc]
+
+
+# ── words ───────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Copy for one kind of product: the pain, the promise, the proof and where it lives."""
+
+    name: str
+    keywords: tuple[str, ...]
+    category: ProductCategory
+    hooks: tuple[str, ...]
+    pains: tuple[str, ...]  # "... <pain>"
+    pain_texts: tuple[str, ...]  # on screen, short
+    promises: tuple[str, ...]  # "... <promise>"
+    promise_texts: tuple[str, ...]
+    rituals: tuple[str, ...]  # how it is used, a verb phrase
+    proofs: tuple[str, ...]
+    proof_texts: tuple[str, ...]
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+DOMAINS: list[Domain] = [
+    Domain(
+        name="skincare",
+        keywords=(
+            "serum",
+            "cream",
+            "skin",
+            "moistur",
+            "lotion",
+            "spf",
+            "cleanser",
+            "glow",
+            "beauty",
+            "face oil",
+        ),
+        category="bottle",
+        hooks=("Long days showing on your skin?", "What if your skin kept up?", "Glow, without the effort."),
+        pains=("long days show up on your skin", "tired, dull skin tells the story of your week"),
+        pain_texts=("Tired skin by 3 pm?", "Dull by Wednesday?", "Skin running on empty?"),
+        promises=("skin that looks rested all day", "a real glow that lasts", "soft, bright skin by lunch"),
+        promise_texts=("Glow that lasts all day", "Rested skin, busy life", "Bright by lunch"),
+        rituals=("Two drops every morning", "One step, thirty seconds", "Press in two drops"),
+        proofs=("Made with gentle, skin-loving ingredients", "Light, fast and never sticky"),
+        proof_texts=("Gentle, clean formula", "Never sticky", "Thirty seconds a day"),
+        places={
+            "problem": ("a bright office desk late in the day", "a home bathroom mirror at night"),
+            "benefit": (
+                "a calm home bathroom in morning light",
+                "a bright city street",
+                "a calm home living room",
+            ),
+        },
+    ),
+    Domain(
+        name="beverage",
+        keywords=(
+            "coffee",
+            "tea",
+            "drink",
+            "juice",
+            "soda",
+            "water",
+            "brew",
+            "kombucha",
+            "latte",
+            "sparkling",
+        ),
+        category="can",
+        hooks=("Need a better pick-me-up?", "Your afternoon called.", "Taste the good part."),
+        pains=("the afternoon slump hits hard", "the same old drink gets boring"),
+        pain_texts=("3 pm slump?", "Bored of the usual?", "Running on fumes?"),
+        promises=("clean energy that tastes great", "real refreshment, no crash"),
+        promise_texts=("Clean energy, no crash", "Crisp, bright, refreshing", "Real taste, real lift"),
+        rituals=("Crack one open", "Pour it over ice", "Take one on the go"),
+        proofs=("Simple ingredients you can pronounce", "Made in small batches"),
+        proof_texts=("Simple ingredients", "Small-batch made", "No crash later"),
+    ),
+    Domain(
+        name="food",
+        keywords=(
+            "snack",
+            "bar",
+            "cereal",
+            "granola",
+            "meal",
+            "burger",
+            "pizza",
+            "chocolate",
+            "cookie",
+            "food",
+            "sauce",
+            "bowl",
+        ),
+        category="food",
+        hooks=("Hungry for something better?", "Snack time, upgraded.", "This is the good stuff."),
+        pains=("the vending machine lets you down again", "busy days leave no time to eat well"),
+        pain_texts=("Snack regret?", "No time to eat?", "Hungry at 4 pm?"),
+        promises=("real food that keeps you going", "flavour you can feel good about"),
+        promise_texts=("Real food, real fast", "Tasty and satisfying", "Fuel that tastes great"),
+        rituals=("Grab one on the way out", "Ready in minutes", "Share it, or don't"),
+        proofs=("Made with real ingredients", "Packed with flavour, not fillers"),
+        proof_texts=("Real ingredients", "No fillers", "Ready in minutes"),
+    ),
+    Domain(
+        name="app",
+        keywords=(
+            "app",
+            "software",
+            "platform",
+            "saas",
+            "tracker",
+            "planner app",
+            "budget",
+            "booking",
+            "download",
+        ),
+        category="phone",
+        hooks=("Your day, finally sorted.", "There's an app for this.", "Too many tabs open?"),
+        pains=("juggling ten tools eats your day", "the to-do list never ends"),
+        pain_texts=("Too many tabs?", "Drowning in to-dos?", "Always behind?"),
+        promises=("everything in one calm place", "hours back every week"),
+        promise_texts=("All in one place", "Hours back every week", "Sorted in one tap"),
+        rituals=("Open it, tap once", "Set up in two minutes", "Swipe, tap, done"),
+        proofs=("Built for busy people", "Simple from the first tap"),
+        proof_texts=("Set up in 2 minutes", "Simple from tap one", "Built for busy days"),
+    ),
+    Domain(
+        name="footwear",
+        keywords=("shoe", "sneaker", "trainer", "boot", "runner", "running", "sandal"),
+        category="shoe",
+        hooks=("Ready to move?", "Every step, lighter.", "Built for your stride."),
+        pains=("sore feet slow you down", "your old pair gave up miles ago"),
+        pain_texts=("Sore feet?", "Worn-out pair?", "Slowing down?"),
+        promises=("cushioned comfort from the first step", "light, springy miles"),
+        promise_texts=("Comfort every step", "Light. Springy. Yours.", "Made for miles"),
+        rituals=("Lace up and go", "From the commute to the track", "Slip on, step out"),
+        proofs=("Tested over thousands of miles", "Breathable and built to last"),
+        proof_texts=("Built to last", "Breathable all day", "Tested for miles"),
+    ),
+]
+
+GENERIC = Domain(
+    name="generic",
+    keywords=(),
+    category="box",
+    hooks=("This changes your routine.", "You deserve better than this.", "Small change, big difference."),
+    pains=("the old way just takes too long", "everyday things should feel easier"),
+    pain_texts=("Sound familiar?", "Still doing it the hard way?", "There's a better way"),
+    promises=("a simpler, better everyday", "more of what matters to you"),
+    promise_texts=("Simply better", "Made for your day", "Everyday, upgraded"),
+    rituals=("Use it every day", "Set it and forget it", "Made to fit right in"),
+    proofs=("Thoughtfully made, built to last", "Designed with real people"),
+    proof_texts=("Thoughtfully made", "Built to last", "Made for real life"),
+)
+
+GOAL_HOOKS: dict[Goal, tuple[str, ...]] = {
+    "awareness": ("Meet the better everyday.", "You haven't seen this yet."),
+    "launch": ("Something new just landed.", "Meet your new favourite.", "New, and worth it."),
+    "offer": ("Don't miss this one.", "This deal won't wait.", "Better, and now for less."),
+    "testimonial": ("Don't take our word.", "Hear it from them.", "Real people, real results."),
+    "app_install": ("Your day, finally sorted.", "One app. Less chaos."),
+}
+GOAL_CTA: dict[Goal, str] = {
+    "awareness": "Learn more",
+    "launch": "Shop now",
+    "offer": "Claim the offer",
+    "testimonial": "Try it yourself",
+    "app_install": "Download the app",
+}
+GOAL_TITLES: dict[Goal, tuple[str, ...]] = {
+    "awareness": ("Everyday, Better", "A Closer Look", "Meet the Difference"),
+    "launch": ("First Light", "The New Ritual", "Now Arriving"),
+    "offer": ("Too Good to Wait", "The Limited Run", "Now's the Time"),
+    "testimonial": ("In Their Words", "Real Days, Real Results", "Heard It Here"),
+    "app_install": ("Tap In", "Your Day, Sorted", "One Tap Away"),
+}
+
+# ── pictures ────────────────────────────────────────────────────────────────────────────
+
+ROLE_SIZES: dict[str, tuple[ShotSize, ...]] = {
+    "hook": ("extreme_wide", "wide"),
+    "problem": ("medium", "medium_close"),
+    "reveal": ("close_up", "extreme_close_up"),
+    "benefit": ("medium", "medium_close", "wide"),
+    "proof": ("medium_close", "close_up"),
+    "offer": ("close_up", "medium"),
+    "cta": ("medium",),
+}
+ROLE_MOVES: dict[str, tuple[CameraMove, ...]] = {
+    "hook": ("push_in", "crane_down", "truck_right", "drift"),
+    "problem": ("handheld", "push_in", "static", "pan_left"),
+    "reveal": ("push_in", "pull_out", "crane_up", "tilt_up"),
+    "benefit": ("drift", "truck_left", "pan_right", "tilt_up", "truck_right"),
+    "proof": ("static", "drift", "push_in", "handheld"),
+    "offer": ("push_in", "static", "crane_up"),
+    "cta": ("static", "pull_out", "drift"),
+}
+SIZE_LENSES: dict[str, tuple[int, ...]] = {
+    "extreme_wide": (16, 18, 21),
+    "wide": (24, 28),
+    "medium": (35, 40),
+    "medium_close": (50, 45),
+    "close_up": (85, 65),
+    "extreme_close_up": (100, 90),
+}
+SIZE_LABELS: dict[str, str] = {
+    "extreme_wide": "Extreme wide",
+    "wide": "Wide",
+    "medium": "Medium",
+    "medium_close": "Medium close-up",
+    "close_up": "Close-up",
+    "extreme_close_up": "Extreme close-up",
+}
+LIGHT_PHRASES: dict[str, str] = {
+    "bright": "bright daylight",
+    "golden": "warm golden-hour light",
+    "soft": "soft diffused light",
+    "moody": "low-key moody light",
+    "neon": "neon night light",
+    "studio": "clean studio light",
+}
+#: Every place names a keyword the animatic renderer recognises (city, office, home, park, studio, cafe).
+PLACES: dict[str, tuple[str, ...]] = {
+    "hook": (
+        "a sunlit city street at morning rush",
+        "the city skyline at dawn",
+        "a quiet park path at sunrise",
+    ),
+    "problem": ("a crowded office desk late in the day", "a home kitchen in the morning rush"),
+    "reveal": ("a soft studio set", "the studio, on a stone plinth"),
+    "benefit": ("a calm home living room", "a bright city street", "a green park"),
+    "proof": ("a cosy cafe window seat", "a calm home living room", "a bright office lounge"),
+    "offer": ("a soft studio set", "the studio, on a stone plinth"),
+    "cta": ("the brand end card",),
+}
+
+FEMININE_NAMES = ("Maya", "Ava", "Nina", "Leah", "Zara", "Iris", "Sofia", "Amara", "Priya", "Elena")
+MASCULINE_NAMES = ("Leo", "Sam", "Omar", "Theo", "Kai", "Noah", "Ravi", "Eli", "Marcus", "Jonah")
+NEUTRAL_NAMES = ("Alex", "Jordan", "Riley", "Robin", "Sasha", "Quinn")
+_NOT_NAMES = set(
+    [
+        "A",
+        "An",
+        "The",
+        "Our",
+        "Young",
+        "Old",
+        "Busy",
+        "Happy",
+        "One",
+        "Some",
+        "Two",
+        "Her",
+        "His",
+        "She",
+        "He",
+        "They",
+        "Their",
+        "With",
+        "In",
+        "On",
+        "At",
+        "And",
+        "Who",
+        "Mom",
+        "Mum",
+        "Dad",
+        "Grandma",
+        "Grandpa",
+        "Dr",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Asian",
+        "Black",
+        "White",
+        "Latina",
+        "Latino",
+        "Indian",
+        "African",
+        "European",
+        "American",
+        "British",
+        "French",
+        "German",
+        "Italian",
+        "Spanish",
+        "Chinese",
+        "Japanese",
+        "Korean",
+        "Gen",
+        "Tiktok",
+        "Instagram",
+    ]
+)
+
+
+@dataclass
+class _Context:
+    """What every shot needs to know, derived once from the brief and bible."""
+
+    brief: Brief
+    product: str
+    brand: str
+    domain: Domain
+    product_id: str
+    characters: list[Entity]
+    cta: CallToAction
+    lighting: str
+    avoid: list[str]
+
+
+# ── the planner ─────────────────────────────────────────────────────────────────────────
+
+
+class EmbeddedPlanner:
+    """Brief -> Plan with no model and no network; the same brief and seed give the same plan."""
+
+    def plan(self, brief: Brief, *, seed: int = 0, fps: int = 30) -> Plan:
+        return plan_ad(brief, seed=seed, fps=fps)
+
+
+@planners.register("embedded")
+def _embedded(**options: Any) -> EmbeddedPlanner:
+    return EmbeddedPlanner()
+
+
+def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30) -> Plan:
+    """The whole plan: arc, timings, bible, script and shots."""
+    if not 12 <= fps <= 60:
+        raise PlanError(f"{fps} frames per second is not supported; choose between 12 and 60.")
+    choose = consistency.chooser("plan", seed, brief.model_dump_json())
+    domain = _domain(brief)
+    bible = _bible(brief, seed, domain)
+    ctx = _context(brief, bible, domain)
+
+    roles = arc_for(brief.goal, shot_count(brief.duration_s))
+    durations = allocate([_ROLE_WEIGHT[r] for r in roles], brief.duration_s, fps)
+    hook = _pick(choose, _hooks(ctx), ctx, MAX_TEXT_WORDS, fallback=_hooks(replace(ctx, domain=GENERIC)))
+    shots: list[Shot] = []
+    used: set[str] = set()
+    for index, (role, duration) in enumerate(zip(roles, durations, strict=True), start=1):
+        shot = _compose_shot(
+            ctx,
+            role,
+            index,
+            duration,
+            entities=_entities_for(ctx, role, index, roles),
+            choose=choose,
+            hook=hook,
+            used=used,
+            last=index == len(roles),
+        )
+        shots.append(shot)
+    shots = _place_must_include(ctx, shots)
+    title = f"{ctx.product} \u2014 {choose.choice(GOAL_TITLES[brief.goal])}"
+    return _validated(
+        title=_scrub(title, ctx.avoid),
+        hook=hook,
+        brief=brief,
+        shots=shots,
+        cta=ctx.cta,
+        bible=bible,
+        aspect_ratios=list(brief.aspect_ratios),
+        fps=fps,
+        seed=seed,
+    )
+
+
+def redo_shot(plan: Plan, index: int, *, seed: int) -> Plan:
+    """A fresh take on one shot (composition, camera, lens, words) in the same role and length."""
+    if not 1 <= index <= len(plan.shots):
+        raise PlanError(f"There is no scene {index}; this plan has {len(plan.shots)} scenes.")
+    old = plan.shots[index - 1]
+    ctx = _context(plan.brief, plan.bible, _domain(plan.brief))
+    used = {t for s in plan.shots if s.index != index for t in (s.voice_over, s.on_screen_text)}
+    best: Shot | None = None
+    for attempt in range(12):
+        choose = consistency.chooser("redo", plan.seed, index, seed, attempt)
+        candidate = _compose_shot(
+            ctx,
+            old.role,
+            index,
+            old.duration_s,
+            entities=list(old.entities),
+            choose=choose,
+            hook=plan.hook,
+            used=set(used),
+            last=old.is_end_card,
+            first=index == 1,
+        )
+        candidate = candidate.model_copy(
+            update={"transition_in": old.transition_in, "is_end_card": old.is_end_card}
+        )
+        best = candidate
+        changed = sum(
+            getattr(candidate, f) != getattr(old, f)
+            for f in ("description", "camera_move", "lens_mm", "shot_size", "voice_over")
+        )
+        if candidate.description != old.description and changed >= 2:
+            break
+    assert best is not None
+    shots = [best if s.index == index else s for s in plan.shots]
+    return _validated(**(plan.model_dump() | {"shots": shots, "brief": plan.brief, "bible": plan.bible}))
+
+
+def retime(plan: Plan, durations: list[float]) -> Plan:
+    """The same plan with new shot lengths, checked shot by shot before anything changes."""
+    if len(durations) != len(plan.shots):
+        raise PlanError(
+            f"The plan has {len(plan.shots)} shots but {len(durations)} durations were given; give one per shot."
+        )
+    fps = plan.fps
+    for shot, value in zip(plan.shots, durations, strict=True):
+        if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            raise PlanError(f"Shot {shot.index} needs a positive length in seconds, not {value!r}.")
+        if value > 20:
+            raise PlanError(f"Shot {shot.index} lasts {value:g} s; a shot can last at most 20 s.")
+        frames = value * fps
+        if abs(frames - round(frames)) > 1e-6:
+            nearest = round(frames) / fps
+            raise PlanError(
+                f"Shot {shot.index} lasts {value:g} s, which is not a whole number of frames at {fps} fps; "
+                f"try {nearest:g} s."
+            )
+    total_frames = sum(round(v * fps) for v in durations)
+    wanted = plan.brief.duration_s * fps
+    if total_frames != wanted:
+        total = total_frames / fps
+        diff = plan.brief.duration_s - total
+        raise PlanError(
+            f"The shots add up to {total:g} s but the ad lasts {plan.brief.duration_s} s; "
+            f"{'add' if diff > 0 else 'remove'} {abs(diff):g} s (for example on shot {len(plan.shots)})."
+        )
+    shots = [
+        s.model_copy(update={"duration_s": round(v * fps) / fps})
+        for s, v in zip(plan.shots, durations, strict=True)
+    ]
+    return _validated(**(plan.model_dump() | {"shots": shots, "brief": plan.brief, "bible": plan.bible}))
+
+
+def sample_brief() -> Brief:
+    """The demo brief: a DTC skincare serum launch, as a marketer would give it."""
+    return Brief(
+        product="Lumen Glow Serum",
+        product_category="bottle",
+        audience="busy professionals in their 30s",
+        goal="launch",
+        tone=["premium", "warm"],
+        duration_s=30,
+        platforms=["TikTok", "Instagram Reels"],
+        aspect_ratios=["9:16"],
+        call_to_action="Shop now",
+        url="lumen.example/glow",
+        brand=BrandKit(name="Lumen", palette=["#1f3a5f", "#f4b942", "#fdf6ec"]),
+        characters=["a young professional woman"],
+    )
+
+
+# ── the pieces ──────────────────────────────────────────────────────────────────────────
+
+
+def _validated(**fields: Any) -> Plan:
+    try:
+        return Plan(**fields)
+    except ValidationError as err:
+        raise PlanError(explain(err)) from None
+
+
+def _domain(brief: Brief) -> Domain:
+    text = " ".join([brief.product or "", *brief.notes, *brief.must_include, brief.audience or ""]).lower()
+    product_text = (brief.product or "").lower()
+    for source in (product_text, text):
+        for domain in DOMAINS:
+            if any(re.search(rf"\b{re.escape(k)}", source) for k in domain.keywords):
+                return domain
+    by_category = {d.category: d for d in DOMAINS}
+    return by_category.get(brief.product_category, GENERIC)
+
+
+def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
+    palette = consistency.palette_for(brief)
+    lighting = consistency.lighting_for(brief.tone)
+    category: ProductCategory = brief.product_category
+    if category == "generic" and domain is not GENERIC:
+        category = domain.category
+    product_name = brief.product or (f"{brief.brand.name} product" if brief.brand.name else "The product")
+    brand = brief.brand.name or product_name
+    colours = consistency.product_colours(palette)
+    entities = [
+        Entity(
+            id="product",
+            name=product_name,
+            kind="product",
+            category=category,
+            colors=colours,
+            look=(
+                f"{category} in {consistency.colour_name(colours['body'])} with a "
+                f"{consistency.colour_name(colours['label'])} label and a "
+                f"{consistency.colour_name(colours['cap'])} cap; the {brand} name on the label"
+            ),
+        )
+    ]
+    descriptions = list(brief.characters) or [_default_protagonist(brief, seed)]
+    taken: set[str] = {"product"}
+    for position, description in enumerate(descriptions[:3]):
+        entity_seed = consistency.stable_seed("character", seed, position, description)
+        name = _character_name(description, entity_seed, taken)
+        cid = _slug(name, taken)
+        taken.add(cid)
+        colours_c, style = consistency.character_look(description, entity_seed, palette)
+        entities.append(
+            Entity(
+                id=cid,
+                name=name,
+                kind="character",
+                colors=colours_c,
+                look=(
+                    f"{description.strip()}; hair: {style}, {consistency.colour_name(colours_c['hair'])}; "
+                    f"skin: {consistency.colour_name(colours_c['skin'], skin=True)}; "
+                    f"outfit: {consistency.colour_name(colours_c['outfit'])} top, dark trousers; "
+                    f"flat illustration"
+                ),
+            )
+        )
+    tones = [t.lower() for t in brief.tone][:3]
+    style_words = list(dict.fromkeys([*tones, "flat illustration", "cinematic framing", "clean composition"]))
+    return StyleBible(
+        palette=palette,
+        lighting=lighting,
+        style_words=style_words,
+        base_seed=seed,
+        entities=entities,
+        entity_seeds={e.id: consistency.stable_seed("entity", seed, e.id) for e in entities},
+    )
+
+
+def _default_protagonist(brief: Brief, seed: int) -> str:
+    audience = (brief.audience or "").strip()
+    gender = consistency.chooser("protagonist", seed).choice(["woman", "man"])
+    if audience:
+        the = "" if audience.lower().startswith(("the ", "our ")) else "the "
+        return f"a {gender}, one of {the}{audience}"
+    return f"a {gender} in everyday clothes"
+
+
+def _character_name(description: str, seed: int, taken: set[str]) -> str:
+    for match in re.finditer(r"\b([A-Z][a-z]{1,14})\b", description):
+        if match.group(1) not in _NOT_NAMES:
+            return match.group(1)
+    hint = consistency.gender_hint(description)
+    pool: tuple[str, ...] = (
+        FEMININE_NAMES if hint == "feminine" else MASCULINE_NAMES if hint == "masculine" else NEUTRAL_NAMES
+    )
+    options = [n for n in pool if n.lower() not in taken] or list(pool)
+    return random.Random(seed).choice(options)
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:30] or "character"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _context(brief: Brief, bible: StyleBible, domain: Domain) -> _Context:
+    product = next((e for e in bible.entities if e.kind == "product"), None)
+    product_name = product.name if product else (brief.product or "The product")
+    cta_text = (brief.call_to_action or GOAL_CTA[brief.goal]).strip()
+    return _Context(
+        brief=brief,
+        product=product_name,
+        brand=brief.brand.name or product_name,
+        domain=domain,
+        product_id=product.id if product else "",
+        characters=[e for e in bible.entities if e.kind == "character"],
+        cta=CallToAction(text=_short(cta_text, MAX_TEXT_WORDS), url=brief.url),
+        lighting=bible.lighting,
+        avoid=[a.strip() for a in brief.avoid if a.strip()],
+    )
+
+
+def _entities_for(ctx: _Context, role: str, index: int, roles: list[ShotRole]) -> list[str]:
+    lead = [ctx.characters[0].id] if ctx.characters else []
+    second = [ctx.characters[1].id] if len(ctx.characters) > 1 else []
+    product = [ctx.product_id] if ctx.product_id else []
+    if role in ("reveal", "offer", "cta"):
+        return product
+    if role == "benefit":
+        return lead + product
+    if role == "proof":
+        return (second or lead) + (product if ctx.brief.goal == "testimonial" else [])
+    return lead or product
+
+
+def _hooks(ctx: _Context) -> list[str]:
+    goal = GOAL_HOOKS[ctx.brief.goal]
+    if ctx.brief.goal in ("launch", "offer"):
+        return [*goal, *ctx.domain.hooks]
+    return [*ctx.domain.hooks, *goal]
+
+
+def _compose_shot(
+    ctx: _Context,
+    role: ShotRole,
+    index: int,
+    duration: float,
+    *,
+    entities: list[str],
+    choose: random.Random,
+    hook: str,
+    used: set[str],
+    last: bool,
+    first: bool | None = None,
+) -> Shot:
+    first = index == 1 if first is None else first
+    size: ShotSize = choose.choice(ROLE_SIZES[role])
+    move: CameraMove = choose.choice(ROLE_MOVES[role])
+    lens = choose.choice(SIZE_LENSES[size])
+    place = choose.choice(ctx.domain.places.get(role, PLACES[role]))
+    max_words = max(4, int(duration * WORDS_PER_S))
+    generic = replace(ctx, domain=GENERIC)
+    voice = _pick(
+        choose, _voice_lines(ctx, role), ctx, max_words, used=used, fallback=_voice_lines(generic, role)
+    )
+    used.add(voice)
+    if first:
+        text = hook
+    else:
+        text = _pick(
+            choose,
+            _text_lines(ctx, role),
+            ctx,
+            MAX_TEXT_WORDS,
+            used=used,
+            fallback=_text_lines(generic, role),
+        )
+    used.add(text)
+    description = _describe(ctx, role, size, place, entities, choose)
+    transition: Transition = "cut"
+    if role == "reveal":
+        transition = choose.choice(["whip_pan", "crossfade"])
+    elif last:
+        transition = "dip_to_color"
+    elif not first and role in ("benefit", "proof"):
+        transition = choose.choice(["cut", "crossfade"])
+    return Shot(
+        index=index,
+        duration_s=duration,
+        role=role,
+        description=_scrub(description, ctx.avoid),
+        shot_size=size,
+        camera_move=move,
+        lens_mm=lens,
+        entities=entities,
+        voice_over=voice,
+        on_screen_text=text,
+        transition_in=transition,
+        is_end_card=last,
+    )
+
+
+def _describe(
+    ctx: _Context, role: str, size: ShotSize, place: str, entities: list[str], choose: random.Random
+) -> str:
+    names = {e.id: e.name for e in ctx.characters}
+    person = next((names[e] for e in entities if e in names), "our lead")
+    product = ctx.product
+    light = LIGHT_PHRASES.get(ctx.lighting, "soft light")
+    actions: dict[str, tuple[str, ...]] = {
+        "hook": (
+            f"{person} strides through {place}, then glances straight to camera",
+            f"{person} steps into frame across {place}, the day already moving fast",
+            f"{person} pauses in {place} as everything rushes past",
+        ),
+        "problem": (
+            f"{person} rubs tired eyes at {place}",
+            f"{person} sighs and checks the time at {place}",
+            f"{person} slumps for a second at {place}, the day catching up",
+        ),
+        "reveal": (
+            f"{product} turns slowly on a plinth in {place}, the {ctx.brand} label catching the light",
+            f"{product} rises into a pool of light in {place}",
+            f"A hand sets {product} down in {place}; the label glints",
+        ),
+        "benefit": (
+            f"{person} uses {product} in {place}, relaxed and smiling",
+            f"{person} holds up {product} in {place}, visibly lighter",
+            f"{person} moves easily through {place} with {product} in hand",
+        ),
+        "proof": (
+            f"{person} smiles to camera in {place}, confident",
+            f"{person} laughs with a friend at {place}",
+            f"{person} nods to camera in {place}, clearly convinced",
+        ),
+        "offer": (
+            f"{product} centre frame in {place} with the offer badge popping on",
+            f"{product} on a plinth in {place}, a price tag flips into view",
+        ),
+        "cta": (
+            f"End card: {product} on the {ctx.brand} brand colour with logo and call to action",
+            f"End card: {product} centred on a {ctx.brand} colour card, call to action below",
+        ),
+    }
+    action = choose.choice(actions[role])
+    if role == "cta":
+        return f"{action}."
+    return f"{SIZE_LABELS[size]}: {action}; {light}."
+
+
+def _voice_lines(ctx: _Context, role: str) -> list[str]:
+    d, p = ctx.domain, ctx.product
+    testimonial = ctx.brief.goal == "testimonial"
+    if role == "hook":
+        return [*d.hooks, *GOAL_HOOKS[ctx.brief.goal]]
+    if role == "problem":
+        return [f"Some weeks, {pain}." for pain in d.pains] + [f"You know the feeling: {d.pains[0]}."]
+    if role == "reveal":
+        promise = d.promises[0]
+        return [f"Meet {p}.", f"Introducing {p}, for {promise}.", f"This is {p}.", f"Say hello to {p}."]
+    if role == "benefit":
+        return [f"{ritual}, and you get {promise}." for ritual in d.rituals for promise in d.promises] + [
+            f"{d.rituals[0]}. That's it."
+        ]
+    if role == "proof":
+        if testimonial:
+            return [
+                f"\u201cHonestly? I noticed {d.promises[0]} in a week.\u201d",
+                f"\u201cI didn't expect {d.promises[-1]}. Now I'm hooked.\u201d",
+                "\u201cIt just fits my life.\u201d",
+            ]
+        return [f"{proof}." for proof in d.proofs]
+    if role == "offer":
+        offer = _offer_text(ctx)
+        if offer == DEFAULT_OFFER:
+            return ["For a limited time only.", "The launch price won't last.", "The intro offer ends soon."]
+        return [
+            f"Right now: {offer.lower()}.",
+            f"For a limited time, {offer.lower()}.",
+            f"{offer}. Don't wait.",
+        ]
+    cta = ctx.cta.text.rstrip(".!")
+    lines = [f"{p}. {cta}.", f"{cta}. {p}."]
+    host = re.sub(r"^(https?://)?(www\.)?", "", ctx.cta.url or "").split("/")[0]
+    if host:
+        lines.append(f"{cta} at {host}.")
+    return lines
+
+
+def _text_lines(ctx: _Context, role: str) -> list[str]:
+    d = ctx.domain
+    if role == "problem":
+        return list(d.pain_texts)
+    if role == "reveal":
+        return [f"Meet {ctx.product}", ctx.product, f"New from {ctx.brand}"]
+    if role == "benefit":
+        return list(d.promise_texts)
+    if role == "proof":
+        return list(d.proof_texts)
+    if role == "offer":
+        return [_offer_text(ctx)]
+    if role == "cta":
+        return [ctx.cta.text]
+    return list(d.hooks)
+
+
+def _offer_text(ctx: _Context) -> str:
+    pattern = re.compile(r"(\d+\s?% off[^.,;]*|free shipping|buy one[^.,;]*|\bbogo\b|half price)", re.I)
+    for source in [*ctx.brief.must_include, *ctx.brief.notes, ctx.brief.call_to_action or ""]:
+        match = pattern.search(source)
+        if match:
+            return _short(match.group(0).strip().capitalize(), MAX_TEXT_WORDS)
+    return DEFAULT_OFFER
+
+
+def _pick(
+    choose: random.Random,
+    candidates: list[str],
+    ctx: _Context,
+    max_words: int,
+    *,
+    used: set[str] | None = None,
+    fallback: list[str] | None = None,
+) -> str:
+    """A line that fits the word budget, says nothing the brief avoids, and is not used yet.
+
+    The product's own lines come first, then the generic ``fallback``; only when every line
+    mentions something to avoid is a line cut down.
+    """
+    used = used or set()
+    for pool in (candidates, fallback or []):
+        clean = [c for c in pool if not _mentions(c, ctx.avoid) and _words(c) <= max_words]
+        fresh = [c for c in clean if c not in used]
+        if fresh or clean:
+            return choose.choice(fresh or clean)
+    everything = [_scrub(c, ctx.avoid) for c in [*candidates, *(fallback or [])]]
+    return _short(min(everything, key=_words), max_words)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _short(text: str, max_words: int) -> str:
+    words = text.split()
+    if len(words) <= max_words:
+        return text
+    return " ".join(words[:max_words]).rstrip(",;:")
+
+
+def _mentions(text: str, avoid: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", text, re.I) for a in avoid)
+
+
+def _scrub(text: str, avoid: list[str]) -> str:
+    """Drop avoided words from a line that has no better alternative."""
+    for word in avoid:
+        text = re.sub(rf"\s*(?<!\w){re.escape(word)}(?!\w)", "", text, flags=re.I)
+    return re.sub(r"\s{2,}", " ", text).strip() or "\u2026"
+
+
+def _place_must_include(ctx: _Context, shots: list[Shot]) -> list[Shot]:
+    """Each must-include item goes into a shot's description (benefit/reveal/proof first)."""
+    items = [m.strip() for m in ctx.brief.must_include if m.strip() and not _mentions(m, ctx.avoid)]
+    if not items:
+        return shots
+    order = {"benefit": 0, "reveal": 1, "proof": 2, "offer": 3, "problem": 4, "hook": 5, "cta": 6}
+    slots = sorted((s for s in shots), key=lambda s: (order[s.role], s.index))
+    out = {s.index: s for s in shots}
+    for i, item in enumerate(items):
+        slot = slots[i % len(slots)]
+        current = out[slot.index]
+        out[slot.index] = current.model_copy(
+            update={"description": f"{current.description.rstrip('.')}. Featuring {item}."}
+        )
+    return [out[s.index] for s in shots]

@@ -1,0 +1,378 @@
+"""Plan -> storyboard: one panel per shot and a sheet a client can read on a phone.
+
+The sheet is one PNG: a header in the brand's colours (title, hook, brand, length, platforms,
+palette and cast), then a grid of numbered panels, each with its timing, framing, camera move
+and lens, the on-screen text and the voice-over line. Panels are drawn at the size they are
+shown (crisp, and fast: a few hundred pixels wide), and the PNG stays under 2 MiB for chat.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from core import consistency, fonts
+from core.backends import ImageBackend, PanelArt
+from core.backends.animatic import draw_text_layer, end_card_layer, layout_text, mood_for
+from core.consistency import RGB, luminance, mix, shade
+from core.models import FRAME_SIZES, AspectRatio, Plan, Shot
+from core.plan import LIGHT_PHRASES
+from core.progress import OnProgress, no_progress
+
+SHEET_WIDTH = 1800
+MARGIN = 64
+GUTTER = 40
+MAX_SHEET_BYTES = 2 * 1024 * 1024
+
+_SIZE_LABELS = {
+    "extreme_wide": "Extreme wide",
+    "wide": "Wide",
+    "medium": "Medium",
+    "medium_close": "Medium close",
+    "close_up": "Close-up",
+    "extreme_close_up": "Extreme close-up",
+}
+_QUOTES = '\u201c\u201d"'
+_ROLE_LABELS = {
+    "hook": "HOOK",
+    "problem": "PROBLEM",
+    "reveal": "REVEAL",
+    "benefit": "BENEFIT",
+    "proof": "PROOF",
+    "offer": "OFFER",
+    "cta": "CALL TO ACTION",
+}
+
+
+@dataclass
+class DrawnStoryboard:
+    """Panels (flattened, with their on-screen text) and the sheet that shows them all."""
+
+    panels: list[Image.Image]
+    sheet: Image.Image
+
+
+def columns_for(aspect: AspectRatio, n_panels: int) -> int:
+    if aspect == "16:9":
+        return 2 if n_panels <= 6 else 3
+    if aspect == "1:1":
+        return 3
+    return 3 if n_panels <= 6 or n_panels == 9 else 4
+
+
+def cell_width(aspect: AspectRatio, n_panels: int) -> int:
+    cols = columns_for(aspect, n_panels)
+    return (SHEET_WIDTH - 2 * MARGIN - (cols - 1) * GUTTER) // cols
+
+
+def panel_size(aspect: AspectRatio, width: int) -> tuple[int, int]:
+    """A panel ``width`` wide in the aspect's proportions (even pixels, for video tools)."""
+    full_w, full_h = FRAME_SIZES[aspect]
+    width = max(16, int(width) // 2 * 2)
+    return width, max(16, round(width * full_h / full_w / 2) * 2)
+
+
+def draw_storyboard(
+    plan: Plan,
+    image: ImageBackend,
+    *,
+    aspect: AspectRatio,
+    seed: int,
+    panel_width: int | None = None,
+    on_progress: OnProgress = no_progress,
+) -> DrawnStoryboard:
+    """Draw every shot with ``image`` and lay them out on a sheet."""
+    size = panel_size(aspect, panel_width or cell_width(aspect, len(plan.shots)))
+    panels: list[Image.Image] = []
+    total = len(plan.shots)
+    for k, shot in enumerate(plan.shots):
+        on_progress("storyboard", k / total, f"Drawing panel {k + 1} of {total}")
+        art = image.draw(plan, shot, size=size, seed=seed)
+        panels.append(panel_with_text(plan, shot, art, size))
+    on_progress("storyboard", 0.95, "Laying out the sheet")
+    sheet = render_sheet(plan, panels, aspect=aspect)
+    on_progress("storyboard", 1.0, "Storyboard drawn")
+    return DrawnStoryboard(panels=panels, sheet=sheet)
+
+
+def panel_with_text(plan: Plan, shot: Shot, art: PanelArt, size: tuple[int, int]) -> Image.Image:
+    """The flattened panel with its on-screen text (drawn here when the backend gave none)."""
+    out = art.flatten().convert("RGBA")
+    if out.size != size:
+        out = out.resize(size, Image.Resampling.LANCZOS)
+    layer = art.extras.get("text_layer")
+    if not isinstance(layer, Image.Image) or layer.size != size:
+        font = plan.brief.brand.font
+        if shot.is_end_card:
+            layer, _ = end_card_layer(plan, size, mood_for(plan), font)
+        else:
+            named = consistency.roles(plan.bible.palette)
+            card = named["dark"]
+            ink = (255, 255, 255) if luminance(card) < 0.5 else (20, 20, 24)
+            layer = draw_text_layer(
+                layout_text(shot.on_screen_text, size, font_name=font), size, card=card, ink=ink
+            )
+    out.alpha_composite(layer.convert("RGBA"))
+    return out.convert("RGB")
+
+
+# ── the sheet ───────────────────────────────────────────────────────────────────────────
+
+
+def _font(size: int, *, bold: bool = False, italic: bool = False) -> fonts.Font:
+    """Sheet text is always DejaVu: the brand font goes on the panels, legibility comes first here."""
+    return fonts.load_font(None, size, bold=bold, italic=italic)
+
+
+def _text_block(
+    draw: ImageDraw.ImageDraw | None,
+    xy: tuple[float, float],
+    text: str,
+    font: fonts.Font,
+    width: int,
+    fill: RGB,
+    *,
+    max_lines: int = 4,
+) -> int:
+    """Wrapped text at ``xy`` (drawn when ``draw`` is given); returns the height used."""
+    if not text:
+        return 0
+    lines = fonts.wrap(text, font, width, balance=False)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = fonts.ellipsize(lines[-1], font, width)
+    advance = fonts.line_height(font)
+    if draw is not None:
+        x, y = xy
+        for line in lines:
+            draw.text((x, y), line, font=font, fill=fill)
+            y += advance
+    return advance * len(lines)
+
+
+def _caption(
+    draw: ImageDraw.ImageDraw | None,
+    shot: Shot,
+    x: float,
+    y: float,
+    width: int,
+    colours: dict[str, RGB],
+    lighting: str = "",
+) -> int:
+    """Everything under a panel; returns its height (measured without drawing when ``draw`` is None)."""
+    ink, muted, accent = colours["ink"], colours["muted"], colours["accent"]
+    start = y
+    number = _font(34, bold=True)
+    label = _font(24, bold=True)
+    if draw is not None:
+        badge = 54
+        draw.rounded_rectangle((x, y, x + badge, y + badge), radius=12, fill=colours["badge"])
+        text = f"{shot.index:02d}"
+        tw = fonts.text_width(number, text)
+        draw.text((x + (badge - tw) / 2, y + 7), text, font=number, fill=colours["badge_ink"])
+        draw.text((x + badge + 16, y + 4), _ROLE_LABELS[shot.role], font=label, fill=accent)
+        duration = f"{shot.duration_s:g} s"
+        dur_font = _font(30, bold=True)
+        draw.text(
+            (x + width - fonts.text_width(dur_font, duration), y + 8), duration, font=dur_font, fill=ink
+        )
+        meta = f"{_SIZE_LABELS[shot.shot_size]} \u00b7 {shot.camera_move.replace('_', ' ')} \u00b7 {shot.lens_mm} mm"
+        meta_fit = fonts.fit_text(
+            meta, None, width - badge - 16, 30, max_size=23, min_size=14, max_lines=1, bold=False
+        )
+        draw.text((x + badge + 16, y + 32), meta_fit.lines[0], font=meta_fit.font, fill=muted)
+    y += 72
+    body = _font(29, bold=True)
+    small = _font(24)
+    vo_font = _font(28, italic=True)
+    tag = _font(20, bold=True)
+    rows: list[tuple[str, str, fonts.Font, RGB, int]] = []
+    if shot.on_screen_text:
+        rows.append(("TEXT", shot.on_screen_text, body, ink, 2))
+    if shot.voice_over:
+        spoken = shot.voice_over.strip(_QUOTES)
+        rows.append(("VO", f"\u201c{spoken}\u201d", vo_font, ink, 4))
+    rows.append(("SHOT", _without_size(shot.description, lighting), small, muted, 3))
+    tag_w = 74
+    for name, text, font, colour, max_lines in rows:
+        if draw is not None:
+            draw.text((x, y + 5), name, font=tag, fill=accent)
+        y += _text_block(draw, (x + tag_w, y), text, font, width - tag_w, colour, max_lines=max_lines) + 14
+    return int(y - start)
+
+
+def _without_size(description: str, lighting: str = "") -> str:
+    """The meta line names the framing and the header the light: keep the action only."""
+    light = LIGHT_PHRASES.get(lighting)
+    if light:
+        description = description.replace(f"; {light}.", ".").replace(f"; {light}", "")
+    head, sep, rest = description.partition(": ")
+    if sep and len(head) <= 20 and rest:
+        return rest[0].upper() + rest[1:]
+    return description
+
+
+def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) -> Image.Image:
+    """The storyboard sheet: a branded header and a grid of numbered, annotated panels."""
+    n = len(panels)
+    cols = columns_for(aspect, n)
+    cell_w = cell_width(aspect, n)
+    named = consistency.roles(plan.bible.palette)
+    dark, accent = named["dark"], named["accent"]
+    paper = mix(mix(named["light"], (246, 245, 242), 0.6), (255, 255, 255), 0.3)
+    head_ink = (255, 255, 255) if luminance(dark) < 0.5 else (20, 20, 24)
+    colours = {
+        "ink": (28, 30, 36),
+        "muted": (104, 108, 118),
+        "accent": shade(accent, -0.35) if luminance(accent) > 0.55 else accent,
+        "badge": dark,
+        "badge_ink": head_ink,
+    }
+    panel_h = round(cell_w * FRAME_SIZES[aspect][1] / FRAME_SIZES[aspect][0])
+    rows = (n + cols - 1) // cols
+    light = plan.bible.lighting
+    row_heights = []
+    for r in range(rows):
+        shots = plan.shots[r * cols : (r + 1) * cols]
+        row_heights.append(panel_h + 22 + max(_caption(None, s, 0, 0, cell_w, colours, light) for s in shots))
+
+    # Header: brand line, title, hook; on the right, palette and cast.
+    title_font = _font(58, bold=True)
+    hook_font = _font(34, italic=True)
+    header_text_w = int((SHEET_WIDTH - 2 * MARGIN) * 0.64)
+    title_h = _text_block(None, (0, 0), plan.title, title_font, header_text_w, head_ink, max_lines=2)
+    hook_h = _text_block(
+        None, (0, 0), f"\u201c{plan.hook}\u201d", hook_font, header_text_w, head_ink, max_lines=2
+    )
+    header_h = max(300, 56 + 44 + title_h + 18 + hook_h + 52)
+    footer_h = 90
+    height = header_h + 48 + sum(row_heights) + GUTTER * (rows - 1) + footer_h
+    sheet = Image.new("RGB", (SHEET_WIDTH, height), paper)
+    draw = ImageDraw.Draw(sheet)
+
+    draw.rectangle((0, 0, SHEET_WIDTH, header_h), fill=dark)
+    draw.rectangle((0, header_h - 8, SHEET_WIDTH, header_h), fill=accent)
+    brief = plan.brief
+    brand = (brief.brand.name or plan.bible.entities[0].name).upper()
+    kicker = f"{brand}  \u00b7  {brief.goal.replace('_', ' ').upper()}  \u00b7  STORYBOARD"
+    y = 56
+    draw.text((MARGIN, y), kicker, font=_font(26, bold=True), fill=accent)
+    y += 44
+    y += _text_block(draw, (MARGIN, y), plan.title, title_font, header_text_w, head_ink, max_lines=2) + 18
+    _text_block(
+        draw,
+        (MARGIN, y),
+        f"\u201c{plan.hook}\u201d",
+        hook_font,
+        header_text_w,
+        mix(head_ink, dark, 0.2),
+        max_lines=2,
+    )
+
+    right_x = MARGIN + header_text_w + 48
+    right_w = SHEET_WIDTH - MARGIN - right_x
+    facts = [
+        f"{brief.duration_s} s \u00b7 {aspect} \u00b7 {n} shots \u00b7 {plan.fps} fps \u00b7 {light} light",
+        " \u00b7 ".join(brief.platforms) if brief.platforms else "",
+        f"CTA: {plan.cta.text}" + (f" \u2192 {plan.cta.url}" if plan.cta.url else ""),
+    ]
+    fy = 60
+    fact_font = _font(26)
+    for fact in facts:
+        if fact:
+            fy += (
+                _text_block(
+                    draw, (right_x, fy), fact, fact_font, right_w, mix(head_ink, dark, 0.15), max_lines=2
+                )
+                + 6
+            )
+    fy += 14
+    for k, colour in enumerate(plan.bible.palette[:6]):
+        cx = right_x + 22 + k * 58
+        draw.ellipse(
+            (cx - 22, fy, cx + 22, fy + 44),
+            fill=consistency.hex_rgb(colour),
+            outline=mix(head_ink, dark, 0.5),
+            width=2,
+        )
+    fy += 62
+    cast = [e for e in plan.bible.entities if e.kind == "character"]
+    for entity in cast[:2]:
+        skin = consistency.hex_rgb(entity.colors.get("skin", "#e0b090"))
+        outfit = consistency.hex_rgb(entity.colors.get("outfit", "#3d5a80"))
+        draw.ellipse((right_x, fy + 2, right_x + 26, fy + 28), fill=skin)
+        draw.rectangle((right_x + 30, fy + 8, right_x + 42, fy + 22), fill=outfit)
+        descr = entity.look.split(";")[0].strip()
+        if descr.lower().startswith(entity.name.lower()):
+            descr = descr[len(entity.name) :].lstrip(" ,:-")
+        _text_block(
+            draw,
+            (right_x + 54, fy),
+            f"{entity.name}: {descr}",
+            _font(24),
+            right_w - 54,
+            mix(head_ink, dark, 0.15),
+            max_lines=1,
+        )
+        fy += 36
+
+    # The grid.
+    y = header_h + 48
+    for r in range(rows):
+        for c in range(cols):
+            k = r * cols + c
+            if k >= n:
+                break
+            x = MARGIN + c * (cell_w + GUTTER)
+            panel = panels[k]
+            if panel.width != cell_w:
+                panel = panel.resize(
+                    (cell_w, round(cell_w * panel.height / panel.width)), Image.Resampling.LANCZOS
+                )
+            draw.rounded_rectangle(
+                (x + 4, y + 6, x + cell_w + 4, y + panel.height + 6), radius=16, fill=shade(paper, -0.1)
+            )
+            sheet.paste(panel, (x, y), _rounded_mask(panel.size, 16))
+            _caption(draw, plan.shots[k], x, y + panel.height + 22, cell_w, colours, light)
+        y += row_heights[r] + GUTTER
+
+    footer_y = height - footer_h + 24
+    draw.line((MARGIN, footer_y - 18, SHEET_WIDTH - MARGIN, footer_y - 18), fill=shade(paper, -0.12), width=2)
+    left = f"{plan.title}  \u00b7  seed {plan.seed}"
+    draw.text((MARGIN, footer_y), left, font=_font(22), fill=colours["muted"])
+    right = "Drawn by Cutroom \u00b7 animatic preview, not final frames"
+    rf = _font(22)
+    draw.text(
+        (SHEET_WIDTH - MARGIN - fonts.text_width(rf, right), footer_y), right, font=rf, fill=colours["muted"]
+    )
+    return sheet
+
+
+def _rounded_mask(size: tuple[int, int], radius: int) -> Image.Image:
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle((0, 0, size[0] - 1, size[1] - 1), radius=radius, fill=255)
+    return mask
+
+
+def sheet_png_bytes(sheet: Image.Image, *, limit: int = MAX_SHEET_BYTES) -> bytes:
+    """A PNG under ``limit`` bytes: full colour if it fits, else a 256-colour palette, else smaller.
+
+    zlib level 6 is within ~6% of level 9 on these flat illustrations and five times faster.
+    """
+    image = sheet.convert("RGB")
+    while True:
+        data = _png(image)
+        if len(data) <= limit:
+            return data
+        data = _png(image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+        if len(data) <= limit or image.width < 400:
+            return data
+        image = image.resize((int(image.width * 0.85), int(image.height * 0.85)), Image.Resampling.LANCZOS)
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
