@@ -1,0 +1,838 @@
+"""RenderSpec to finished variant: voice, music, moving shots, compositing, one MP4.
+
+    RenderSpec ─┬─ voice lines ──speak, fit──▶ words ──▶ captions (.srt + burned in)
+                ├─ tone + cuts ──▶ music bed ──duck, master──▶ mix.wav
+                └─ per shot: panel ──clip──▶ frames ──transition, text, captions, logo──▶ segment.mp4
+                   segments ──concat (-c copy) + mix.wav (AAC)──▶ video.mp4 (+faststart)
+
+Shots are encoded as separate segments, cached by a hash of everything that decides their
+pixels: a render killed midway and started again with the same ``cache_dir`` reuses the
+shots it finished, and a variant that differs only in its hook re-renders only the hook.
+Every file appears under its final name only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from core import audio, compose
+from core.backends import ClipBackend, ImageBackend, PanelArt, VoiceBackend, clips, images, voices
+from core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame
+from core.errors import (
+    BackendError,
+    Cancelled,
+    CutroomError,
+    InputError,
+    PlanError,
+    RenderError,
+    UnavailableError,
+)
+from core.models import AspectRatio, Plan, RenderSpec, Shot, Variant, VariantChoice
+from core.progress import OnProgress, no_progress
+
+#: Bump when the compositor's output changes, so old cached segments are not reused.
+RENDERER_VERSION = "2"
+
+ALT_VOICES: list[tuple[str, str]] = [
+    ("en-us+f3", "a female US"),
+    ("en-gb+m3", "a British"),
+    ("en-us+f4", "a brighter female"),
+]
+
+
+class RenderOptions(BaseModel):
+    """How to render (not what): encoder settings, parallelism and which backends draw and speak."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fps: int = Field(default=30, ge=12, le=60)
+    preset: str = "veryfast"
+    crf: int = Field(default=20, ge=0, le=51)
+    workers: int = Field(default=2, ge=1)
+    image_backend: str = "animatic"
+    clip_backend: str = "animatic"
+    voice_backend: str | None = "espeak"
+    audio_bitrate: str = "160k"
+    #: Modules to import before backends are looked up, so plug-in backends registered
+    #: outside core also exist in worker processes.
+    backend_modules: list[str] = Field(default_factory=list)
+    music: bool = True
+    captions: bool = True
+
+
+# ── variants ────────────────────────────────────────────────────────────────────────────
+
+
+def _alternate_hooks(plan: Plan) -> list[str]:
+    product = plan.brief.product or plan.brief.brand.name or "this"
+    hooks = [f"Wait until you see {product}.", f"Meet {product}.", "Stop scrolling. You'll want this."]
+    if plan.brief.audience:
+        audience = plan.brief.audience.strip().rstrip(".")
+        hooks.insert(1, f"{audience[:1].upper()}{audience[1:]}, this one's for you.")
+    main = " ".join(plan.hook.lower().split())
+    return [h for h in hooks if " ".join(h.lower().split()) != main]
+
+
+def variant_specs(
+    plan: Plan, *, aspects: list[AspectRatio] | None = None, n_variants: int = 1, seed: int = 0, fps: int = 30
+) -> list[RenderSpec]:
+    """One spec per aspect and variant: A is the main cut; B, C... swap the hook and the voice."""
+    check_plan(plan, fps)
+    specs: list[RenderSpec] = []
+    hooks = _alternate_hooks(plan)
+    for aspect in aspects or plan.aspect_ratios:
+        for v in range(max(1, n_variants)):
+            name = chr(ord("A") + v)
+            if v == 0:
+                choice = VariantChoice(name="A", description="Main cut")
+            else:
+                hook = hooks[(v - 1 + seed) % len(hooks)]
+                voice, voice_words = ALT_VOICES[(v - 1) % len(ALT_VOICES)]
+                choice = VariantChoice(
+                    name=name,
+                    hook=hook,
+                    voice=voice,
+                    description=f"Alternate hook \u201c{hook}\u201d read in {voice_words} voice",
+                )
+            specs.append(RenderSpec(plan=plan, aspect_ratio=aspect, variant=choice, seed=seed, fps=fps))
+    return specs
+
+
+def variant_id(spec: RenderSpec) -> str:
+    return f"{spec.aspect_ratio.replace(':', 'x')}-{spec.variant.name}"
+
+
+# ── checks ──────────────────────────────────────────────────────────────────────────────
+
+
+def shot_frames(plan: Plan, fps: int) -> list[int]:
+    """Frame where each shot starts, plus the total; rounding never drifts across shots."""
+    starts = [0]
+    elapsed = 0.0
+    for shot in plan.shots:
+        elapsed += shot.duration_s
+        starts.append(round(elapsed * fps))
+    return starts
+
+
+def check_plan(plan: Plan, fps: int) -> None:
+    """Durations must add up to the brief's length (a hand-edited plan may not); say which shot."""
+    target = plan.brief.duration_s
+    frame = 1.0 / fps
+    for shot in plan.shots:
+        if round(shot.duration_s * fps) < 1:
+            raise PlanError(f"Shot {shot.index} is shorter than one frame at {fps} fps; make it longer.")
+    total = sum(shot.duration_s for shot in plan.shots)
+    if abs(total - target) <= frame / 2:
+        return
+    if total > target:
+        elapsed = 0.0
+        for shot in plan.shots:
+            elapsed += shot.duration_s
+            if elapsed > target + frame / 2:
+                break
+        longest = max(plan.shots, key=lambda s: s.duration_s)
+        raise PlanError(
+            f"The shots add up to {total:g} s but the ad lasts {target} s: shot {shot.index} already ends at "
+            f"{elapsed:g} s. Shorten shot {longest.index} ({longest.duration_s:g} s, the longest) or another "
+            f"shot by {total - target:.2f} s."
+        )
+    last = plan.shots[-1]
+    raise PlanError(
+        f"The shots add up to {total:g} s, {target - total:.2f} s short of the ad's {target} s: "
+        f"lengthen shot {last.index} (the last) or another shot."
+    )
+
+
+def _writable_dir(path: Path, what: str) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-", delete=True)  # noqa: SIM115
+        probe.close()
+    except (OSError, PermissionError) as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(
+            f"Cutroom cannot write the {what} to {path} ({reason.lower()}). "
+            "Choose another folder, or make this one writable."
+        ) from None
+    return path
+
+
+# ── one variant ─────────────────────────────────────────────────────────────────────────
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
+
+
+def _texts(spec: RenderSpec) -> tuple[list[str], list[str]]:
+    """Voice-over and on-screen text per shot, with the variant's hook in the opening shot."""
+    voice = [shot.voice_over for shot in spec.plan.shots]
+    screen = [shot.on_screen_text for shot in spec.plan.shots]
+    if spec.variant.hook:
+        voice[0] = spec.variant.hook
+        screen[0] = spec.variant.hook
+    return voice, screen
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def render_variant(
+    spec: RenderSpec,
+    *,
+    out_dir: Path,
+    options: RenderOptions | None = None,
+    cache_dir: Path | None = None,
+    on_progress: OnProgress = no_progress,
+    should_cancel: Callable[[], bool] = lambda: False,
+) -> Variant:
+    """Render one variant into ``out_dir``: video.mp4, thumbnail.png, captions.srt, manifest.json.
+
+    Backends are built by name from ``options`` so this runs the same in a worker process.
+    Raises PlanError/InputError for fixable input, Cancelled when ``should_cancel`` turns true
+    (partial files removed), RenderError when ffmpeg fails.
+    """
+    options = options or RenderOptions()
+    started = time.perf_counter()
+    clock = _Stopwatch()
+    plan = spec.plan
+    fps = spec.fps
+    width, height = spec.size
+    size = (width - width % 2, height - height % 2)  # H.264 4:2:0 needs even sides
+    check_plan(plan, fps)
+    out_dir = _writable_dir(Path(out_dir), "video")
+    segments_dir = _writable_dir(Path(cache_dir) / "segments", "render cache") if cache_dir else None
+    vid = variant_id(spec)
+    notices: list[str] = []
+    if size != (width, height):
+        notices.append(f"The frame size was rounded to {size[0]}x{size[1]} (video needs even sides).")
+
+    def cancelled() -> None:
+        if should_cancel():
+            raise Cancelled("The render was cancelled.")
+
+    work = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
+    # ffmpeg keeps every core busy; OpenCV's own thread pool would only fight it for them.
+    cv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    sound_pool: ThreadPoolExecutor | None = None
+    sound_stop = threading.Event()
+    renderers: list[_ShotRenderer] = []
+    try:
+        on_progress("render", 0.0, "Preparing")
+        starts = shot_frames(plan, fps)
+        total_frames = starts[-1]
+        duration_s = total_frames / fps
+        windows = [(starts[i] / fps, starts[i + 1] / fps) for i in range(len(plan.shots))]
+        voice_lines, screen_texts = _texts(spec)
+
+        # 1. Voice-over and the captions its words time.
+        with clock.stage("voice"):
+            voice_backend = _voice_backend(options, notices)
+            lines = [
+                audio.ShotLine(shot.index, start, end, text)
+                for shot, (start, end), text in zip(plan.shots, windows, voice_lines, strict=True)
+            ]
+            try:
+                track = audio.build_voice_track(
+                    lines, total_s=duration_s, backend=voice_backend, voice=spec.variant.voice, work_dir=work
+                )
+            except BackendError as exc:
+                notices.append(f"The voice could not be generated ({exc}); the ad has captions only.")
+                track = audio.build_voice_track(
+                    lines, total_s=duration_s, backend=None, voice=None, work_dir=work
+                )
+            notices += track.notices
+            portrait = size[1] > size[0]
+            cues = (
+                audio.caption_cues(
+                    track,
+                    {shot.index: end for shot, (_, end) in zip(plan.shots, windows, strict=True)},
+                    max_chars=26 if portrait else 40,
+                )
+                if options.captions
+                else []
+            )
+        cancelled()
+        on_progress("render", 0.04, "Music")
+
+        # 2. Music under the voice, mastered to -14 LUFS and encoded to AAC, in a thread
+        #    while the shots render (numpy and ffmpeg release the GIL).
+        cut_times = [start for start, _ in windows[1:]]
+        sound_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cutroom-sound")
+        sound = sound_pool.submit(
+            _make_sound,
+            plan,
+            track.samples,
+            cut_times,
+            duration_s,
+            spec.seed,
+            options,
+            work,
+            clock,
+            lambda: sound_stop.is_set() or should_cancel(),
+        )
+        on_progress("render", 0.04, "Drawing shots")
+
+        # 3. Shots, each its own cached segment.
+        font, font_notice = compose.find_font(plan.brief.brand.font, bold=True)
+        body_font, _ = (
+            compose.find_font(plan.brief.brand.font, bold=False)
+            if plan.brief.brand.font
+            else compose.find_font(None, bold=True)
+        )
+        if font_notice:
+            notices.append(font_notice)
+        logo, logo_notice = compose.load_logo(plan.brief.brand.logo)
+        if logo_notice:
+            notices.append(logo_notice)
+        layout = compose.Layout(aspect=spec.aspect_ratio, size=size, font=font, body_font=body_font)
+        shots_report: list[dict[str, Any]] = []
+        segment_paths: list[Path] = []
+        base_key = {
+            "v": RENDERER_VERSION,
+            "size": size,
+            "fps": fps,
+            "preset": options.preset,
+            "crf": options.crf,
+            "image": options.image_backend,
+            "clip": options.clip_backend,
+            "seed": spec.seed,
+            "aspect": spec.aspect_ratio,
+            "plan": plan.model_dump(mode="json", exclude={"shots"}),
+            "logo": compose.logo_digest(plan.brief.brand.logo),
+            "fonts": [font, body_font],
+        }
+        keys = []
+        for i, shot in enumerate(plan.shots):
+            shot_cues = [c for c in cues if c.shot_index == shot.index]
+            key = {
+                **base_key,
+                "shot": shot.model_dump(mode="json"),
+                "text": screen_texts[i],
+                "frames": [starts[i], starts[i + 1]],
+                "cues": [
+                    [c.text, round(c.start_s - windows[i][0], 3), round(c.end_s - windows[i][0], 3)]
+                    for c in shot_cues
+                ],
+                "last": i == len(plan.shots) - 1,
+                "next": plan.shots[i + 1].transition_in if i + 1 < len(plan.shots) else None,
+                "prev": plan.shots[i - 1].model_dump(mode="json")
+                if i and shot.transition_in != "cut"
+                else None,
+                "prev_frames": starts[i] - starts[i - 1] if i else 0,
+            }
+            keys.append(_digest(key))
+
+        renderer = _ShotRenderer(spec, options, size=size, layout=layout, logo=logo)
+        renderers.append(renderer)
+        done_frames = 0
+        seg_root = segments_dir or work
+        for i, shot in enumerate(plan.shots):
+            cancelled()
+            path = seg_root / f"{keys[i]}.mp4"
+            n = starts[i + 1] - starts[i]
+            reused = path.is_file() and path.stat().st_size > 0
+            if not reused:
+                shot_cues = [c for c in cues if c.shot_index == shot.index]
+
+                def progress(k: int, base: int = done_frames, index: int = shot.index) -> None:
+                    on_progress(
+                        "render",
+                        0.08 + 0.86 * (base + k) / total_frames,
+                        f"Shot {index} of {len(plan.shots)}",
+                    )
+
+                with clock.stage("shots"):
+                    renderer.render_shot(
+                        i,
+                        path,
+                        n_frames=n,
+                        on_screen_text=screen_texts[i],
+                        cues=shot_cues,
+                        shot_start_s=windows[i][0],
+                        prev_frames=(starts[i] - starts[i - 1]) if i else 0,
+                        on_frame=progress,
+                        should_cancel=should_cancel,
+                        clock=clock,
+                    )
+            done_frames += n
+            on_progress(
+                "render", 0.08 + 0.86 * done_frames / total_frames, f"Shot {shot.index} of {len(plan.shots)}"
+            )
+            segment_paths.append(path)
+            shots_report.append({"index": shot.index, "frames": n, "key": keys[i], "reused": reused})
+        renderer.finish()
+        cancelled()
+        sound_result = sound.result()
+
+        # 4. One file: segments joined without re-encoding, the mix as AAC, moov first.
+        on_progress("render", 0.95, "Joining shots and sound")
+        video = out_dir / "video.mp4"
+        with clock.stage("mux"):
+            concat_and_mux(
+                segment_paths,
+                sound_result["aac"],
+                video,
+                audio_bitrate=options.audio_bitrate,
+                duration_s=duration_s,
+            )
+        with clock.stage("thumbnail"):
+            first = plan.shots[0].duration_s
+            thumbnail = extract_frame(
+                video, min(first * 0.7, max(0.0, first - 0.2)), out_dir / "thumbnail.png"
+            )
+        captions = out_dir / "captions.srt"
+        _write_text(captions, audio.srt(cues))
+        render_s = round(time.perf_counter() - started, 3)
+        reused_count = sum(1 for s in shots_report if s["reused"])
+        if not track.spoken and options.voice_backend:
+            pass  # the notice was added where the voice backend failed
+        manifest_path = out_dir / "manifest.json"
+        manifest = {
+            "variant": vid,
+            "aspect_ratio": spec.aspect_ratio,
+            "choice": spec.variant.model_dump(mode="json"),
+            "size": list(size),
+            "fps": fps,
+            "frames": total_frames,
+            "duration_s": duration_s,
+            "seed": spec.seed,
+            "settings": options.model_dump(mode="json"),
+            "renderer_version": RENDERER_VERSION,
+            "timings_s": clock.timings,
+            "render_s": render_s,
+            "shots": shots_report,
+            "shots_rendered": len(shots_report) - reused_count,
+            "shots_reused": reused_count,
+            "audio": {"voice": bool(track.spoken), **sound_result["report"]},
+            "captions": len(cues),
+            "notices": notices,
+        }
+        _write_text(manifest_path, json.dumps(manifest, indent=2))
+        on_progress("render", 1.0, "Done")
+        return Variant(
+            id=vid,
+            aspect_ratio=spec.aspect_ratio,
+            choice=spec.variant,
+            video=str(video),
+            thumbnail=str(thumbnail),
+            captions=str(captions),
+            manifest=str(manifest_path),
+            duration_s=duration_s,
+            width=size[0],
+            height=size[1],
+            fps=fps,
+            render_s=render_s,
+            notices=notices,
+        )
+    except BaseException:
+        sound_stop.set()
+        for renderer in renderers:
+            renderer.abort()
+        raise
+    finally:
+        cv2.setNumThreads(cv_threads)
+        if sound_pool is not None:
+            sound_pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _make_sound(
+    plan: Plan,
+    voice: np.ndarray,
+    cut_times: list[float],
+    duration_s: float,
+    seed: int,
+    options: RenderOptions,
+    work: Path,
+    clock: _Stopwatch,
+    stop: Callable[[], bool],
+) -> dict[str, Any]:
+    """Music bed, ducking, mastering, AAC: everything the soundtrack needs after the voice.
+
+    ``stop`` turns true when the render is cancelled or fails, so this thread ends quickly too.
+    """
+    with clock.stage("music"):
+        if options.music:
+            bed, bpm, mood = audio.music_bed(plan.brief.tone, cut_times, duration_s, seed=seed)
+            beat_miss = audio.tempo_for(cut_times, mood)[1]
+        else:
+            bed, bpm, mood, beat_miss = np.zeros((voice.size, 2), np.float32), 0.0, None, 0.0
+    with clock.stage("mix"):
+        mixed = audio.mix(voice, bed, should_stop=stop)
+        del bed
+        loudness = audio.integrated_loudness(mixed)
+        wav = audio.write_wav(work / "mix.wav", mixed)
+        del mixed
+    with clock.stage("aac"):
+        aac = encode_aac(wav, work / "mix.m4a", bitrate=options.audio_bitrate, should_cancel=stop)
+    return {
+        "aac": aac,
+        "report": {
+            "bpm": bpm,
+            "mood": mood.name if mood else None,
+            "worst_cut_off_beat_s": round(beat_miss, 4),
+            "integrated_lufs": round(loudness, 2),
+        },
+    }
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _import_backend_modules(options: RenderOptions) -> None:
+    import importlib
+
+    for module in options.backend_modules:
+        importlib.import_module(module)
+
+
+def _voice_backend(options: RenderOptions, notices: list[str]) -> VoiceBackend | None:
+    if not options.voice_backend:
+        return None
+    _import_backend_modules(options)
+    try:
+        return voices.create(options.voice_backend)
+    except UnavailableError as exc:
+        notices.append(f"{exc} The ad has captions only.")
+        return None
+
+
+class _ShotRenderer:
+    """Draws, moves and composites shots in order, keeping the previous shot for transitions."""
+
+    def __init__(
+        self,
+        spec: RenderSpec,
+        options: RenderOptions,
+        *,
+        size: tuple[int, int],
+        layout: compose.Layout,
+        logo: Any,
+    ) -> None:
+        self.spec = spec
+        self.plan = spec.plan
+        self.options = options
+        self.size = size
+        self.layout = layout
+        self.logo = logo
+        _import_backend_modules(options)
+        self.image: ImageBackend = images.create(options.image_backend)
+        self.clip: ClipBackend = clips.create(options.clip_backend)
+        self.lut = compose.grade_lut(self.plan)
+        self._motions: dict[int, Any] = {}
+        self._closing: list[tuple[FrameWriter, Any]] = []
+
+    def _art(self, shot: Shot) -> PanelArt:
+        art = self.image.draw(self.plan, shot, size=self.size, seed=self.spec.seed)
+        if shot.is_end_card:
+            art = compose.end_card_art(self.plan, art, self.size, self.spec.aspect_ratio)
+        return compose.grade_art(art, self.lut)
+
+    def motion(self, i: int) -> Any:
+        """The shot's prepared motion (``frame(k)`` for any k), kept for the next transition."""
+        if i in self._motions:
+            return self._motions[i]
+        shot = self.plan.shots[i]
+        art = self._art(shot)
+        prepare = getattr(self.clip, "prepare", None)
+        if prepare is not None:
+            motion = prepare(self.plan, shot, art, size=self.size, fps=self.spec.fps, seed=self.spec.seed)
+        else:
+            motion = _IteratedMotion(
+                self.clip.frames(self.plan, shot, art, size=self.size, fps=self.spec.fps, seed=self.spec.seed)
+            )
+        motion.has_product = art.foreground is not None  # type: ignore[attr-defined]
+        motion.text_side = compose.text_side_for(art, self.size[0])  # type: ignore[attr-defined]
+        for old in [k for k in self._motions if k < i - 1]:
+            del self._motions[old]
+        self._motions[i] = motion
+        return motion
+
+    def render_shot(
+        self,
+        i: int,
+        path: Path,
+        *,
+        n_frames: int,
+        on_screen_text: str,
+        cues: list[audio.Cue],
+        shot_start_s: float,
+        prev_frames: int,
+        on_frame: Callable[[int], None],
+        should_cancel: Callable[[], bool],
+        clock: _Stopwatch,
+    ) -> None:
+        plan = self.plan
+        shot = plan.shots[i]
+        fps = self.spec.fps
+        with clock.stage("draw"):
+            motion = self.motion(i)
+            is_last = i == len(plan.shots) - 1
+            if shot.is_end_card:
+                overlays = compose.end_card_overlays(
+                    plan,
+                    shot,
+                    layout=self.layout,
+                    logo=self.logo,
+                    has_product=getattr(motion, "has_product", False),
+                )
+                overlays.captions = compose.shot_overlays(
+                    plan,
+                    shot,
+                    on_screen_text="",
+                    cues=cues,
+                    shot_start_s=shot_start_s,
+                    layout=self.layout,
+                    logo=None,
+                    is_last=is_last,
+                    next_transition="cut",
+                ).captions
+            else:
+                overlays = compose.shot_overlays(
+                    plan,
+                    shot,
+                    on_screen_text=on_screen_text,
+                    cues=cues,
+                    shot_start_s=shot_start_s,
+                    layout=self.layout,
+                    logo=self.logo,
+                    is_last=is_last,
+                    next_transition=plan.shots[i + 1].transition_in if not is_last else "cut",
+                    text_side=getattr(motion, "text_side", "left"),
+                )
+            kind = shot.transition_in if i else "cut"
+            t_frames = compose.transition_frames(kind, fps, n_frames) if i else 0
+            prev = self.motion(i - 1) if t_frames else None
+        colour = tuple(int(c * 0.35) for c in compose.brand_colour(plan))
+        writer = FrameWriter(
+            path,
+            size=self.size,
+            fps=fps,
+            preset=self.options.preset,
+            crf=self.options.crf,
+            should_cancel=should_cancel,
+        )
+        try:
+            for k in range(n_frames):
+                frame = motion.frame(k)
+                if prev is not None and k < t_frames:
+                    outgoing = prev.frame(prev_frames + k)
+                    frame = compose.apply_transition(
+                        kind, outgoing, frame, (k + 1) / (t_frames + 1), colour=colour
+                    )
+                overlays.draw(frame, k / fps)
+                writer.write(frame)
+                if k % 8 == 0:
+                    on_frame(k)
+        except BaseException:
+            writer.abort()
+            raise
+        # ffmpeg flushes this shot's last frames while the next shot's frames are computed.
+        self._closing.append((writer, writer.close_in_background()))
+        while len(self._closing) > 1:
+            self._join_oldest()
+
+    def _join_oldest(self) -> None:
+        writer, thread = self._closing.pop(0)
+        thread.join()
+        writer.finished()
+
+    def finish(self) -> None:
+        """Wait until every segment is complete under its final name."""
+        while self._closing:
+            self._join_oldest()
+        self._motions.clear()
+
+    def abort(self) -> None:
+        for writer, thread in self._closing:
+            writer.abort()
+            thread.join(timeout=5)
+        self._closing.clear()
+        self._motions.clear()
+
+
+class _IteratedMotion:
+    """Random access over a clip backend that only streams RGB frames (e.g. a generated video).
+
+    Keeps only the last frame: past the end, and for transitions, the shot holds still.
+    """
+
+    def __init__(self, frames: Iterator[np.ndarray]) -> None:
+        self._frames = frames
+        self._index = -1
+        self._last: np.ndarray | None = None
+
+    def frame(self, k: int) -> np.ndarray:
+        while self._index < k:
+            try:
+                self._last = cv2.cvtColor(next(self._frames), cv2.COLOR_RGB2RGBA)
+                self._index += 1
+            except StopIteration:
+                break
+        if self._last is None:
+            raise CutroomError("The clip backend produced no frames for a shot.")
+        if k < self._index:
+            raise CutroomError("The clip backend's frames can only be read in order.")
+        return self._last.copy()
+
+
+# ── many variants in parallel ───────────────────────────────────────────────────────────
+
+_worker_queue: Any = None
+_worker_cancel: Any = None
+
+
+def _init_worker(progress_queue: Any, cancel_event: Any) -> None:
+    global _worker_queue, _worker_cancel
+    _worker_queue = progress_queue
+    _worker_cancel = cancel_event
+
+
+def _render_in_worker(
+    index: int, spec_json: str, out_dir: str, options_json: str, cache_dir: str | None
+) -> str:
+    spec = RenderSpec.model_validate_json(spec_json)
+    options = RenderOptions.model_validate_json(options_json)
+
+    def report(stage: str, fraction: float, message: str = "") -> None:
+        with contextlib.suppress(Exception):
+            _worker_queue.put_nowait((index, fraction, message))
+
+    variant = render_variant(
+        spec,
+        out_dir=Path(out_dir),
+        options=options,
+        cache_dir=Path(cache_dir) if cache_dir else None,
+        on_progress=report,
+        should_cancel=_worker_cancel.is_set,
+    )
+    return variant.model_dump_json()
+
+
+def render_variants(
+    specs: list[RenderSpec],
+    *,
+    out_root: Path,
+    options: RenderOptions | None = None,
+    cache_dir: Path | None = None,
+    on_progress: OnProgress = no_progress,
+    should_cancel: Callable[[], bool] = lambda: False,
+) -> list[Variant]:
+    """Render variants in parallel (``options.workers`` processes) into ``out_root/<variant id>/``.
+
+    Progress from the workers is averaged and reported from this process; ``should_cancel``
+    is polled here and passed on, so every worker stops within about a second.
+    """
+    options = options or RenderOptions()
+    out_root = _writable_dir(Path(out_root), "videos")
+    if not specs:
+        return []
+    for spec in specs:
+        check_plan(spec.plan, spec.fps)
+    workers = min(options.workers, len(specs))
+    if workers <= 1:
+        results = []
+        for n, spec in enumerate(specs):
+
+            def report(stage: str, fraction: float, message: str = "", n: int = n) -> None:
+                on_progress("render", (n + fraction) / len(specs), f"{variant_id(specs[n])}: {message}")
+
+            results.append(
+                render_variant(
+                    spec,
+                    out_dir=out_root / variant_id(spec),
+                    options=options,
+                    cache_dir=cache_dir,
+                    on_progress=report,
+                    should_cancel=should_cancel,
+                )
+            )
+        return results
+
+    ctx = mp.get_context("spawn")
+    progress_queue = ctx.Queue()
+    cancel_event = ctx.Event()
+    fractions = [0.0] * len(specs)
+    last_message = ""
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(progress_queue, cancel_event)
+    ) as pool:
+        futures: list[Future[str]] = [
+            pool.submit(
+                _render_in_worker,
+                n,
+                spec.model_dump_json(),
+                str(out_root / variant_id(spec)),
+                options.model_dump_json(),
+                str(cache_dir) if cache_dir else None,
+            )
+            for n, spec in enumerate(specs)
+        ]
+        pending = set(futures)
+        failure: BaseException | None = None
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                if future.exception() is not None and failure is None:
+                    failure = future.exception()
+                    cancel_event.set()  # one variant failed: stop the others
+                    for other in pending:
+                        other.cancel()
+                elif future.exception() is None:
+                    fractions[futures.index(future)] = 1.0
+            while True:
+                try:
+                    index, fraction, message = progress_queue.get_nowait()
+                except queue.Empty:
+                    break
+                except Exception:  # a torn message from a worker that was killed
+                    break
+                fractions[index] = max(fractions[index], fraction)
+                last_message = f"{variant_id(specs[index])}: {message}"
+            if should_cancel() and not cancel_event.is_set():
+                cancel_event.set()
+            on_progress("render", sum(fractions) / len(fractions), last_message)
+        if isinstance(failure, BrokenProcessPool):
+            raise RenderError(
+                "A render worker stopped unexpectedly (out of memory, or killed). Try again with fewer "
+                "variants at once (CUTROOM_RENDER_WORKERS=1)."
+            ) from failure
+        if failure is not None:
+            raise failure
+        if cancel_event.is_set():
+            raise Cancelled("The render was cancelled.")
+    return [Variant.model_validate_json(f.result()) for f in futures]
