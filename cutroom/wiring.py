@@ -1,0 +1,120 @@
+"""Settings to backends: the one place that turns configuration into working objects.
+
+Core never reads the environment; this edge reads ``Settings`` and hands each backend its
+keys, base URLs, model folders and device as plain keyword options. Backends that need
+nothing (the embedded ones) get no options.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from core.backends import (
+    Backends,
+    FaceEmbedder,
+    VoiceBackend,
+    clips,
+    extractors,
+    faces,
+    images,
+    planners,
+    voices,
+)
+from cutroom.settings import Settings
+
+#: Where insightface model packs live (``<data_dir>/insightface/models/<pack>/*.onnx``) until Settings has its own knob.
+INSIGHTFACE_SUBDIR = "insightface"
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def llm_options(settings: Settings, name: str) -> dict[str, Any]:
+    """Keyword options for an extractor or planner called ``name``."""
+    if name == "anthropic":
+        return {
+            "api_key": _secret(settings.anthropic_api_key),
+            "base_url": settings.anthropic_base_url,
+            "model": settings.anthropic_model,
+        }
+    if name == "openai":
+        return {
+            "api_key": _secret(settings.openai_api_key),
+            "base_url": settings.openai_base_url,
+            "model": settings.openai_model,
+        }
+    return {}
+
+
+def image_options(settings: Settings, name: str) -> dict[str, Any]:
+    if name == "diffusers":
+        return {"model_path": settings.diffusers_model, "device": settings.diffusers_device}
+    return {}
+
+
+def clip_options(settings: Settings, name: str) -> dict[str, Any]:
+    if name == "diffusers":
+        return {"model_path": settings.diffusers_video_model, "device": settings.diffusers_device}
+    return {}
+
+
+def voice_options(settings: Settings, name: str) -> dict[str, Any]:
+    if name == "elevenlabs":
+        return {"api_key": _secret(settings.elevenlabs_api_key), "base_url": settings.elevenlabs_base_url}
+    return {}
+
+
+def face_options(settings: Settings, name: str) -> dict[str, Any]:
+    if name == "insightface":
+        root = getattr(settings, "insightface_root", None) or settings.data_dir / INSIGHTFACE_SUBDIR
+        return {"root": root, "device": settings.diffusers_device}
+    return {}
+
+
+def backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Each kind's options for the backend ``settings`` names, for callers that create backends
+    by name in another process (the renderer's workers): ``images.create(name, **opts["image"])``.
+    Holds secrets: pass it in-process or to child processes, never in a queued job's payload."""
+    return {
+        "extractor": llm_options(settings, settings.extractor),
+        "planner": llm_options(settings, settings.planner),
+        "image": image_options(settings, settings.image_backend),
+        "clip": clip_options(settings, settings.clip_backend),
+        "voice": voice_options(settings, settings.voice_backend or ""),
+        "face": face_options(settings, settings.face_backend or ""),
+    }
+
+
+def build_backends(settings: Settings) -> Backends:
+    """Every backend named in ``settings``, built with its options.
+
+    A backend that is configured but cannot work (no key, no model folder) raises
+    ``UnavailableError`` saying what to set, except the default espeak voice: without
+    espeak-ng the ad still renders, with captions and no voice, as ``Backends.embedded``.
+    """
+    voice: VoiceBackend | None = None
+    name = (settings.voice_backend or "").strip().lower()
+    if name and name != "none":
+        if name == "espeak":
+            try:
+                voice = voices.create(name)
+            except Exception:  # espeak-ng missing: renders go on with captions only
+                voice = None
+        else:
+            voice = voices.create(name, **voice_options(settings, name))
+
+    face: FaceEmbedder | None = None
+    if settings.face_backend and settings.face_backend.strip().lower() != "none":
+        face = faces.create(settings.face_backend, **face_options(settings, settings.face_backend))
+
+    return Backends(
+        extractor=extractors.create(settings.extractor, **llm_options(settings, settings.extractor)),
+        planner=planners.create(settings.planner, **llm_options(settings, settings.planner)),
+        image=images.create(settings.image_backend, **image_options(settings, settings.image_backend)),
+        clip=clips.create(settings.clip_backend, **clip_options(settings, settings.clip_backend)),
+        voice=voice,
+        face=face,
+    )

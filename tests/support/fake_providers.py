@@ -1,0 +1,350 @@
+"""Loopback fakes of the hosted providers' HTTP APIs, for testing the real SDK clients offline.
+
+Each fake is a real HTTP server on 127.0.0.1 that records every request (path, headers, JSON
+body) and answers from a script of replies shaped as the provider documents them:
+
+- ``AnthropicFake``: ``POST /v1/messages`` (Messages API) answering with ``tool_use`` blocks.
+- ``OpenAIFake``: ``POST /v1/chat/completions`` answering with ``tool_calls``.
+- ``ElevenLabsFake``: ``POST /v1/text-to-speech/{voice_id}/with-timestamps`` answering with
+  ``audio_base64`` (real audio made by ffmpeg) and a character ``alignment``.
+
+A reply may also be an error (``status=429`` with ``retry-after``, ``500``...) in the
+provider's error shape, which is how the transient-error path is tested. A request for
+which no reply is scripted gets a 599 so the test fails loudly instead of hanging.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Recorded:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeProvider:
+    """A loopback HTTP server answering scripted replies in order; subclasses shape them."""
+
+    #: Header that must carry the API key, and the prefix before it ("Bearer " for OpenAI).
+    key_header = "authorization"
+    key_prefix = ""
+
+    def __init__(self, api_key: str = "test-key") -> None:
+        self.api_key = api_key
+        self.requests: list[Recorded] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                fake._handle(self)
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    # ── life cycle ──
+
+    def start(self) -> FakeProvider:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # ── scripting ──
+
+    def script(self, *replies: Reply | dict[str, Any]) -> None:
+        with self._lock:
+            for reply in replies:
+                self._script.append(reply if isinstance(reply, Reply) else Reply(body=reply))
+
+    def error(self, status: int, message: str = "", *, retry_after: float | None = None) -> Reply:
+        headers = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
+        return Reply(
+            status=status, body=self.error_body(status, message or f"error {status}"), headers=headers
+        )
+
+    def error_body(self, status: int, message: str) -> Any:
+        return {"error": {"message": message}}
+
+    # ── serving ──
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("content-length") or 0)
+        recorded = Recorded(
+            method=handler.command,
+            path=parts.path,
+            query=parse_qs(parts.query),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=handler.rfile.read(length) if length else b"",
+        )
+        with self._lock:
+            self.requests.append(recorded)
+            reply = self._reply_for(recorded)
+        payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+        handler.send_response(reply.status)
+        handler.send_header("content-type", reply.headers.get("content-type", "application/json"))
+        handler.send_header("content-length", str(len(payload)))
+        for name, value in reply.headers.items():
+            if name != "content-type":
+                handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def _reply_for(self, request: Recorded) -> Reply:
+        if request.headers.get(self.key_header) != f"{self.key_prefix}{self.api_key}":
+            return Reply(status=401, body=self.error_body(401, "invalid api key"))
+        if not self._script:
+            return Reply(status=599, body=self.error_body(599, f"no scripted reply for {request.path}"))
+        return self._script.popleft()
+
+
+_ids = itertools.count(1)
+
+
+class AnthropicFake(FakeProvider):
+    """Anthropic's Messages API: https://docs.anthropic.com/en/api/messages."""
+
+    key_header = "x-api-key"
+
+    def _reply_for(self, request: Recorded) -> Reply:
+        if not request.headers.get("anthropic-version"):  # the API refuses requests without it
+            return Reply(status=400, body=self.error_body(400, "anthropic-version header is required"))
+        if request.path != "/v1/messages":
+            return Reply(status=404, body=self.error_body(404, f"no route {request.path}"))
+        # The docs show ``x-api-key``; anthropic 2.x sends the same key as a Bearer token.
+        if request.headers.get("authorization") == f"Bearer {self.api_key}":
+            request = Recorded(
+                request.method,
+                request.path,
+                request.query,
+                request.headers | {"x-api-key": self.api_key},
+                request.body,
+            )
+        return super()._reply_for(request)
+
+    def tool_use(self, name: str, arguments: dict[str, Any], *, model: str = "claude-test") -> dict[str, Any]:
+        n = next(_ids)
+        return {
+            "id": f"msg_{n:04d}",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [
+                {"type": "text", "text": "Here it is."},
+                {"type": "tool_use", "id": f"toolu_{n:04d}", "name": name, "input": arguments},
+            ],
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 120, "output_tokens": 80},
+        }
+
+    def error_body(self, status: int, message: str) -> Any:
+        kind = {
+            400: "invalid_request_error",
+            401: "authentication_error",
+            429: "rate_limit_error",
+            529: "overloaded_error",
+        }.get(status, "api_error")
+        return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+class OpenAIFake(FakeProvider):
+    """OpenAI's Chat Completions API (https://platform.openai.com/docs/api-reference/chat) and
+    Responses API (https://platform.openai.com/docs/api-reference/responses)."""
+
+    key_header = "authorization"
+    key_prefix = "Bearer "
+
+    def tool_call(
+        self, name: str, arguments: dict[str, Any] | str, *, model: str = "gpt-test"
+    ) -> dict[str, Any]:
+        n = next(_ids)
+        return {
+            "id": f"chatcmpl-{n:04d}",
+            "object": "chat.completion",
+            "created": 1_760_000_000,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "refusal": None,
+                        "tool_calls": [
+                            {
+                                "id": f"call_{n:04d}",
+                                "type": "function",
+                                "function": {
+                                    "name": name,
+                                    "arguments": arguments
+                                    if isinstance(arguments, str)
+                                    else json.dumps(arguments),
+                                },
+                            }
+                        ],
+                    },
+                    "logprobs": None,
+                    "finish_reason": "tool_calls",
+                }
+            ],
+            "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200},
+        }
+
+    def function_call(
+        self, name: str, arguments: dict[str, Any] | str, *, model: str = "gpt-test"
+    ) -> dict[str, Any]:
+        """A Responses API answer (``POST /v1/responses``) holding one function call."""
+        n = next(_ids)
+        return {
+            "id": f"resp_{n:04d}",
+            "object": "response",
+            "created_at": 1_760_000_000,
+            "status": "completed",
+            "model": model,
+            "output": [
+                {
+                    "type": "function_call",
+                    "id": f"fc_{n:04d}",
+                    "call_id": f"call_{n:04d}",
+                    "name": name,
+                    "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                    "status": "completed",
+                }
+            ],
+            "parallel_tool_calls": True,
+            "tool_choice": {"type": "function", "name": name},
+            "tools": [],
+            "error": None,
+            "incomplete_details": None,
+            "instructions": None,
+            "metadata": {},
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "usage": {"input_tokens": 120, "output_tokens": 80, "total_tokens": 200},
+        }
+
+    def error_body(self, status: int, message: str) -> Any:
+        kind = {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status, "server_error")
+        return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+
+class ElevenLabsFake(FakeProvider):
+    """ElevenLabs' text to speech with timestamps:
+    https://elevenlabs.io/docs/api-reference/text-to-speech/convert-with-timestamps.
+
+    With nothing scripted it speaks: a real tone encoded by ffmpeg in the requested
+    ``output_format`` (mp3 or pcm), ``seconds_per_char`` long per character, with the
+    matching character alignment.
+    """
+
+    key_header = "xi-api-key"
+    seconds_per_char = 0.06
+
+    def _reply_for(self, request: Recorded) -> Reply:
+        if self._script or request.headers.get(self.key_header) != self.api_key:
+            return super()._reply_for(request)
+        if not request.path.startswith("/v1/text-to-speech/") or not request.path.endswith(
+            "/with-timestamps"
+        ):
+            return Reply(status=404, body={"detail": {"status": "not_found", "message": request.path}})
+        text = request.json["text"]
+        fmt = request.query.get("output_format", ["mp3_44100_128"])[0]
+        return Reply(body=self.speech(text, fmt))
+
+    def speech(self, text: str, output_format: str = "mp3_44100_128") -> dict[str, Any]:
+        starts = [round(i * self.seconds_per_char, 3) for i in range(len(text))]
+        ends = [round((i + 1) * self.seconds_per_char, 3) for i in range(len(text))]
+        alignment = {
+            "characters": list(text),
+            "character_start_times_seconds": starts,
+            "character_end_times_seconds": ends,
+        }
+        audio = tone(len(text) * self.seconds_per_char + 0.2, output_format)
+        return {
+            "audio_base64": base64.b64encode(audio).decode(),
+            "alignment": alignment,
+            "normalized_alignment": alignment,
+        }
+
+    def error_body(self, status: int, message: str) -> Any:
+        return {"detail": {"status": "error", "message": message}}
+
+
+def tone(seconds: float, output_format: str = "mp3_44100_128") -> bytes:
+    """A real sine tone encoded as ElevenLabs would send it (mp3 or raw 16-bit pcm)."""
+    import imageio_ffmpeg
+
+    codec, rate, *_ = output_format.split("_") + ["", ""]
+    encode = ["-f", "mp3", "-b:a", "64k"] if codec == "mp3" else ["-f", "s16le", "-acodec", "pcm_s16le"]
+    result = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=220:sample_rate={int(rate or 44100)}:duration={seconds:.3f}",
+            "-ac",
+            "1",
+            *encode,
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return result.stdout
+
+
+@contextmanager
+def serving(fake: FakeProvider) -> Iterator[FakeProvider]:
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
