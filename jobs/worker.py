@@ -1,0 +1,172 @@
+"""The arq worker: settings, startup (storage, backends, a thread pool into ``ctx``), shutdown.
+
+Run it with ``cutroom worker`` or ``python -m arq jobs.worker.WorkerSettings``; both read the
+same settings (environment / .env). Add workers on more machines by pointing them at the same
+``REDIS_URL`` and an ``s3://`` artifact store.
+
+Why a heartbeat: arq lets another worker take over a job whose worker died only when the
+job's in-progress key expires, which arq sets to the longest job timeout plus 10 s (half an
+hour for renders). Each running job here refreshes that key every ``progress_interval_s``
+with a TTL of ``job_lease_s`` instead, so a ``kill -9``'d worker's render is picked up by
+another worker within ``job_lease_s`` (30 s by default), whatever the job's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from arq import cron, func
+from pydantic import Field
+
+from core.backends import Backends
+from cutroom.settings import Settings
+from jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
+from jobs.queue import KINDS, redis_settings
+from storage.artifacts import open_store
+
+log = logging.getLogger("cutroom.worker")
+
+
+class WorkerConfig(Settings):
+    """Settings only workers read (all ``CUTROOM_<NAME>``), on top of the shared ones."""
+
+    worker_max_jobs: int = 4
+    worker_poll_delay_s: float = 0.1
+    job_lease_s: float = 30.0
+    job_max_tries: int = 5
+    retry_base_s: float = 5.0
+    progress_interval_s: float = 0.5
+    storyboard_timeout_s: int = 600
+    ping_timeout_s: int = 120
+    render_scale: float = Field(
+        default=1.0, ge=0.1, le=1.0, description="Below 1 renders smaller frames (tests)."
+    )
+
+
+def build_backends(settings: Settings) -> Backends:
+    """The backends settings name; the embedded ones until ``cutroom.wiring`` exists."""
+    try:
+        from cutroom.wiring import build_backends as wired  # type: ignore[import-not-found]
+    except ImportError:
+        return Backends.embedded()
+    return wired(settings)  # type: ignore[no-any-return]
+
+
+def render_defaults(config: Settings) -> dict[str, Any]:
+    """The ``RenderOptions`` fields settings decide; a job's payload may override them."""
+    return {
+        "fps": config.fps,
+        "preset": config.encoder_preset,
+        "crf": config.crf,
+        "workers": config.render_workers,
+        "image_backend": config.image_backend,
+        "clip_backend": config.clip_backend,
+        "voice_backend": config.voice_backend,
+    }
+
+
+def job_options(config: WorkerConfig) -> JobOptions:
+    timeouts = {
+        "storyboard": float(config.storyboard_timeout_s),
+        "redo_scene": float(config.storyboard_timeout_s),
+        "redo_all": float(config.storyboard_timeout_s),
+        "render": float(config.job_timeout_s),
+        "ping": float(config.ping_timeout_s),
+    }
+    return JobOptions(
+        timeouts_s=timeouts,
+        max_tries=config.job_max_tries,
+        retry_base_s=config.retry_base_s,
+        lease_s=config.job_lease_s,
+        progress_interval_s=config.progress_interval_s,
+        cap=config.max_running_per_requester,
+    )
+
+
+def _kind_job(kind: str) -> Any:
+    async def job(ctx: dict[str, Any], payload: dict[str, Any], requester: str) -> dict[str, Any]:
+        return await run_job(ctx, kind, payload, requester)
+
+    job.__qualname__ = job.__name__ = f"{kind}_job"
+    return job
+
+
+def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dict[str, Any]:
+    """arq ``Worker`` keyword arguments for ``config`` (``overrides`` win, e.g. ``burst=True``)."""
+    config = config or WorkerConfig()
+    options = job_options(config)
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        ctx["settings"] = config
+        ctx["job_options"] = options
+        ctx["work_env"] = WorkEnv(
+            store=open_store(config.artifacts_location, endpoint_url=config.s3_endpoint_url),
+            data_dir=config.data_dir.resolve(),
+            backends_factory=lambda: build_backends(config),
+            fps=config.fps,
+            render_defaults=render_defaults(config),
+            render_scale=config.render_scale,
+        )
+        ctx["executor"] = ThreadPoolExecutor(
+            max_workers=config.worker_max_jobs, thread_name_prefix="cutroom-job"
+        )
+        log.info(
+            "worker %s ready: store %s, %d job(s) at a time",
+            os.getpid(),
+            config.artifacts_location,
+            config.worker_max_jobs,
+        )
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        executor = ctx.get("executor")
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    # arq's own try limit sits above ours, so our code always runs the last try and reports it.
+    arq_tries = config.job_max_tries + 3
+    functions = [
+        func(_kind_job(kind), name=kind, timeout=options.timeouts_s[kind] + 60, max_tries=arq_tries)
+        for kind in KINDS
+    ]
+    return {
+        "functions": functions,
+        "cron_jobs": [cron(reconcile_job, second={7, 37}, run_at_startup=True, timeout=60)],
+        "redis_settings": redis_settings(config.redis_url or "redis://127.0.0.1:6379/0"),
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "max_jobs": config.worker_max_jobs,
+        "poll_delay": config.worker_poll_delay_s,
+        "allow_abort_jobs": True,
+        "keep_result": 3600,
+        "health_check_interval": 30,
+        "max_tries": arq_tries,
+        **overrides,
+    }
+
+
+def _settings_class() -> type:
+    """``WorkerSettings`` for ``python -m arq jobs.worker.WorkerSettings``, from the environment."""
+    return type("WorkerSettings", (), worker_settings())
+
+
+def run(config: WorkerConfig | None = None, **overrides: Any) -> None:
+    """Run a worker in this process until SIGINT/SIGTERM (a running job is re-queued, not lost)."""
+    from arq.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(worker_settings(config, **overrides))
+    except asyncio.CancelledError:  # arq's close() after SIGTERM can surface one; the job is re-queued
+        log.info("worker %s stopped", os.getpid())
+
+
+def __getattr__(name: str) -> Any:
+    # Built lazily so importing jobs.worker (e.g. for worker_settings) never reads the environment.
+    if name == "WorkerSettings":
+        return _settings_class()
+    raise AttributeError(name)
