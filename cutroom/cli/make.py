@@ -1,0 +1,226 @@
+"""``cutroom make`` and ``cutroom demo``: from a brief (or an approved storyboard) to MP4 variants."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from core.errors import InputError
+from core.models import FRAME_SIZES, AspectRatio, Plan, Variant
+from core.render import RenderOptions, render_variant, render_variants, variant_specs
+from cutroom.cli.app import app, console
+from cutroom.settings import Settings
+
+ASPECTS = ("16:9", "9:16", "1:1", "4:5")
+
+
+def render_options(settings: Settings, fps: int | None = None) -> RenderOptions:
+    """The render settings from the environment (CUTROOM_FPS, CUTROOM_CRF...), fps overridable."""
+    voice = (settings.voice_backend or "").strip()
+    return RenderOptions(
+        fps=fps or settings.fps,
+        preset=settings.encoder_preset,
+        crf=settings.crf,
+        workers=settings.render_workers,
+        image_backend=settings.image_backend,
+        clip_backend=settings.clip_backend,
+        voice_backend=None if voice.lower() in ("", "none") else voice,
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _size(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a size; write it as WIDTHxHEIGHT, e.g. 540x960."
+        ) from None
+    if not (64 <= width <= 4096 and 64 <= height <= 4096):
+        raise typer.BadParameter("The size must be between 64 and 4096 pixels on each side.")
+    return width, height
+
+
+def _load_storyboard_plan(folder: Path) -> Plan:
+    path = folder / "plan.json" if folder.is_dir() else folder
+    if not path.is_file():
+        raise InputError(
+            f'There is no plan.json in {folder}. Make one with: cutroom storyboard "..." --out {folder}'
+        )
+    return Plan.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _plan_from_text(text: str, settings: Settings, seed: int, fps: int) -> Plan:
+    from core import pipeline
+    from cutroom.cli.inputs import read_thread
+    from cutroom.wiring import build_backends
+
+    backends = build_backends(settings)
+    result = pipeline.extract(read_thread(text, None), backends=backends)
+    for notice in result.notices:
+        console.print(f"[yellow]•[/] {notice}")
+    return pipeline.plan(result.brief, backends=backends, seed=seed, fps=fps)
+
+
+def _print_variants(variants: list[Variant], elapsed: float) -> None:
+    table = Table(title=f"{len(variants)} variant(s) in {elapsed:.0f} s", title_justify="left")
+    for column in ("variant", "size", "length", "what changed", "video"):
+        table.add_column(column, overflow="fold")
+    for v in variants:
+        table.add_row(v.id, f"{v.width}x{v.height}", f"{v.duration_s:g} s", v.choice.description, v.video)
+    console.print(table)
+    for notice in dict.fromkeys(n for v in variants for n in v.notices):
+        console.print(f"[yellow]•[/] {notice}")
+
+
+@app.command("make")
+def make_command(
+    text: Annotated[str | None, typer.Argument(help="The brief as free text; '-' reads stdin.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the variants (one sub-folder each).")] = Path(
+        "cutroom-out"
+    ),
+    aspect: Annotated[
+        list[str] | None, typer.Option(help="16:9, 9:16, 1:1 or 4:5; repeat for several.")
+    ] = None,
+    variants: Annotated[
+        int, typer.Option(min=1, max=6, help="A/B variants per aspect (B, C... change the hook and voice).")
+    ] = 1,
+    from_storyboard: Annotated[
+        Path | None, typer.Option("--from-storyboard", help="Render this storyboard folder's plan.json.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same plan and seed give the same pixels.")] = 0,
+    fps: Annotated[
+        int | None, typer.Option(min=12, max=60, help="Frames per second (default CUTROOM_FPS, 30).")
+    ] = None,
+    size: Annotated[
+        str | None, typer.Option(help="Render smaller for a quick preview, e.g. 540x960.")
+    ] = None,
+) -> None:
+    """Render MP4 variants (voice, music, captions, end card) from a brief or an approved storyboard."""
+    settings = Settings()
+    options = render_options(settings, fps)
+    if from_storyboard is not None:
+        plan = _load_storyboard_plan(from_storyboard)
+    elif text and text.strip():
+        plan = _plan_from_text(text, settings, seed, options.fps)
+    else:
+        raise typer.BadParameter(
+            'Give the brief as text (cutroom make "a 15 s ad for ...") or --from-storyboard DIR.'
+        )
+    bad = [a for a in aspect or [] if a not in ASPECTS]
+    if bad:
+        raise typer.BadParameter(
+            f"{', '.join(bad)} is not an aspect ratio Cutroom renders; use 16:9, 9:16, 1:1 or 4:5."
+        )
+    aspects: list[AspectRatio] = list(dict.fromkeys(aspect or plan.aspect_ratios))  # type: ignore[arg-type]
+    specs = variant_specs(plan, aspects=aspects, n_variants=variants, seed=seed, fps=options.fps)
+    preview = _size(size)
+    if preview:
+        specs = [s.model_copy(update={"width": preview[0], "height": preview[1]}) for s in specs]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(plan.model_dump_json(indent=2), encoding="utf-8")
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task(f"Rendering {len(specs)} variant(s)", total=1.0)
+
+        def on_progress(stage: str, fraction: float, message: str = "") -> None:
+            progress.update(task, completed=fraction, description=message or stage)
+
+        rendered = render_variants(
+            specs,
+            out_root=out,
+            options=options,
+            cache_dir=settings.data_dir / "render-cache",
+            on_progress=on_progress,
+        )
+    _print_variants(rendered, time.perf_counter() - started)
+    for variant in rendered:
+        typer.echo(variant.video)
+
+
+def _sample_brief():  # type: ignore[no-untyped-def]
+    try:
+        from core.samples import sample_brief  # type: ignore[import-not-found]
+    except ImportError:
+        from core.plan import sample_brief
+    return sample_brief()
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path, typer.Option(help="Where to put the storyboard and the ad.")] = Path("cutroom-demo"),
+    fps: Annotated[int, typer.Option(min=12, max=60, help="Frames per second.")] = 30,
+) -> None:
+    """Render the sample brief with the offline defaults: a storyboard sheet and a 9:16 ad."""
+    from core.backends import images, planners
+
+    settings = Settings()
+    brief = _sample_brief()
+    plan = planners.create("embedded").plan(brief, seed=0, fps=fps)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(plan.model_dump_json(indent=2), encoding="utf-8")
+    console.print(
+        f"[bold]{plan.title}[/] — {brief.product or 'the sample product'}, {plan.duration_s:g} s, "
+        f"{len(plan.shots)} shots. Hook: \u201c{plan.hook}\u201d"
+    )
+    started = time.perf_counter()
+    sheet_path: Path | None = None
+    with _progress() as progress:
+        task = progress.add_task("Drawing the storyboard", total=1.0)
+
+        def on_progress(stage: str, fraction: float, message: str = "") -> None:
+            progress.update(task, completed=fraction, description=message or stage)
+
+        try:
+            from core.storyboard import draw_storyboard, sheet_png_bytes  # type: ignore[import-not-found]
+        except ImportError:
+            console.print("[yellow]•[/] The storyboard module is not installed; skipping the sheet.")
+        else:
+            drawn = draw_storyboard(
+                plan, images.create("animatic"), aspect="9:16", seed=0, on_progress=on_progress
+            )
+            sheet_path = out / "storyboard.png"
+            sheet_path.write_bytes(sheet_png_bytes(drawn.sheet))
+        progress.update(task, completed=0.0, description="Rendering the 9:16 ad")
+        spec = variant_specs(plan, aspects=["9:16"], seed=0, fps=fps)[0]
+        options = RenderOptions(fps=fps, preset=settings.encoder_preset, crf=settings.crf)
+        variant = render_variant(
+            spec,
+            out_dir=out / "9x16-A",
+            options=options,
+            cache_dir=settings.data_dir / "render-cache",
+            on_progress=on_progress,
+        )
+    elapsed = time.perf_counter() - started
+    width, height = FRAME_SIZES["9:16"]
+    console.print(f"\n[bold green]Done in {elapsed:.0f} s.[/] Your first Cutroom ad:")
+    if sheet_path is not None:
+        console.print(f"  storyboard  [bold]{sheet_path}[/]")
+    console.print(
+        f"  video       [bold]{variant.video}[/]  ({width}x{height}, {variant.duration_s:g} s, voice, music, captions)"
+    )
+    console.print(f"  captions    {variant.captions}")
+    console.print(f"  thumbnail   {variant.thumbnail}")
+    for notice in variant.notices:
+        console.print(f"[yellow]•[/] {notice}")
+    console.print(
+        '\nNext: [bold]cutroom make "a 15-second Reels ad for ..." --aspect 9:16 --aspect 1:1 --variants 2[/]'
+    )
+    typer.echo(str(out))
