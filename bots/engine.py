@@ -1,0 +1,934 @@
+"""The conversation engine: one state machine per thread, the same for Slack and Discord.
+
+Adapters turn platform events into ``bots.events`` values and call ``Engine.handle``; the
+engine acts through the ``bots.platform.Platform`` port and never imports a platform SDK.
+
+    Mention ──extract──▶ question? ──(≤ 2 rounds, then defaults)──▶ storyboard job
+        idle ─▶ collecting ─▶ storyboarding ─▶ awaiting_approval ─(✅)─▶ rendering ─▶ delivered
+                                   ▲                 │  🔁 / 1️⃣..9️⃣ / a reply that changes the brief
+                                   └─────────────────┘  (delivered: 🔁 on a video = more like this)
+        ❌ from someone allowed ─▶ cancelled (a running job is cancelled too)
+
+API (what adapters call)::
+
+    engine = await build_engine(settings, platform)        # or Engine(...) with your own parts
+    await engine.resume()        # once at startup: follow jobs of sessions still in progress
+    await engine.handle(event)   # after acking the platform; never raises
+    await engine.close()
+
+Rules live here once (``bots.policy``): channel allow-list, who may decide (requester +
+configured approvers by user, group or role id), dedupe by event id, per-user and
+per-workspace request limits, render limits and the daily render budget. Heavy work goes to
+the job queue; the engine follows each job, edits one status message with its progress and
+posts the results itself. Each post goes through the ``DeliveryLog``, so a storyboard or a
+video is posted once per thread even when the bot restarts mid-job.
+
+Errors become words in one place (``explain_error``); nothing an event does can crash the
+bot or lose its session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import tempfile
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from redis.asyncio import Redis
+
+from bots.events import (
+    Actor,
+    Attachment,
+    ButtonPressed,
+    Event,
+    Mention,
+    MessageDeleted,
+    ReactionAdded,
+    ThreadMessage,
+)
+from bots.messages import (
+    APPROVE,
+    CANCEL,
+    REDO,
+    SCENES,
+    Button,
+    delivery_summary,
+    progress_text,
+    storyboard_post,
+    variant_post,
+)
+from bots.platform import FileTooLarge, Platform, PlatformError, PlatformGone
+from bots.policy import PREFIX, Limits, Policy
+from core.artifacts import ArtifactStore, safe_key, slug
+from core.backends import Extractor
+from core.errors import CutroomError, explain
+from core.models import Brief, Extraction, Message, Variant
+from jobs.queue import TERMINAL, JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
+from storage.state import DeliveryLog, JobRef, Session, SessionKey, SessionStore
+
+log = logging.getLogger(__name__)
+
+LABELS = {
+    "storyboard": "Storyboard",
+    "redo_scene": "Redrawing a scene",
+    "redo_all": "New storyboard",
+    "render": "Rendering",
+}
+STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all")
+LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+MAX_LOGO_BYTES = 10 * 1024 * 1024
+INDEX_TTL_S = 90 * 24 * 3600
+
+
+class EngineConfig(BaseModel):
+    max_question_rounds: int = 2
+    history_limit: int = Field(default=200, description="Most recent thread messages read for a brief.")
+    n_variants: int = 2
+    follow_interval_s: float = 2.0
+    delivery_lease_s: float = 300.0
+    link_expiry_s: int = 7 * 24 * 3600
+    render_options: dict[str, Any] | None = Field(
+        default=None, description="RenderOptions fields sent with render jobs (e.g. a small size in tests)."
+    )
+
+
+class MessageRef(BaseModel):
+    """What a message the engine posted is for, so a reaction on it finds its session."""
+
+    session: SessionKey
+    role: str = Field(description="storyboard | variant | status")
+    ref: str = Field(description="storyboard id, variant id or job id")
+
+
+def explain_error(err: BaseException) -> str:
+    """The one place an error becomes a sentence for the people in the thread."""
+    if isinstance(err, ValidationError):
+        return explain(err)
+    if isinstance(err, CutroomError):
+        return str(err)
+    if isinstance(err, TimeoutError):
+        return "That took too long on my side. Please try again in a moment."
+    return "Something went wrong on my side. Try again, and if it keeps happening tell whoever runs Cutroom."
+
+
+def choice_for(emoji: str, role: str) -> str | None:
+    """The choice a reaction means on a message of ``role`` (None: not a Cutroom reaction)."""
+    emoji = emoji.strip()
+    if emoji == CANCEL:
+        return "cancel"
+    if role == "storyboard":
+        if emoji == APPROVE:
+            return "approve"
+        if emoji == REDO:
+            return "redo_all"
+        for number, keycap in enumerate(SCENES, start=1):
+            if emoji in (keycap, keycap.replace("\ufe0f", "")):
+                return f"scene:{number}"
+    if role == "variant" and emoji == REDO:
+        return "more"
+    return None
+
+
+class Engine:
+    """Events in, platform actions out. One per platform connection; safe to share between tasks."""
+
+    def __init__(
+        self,
+        *,
+        platform: Platform,
+        queue: JobQueue,
+        sessions: SessionStore,
+        deliveries: DeliveryLog,
+        store: ArtifactStore,
+        extractor: Extractor,
+        policy: Policy,
+        config: EngineConfig | None = None,
+        redis: Redis | None = None,
+    ) -> None:
+        self.platform = platform
+        self.queue = queue
+        self.sessions = sessions
+        self.deliveries = deliveries
+        self.store = store
+        self.extractor = extractor
+        self.policy = policy
+        self.config = config or EngineConfig()
+        self.redis = redis or policy.redis
+        self._followers: dict[str, asyncio.Task[None]] = {}
+        self._gone: set[str] = set()
+
+    # ── the entry points ────────────────────────────────────────────────────────────────
+
+    async def handle(self, event: Event) -> None:
+        """Handle one platform event. Never raises: failures are logged and told in words."""
+        try:
+            if isinstance(event, Mention | ThreadMessage) and event.actor.is_bot:
+                return
+            if not await self.policy.first_time(f"{_platform_of(event)}:{event.event_id}"):
+                log.info("duplicate event %s ignored", event.event_id)
+                return
+            if isinstance(event, Mention):
+                await self._on_mention(event)
+            elif isinstance(event, ThreadMessage):
+                await self._on_thread_message(event)
+            elif isinstance(event, MessageDeleted):
+                log.info("message %s deleted in %s; the session stays", event.message_id, event.key.as_str())
+            elif isinstance(event, ReactionAdded | ButtonPressed):
+                await self._on_choice(event)
+        except Exception as err:  # the one place errors become words
+            log.exception("event %s failed", getattr(event, "event_id", "?"))
+            key = getattr(event, "key", None)
+            if isinstance(key, SessionKey):
+                await self._say(key, f"⚠️ {explain_error(err)}")
+
+    async def resume(self) -> int:
+        """Follow again the jobs of sessions left storyboarding or rendering (after a restart)."""
+        count = 0
+        for stage in ("storyboarding", "rendering"):
+            for session in await self.sessions.find(stage, platform=self.platform.name):
+                if await self.redis.exists(_gone_key(session.key)):
+                    self._gone.add(session.key.as_str())
+                for job in session.jobs:
+                    if job.state not in TERMINAL:
+                        self._follow(session.key, job)
+                        count += 1
+        log.info("resumed following %d job(s)", count)
+        return count
+
+    async def idle(self, timeout_s: float = 60.0) -> None:
+        """Wait until no job is being followed (tests, graceful shutdown)."""
+        async with asyncio.timeout(timeout_s):
+            while self._followers:
+                await asyncio.gather(*list(self._followers.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop following (jobs keep running on the workers; ``resume`` picks them up)."""
+        for task in list(self._followers.values()):
+            task.cancel()
+        await asyncio.gather(*self._followers.values(), return_exceptions=True)
+        self._followers.clear()
+
+    # ── a request ───────────────────────────────────────────────────────────────────────
+
+    async def _on_mention(self, event: Mention) -> None:
+        key = event.key
+        self._gone.discard(key.as_str())  # a mention proves the bot can read the channel again
+        await self.redis.delete(_gone_key(key))
+        if not self.policy.channel_allowed(key.channel):
+            await self._say(
+                key,
+                "I'm not switched on for this channel. Ask whoever runs Cutroom to add it to "
+                "CUTROOM_ALLOWED_CHANNELS, or mention me in a channel where I work.",
+            )
+            return
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            if session is not None and session.stage in ("storyboarding", "rendering"):
+                await self._say(key, "I'm already working on this thread; the progress is just above.")
+                return
+            if session is not None and session.stage in ("awaiting_approval", "delivered"):
+                if not event.text.strip():
+                    await self._say(
+                        key,
+                        f"The storyboard is above: react {APPROVE} to render, {REDO} to redo it, or reply "
+                        "here with what to change.",
+                    )
+                    return
+                # A mention in a thread that already has a storyboard is a change to it.
+                await self._iterate(
+                    session, event.actor, event.workspace, event.text, event.files, event.message_id
+                )
+                await self.sessions.put(session)
+                return
+            if session is None or session.stage not in ("collecting",):
+                session = Session(key=key, requester=event.actor.id)
+            refusal = await self.policy.admit_request(event.actor, event.workspace)
+            if refusal:
+                await self._say(key, refusal)
+                return
+
+            notes: list[str] = []
+            if event.history is not None:
+                messages, truncated = event.history, False
+            else:
+                history = await self.platform.fetch_thread(key, limit=self.config.history_limit)
+                messages, truncated = history.messages, history.truncated
+            if truncated:
+                notes.append(f"This is a long thread, so I read the most recent {len(messages)} messages.")
+            if event.text.strip() and not any(m.text.strip() == event.text.strip() for m in messages):
+                messages = [*messages, Message(author=event.actor.name or event.actor.id, text=event.text)]
+            if not any(m.text.strip() for m in messages):
+                session.stage = "collecting"
+                session.question_rounds += 1
+                await self.sessions.put(session)
+                await self._say(
+                    key,
+                    "Happy to make an ad! Tell me what it's for: the product, who it's for, and anything it "
+                    "must say (or mention me in the thread where you discussed the campaign).",
+                )
+                return
+            await self._brief_from_thread(
+                session, event.actor, messages, event.files, notes, event.message_id
+            )
+            await self.sessions.put(session)
+
+    async def _brief_from_thread(
+        self,
+        session: Session,
+        actor: Actor,
+        messages: Sequence[Message],
+        files: Sequence[Attachment],
+        notes: list[str],
+        request_id: str,
+    ) -> None:
+        """Extract, ask (at most ``max_question_rounds`` times), then storyboard with stated defaults."""
+        extraction: Extraction = await asyncio.to_thread(
+            self.extractor.extract, list(messages), base=session.brief
+        )
+        brief, logo_notes = await self._take_logos(session.key, extraction.brief, files)
+        notes += logo_notes + extraction.notices
+        session.brief = brief
+        if extraction.question and session.question_rounds < self.config.max_question_rounds:
+            session.question_rounds += 1
+            session.stage = "collecting"
+            last = session.question_rounds >= self.config.max_question_rounds
+            tail = " (If you'd rather not say, I'll go with sensible defaults.)" if last else ""
+            await self._say(session.key, "\n".join([*notes, f"❓ {extraction.question}{tail}"]))
+            return
+        if extraction.missing:
+            notes.append(
+                f"I'll go with defaults for {_words(extraction.missing)}. Reply here to change anything."
+            )
+        notes.append(f"📝 {brief_line(brief)}")
+        await self._say(session.key, "\n".join(notes))
+        await self._start(
+            session,
+            "storyboard",
+            {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
+            request_key=f"{session.key.as_str()}:storyboard:{request_id}:{_digest(brief)}",
+        )
+
+    async def _on_thread_message(self, event: ThreadMessage) -> None:
+        key = event.key
+        if not event.text.strip() and not event.files:
+            return
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            if session is None or session.stage in ("idle",):
+                return  # not a thread we follow
+            if session.stage == "collecting":
+                history = await self.platform.fetch_thread(key, limit=self.config.history_limit)
+                messages = list(history.messages)
+                if not any(m.text.strip() == event.text.strip() for m in messages):
+                    messages.append(Message(author=event.actor.name or event.actor.id, text=event.text))
+                notes = (
+                    [f"This is a long thread, so I read the most recent {len(messages)} messages."]
+                    if history.truncated
+                    else []
+                )
+                await self._brief_from_thread(
+                    session, event.actor, messages, event.files, notes, event.message_id
+                )
+            elif session.stage == "rendering":
+                changed = await self._changed_brief(session, event)
+                if changed is not None:
+                    await self._say(
+                        key,
+                        "I'm rendering the approved storyboard right now. Send that change again once the videos "
+                        f"are in, or react {CANCEL} to stop the render.",
+                    )
+            elif session.stage == "storyboarding":
+                changed = await self._changed_brief(session, event)
+                if changed is not None:
+                    # The newest word wins: drop the storyboard in progress and plan again.
+                    active = _active_job(session)
+                    if active is not None:
+                        await self.queue.cancel(active.job_id)
+                    await self._iterate(
+                        session, event.actor, event.workspace, event.text, event.files, event.message_id
+                    )
+            else:  # awaiting_approval, delivered, cancelled, failed
+                await self._iterate(
+                    session, event.actor, event.workspace, event.text, event.files, event.message_id
+                )
+            await self.sessions.put(session)
+
+    async def _changed_brief(self, session: Session, event: ThreadMessage) -> Brief | None:
+        if session.brief is None:
+            return None
+        extraction = await asyncio.to_thread(
+            self.extractor.extract,
+            [Message(author=event.actor.name or event.actor.id, text=event.text)],
+            base=session.brief,
+        )
+        return extraction.brief if _plannable(extraction.brief) != _plannable(session.brief) else None
+
+    async def _iterate(
+        self,
+        session: Session,
+        actor: Actor,
+        workspace: str,
+        text: str,
+        files: Sequence[Attachment],
+        message_id: str,
+    ) -> None:
+        """A reply after a storyboard: edit the brief (keeping what it does not mention) and re-plan."""
+        base = session.brief or Brief()
+        extraction = await asyncio.to_thread(
+            self.extractor.extract, [Message(author=actor.name or actor.id, text=text)], base=base
+        )
+        brief, notes = await self._take_logos(session.key, extraction.brief, files)
+        if _plannable(brief) == _plannable(base):
+            # People talking among themselves: keep their words as notes, stay quiet.
+            session.brief = brief
+            if notes:
+                await self._say(session.key, "\n".join(notes))
+            return
+        refusal = await self.policy.admit_request(actor, workspace)
+        if refusal:
+            await self._say(session.key, refusal)
+            return
+        session.brief = brief
+        changes = describe_changes(base, brief)
+        await self._say(session.key, "\n".join([*notes, f"✏️ Updating the storyboard: {changes}."]))
+        await self._start(
+            session,
+            "storyboard",
+            {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
+            request_key=f"{session.key.as_str()}:storyboard:{message_id}:{_digest(brief)}",
+        )
+
+    async def _take_logos(
+        self, key: SessionKey, brief: Brief, files: Sequence[Attachment]
+    ) -> tuple[Brief, list[str]]:
+        """Keep the first pasted PNG/JPEG/WebP as the brand logo; say why any other file was left out."""
+        notes: list[str] = []
+        for attachment in files:
+            kind = LOGO_TYPES.get(attachment.mimetype.lower())
+            if kind is None:
+                label = attachment.mimetype or "an unknown type"
+                notes.append(
+                    f"I can use PNG, JPEG or WebP images as a logo; “{attachment.name}” is {label}, so I left it out."
+                )
+                continue
+            if attachment.size > MAX_LOGO_BYTES:
+                notes.append(
+                    f"“{attachment.name}” is over 10 MB, so I left it out; a logo under 1 MB is plenty."
+                )
+                continue
+            try:
+                data = await self.platform.fetch_file(attachment)
+            except PlatformError as err:
+                notes.append(f"I couldn't download “{attachment.name}” ({err}), so I left it out.")
+                continue
+            name = f"logo.{kind}"
+            stored = await asyncio.to_thread(
+                self.store.put_bytes,
+                safe_key("logos", slug(key.as_str(), max_len=80), name),
+                data,
+                content_type=attachment.mimetype,
+            )
+            brand = brief.brand.model_copy(update={"logo": stored})
+            brief = brief.model_copy(update={"brand": brand})
+            notes.append(f"🖼️ Using “{attachment.name}” as the logo.")
+            break
+        return brief, notes
+
+    # ── choices: reactions and buttons ──────────────────────────────────────────────────
+
+    async def _on_choice(self, event: ReactionAdded | ButtonPressed) -> None:
+        target = await self._lookup(event.platform, event.channel, event.message_id)
+        if target is None:
+            return  # a message we did not post (or one too old to remember): ignore quietly
+        choice = choice_for(event.emoji, target.role) if isinstance(event, ReactionAdded) else event.button
+        if choice is None:
+            return
+        key = target.session
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            if session is None:
+                return
+            if event.actor.is_bot:
+                return
+            if not self.policy.may_decide(session, event.actor):
+                note = f"unauthorized:{event.actor.id}"
+                if note not in session.notified:
+                    session.notified.append(note)
+                    await self.sessions.put(session)
+                    await self._say(
+                        key,
+                        f"Thanks, {event.actor.name or event.actor.id}! Only the person who asked for this ad and "
+                        "the approvers can approve, redo or cancel it. I'll leave your reaction be.",
+                    )
+                return
+            await self._decide(session, event, target, choice)
+            await self.sessions.put(session)
+
+    async def _decide(
+        self, session: Session, event: ReactionAdded | ButtonPressed, target: MessageRef, choice: str
+    ) -> None:
+        key = session.key
+        if choice == "cancel":
+            await self._cancel(session, event.actor)
+            return
+        if choice.startswith("more"):
+            variant_id = choice.split(":", 1)[1] if ":" in choice else target.ref
+            await self._more_like(session, event.actor, event.workspace, variant_id)
+            return
+        if target.role == "storyboard" and target.ref != session.storyboard_id:
+            return  # an older storyboard of this thread: ignore quietly
+        if session.stage not in ("awaiting_approval", "delivered") or session.storyboard_id is None:
+            if session.stage in ("storyboarding", "rendering"):
+                await self._say(
+                    key, "One thing at a time: I'm still working on the last request (progress above)."
+                )
+            return
+        sb_id = session.storyboard_id
+        if choice == "approve":
+            if session.stage == "delivered":
+                return  # already rendered this storyboard
+            refusal = await self.policy.admit_render(event.actor, event.workspace)
+            if refusal:
+                await self._say(key, refusal)
+                return
+            brief = session.brief or Brief()
+            payload: dict[str, Any] = {
+                "storyboard_id": sb_id,
+                "aspects": list(brief.aspect_ratios),
+                "n_variants": self.config.n_variants,
+            }
+            if self.config.render_options:
+                payload["options"] = self.config.render_options
+            await self._start(
+                session,
+                "render",
+                payload,
+                request_key=f"{key.as_str()}:render:{sb_id}:{_attempt(session, 'render')}",
+            )
+        elif choice == "redo_all":
+            seed = 1000 + len(session.jobs)
+            await self._start(
+                session,
+                "redo_all",
+                {"storyboard_id": sb_id, "seed": seed},
+                request_key=f"{key.as_str()}:redo_all:{sb_id}:{_attempt(session, 'redo_all')}",
+            )
+        elif choice.startswith("scene:"):
+            index = int(choice.split(":", 1)[1])
+            scenes = len(session.plan.shots) if session.plan else 0
+            if not 1 <= index <= scenes:
+                return
+            seed = 1000 + len(session.jobs)
+            await self._start(
+                session,
+                "redo_scene",
+                {"storyboard_id": sb_id, "index": index, "seed": seed},
+                request_key=f"{key.as_str()}:redo_scene:{sb_id}:{index}:{_attempt(session, 'redo_scene')}",
+            )
+
+    async def _cancel(self, session: Session, actor: Actor) -> None:
+        if session.stage in ("cancelled", "delivered"):
+            return
+        active = _active_job(session)
+        if active is not None:
+            await self.queue.cancel(active.job_id)
+        session.stage = "cancelled"
+        await self._say(
+            session.key,
+            f"❌ Cancelled by {actor.name or actor.id}. Reply in this thread or mention me to start again.",
+        )
+
+    async def _more_like(self, session: Session, actor: Actor, workspace: str, variant_id: str) -> None:
+        """🔁 on a delivered video: render one more variant from it (same storyboard, a new seed)."""
+        found = next((v for v in session.variants if v.get("id") == variant_id), None)
+        if found is None:
+            return
+        if session.stage in ("storyboarding", "rendering"):
+            await self._say(
+                session.key, "One thing at a time: I'm still working on the last request (progress above)."
+            )
+            return
+        refusal = await self.policy.admit_render(actor, workspace)
+        if refusal:
+            await self._say(session.key, refusal)
+            return
+        sb_id = str(found.get("storyboard_id") or session.storyboard_id)
+        payload: dict[str, Any] = {
+            "storyboard_id": sb_id,
+            "aspects": [found.get("aspect_ratio", "9:16")],
+            "n_variants": 2,  # A (the main cut, not posted again) and a new take on it
+            "like": variant_id,
+            "seed": 1000 + len(session.jobs),
+        }
+        if self.config.render_options:
+            payload["options"] = self.config.render_options
+        await self._start(
+            session,
+            "render",
+            payload,
+            request_key=f"{session.key.as_str()}:more:{variant_id}:{len(session.jobs)}",
+        )
+
+    # ── jobs ────────────────────────────────────────────────────────────────────────────
+
+    async def _start(
+        self, session: Session, kind: JobKind, payload: dict[str, Any], *, request_key: str
+    ) -> None:
+        """Enqueue once, post the status line, remember the job on the session and follow it."""
+        enqueued = await self.queue.enqueue(
+            kind, payload, request_key=request_key, requester=session.requester
+        )
+        known = next((j for j in session.jobs if j.job_id == enqueued.job_id), None)
+        if known is not None:
+            self._follow(session.key, known)
+            return  # the same request again: nothing new runs
+        label = LABELS.get(kind, kind)
+        status = await self._say(session.key, progress_text(label, "queued", 0.0, "", enqueued.position))
+        job = JobRef(job_id=enqueued.job_id, kind=kind, status_message=status)
+        session.jobs.append(job)
+        session.stage = "rendering" if kind == "render" else "storyboarding"
+        if status:
+            await self._remember(session.key, status, "status", job.job_id)
+        self._follow(session.key, job)
+
+    def _follow(self, key: SessionKey, job: JobRef) -> None:
+        task = self._followers.get(job.job_id)
+        if task is not None and not task.done():
+            return
+        task = asyncio.create_task(self._follow_job(key, job), name=f"follow:{job.job_id}")
+        self._followers[job.job_id] = task
+        task.add_done_callback(partial(self._forget, job.job_id))
+
+    def _forget(self, job_id: str, task: asyncio.Task[None]) -> None:
+        if self._followers.get(job_id) is task:
+            del self._followers[job_id]
+
+    async def _follow_job(self, key: SessionKey, job: JobRef) -> None:
+        label = LABELS.get(job.kind, job.kind)
+        last_text = ""
+        try:
+            async for event in self.queue.follow(job.job_id, min_interval_s=self.config.follow_interval_s):
+                if event.terminal:
+                    await self._finish(key, job, event)
+                    return
+                text = progress_text(label, event.state, event.fraction, event.message, event.position)
+                if job.status_message and text != last_text:
+                    await self._edit(key, job.status_message, text)
+                    last_text = text
+        except asyncio.CancelledError:
+            raise
+        except UnknownJobError:
+            await self._finish(
+                key,
+                job,
+                ProgressEvent(job_id=job.job_id, kind=job.kind, state="failed", error="The job was lost."),
+            )
+        except Exception:
+            log.exception("following job %s failed", job.job_id)
+
+    async def _finish(self, key: SessionKey, job: JobRef, event: ProgressEvent) -> None:
+        label = LABELS.get(job.kind, job.kind)
+        if job.status_message:
+            text = progress_text(label, event.state, 1.0, event.error or event.message, None)
+            await self._edit(key, job.status_message, text)
+        if event.state == "done" and event.result is not None:
+            if job.kind in STORYBOARD_KINDS:
+                await self._deliver_storyboard(key, job, event.result)
+            elif job.kind == "render":
+                await self._deliver_variants(key, job, event.result)
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            if session is None:
+                return
+            mine = next((j for j in session.jobs if j.job_id == job.job_id), None)
+            if mine is not None:
+                mine.state = event.state
+            latest = session.jobs[-1].job_id == job.job_id if session.jobs else False
+            if latest and event.state == "failed":
+                session.stage = "awaiting_approval" if session.storyboard_id else "failed"
+                if session.storyboard_id:
+                    await self._say(
+                        key, f"You can try again with {APPROVE}, or reply here to change the brief."
+                    )
+            elif latest and event.state == "cancelled" and session.stage != "cancelled":
+                session.stage = "awaiting_approval" if session.storyboard_id else "cancelled"
+            await self.sessions.put(session)
+
+    async def _deliver_storyboard(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> None:
+        from core.pipeline import load_storyboard
+
+        sb_id = str(result["storyboard_id"])
+        board = await asyncio.to_thread(load_storyboard, self.store, sb_id)
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            if session is None or not session.jobs or session.jobs[-1].job_id != job.job_id:
+                return  # superseded by a newer request: show only the newest storyboard
+            dkey = f"{key.as_str()}:storyboard:{job.job_id}"
+            ref = await self.deliveries.is_done(dkey)
+            reactions: Sequence[str] = ()
+            if ref is None and await self.deliveries.claim(dkey, lease_s=self.config.delivery_lease_s):
+                sheet = await asyncio.to_thread(self.store.get_bytes, board.sheet)
+                post = storyboard_post(board, sheet)
+                ref = await self._post(key, self.platform.post_image(key, post))
+                if ref is None:
+                    await self.deliveries.release(dkey)
+                else:
+                    await self.deliveries.done(dkey, ref)
+                    await self._remember(key, ref, "storyboard", sb_id)
+                    reactions = post.reactions
+            session.storyboard_id = sb_id
+            session.storyboard_version = board.version
+            session.plan = board.plan
+            session.storyboard_message = ref
+            session.stage = "awaiting_approval"
+            for mine in session.jobs:
+                if mine.job_id == job.job_id:
+                    mine.state = "done"
+            # Saved before the reactions go on (one API call each), so an early ✅ finds the board.
+            await self.sessions.put(session)
+            if ref is not None and reactions:
+                await self._react(key, ref, reactions)
+
+    async def _deliver_variants(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> None:
+        """Post each video of a finished render once (DeliveryLog), then record them on the session."""
+        variants = [Variant.model_validate(v) for v in result.get("variants", [])]
+        sb_id = str(result.get("storyboard_id", ""))
+        record = await load_record(self.queue.redis, job.job_id)
+        if record is not None and record.payload.get("like"):
+            # "More like this" renders the main cut again beside the new take: post only the new ones.
+            variants = [v for v in variants if v.choice.name != "A"] or variants
+        session = await self.sessions.get(key)
+        title = session.plan.title if session and session.plan else "Cutroom ad"
+        summary_key = f"{key.as_str()}:summary:{job.job_id}"
+        if await self.deliveries.claim(summary_key, lease_s=self.config.delivery_lease_s):
+            ref = await self._say(key, delivery_summary(variants))
+            await (self.deliveries.done(summary_key, ref) if ref else self.deliveries.release(summary_key))
+        posted: dict[str, str] = {}
+        for variant in variants:
+            # Variant ids repeat between renders (9x16-A); the job id makes each delivery its own.
+            delivered = variant.model_copy(update={"id": delivered_id(job.job_id, variant.id)})
+            dkey = f"{key.as_str()}:variant:{delivered.id}"
+            ref = await self.deliveries.is_done(dkey)
+            if ref is None and await self.deliveries.claim(dkey, lease_s=self.config.delivery_lease_s):
+                ref = await self._post_variant(key, delivered, title)
+                if ref is None:
+                    await self.deliveries.release(dkey)
+                    continue
+                await self.deliveries.done(dkey, ref)
+                await self._remember(key, ref, "variant", delivered.id)
+                await self._react(key, ref, [REDO])
+            if ref is not None:
+                posted[delivered.id] = ref
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            if session is None:
+                return
+            known = {v.get("id") for v in session.variants}
+            for variant in variants:
+                uid = delivered_id(job.job_id, variant.id)
+                if uid not in known:
+                    session.variants.append(
+                        {
+                            **variant.model_dump(mode="json"),
+                            "id": uid,
+                            "variant": variant.id,
+                            "storyboard_id": sb_id,
+                            "job_id": job.job_id,
+                        }
+                    )
+            session.variant_messages.update(posted)
+            if session.jobs and session.jobs[-1].job_id == job.job_id:
+                session.stage = "delivered"
+            for mine in session.jobs:
+                if mine.job_id == job.job_id:
+                    mine.state = "done"
+            await self.sessions.put(session)
+
+    async def _post_variant(self, key: SessionKey, variant: Variant, title: str) -> str | None:
+        with tempfile.TemporaryDirectory(prefix="cutroom-post-") as tmp:
+            local = await asyncio.to_thread(self.store.fetch, variant.video, Path(tmp) / "video.mp4")
+            link = await asyncio.to_thread(self.store.url, variant.video, expires_s=self.config.link_expiry_s)
+            post = variant_post(variant, Path(local), link=link, title=title)
+            try:
+                return await self._post(key, self.platform.post_file(key, post))
+            except FileTooLarge:
+                return await self._say(
+                    key,
+                    f"{post.summary}\nThis video is too big to upload here ({post.size_bytes / 1e6:.0f} MB), "
+                    f"so here is a link instead: {link}",
+                    buttons=post.buttons,
+                )
+
+    # ── talking: every post goes through here ───────────────────────────────────────────
+
+    async def _say(self, key: SessionKey, text: str, *, buttons: Sequence[Button] = ()) -> str | None:
+        return await self._post(key, self.platform.post_text(key, text, buttons=buttons))
+
+    async def _post(self, key: SessionKey, call: Any) -> str | None:
+        """Await a platform call; a channel the bot was removed from goes quiet, the session stays."""
+        if key.as_str() in self._gone:
+            call.close()
+            return None
+        try:
+            return str(await call)
+        except FileTooLarge:
+            raise
+        except PlatformGone as err:
+            log.warning("cannot post in %s any more (%s); keeping the session", key.as_str(), err)
+            self._gone.add(key.as_str())
+            with contextlib.suppress(Exception):
+                await self._mark_gone(key)
+            return None
+        except PlatformError as err:
+            log.warning("platform refused a post in %s: %s", key.as_str(), err)
+            return None
+
+    async def _mark_gone(self, key: SessionKey) -> None:
+        # A flag beside the session (the caller may hold its lock), so a restarted bot stays quiet too.
+        await self.redis.set(_gone_key(key), b"1", ex=INDEX_TTL_S)
+
+    async def _edit(self, key: SessionKey, message_id: str, text: str) -> None:
+        await self._post(key, _as_str(self.platform.edit_message(key, message_id, text)))
+
+    async def _react(self, key: SessionKey, message_id: str, emojis: Sequence[str]) -> None:
+        await self._post(key, _as_str(self.platform.add_reactions(key, message_id, emojis)))
+
+    # ── which message is what ───────────────────────────────────────────────────────────
+
+    async def _remember(self, key: SessionKey, message_id: str, role: str, ref: str) -> None:
+        ref_json = MessageRef(session=key, role=role, ref=ref).model_dump_json()
+        await self.redis.set(_index_key(key.platform, key.channel, message_id), ref_json, ex=INDEX_TTL_S)
+
+    async def _lookup(self, platform: str, channel: str, message_id: str) -> MessageRef | None:
+        raw = await self.redis.get(_index_key(platform, channel, message_id))
+        return MessageRef.model_validate_json(raw) if raw else None
+
+
+# ── building one ────────────────────────────────────────────────────────────────────────
+
+
+async def build_engine(settings: Any, platform: Platform, *, config: EngineConfig | None = None) -> Engine:
+    """An engine wired from ``cutroom.settings.Settings``: Redis, queue, stores, extractor, limits."""
+    from core.backends import extractors
+    from storage.artifacts import open_store
+    from storage.state import connect_redis
+
+    redis_url = settings.redis_url
+    if not redis_url:
+        raise CutroomError("The bots need Redis: set REDIS_URL (or run `cutroom up`, which starts one).")
+    queue = await JobQueue.connect(redis_url, max_running_per_requester=settings.max_running_per_requester)
+    redis = connect_redis(redis_url)
+    return Engine(
+        platform=platform,
+        queue=queue,
+        sessions=SessionStore(redis),
+        deliveries=DeliveryLog(redis),
+        store=open_store(settings.artifacts_location),
+        extractor=extractors.create(settings.extractor),
+        policy=Policy(redis, Limits.from_settings(settings)),
+        config=config,
+        redis=redis,
+    )
+
+
+# ── small helpers ───────────────────────────────────────────────────────────────────────
+
+
+def brief_line(brief: Brief) -> str:
+    """The brief in one line, so people see what was understood (and what defaults were taken)."""
+    parts = [brief.product or "your product"]
+    if brief.audience:
+        parts.append(f"for {brief.audience}")
+    parts.append(f"{brief.duration_s} s")
+    parts.append(", ".join(brief.aspect_ratios))
+    if brief.tone:
+        parts.append(", ".join(brief.tone))
+    if brief.brand.palette:
+        parts.append("colours " + " ".join(brief.brand.palette[:3]))
+    if brief.call_to_action:
+        parts.append(f"CTA “{brief.call_to_action}”")
+    return " · ".join(parts)
+
+
+def describe_changes(before: Brief, after: Brief) -> str:
+    names = {
+        "duration_s": "length",
+        "aspect_ratios": "aspect",
+        "call_to_action": "call to action",
+        "must_include": "must include",
+        "product_category": "product type",
+    }
+    changed: list[str] = []
+    for field in Brief.model_fields:
+        old, new = getattr(before, field), getattr(after, field)
+        if old == new:
+            continue
+        name = names.get(field, field.replace("_", " "))
+        if field == "brand":
+            changed.append(
+                "brand " + ", ".join(f for f in type(new).model_fields if getattr(old, f) != getattr(new, f))
+            )
+        elif field == "duration_s":
+            changed.append(f"length {old} s → {new} s")
+        elif isinstance(new, list):
+            added = [str(x) for x in new if x not in old]
+            changed.append(f"{name}: {', '.join(added)}" if added else name)
+        else:
+            changed.append(f"{name}: {new}")
+    return "; ".join(changed) or "small changes"
+
+
+def delivered_id(job_id: str, variant_id: str) -> str:
+    """A posted video's id in its thread: the render's variant id, made unique by its job."""
+    return f"{job_id[-6:]}.{variant_id}"
+
+
+def _active_job(session: Session) -> JobRef | None:
+    if session.jobs and session.jobs[-1].state not in TERMINAL:
+        return session.jobs[-1]
+    return None
+
+
+def _attempt(session: Session, kind: str) -> int:
+    """How many earlier jobs of ``kind`` failed or were cancelled: a retry gets a fresh job id."""
+    return sum(1 for j in session.jobs if j.kind == kind and j.state in ("failed", "cancelled"))
+
+
+def _plannable(brief: Brief) -> dict[str, Any]:
+    """The brief minus its free-text notes: what a re-plan would actually change."""
+    return brief.model_dump(mode="json", exclude={"notes"})
+
+
+def _digest(brief: Brief) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(brief.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _words(items: Sequence[str]) -> str:
+    items = [i.replace("_", " ") for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _index_key(platform: str, channel: str, message_id: str) -> str:
+    return f"{PREFIX}:msg:{platform}:{channel}:{message_id}"
+
+
+def _gone_key(key: SessionKey) -> str:
+    return f"{PREFIX}:gone:{key.as_str()}"
+
+
+def _platform_of(event: Event) -> str:
+    key = getattr(event, "key", None)
+    return key.platform if isinstance(key, SessionKey) else str(getattr(event, "platform", ""))
+
+
+async def _as_str(call: Any) -> str:
+    await call
+    return ""

@@ -1,0 +1,171 @@
+"""Platform-neutral messages the engine posts; each adapter renders them its own way.
+
+Slack renders a ``StoryboardPost`` as Block Kit (image + shot list + buttons), Discord as an
+embed with a ``discord.ui`` view. Buttons mirror the reactions, so ids and emoji live here once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from core.models import Storyboard, Variant
+
+APPROVE = "✅"
+REDO = "🔁"
+CANCEL = "❌"
+#: 1️⃣ .. 9️⃣ (digit, variation selector 16, combining keycap).
+SCENES: tuple[str, ...] = tuple(f"{n}\ufe0f\u20e3" for n in range(1, 10))
+
+
+class Button(BaseModel):
+    """One choice offered under a message. ``id`` comes back in ``ButtonPressed.button``."""
+
+    id: str = Field(description="approve | redo_all | cancel | scene:N | more:<variant id>")
+    emoji: str
+    label: str
+    style: Literal["primary", "danger", "default"] = "default"
+
+
+class StoryboardPost(BaseModel):
+    """The storyboard sheet, the shot list and the choices (reactions and mirroring buttons)."""
+
+    storyboard_id: str
+    version: int
+    title: str
+    summary: str = Field(description="One line: scenes, length, aspect.")
+    shots: list[str] = Field(description="One line per scene, numbered from 1.")
+    footer: str = Field(description="How to answer: which reaction does what.")
+    image_png: bytes
+    image_name: str = "storyboard.png"
+    reactions: list[str]
+    buttons: list[Button]
+
+    @property
+    def scene_buttons(self) -> list[Button]:
+        return [b for b in self.buttons if b.id.startswith("scene:")]
+
+    @property
+    def main_buttons(self) -> list[Button]:
+        return [b for b in self.buttons if not b.id.startswith("scene:")]
+
+    def as_text(self) -> str:
+        """A plain-text rendering (fallback text, logs, text-only surfaces)."""
+        return "\n".join([f"*{self.title}* — {self.summary}", *self.shots, self.footer])
+
+
+class VariantPost(BaseModel):
+    """One finished video to upload, with its summary and a 🔁 for "more like this"."""
+
+    variant_id: str
+    title: str
+    summary: str
+    video: Path = Field(description="A local file to upload.")
+    file_name: str
+    size_bytes: int
+    link: str | None = Field(
+        default=None, description="A storage link, posted instead when the file is too big."
+    )
+    reactions: list[str] = Field(default_factory=lambda: [REDO])
+    buttons: list[Button] = Field(default_factory=list)
+
+
+# ── builders ────────────────────────────────────────────────────────────────────────────
+
+
+def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
+    plan = board.plan
+    n = len(plan.shots)
+    lines = []
+    for shot in plan.shots:
+        line = f"{shot.index}. *{shot.role}* ({shot.duration_s:g} s) {shot.description}"
+        if shot.voice_over:
+            line += f" — “{shot.voice_over}”"
+        lines.append(line)
+    scenes = min(n, len(SCENES))
+    scene_hint = f"1️⃣–{SCENES[scenes - 1]} redo that scene, " if scenes > 1 else "1️⃣ redo the scene, "
+    buttons = [
+        Button(id="approve", emoji=APPROVE, label="Approve and render", style="primary"),
+        Button(id="redo_all", emoji=REDO, label="Redo all"),
+        *[
+            Button(id=f"scene:{i}", emoji=SCENES[i - 1], label=f"Redo scene {i}")
+            for i in range(1, scenes + 1)
+        ],
+        Button(id="cancel", emoji=CANCEL, label="Cancel", style="danger"),
+    ]
+    return StoryboardPost(
+        storyboard_id=board.id,
+        version=board.version,
+        title=plan.title,
+        summary=f"{n} scenes · {plan.duration_s:g} s · {board.aspect_ratio}"
+        + (f" · take {board.version}" if board.version > 1 else ""),
+        shots=lines,
+        footer=f"React {APPROVE} to render, {REDO} redo all, {scene_hint}{CANCEL} cancel. "
+        "Or reply in this thread to change something (“punchier”, “make it 15 s”).",
+        image_png=sheet_png,
+        image_name=f"storyboard-{board.id}-v{board.version}.png",
+        reactions=[APPROVE, REDO, *SCENES[:scenes], CANCEL],
+        buttons=buttons,
+    )
+
+
+def variant_post(variant: Variant, video: Path, *, link: str | None, title: str) -> VariantPost:
+    return VariantPost(
+        variant_id=variant.id,
+        title=title,
+        summary=variant_line(variant),
+        video=video,
+        file_name=f"{_file_stem(title)}-{variant.choice.name}-{variant.aspect_ratio.replace(':', 'x')}.mp4",
+        size_bytes=video.stat().st_size if video.exists() else 0,
+        link=link,
+        buttons=[Button(id=f"more:{variant.id}", emoji=REDO, label="More like this")],
+    )
+
+
+def variant_line(variant: Variant) -> str:
+    return (
+        f"Variant {variant.choice.name} · {variant.aspect_ratio} · {variant.duration_s:.0f} s — "
+        f"{variant.choice.description}"
+    )
+
+
+def delivery_summary(variants: list[Variant]) -> str:
+    if not variants:
+        return "The render finished but produced no videos."
+    aspects = ", ".join(dict.fromkeys(v.aspect_ratio for v in variants))
+    length = max(v.duration_s for v in variants)
+    names = sorted({v.choice.name for v in variants})
+    changes = "; ".join(
+        dict.fromkeys(f"{v.choice.name}: {v.choice.description}" for v in variants if v.choice.description)
+    )
+    head = f"🎬 {len(variants)} video{'s' if len(variants) != 1 else ''} · {length:.0f} s · {aspects}"
+    if len(names) > 1:
+        head += f" · A/B: {changes}"
+    return head + f"\nReact {REDO} on a video for more like it."
+
+
+def progress_text(label: str, state: str, fraction: float, message: str, position: int | None) -> str:
+    """The status line, edited in place while a job runs."""
+    if state == "queued":
+        ahead = position or 0
+        where = (
+            "starting next" if ahead <= 0 else f"{ahead} job{'s' if ahead != 1 else ''} ahead in the queue"
+        )
+        return f"⏳ {label}: {where}."
+    if state == "running":
+        filled = max(0, min(10, round(fraction * 10)))
+        bar = "▰" * filled + "▱" * (10 - filled)
+        return f"🎬 {label}: {bar} {fraction * 100:.0f}%" + (f" — {message}" if message else "")
+    if state == "done":
+        return f"✅ {label}: done."
+    if state == "cancelled":
+        return f"⏹️ {label}: cancelled."
+    return f"⚠️ {label}: {message or 'it did not work.'}"
+
+
+def _file_stem(title: str) -> str:
+    from core.artifacts import slug
+
+    return slug(title, fallback="cutroom-ad", max_len=40)
