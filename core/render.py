@@ -76,6 +76,16 @@ class RenderOptions(BaseModel):
     backend_modules: list[str] = Field(default_factory=list)
     music: bool = True
     captions: bool = True
+    #: Keyword options per backend kind ("image", "clip", "voice"): keys, base URLs, model
+    #: folders, device. They may hold secrets, so manifests leave them out.
+    backend_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def create_options(self, kind: str) -> dict[str, Any]:
+        return dict(self.backend_options.get(kind) or {})
+
+    def public(self) -> dict[str, Any]:
+        """What a manifest records: everything but the backends' options."""
+        return self.model_dump(mode="json", exclude={"backend_options"})
 
 
 # ── variants ────────────────────────────────────────────────────────────────────────────
@@ -427,7 +437,7 @@ def render_variant(
             "frames": total_frames,
             "duration_s": duration_s,
             "seed": spec.seed,
-            "settings": options.model_dump(mode="json"),
+            "settings": options.public(),
             "renderer_version": RENDERER_VERSION,
             "timings_s": clock.timings,
             "render_s": render_s,
@@ -525,7 +535,7 @@ def _voice_backend(options: RenderOptions, notices: list[str]) -> VoiceBackend |
         return None
     _import_backend_modules(options)
     try:
-        return voices.create(options.voice_backend)
+        return voices.create(options.voice_backend, **options.create_options("voice"))
     except UnavailableError as exc:
         notices.append(f"{exc} The ad has captions only.")
         return None
@@ -550,8 +560,8 @@ class _ShotRenderer:
         self.layout = layout
         self.logo = logo
         _import_backend_modules(options)
-        self.image: ImageBackend = images.create(options.image_backend)
-        self.clip: ClipBackend = clips.create(options.clip_backend)
+        self.image: ImageBackend = images.create(options.image_backend, **options.create_options("image"))
+        self.clip: ClipBackend = clips.create(options.clip_backend, **options.create_options("clip"))
         self.lut = compose.grade_lut(self.plan)
         self._motions: dict[int, Any] = {}
         self._closing: list[tuple[FrameWriter, Any]] = []

@@ -88,6 +88,12 @@ def backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
     }
 
 
+def render_backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The options the renderer needs to build its image, clip and voice backends by name."""
+    options = backend_options(settings)
+    return {kind: options[kind] for kind in ("image", "clip", "voice") if options[kind]}
+
+
 def build_backends(settings: Settings) -> Backends:
     """Every backend named in ``settings``, built with its options.
 

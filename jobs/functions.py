@@ -136,7 +136,7 @@ def _render(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str,
         env.store,
         aspects=payload.get("aspects") or None,
         n_variants=int(payload.get("n_variants", 1)),
-        options=_render_options({**env.render_defaults, **(payload.get("options") or {})}),
+        options=_render_options({**env.render_defaults, **_payload_options(payload)}),
         cache_dir=env.cache_dir(board.id),
         on_progress=pulse.on_progress,
         should_cancel=pulse.should_cancel,
@@ -175,6 +175,14 @@ WORK: dict[str, Work] = {
     "render": _render,
     "ping": _ping,
 }
+
+
+def _payload_options(payload: dict[str, Any]) -> dict[str, Any]:
+    """A job may tune the encode, but backends' keys and folders come from the worker's settings."""
+    options = dict(payload.get("options") or {})
+    if "backend_options" in options:
+        raise InputError("A render job cannot set backend options; they come from the worker's settings.")
+    return options
 
 
 def _render_options(values: dict[str, Any]) -> object:

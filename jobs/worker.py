@@ -22,8 +22,8 @@ from typing import Any
 from arq import cron, func
 from pydantic import Field
 
-from core.backends import Backends
 from cutroom.settings import Settings
+from cutroom.wiring import build_backends, render_backend_options
 from jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
 from jobs.queue import KINDS, redis_settings
 from storage.artifacts import open_store
@@ -47,13 +47,6 @@ class WorkerConfig(Settings):
     )
 
 
-def build_backends(settings: Settings) -> Backends:
-    """The backends settings name; the embedded ones until ``cutroom.wiring`` exists."""
-    try:
-        from cutroom.wiring import build_backends as wired  # type: ignore[import-not-found]
-    except ImportError:
-        return Backends.embedded()
-    return wired(settings)  # type: ignore[no-any-return]
 
 
 def render_defaults(config: Settings) -> dict[str, Any]:
@@ -66,6 +59,7 @@ def render_defaults(config: Settings) -> dict[str, Any]:
         "image_backend": config.image_backend,
         "clip_backend": config.clip_backend,
         "voice_backend": config.voice_backend,
+        "backend_options": render_backend_options(config),
     }
 
 

@@ -386,16 +386,10 @@ def with_references(plan: Plan, characters: list[Path], products: list[Path]) ->
 
 def make_runner(settings: Settings, *, render_scale: float = 1.0) -> Runner:
     """In-process by default; through the workers when Redis is configured."""
+    from cutroom.wiring import build_backends
     from storage.artifacts import open_store
 
-    try:
-        from cutroom.wiring import build_backends
-
-        backends = build_backends(settings)
-    except ImportError:  # pragma: no cover - wiring not installed
-        from core.backends import Backends
-
-        backends = Backends.embedded()
+    backends = build_backends(settings)
     store = open_store(settings.artifacts_location, endpoint_url=settings.s3_endpoint_url)
     if settings.redis_url:
         return QueueRunner(settings.redis_url, store, backends, timeout_s=float(settings.job_timeout_s))

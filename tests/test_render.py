@@ -306,3 +306,31 @@ def test_render_options_are_picklable() -> None:
 
     opts = RenderOptions(voice_backend=None, workers=3)
     assert pickle.loads(pickle.dumps(opts)) == opts
+
+
+def test_a_configured_voice_provider_speaks_through_the_render_and_its_key_stays_out(
+    tmp_path: Path,
+) -> None:
+    """Backends built by name inside the renderer get their options (here ElevenLabs' key and
+    URL, served by a loopback fake); the manifest records the choice but never the key."""
+    from tests.support.fake_providers import ElevenLabsFake, serving
+
+    key = "xi-render-key"
+    with serving(ElevenLabsFake(key)) as fake:
+        opts = options(
+            voice_backend="elevenlabs",
+            backend_options={"voice": {"api_key": key, "base_url": fake.url}},
+            workers=2,
+        )
+        plan = make_plan(duration_s=15)
+        specs = [s.model_copy(update=SMALL) for s in variant_specs(plan, aspects=["9:16"], n_variants=2, fps=plan.fps)]
+        variants = render_variants(specs, out_root=tmp_path, options=opts)  # two worker processes
+        spoken = " ".join(r.json["text"] for r in fake.requests)
+        voices_used = {r.path.split("/")[3] for r in fake.requests}
+    assert "Oat Latte" in spoken and "students" in spoken
+    # A reads in the configured voice, B in a premade alternate (not an espeak voice name).
+    assert voices_used == {"21m00Tcm4TlvDq8ikWAM", "EXAVITQu4vr4xnSDxMaL"}
+    for variant in variants:
+        manifest = Path(variant.manifest).read_text()
+        assert key not in manifest and '"voice": true' in manifest
+        assert '"voice_backend": "elevenlabs"' in manifest

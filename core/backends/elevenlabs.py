@@ -22,6 +22,13 @@ KEY_ENV = "ELEVENLABS_API_KEY"
 #: "Rachel", a premade voice every account has.
 DEFAULT_VOICE_ID = "21m00Tcm4TlvDq8ikWAM"
 DEFAULT_MODEL = "eleven_multilingual_v2"
+#: The renderer's A/B variants ask for espeak voice names (core.render.ALT_VOICES); here they
+#: become premade voices of the same character: Bella (female US), George (British), Elli.
+ALTERNATE_VOICES = {
+    "en-us+f3": "EXAVITQu4vr4xnSDxMaL",
+    "en-gb+m3": "JBFqnCBsd6RMkjVDRZzb",
+    "en-us+f4": "MF3mGyEYCl7XYWbV9V6O",
+}
 NORMAL_WPM = 160
 #: ElevenLabs accepts speeds from 0.7 to 1.2 (1.0 is the voice's own pace).
 MIN_SPEED, MAX_SPEED = 0.7, 1.2
@@ -90,7 +97,8 @@ class ElevenLabsVoice:
         if not text.strip():
             _write_pcm(out, b"\x00\x00" * 6615, 22050)
             return Speech(wav=out, duration_s=0.3, words=[])
-        response = self._request(text, voice or self.voice_id, speed_for(rate_wpm))
+        voice_id = ALTERNATE_VOICES.get(voice, voice) if voice else self.voice_id
+        response = self._request(text, voice_id, speed_for(rate_wpm))
         audio = base64.b64decode(response.audio_base_64 or "")
         if not audio:
             raise BackendError("ElevenLabs returned no audio for the voice-over.")
