@@ -161,7 +161,10 @@ class Engine:
         self.config = config or EngineConfig()
         self.redis = redis or policy.redis
         self._followers: dict[str, asyncio.Task[None]] = {}
+        self._delivering: set[str] = set()  # job ids whose results are being posted right now
         self._gone: set[str] = set()
+        #: Connections ``build_engine`` opened for this engine, closed with it.
+        self.owned: list[Any] = []
 
     # ── the entry points ────────────────────────────────────────────────────────────────
 
@@ -207,12 +210,27 @@ class Engine:
             while self._followers:
                 await asyncio.gather(*list(self._followers.values()), return_exceptions=True)
 
-    async def close(self) -> None:
-        """Stop following (jobs keep running on the workers; ``resume`` picks them up)."""
-        for task in list(self._followers.values()):
+    async def close(self, *, delivery_grace_s: float = 60.0) -> None:
+        """Stop following (jobs keep running on the workers; ``resume`` picks them up).
+
+        A follower in the middle of posting a result is let finish (up to ``delivery_grace_s``):
+        cut off between the post and the session's update, the delivery's claim would stay
+        held until its lease ran out, and the restarted bot could not post or record it.
+        """
+        posting = [t for job_id, t in self._followers.items() if job_id in self._delivering]
+        for job_id, task in list(self._followers.items()):
+            if job_id not in self._delivering:
+                task.cancel()
+        if posting:
+            await asyncio.wait(posting, timeout=delivery_grace_s)
+        for task in self._followers.values():
             task.cancel()
         await asyncio.gather(*self._followers.values(), return_exceptions=True)
         self._followers.clear()
+        for resource in self.owned:
+            with contextlib.suppress(Exception):
+                await resource.close()
+        self.owned.clear()
 
     # ── a request ───────────────────────────────────────────────────────────────────────
 
@@ -638,10 +656,14 @@ class Engine:
             text = progress_text(label, event.state, 1.0, event.error or event.message, None)
             await self._edit(key, job.status_message, text)
         if event.state == "done" and event.result is not None:
-            if job.kind in STORYBOARD_KINDS:
-                await self._deliver_storyboard(key, job, event.result)
-            elif job.kind == "render":
-                await self._deliver_variants(key, job, event.result)
+            self._delivering.add(job.job_id)
+            try:
+                if job.kind in STORYBOARD_KINDS:
+                    await self._deliver_storyboard(key, job, event.result)
+                elif job.kind == "render":
+                    await self._deliver_variants(key, job, event.result)
+            finally:
+                self._delivering.discard(job.job_id)
         async with self.sessions.lock(key):
             session = await self.sessions.get(key)
             if session is None:
@@ -816,6 +838,7 @@ class Engine:
 async def build_engine(settings: Any, platform: Platform, *, config: EngineConfig | None = None) -> Engine:
     """An engine wired from ``cutroom.settings.Settings``: Redis, queue, stores, extractor, limits."""
     from core.backends import extractors
+    from cutroom.wiring import llm_options
     from storage.artifacts import open_store
     from storage.state import connect_redis
 
@@ -824,17 +847,27 @@ async def build_engine(settings: Any, platform: Platform, *, config: EngineConfi
         raise CutroomError("The bots need Redis: set REDIS_URL (or run `cutroom up`, which starts one).")
     queue = await JobQueue.connect(redis_url, max_running_per_requester=settings.max_running_per_requester)
     redis = connect_redis(redis_url)
-    return Engine(
+    engine = Engine(
         platform=platform,
         queue=queue,
         sessions=SessionStore(redis),
         deliveries=DeliveryLog(redis),
-        store=open_store(settings.artifacts_location),
-        extractor=extractors.create(settings.extractor),
+        store=open_store(settings.artifacts_location, endpoint_url=settings.s3_endpoint_url),
+        extractor=extractors.create(settings.extractor, **llm_options(settings, settings.extractor)),
         policy=Policy(redis, Limits.from_settings(settings)),
         config=config,
         redis=redis,
     )
+    engine.owned = [queue, _RedisCloser(redis)]
+    return engine
+
+
+class _RedisCloser:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def close(self) -> None:
+        await self.redis.aclose()
 
 
 # ── small helpers ───────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@ job queue, and (for flows that run jobs) a real worker process.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class TinyPlatform:
     truncated: bool = False
     gone: bool = False
     files: dict[str, bytes] = field(default_factory=dict)
+    image_delay_s: float = 0.0  # a slow upload
+    image_posting: asyncio.Event = field(default_factory=asyncio.Event)
     posts: list[Posted] = field(default_factory=list)
     edits: list[tuple[str, str]] = field(default_factory=list)
     reactions: dict[str, list[str]] = field(default_factory=dict)
@@ -71,6 +74,8 @@ class TinyPlatform:
         return self._post("text", key, text)
 
     async def post_image(self, key: SessionKey, post: StoryboardPost) -> str:
+        self.image_posting.set()
+        await asyncio.sleep(self.image_delay_s)
         return self._post("storyboard", key, post)
 
     async def post_file(self, key: SessionKey, post: VariantPost) -> str:
@@ -346,6 +351,7 @@ async def test_at_most_two_question_rounds_then_stated_defaults(rig: Rig) -> Non
 async def test_a_reply_edits_the_brief_keeps_the_rest_and_replans(rig: Rig, worker) -> None:
     await rig.engine.handle(mention("Ev1"))
     await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()  # the session is saved just after the post
     before = await rig.sessions.get(KEY)
     assert before is not None and before.brief is not None and before.stage == "awaiting_approval"
 
@@ -355,6 +361,7 @@ async def test_a_reply_edits_the_brief_keeps_the_rest_and_replans(rig: Rig, work
         )
     )
     await until(lambda: len(rig.platform.of("storyboard")) >= 2, what="second storyboard")
+    await rig.engine.idle()
     after = await rig.sessions.get(KEY)
     assert after is not None and after.brief is not None
     assert after.brief.duration_s == 30 and before.brief.duration_s == 15
@@ -368,6 +375,22 @@ async def test_a_reply_edits_the_brief_keeps_the_rest_and_replans(rig: Rig, work
         ThreadMessage(event_id="Ev3", workspace="W1", actor=BOB, key=KEY, message_id="m3", text="lunch at 1?")
     )
     assert len(rig.platform.posts) == posts
+
+
+@pytest.mark.slow
+async def test_a_restart_during_an_upload_lets_it_land_and_records_it(rig: Rig, worker) -> None:
+    """close() (a redeploy) while the storyboard is uploading: the upload finishes, the session
+    points at it, and the next process has nothing left to deliver."""
+    rig.platform.image_delay_s = 1.0
+    await rig.engine.handle(mention("Ev1"))
+    await asyncio.wait_for(rig.platform.image_posting.wait(), timeout=120)
+    await rig.engine.close()
+    [board] = rig.platform.of("storyboard")
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "awaiting_approval"
+    assert session.storyboard_message == board.id
+    assert await rig.engine.resume() == 0
+    await rig.engine.close()
 
 
 @pytest.mark.slow
