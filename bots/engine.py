@@ -842,6 +842,7 @@ async def build_engine(settings: Any, platform: Platform, *, config: EngineConfi
     from storage.artifacts import open_store
     from storage.state import connect_redis
 
+    config = config or EngineConfig(link_expiry_s=settings.link_expiry_s)
     redis_url = settings.redis_url
     if not redis_url:
         raise CutroomError("The bots need Redis: set REDIS_URL (or run `cutroom up`, which starts one).")

@@ -7,11 +7,12 @@ names (``REDIS_URL``, ``ANTHROPIC_API_KEY``, ``SLACK_BOT_TOKEN``...), listed in 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _env(*names: str) -> AliasChoices:
@@ -70,8 +71,13 @@ class Settings(BaseSettings):
     slack_api_url: str | None = Field(default=None, validation_alias=_env("SLACK_API_URL", "CUTROOM_SLACK_API_URL"))
     slack_mode: Literal["socket", "http"] = "socket"
     discord_token: SecretStr | None = Field(default=None, validation_alias=_env("DISCORD_TOKEN", "CUTROOM_DISCORD_TOKEN"))
-    approvers: list[str] = Field(default_factory=list, description="User, group or role ids allowed to approve.")
-    allowed_channels: list[str] = Field(default_factory=list, description="Empty means every channel.")
+    # NoDecode: the raw string reaches _split_csv, so "U1,U2" works as well as '["U1","U2"]'.
+    approvers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="User, group or role ids allowed to approve."
+    )
+    allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Empty means every channel."
+    )
     renders_per_user_per_hour: int = 10
     renders_per_workspace_per_day: int = 100
 
@@ -84,6 +90,8 @@ class Settings(BaseSettings):
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
 

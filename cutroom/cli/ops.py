@@ -26,7 +26,7 @@ _CUTROOM = [sys.executable, "-c", "from cutroom.cli import main; main()"]
 @app.command()
 def worker(
     max_jobs: int = typer.Option(
-        None, "--max-jobs", help="Jobs run at once (default CUTROOM_WORKER_MAX_JOBS, 2)."
+        None, "--max-jobs", help="Jobs run at once (default CUTROOM_WORKER_MAX_JOBS, 4)."
     ),
     burst: bool = typer.Option(False, "--burst", help="Stop when the queue is empty."),
 ) -> None:

@@ -132,7 +132,9 @@ def slack_bot(
 @app.command("playground")
 def playground_web(
     host: str | None = typer.Option(None, "--host", help="Address to listen on (default: CUTROOM_PLAYGROUND_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", help="Port (default: CUTROOM_PLAYGROUND_PORT, 7860)."),
+    port: int | None = typer.Option(
+        None, "--port", envvar="PORT", help="Port (default: PORT, else CUTROOM_PLAYGROUND_PORT, 7860)."
+    ),
     render_scale: float = typer.Option(
         1.0, "--render-scale", envvar="CUTROOM_RENDER_SCALE", min=0.1, max=1.0,
         help="Below 1 renders smaller frames, for quick demos on a laptop.",

@@ -1,0 +1,28 @@
+"""Settings read from the environment as the README writes them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cutroom.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("U012AB3CD, S0614TZR7", ["U012AB3CD", "S0614TZR7"]), ('["U1","S2"]', ["U1", "S2"]), ("", [])],
+)
+def test_id_lists_are_comma_separated_or_json(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv("CUTROOM_APPROVERS", raw)
+    monkeypatch.setenv("CUTROOM_ALLOWED_CHANNELS", raw)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.approvers == expected and settings.allowed_channels == expected
+
+
+def test_placeholder_secrets_count_as_unset_and_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "changeme")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.anthropic_api_key is None
+    with pytest.raises(ValueError, match="ANTHROPIC_API_KEY is not set"):
+        settings.require("anthropic_api_key")
