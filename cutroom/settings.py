@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # providers (secrets have no defaults)
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ANTHROPIC_API_KEY", "CUTROOM_ANTHROPIC_API_KEY"))
     anthropic_base_url: str | None = Field(default=None, validation_alias=_env("ANTHROPIC_BASE_URL", "CUTROOM_ANTHROPIC_BASE_URL"))
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-4-6"
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY", "CUTROOM_OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=_env("OPENAI_BASE_URL", "CUTROOM_OPENAI_BASE_URL"))
     openai_model: str = "gpt-4.1-mini"
