@@ -1,10 +1,13 @@
 """The playground in headless Chromium: fill the form, draw, approve, and watch a video play.
 
-The screenshot of the finished page is saved to docs/playground.png (the README shows it).
+The screenshot of the finished page goes to the test's temporary folder; with
+CUTROOM_UPDATE_DOCS=1 it replaces docs/playground.png (the README shows it), so an ordinary
+run never changes a tracked file.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from playground.app import serving
 from tests.support.browser import chromium_page, require_chromium
 from tests.test_playground import SCALE, quick_settings
 
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "playground.png"
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "playground.png"
 
 
 def free_port() -> int:
@@ -32,6 +35,7 @@ def fill(page: object, elem_id: str, value: str) -> None:
 def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
     require_chromium()
     settings = quick_settings(tmp_path / "data")
+    screenshot = DOCS_SCREENSHOT if os.environ.get("CUTROOM_UPDATE_DOCS") == "1" else tmp_path / "playground.png"
     with (
         serving(settings, host="127.0.0.1", port=free_port(), render_scale=SCALE) as (_demo, url),
         chromium_page() as page,
@@ -89,6 +93,5 @@ def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
 
         page.evaluate("document.querySelector('#variant-0 video').pause()")
         page.evaluate("window.scrollTo(0, 0)")
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 20_000
+        page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 20_000
