@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.consistency import consistency_line
 from core.models import Storyboard, Variant
 
 APPROVE = "✅"
@@ -143,6 +144,9 @@ def delivery_summary(variants: list[Variant]) -> str:
     head = f"🎬 {len(variants)} video{'s' if len(variants) != 1 else ''} · {length:.0f} s · {aspects}"
     if len(names) > 1:
         head += f" · A/B: {changes}"
+    consistency = consistency_line([v.consistency for v in variants if v.consistency is not None])
+    if consistency:
+        head += f"\nConsistency: {consistency}"
     return head + f"\nReact {REDO} on a video for more like it."
 
 

@@ -15,6 +15,7 @@ import os
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -325,3 +326,50 @@ def extract_frame(video: Path, at_s: float, out: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def extract_frames(video: Path, times_s: Sequence[float], *, size: tuple[int, int]) -> list[np.ndarray]:
+    """RGB frames at ``times_s``, scaled to ``size`` (w, h), from one ffmpeg run.
+
+    Each time is its own input with a fast seek, so ffmpeg decodes only from the keyframe
+    before it (segments start on one) instead of the whole video: scoring stays cheap.
+    """
+    if not times_s:
+        return []
+    width, height = size
+    args: list[str] = []
+    for at in times_s:
+        args += ["-ss", f"{max(0.0, at):.6f}", "-i", str(video)]
+    chains = [
+        f"[{i}:v:0]trim=end_frame=1,setpts=PTS-STARTPTS,scale={width}:{height}:flags=area,setsar=1[f{i}]"
+        for i in range(len(times_s))
+    ]
+    joined = "".join(f"[f{i}]" for i in range(len(times_s)))
+    graph = ";".join([*chains, f"{joined}concat=n={len(times_s)}:v=1:a=0[out]"])
+    with tempfile.TemporaryDirectory(prefix="cutroom-frames-") as folder:
+        raw = Path(folder) / "frames.rgb"
+        run_ffmpeg(
+            [
+                *args,
+                "-filter_complex",
+                graph,
+                "-map",
+                "[out]",
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                str(raw),
+            ],
+            what="reading frames back for the consistency report",
+            timeout=60,
+        )
+        data = np.fromfile(raw, dtype=np.uint8)
+    frame_bytes = width * height * 3
+    if data.size != frame_bytes * len(times_s):
+        raise RenderError(
+            f"ffmpeg returned {data.size // frame_bytes} of {len(times_s)} frames for the consistency report."
+        )
+    return list(data.reshape(len(times_s), height, width, 3))

@@ -300,6 +300,50 @@ class RenderSpec(_Model):
         return FRAME_SIZES[self.aspect_ratio]
 
 
+class ShotConsistency(_Model):
+    """One shot's colour, measured on the frame in its middle."""
+
+    index: int
+    palette_share: float = Field(ge=0, le=1, description="Share of pixels close to a palette colour.")
+    mean_lab: tuple[float, float, float] = Field(description="Mean colour in CIELAB (L*, a*, b*).")
+    drift: float = Field(ge=0, description="CIELAB distance of the mean colour from the ad's median.")
+    drifting: bool = False
+
+
+class EntityConsistency(_Model):
+    """Where a bible entity appears and, for characters with a face backend, how alike its faces are."""
+
+    id: str
+    name: str
+    kind: EntityKind
+    shots: list[int] = Field(default_factory=list, description="Shots the plan puts it in.")
+    identity: float | None = Field(
+        default=None, description="Mean pairwise cosine of its face vectors (1.0 is the same face)."
+    )
+    identity_shots: list[int] = Field(default_factory=list, description="Shots whose face was measured.")
+    verdict: str
+
+
+class ConsistencyReport(_Model):
+    """How well a rendered ad kept its bible: palette, colour drift, recurring entities.
+
+    Measured on one frame from the middle of each shot; each measure carries a plain verdict
+    and ``summary`` is the one line chat surfaces post.
+    """
+
+    palette: list[HexColor]
+    palette_share: float = Field(ge=0, le=1, description="Screen-time-weighted share of on-palette pixels.")
+    palette_threshold: float = Field(description="Largest CIELAB distance that still counts as on palette.")
+    palette_verdict: str
+    drift_threshold: float = Field(description="CIELAB distance from the median beyond which a shot drifts.")
+    drifting_shots: list[int] = Field(default_factory=list)
+    drift_verdict: str
+    shots: list[ShotConsistency]
+    entities: list[EntityConsistency] = Field(default_factory=list)
+    identity_measured: bool = False
+    summary: str
+
+
 class Variant(_Model):
     """A finished ad: the files and what it took to make them."""
 
@@ -317,3 +361,4 @@ class Variant(_Model):
     render_s: float = 0.0
     scores: dict[str, float] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)
+    consistency: ConsistencyReport | None = None

@@ -34,8 +34,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import audio, compose
-from core.backends import ClipBackend, ImageBackend, PanelArt, VoiceBackend, clips, images, voices
-from core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame
+from core.backends import (
+    ClipBackend,
+    FaceEmbedder,
+    ImageBackend,
+    PanelArt,
+    VoiceBackend,
+    clips,
+    faces,
+    images,
+    voices,
+)
+from core.consistency import consistency_report
+from core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame, extract_frames
 from core.errors import (
     BackendError,
     Cancelled,
@@ -45,11 +56,16 @@ from core.errors import (
     RenderError,
     UnavailableError,
 )
-from core.models import AspectRatio, Plan, RenderSpec, Shot, Variant, VariantChoice
+from core.models import AspectRatio, ConsistencyReport, Plan, RenderSpec, Shot, Variant, VariantChoice
 from core.progress import OnProgress, no_progress
 
 #: Bump when the compositor's output changes, so old cached segments are not reused.
 RENDERER_VERSION = "2"
+
+#: Long side (px) of the frames read back for the consistency report: colour statistics need
+#: few pixels; a face embedder needs faces big enough to detect.
+REPORT_LONG_SIDE = 320
+FACE_LONG_SIDE = 640
 
 ALT_VOICES: list[tuple[str, str]] = [
     ("en-us+f3", "a female US"),
@@ -70,13 +86,15 @@ class RenderOptions(BaseModel):
     image_backend: str = "animatic"
     clip_backend: str = "animatic"
     voice_backend: str | None = "espeak"
+    #: Face embedder for the consistency report's identity scores; None leaves identity unmeasured.
+    face_backend: str | None = None
     audio_bitrate: str = "160k"
     #: Modules to import before backends are looked up, so plug-in backends registered
     #: outside core also exist in worker processes.
     backend_modules: list[str] = Field(default_factory=list)
     music: bool = True
     captions: bool = True
-    #: Keyword options per backend kind ("image", "clip", "voice"): keys, base URLs, model
+    #: Keyword options per backend kind ("image", "clip", "voice", "face"): keys, base URLs, model
     #: folders, device. They may hold secrets, so manifests leave them out.
     backend_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -423,6 +441,10 @@ def render_variant(
             )
         captions = out_dir / "captions.srt"
         _write_text(captions, audio.srt(cues))
+
+        # 5. The consistency report, from one frame in the middle of each shot of the video.
+        with clock.stage("consistency"):
+            report = _consistency(video, plan, starts, fps, size, options, notices)
         render_s = round(time.perf_counter() - started, 3)
         reused_count = sum(1 for s in shots_report if s["reused"])
         if not track.spoken and options.voice_backend:
@@ -447,6 +469,7 @@ def render_variant(
             "audio": {"voice": bool(track.spoken), **sound_result["report"]},
             "captions": len(cues),
             "notices": notices,
+            "consistency": report.model_dump(mode="json") if report else None,
         }
         _write_text(manifest_path, json.dumps(manifest, indent=2))
         on_progress("render", 1.0, "Done")
@@ -463,7 +486,9 @@ def render_variant(
             height=size[1],
             fps=fps,
             render_s=render_s,
+            scores=_scores(report),
             notices=notices,
+            consistency=report,
         )
     except BaseException:
         sound_stop.set()
@@ -528,6 +553,52 @@ def _import_backend_modules(options: RenderOptions) -> None:
 
     for module in options.backend_modules:
         importlib.import_module(module)
+
+
+def _face_backend(options: RenderOptions, notices: list[str]) -> FaceEmbedder | None:
+    name = (options.face_backend or "").strip()
+    if name.lower() in ("", "none"):
+        return None
+    _import_backend_modules(options)
+    try:
+        return faces.create(name, **options.create_options("face"))
+    except Exception as exc:  # a missing model pack or library must not cost the video
+        notices.append(f"Face identity was not measured: {exc}")
+        return None
+
+
+def _consistency(
+    video: Path,
+    plan: Plan,
+    starts: list[int],
+    fps: int,
+    size: tuple[int, int],
+    options: RenderOptions,
+    notices: list[str],
+) -> ConsistencyReport | None:
+    """Score the finished video against the bible; any failure is a notice, never a failed render."""
+    try:
+        face = _face_backend(options, notices)
+        long_side = FACE_LONG_SIDE if face is not None else REPORT_LONG_SIDE
+        scale = min(1.0, long_side / max(size))
+        small = (max(2, round(size[0] * scale / 2) * 2), max(2, round(size[1] * scale / 2) * 2))
+        # The middle frame of each shot: past any transition, before the next one.
+        times = [(starts[i] + starts[i + 1]) // 2 / fps for i in range(len(plan.shots))]
+        frames = extract_frames(video, times, size=small)
+        shot_frames = {shot.index: frame for shot, frame in zip(plan.shots, frames, strict=True)}
+        return consistency_report(plan, shot_frames, face=face)
+    except Exception as exc:
+        notices.append(f"The consistency report could not be made ({exc}); the video is fine.")
+        return None
+
+
+def _scores(report: ConsistencyReport | None) -> dict[str, float]:
+    """The report's headline numbers, for tables that list variants side by side."""
+    if report is None:
+        return {}
+    scores = {"palette": report.palette_share}
+    scores.update({f"identity {e.id}": e.identity for e in report.entities if e.identity is not None})
+    return scores
 
 
 def _voice_backend(options: RenderOptions, notices: list[str]) -> VoiceBackend | None:

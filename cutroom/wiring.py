@@ -89,9 +89,15 @@ def backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def render_backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The options the renderer needs to build its image, clip and voice backends by name."""
+    """The options the renderer needs to build its image, clip, voice and face backends by name."""
     options = backend_options(settings)
-    return {kind: options[kind] for kind in ("image", "clip", "voice") if options[kind]}
+    return {kind: options[kind] for kind in ("image", "clip", "voice", "face") if options[kind]}
+
+
+def render_face_backend(settings: Settings) -> str | None:
+    """The face backend a render scores identity with; None when settings leave it unset or "none"."""
+    name = (settings.face_backend or "").strip()
+    return None if name.lower() in ("", "none") else name
 
 
 def build_backends(settings: Settings) -> Backends:

@@ -23,7 +23,7 @@ from arq import cron, func
 from pydantic import Field
 
 from cutroom.settings import Settings
-from cutroom.wiring import build_backends, render_backend_options
+from cutroom.wiring import build_backends, render_backend_options, render_face_backend
 from jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
 from jobs.queue import KINDS, redis_settings
 from storage.artifacts import open_store
@@ -59,6 +59,7 @@ def render_defaults(config: Settings) -> dict[str, Any]:
         "image_backend": config.image_backend,
         "clip_backend": config.clip_backend,
         "voice_backend": config.voice_backend,
+        "face_backend": render_face_backend(config),
         "backend_options": render_backend_options(config),
     }
 

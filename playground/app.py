@@ -26,6 +26,7 @@ import gradio as gr  # after playground/__init__ turned telemetry off
 from pydantic import ValidationError
 
 from core.artifacts import ArtifactStore
+from core.consistency import consistency_line
 from core.errors import CutroomError, InputError, PlanError, explain
 from core.models import (
     MAX_DURATION_S,
@@ -676,6 +677,10 @@ def variants_summary(store: ArtifactStore, variants: list[Variant], plan: Plan |
             cells.append(", ".join(f"{k} {s:.2f}" for k, s in sorted(v.scores.items())) or "—")
         lines.append("| " + " | ".join(cells) + " |")
         notices.extend(n for n in v.notices if n not in notices)
+    consistency = consistency_line([v.consistency for v in variants if v.consistency is not None])
+    if consistency:
+        lines.append("")
+        lines.append(f"**Consistency:** {consistency}")
     if plan is not None:
         bible = plan.bible
         palette = " ".join(f"`{c}`" for c in bible.palette)

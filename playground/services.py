@@ -58,7 +58,7 @@ class Runner(Protocol):
 def render_options(settings: Any) -> Any:
     """``RenderOptions`` from the one Settings object (encoder, fps, backends)."""
     from core.render import RenderOptions
-    from cutroom.wiring import render_backend_options
+    from cutroom.wiring import render_backend_options, render_face_backend
 
     return RenderOptions(
         fps=settings.fps,
@@ -68,6 +68,7 @@ def render_options(settings: Any) -> Any:
         image_backend=settings.image_backend,
         clip_backend=settings.clip_backend,
         voice_backend=settings.voice_backend,
+        face_backend=render_face_backend(settings),
         backend_options=render_backend_options(settings),
     )
 

@@ -112,6 +112,18 @@ def test_thumbnail_and_manifest(rendered) -> None:  # type: ignore[no-untyped-de
     assert not list((out / "cache").rglob("*.part*"))
 
 
+def test_manifest_has_a_consistency_report(rendered) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    spec, variant, _ = rendered
+    report = json.loads(Path(variant.manifest).read_text())["consistency"]
+    assert 0.0 <= report["palette_share"] <= 1.0
+    assert [s["index"] for s in report["shots"]] == [s.index for s in spec.plan.shots]
+    assert report["entities"][0]["shots"] == [1, 2, 3, 4, 5] and not report["identity_measured"]
+    assert variant.consistency is not None and variant.consistency.summary == report["summary"]
+    assert variant.scores["palette"] == report["palette_share"]
+
+
 def test_resume_reuses_finished_shots_and_gives_the_same_frames(rendered, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     spec, first, out = rendered
     segments = sorted((out / "cache" / "segments").glob("*.mp4"))

@@ -15,7 +15,7 @@ from core.models import FRAME_SIZES, AspectRatio, Plan, Variant
 from core.render import RenderOptions, render_variant, render_variants, variant_specs
 from cutroom.cli.app import app, console
 from cutroom.settings import Settings
-from cutroom.wiring import render_backend_options
+from cutroom.wiring import render_backend_options, render_face_backend
 
 ASPECTS = ("16:9", "9:16", "1:1", "4:5")
 
@@ -31,6 +31,7 @@ def render_options(settings: Settings, fps: int | None = None) -> RenderOptions:
         image_backend=settings.image_backend,
         clip_backend=settings.clip_backend,
         voice_backend=None if voice.lower() in ("", "none") else voice,
+        face_backend=render_face_backend(settings),
         backend_options=render_backend_options(settings),
     )
 
