@@ -26,6 +26,10 @@ def main() -> None:
     except CutroomError as err:
         console.print(f"[bold red]Error:[/] {err}")
         sys.exit(2)
+    except OSError as err:  # a disk or folder problem the checks up front could not foresee
+        where = f" {err.filename}" if err.filename else ""
+        console.print(f"[bold red]Error:[/] Cutroom could not read or write{where}: {err.strerror or err}.")
+        sys.exit(2)
     except KeyboardInterrupt:
         console.print("[yellow]Stopped.[/]")
         sys.exit(130)

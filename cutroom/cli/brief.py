@@ -13,7 +13,7 @@ from rich.table import Table
 from core import pipeline
 from core.models import AspectRatio, Brief, Extraction, Plan
 from cutroom.cli.app import app, console
-from cutroom.cli.inputs import read_thread
+from cutroom.cli.inputs import read_thread, writable_folder
 from cutroom.settings import Settings
 from storage.artifacts import LocalArtifactStore
 
@@ -102,6 +102,8 @@ def plan_command(
 ) -> None:
     """Extract a brief and write the shot list, script and consistency bible."""
     settings = Settings()
+    if out is not None:
+        writable_folder(out.parent, "plan")
     result = _extract(text, file, settings)
     the_plan = pipeline.plan(result.brief, backends=_backends(settings), seed=seed, fps=settings.fps)
     if out is not None:
@@ -128,6 +130,8 @@ def storyboard_command(
 ) -> None:
     """Plan and draw a storyboard: one panel per shot and a sheet for chat."""
     settings = Settings()
+    if out is not None:
+        writable_folder(out, "storyboard")
     backends = _backends(settings)
     source: Brief | Plan
     if plan_file is not None:

@@ -14,6 +14,7 @@ from core.errors import InputError
 from core.models import FRAME_SIZES, AspectRatio, Plan, Variant
 from core.render import RenderOptions, render_variant, render_variants, variant_specs
 from cutroom.cli.app import app, console
+from cutroom.cli.inputs import writable_folder
 from cutroom.settings import Settings
 from cutroom.wiring import render_backend_options, render_face_backend
 
@@ -118,6 +119,7 @@ def make_command(
 ) -> None:
     """Render MP4 variants (voice, music, captions, end card) from a brief or an approved storyboard."""
     settings = Settings()
+    writable_folder(out, "videos")
     options = render_options(settings, fps)
     if from_storyboard is not None:
         plan = _load_storyboard_plan(from_storyboard)
