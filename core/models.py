@@ -242,9 +242,16 @@ class Plan(_Model):
                 raise ValueError(f"Shot {shot.index} features {', '.join(unknown)}, who is not in the style bible.")
         expected = self.brief.duration_s * self.fps
         if self.total_frames != expected:
+            gap = self.brief.duration_s - self.duration_s
+            longest = max(self.shots, key=lambda s: (s.duration_s, -s.index))
+            fix = (
+                f"add {gap:g} s, e.g. to shot {longest.index} ({longest.duration_s:g} s)"
+                if gap > 0
+                else f"take {-gap:g} s off, e.g. shot {longest.index} ({longest.duration_s:g} s)"
+            )
             raise ValueError(
-                f"The shots last {self.duration_s:g} s in total but the brief asks for {self.brief.duration_s} s; "
-                f"adjust the durations so they add up."
+                f"The shots last {self.duration_s:g} s in total but the brief asks for {self.brief.duration_s} s: "
+                f"{fix}, so they add up."
             )
         return self
 

@@ -42,6 +42,10 @@ def test_durations_that_do_not_add_up_name_the_problem() -> None:
         _plan([5, 5, 4])
     message = explain(err.value)
     assert "14 s in total" in message and "15 s" in message
+    assert "add 1 s, e.g. to shot 1 (5 s)" in message
+    with pytest.raises(ValidationError) as err:
+        _plan([4, 8, 8])
+    assert "take 5 s off, e.g. shot 2 (8 s)" in explain(err.value)
 
 
 def test_a_duration_off_the_frame_grid_names_the_shot() -> None:
