@@ -142,19 +142,34 @@ def _buttons(n: int):  # type: ignore[no-untyped-def]
     ]
 
 
+@pytest.mark.parametrize("repeat_parent", [False, True], ids=["parent-once", "parent-every-page"])
 async def test_a_thread_of_thousands_is_read_from_its_recent_end(
-    fake: FakeSlack, slack: SlackPlatform
+    fake: FakeSlack, slack: SlackPlatform, repeat_parent: bool
 ) -> None:
+    # conversations.replies pages oldest first (200 a page here): past 5,000 replies the newest
+    # are only on the last pages, so every page must be read to reach them.
+    fake.replies_repeat_parent = repeat_parent
     parent = fake.add_message(C, "Brief: Glow serum for busy parents")
-    for i in range(2500):
+    for i in range(5400):
         fake.add_message(C, f"message {i}", user="U2", thread_ts=parent)
     fake.add_message(C, "ignore me", user="UBOT", thread_ts=parent, bot_id="BBOT")
     history = await slack.fetch_thread(key(parent), limit=200)
     assert history.truncated and len(history.messages) == 200
-    assert history.messages[0].text.startswith("Brief:") and history.messages[-1].text == "message 2499"
+    assert history.messages[0].text.startswith("Brief:")
+    assert history.messages[1].text == "message 5201" and history.messages[-1].text == "message 5399"
+    assert sum(m.text.startswith("Brief:") for m in history.messages) == 1
     assert all("ignore me" not in m.text for m in history.messages)
     pages = [c for c in fake.calls if c.method == "conversations.replies"]
-    assert len(pages) <= 25
+    assert len(pages) == 28  # 5,402 messages, 200 a page
+
+
+async def test_a_short_thread_is_read_whole_and_not_truncated(fake: FakeSlack, slack: SlackPlatform) -> None:
+    parent = fake.add_message(C, "Brief: Glow serum for busy parents")
+    for i in range(199):
+        fake.add_message(C, f"message {i}", user="U2", thread_ts=parent)
+    history = await slack.fetch_thread(key(parent), limit=200)
+    assert not history.truncated and len(history.messages) == 200
+    assert history.messages[0].text.startswith("Brief:") and history.messages[-1].text == "message 198"
 
 
 def test_slack_text_is_cleaned_and_emoji_names_map() -> None:

@@ -10,8 +10,10 @@ keeps refusing.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
@@ -63,8 +65,10 @@ GONE_ERRORS = frozenset(
 TOO_LARGE_ERRORS = frozenset({"file_too_large", "request_entity_too_large"})
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 PAGE = 200
-MAX_PAGES = 25  # 5,000 replies: beyond that only the most recent part is read anyway
+MAX_PAGES = 100  # a safety cap: 20,000 replies, read oldest first to reach the newest
 SLACK_UPLOAD_LIMIT = 1024**3  # 1 GB
+
+log = logging.getLogger(__name__)
 
 
 def emoji_from_name(name: str) -> str | None:
@@ -177,9 +181,20 @@ class SlackPlatform:
                     raise
 
     async def fetch_thread(self, key: SessionKey, *, limit: int) -> ThreadHistory:
-        """The human messages of the thread: its first message and the most recent ``limit - 1``."""
+        """The human messages of the thread: its first message and the most recent ``limit - 1``.
+
+        ``conversations.replies`` pages oldest first, so the newest replies are on the last page:
+        every page is read (cursor pagination, ``response_metadata.next_cursor``) while only the
+        first message and a bounded window of the latest ones are kept, so memory stays at
+        ``limit`` messages however long the thread. ``truncated`` says something was left out;
+        past ``MAX_PAGES`` pages (a thread of over 20,000 replies) reading stops, the window
+        then ends before the newest replies, and a warning is logged.
+        """
         bot = await self.bot_user()
-        raw: list[dict[str, Any]] = []
+        first: Message | None = None
+        recent: deque[Message] = deque(maxlen=limit - 1 if limit > 1 else max(limit, 0))
+        kept = 0
+        seen_parent = False
         cursor: str | None = None
         pages = 0
         has_more = False
@@ -193,17 +208,37 @@ class SlackPlatform:
                     cursor=cursor,
                 )
             )
-            raw.extend(response.get("messages", []))
+            for raw in response.get("messages", []):
+                if raw.get("ts") == key.thread:
+                    if seen_parent:  # Slack may repeat the parent at the top of later pages
+                        continue
+                    seen_parent = True
+                if not _is_human(raw, bot):
+                    continue
+                message = self._message(raw, bot)
+                if not message.text:
+                    continue
+                kept += 1
+                if first is None and limit > 1:
+                    first = message
+                else:
+                    recent.append(message)
             pages += 1
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             has_more = bool(response.get("has_more")) and cursor is not None
-            if not has_more or pages >= MAX_PAGES:
+            if not has_more:
                 break
-        messages = [self._message(m, bot) for m in raw if _is_human(m, bot)]
-        messages = [m for m in messages if m.text]
-        truncated = has_more or len(messages) > limit
-        if len(messages) > limit:
-            messages = [messages[0], *messages[-(limit - 1) :]] if limit > 1 else messages[-limit:]
+            if pages >= MAX_PAGES:
+                log.warning(
+                    "Slack thread %s/%s has over %d replies; read the first %d pages only",
+                    key.channel,
+                    key.thread,
+                    PAGE * MAX_PAGES,
+                    MAX_PAGES,
+                )
+                break
+        messages = ([first] if first is not None else []) + list(recent)
+        truncated = has_more or kept > len(messages)
         return ThreadHistory(messages=messages, truncated=truncated)
 
     async def fetch_file(self, attachment: Attachment) -> bytes:

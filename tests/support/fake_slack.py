@@ -71,6 +71,9 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.removed: set[str] = set()
         self.max_upload_bytes = 1024**3
+        #: Some Slack answers repeat the thread's parent at the top of every conversations.replies
+        #: page; set this to serve pages that way.
+        self.replies_repeat_parent = False
         self._faults: list[tuple[str, Callable[[], web.Response]]] = []
         self._clock = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -303,6 +306,8 @@ class FakeSlack:
         limit = max(1, min(1000, int(args.get("limit") or 100)))
         start = int(args.get("cursor") or 0)
         page = thread[start : start + limit]
+        if start and self.replies_repeat_parent:
+            page = [thread[0], *page]
         has_more = start + limit < len(thread)
         response: dict[str, Any] = {"ok": True, "messages": page, "has_more": has_more}
         response["response_metadata"] = {"next_cursor": str(start + limit) if has_more else ""}
