@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -24,6 +25,9 @@ from core.backends import Backends
 from core.errors import InputError
 from core.models import AspectRatio, Brief, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
+
+if TYPE_CHECKING:
+    from core.render import RenderOptions
 
 RUNS = "runs"
 
@@ -76,9 +80,11 @@ def make_storyboard(
         return existing
 
     on_progress("storyboard", 0.05, f"Drawing {len(the_plan.shots)} panels")
-    drawn = draw_storyboard(
-        the_plan, backends.image, aspect=the_aspect, seed=seed, on_progress=scaled(on_progress, 0.05, 0.9)
-    )
+    with tempfile.TemporaryDirectory(prefix="cutroom-assets-") as assets:
+        drawable = with_local_assets(the_plan, store, Path(assets))
+        drawn = draw_storyboard(
+            drawable, backends.image, aspect=the_aspect, seed=seed, on_progress=scaled(on_progress, 0.05, 0.9)
+        )
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
     for shot, image in zip(the_plan.shots, drawn.panels, strict=True):
@@ -155,12 +161,38 @@ def render_storyboard(
     ``cache_dir`` keeps finished shots so a killed render resumes where it stopped.
     ``scale`` < 1 renders smaller frames (quick previews, tests), keeping each aspect ratio.
     """
-    from core.render import RenderOptions, render_variants, variant_specs
+    from core.render import RenderOptions
 
     opts = options if isinstance(options, RenderOptions) else RenderOptions()
+    work = Path(tempfile.mkdtemp(prefix="cutroom-render-"))
+    try:
+        return _render_stored(
+            board, store, with_local_assets(board.plan, store, work / "assets"), work,
+            aspects=aspects, n_variants=n_variants, opts=opts, cache_dir=cache_dir,
+            on_progress=on_progress, should_cancel=should_cancel, scale=scale,
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _render_stored(
+    board: Storyboard,
+    store: ArtifactStore,
+    plan: Plan,
+    work: Path,
+    *,
+    aspects: list[AspectRatio] | None,
+    n_variants: int,
+    opts: RenderOptions,
+    cache_dir: Path | None,
+    on_progress: OnProgress,
+    should_cancel: Callable[[], bool],
+    scale: float,
+) -> list[Variant]:
+    from core.render import render_variants, variant_specs
+
     specs = variant_specs(
-        board.plan, aspects=aspects or board.plan.aspect_ratios, n_variants=n_variants,
-        seed=board.plan.seed, fps=opts.fps,
+        plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
     )
     if scale != 1.0:
         specs = [
@@ -168,24 +200,56 @@ def render_storyboard(
             for spec in specs
         ]
     prefix = run_prefix(board.id)
-    work = Path(tempfile.mkdtemp(prefix="cutroom-render-"))
-    try:
-        variants = render_variants(
-            specs, out_root=work, options=opts, cache_dir=cache_dir,
-            on_progress=scaled(on_progress, 0.0, 0.95), should_cancel=should_cancel,
-        )
-        stored: list[Variant] = []
-        for variant in variants:
-            base = f"{prefix}/variants/{variant.id}"
-            update = {
-                field: store.put_file(f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field)))
-                for field in ("video", "thumbnail", "captions", "manifest")
-            }
-            stored.append(variant.model_copy(update=update))
-        on_progress("deliver", 1.0, f"{len(stored)} variant(s) ready")
-        return stored
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    variants = render_variants(
+        specs, out_root=work / "variants", options=opts, cache_dir=cache_dir,
+        on_progress=scaled(on_progress, 0.0, 0.95), should_cancel=should_cancel,
+    )
+    stored: list[Variant] = []
+    for variant in variants:
+        base = f"{prefix}/variants/{variant.id}"
+        update = {
+            field: store.put_file(f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field)))
+            for field in ("video", "thumbnail", "captions", "manifest")
+        }
+        stored.append(variant.model_copy(update=update))
+    on_progress("deliver", 1.0, f"{len(stored)} variant(s) ready")
+    return stored
+
+
+def with_local_assets(plan: Plan, store: ArtifactStore, folder: Path) -> Plan:
+    """A copy of ``plan`` whose logo and reference pictures are files on this machine.
+
+    Chat surfaces keep uploads in the artifact store and put the key in the brief, so a
+    plan stays valid on every machine; drawing and rendering need local files. A value
+    that already names a file, or that the store does not hold, is left as it is (the
+    renderer then says in words that the logo was not found).
+    """
+
+    def local(value: str | None, name: str) -> str | None:
+        if not value or Path(value).expanduser().is_file():
+            return value
+        try:
+            if not store.exists(value):
+                return value
+            dest = folder / f"{name}{Path(value).suffix.lower()[:6]}"
+            folder.mkdir(parents=True, exist_ok=True)
+            return str(store.fetch(value, dest))
+        except (OSError, ValueError):  # an odd key or an unreadable object: keep the words path
+            return value
+
+    brand = plan.brief.brand
+    logo = local(brand.logo, "logo")
+    entities = [
+        e.model_copy(update={"reference_image": local(e.reference_image, f"ref-{i}")})
+        for i, e in enumerate(plan.bible.entities)
+    ]
+    if logo == brand.logo and all(
+        a.reference_image == b.reference_image for a, b in zip(entities, plan.bible.entities, strict=True)
+    ):
+        return plan
+    brief = plan.brief.model_copy(update={"brand": brand.model_copy(update={"logo": logo})})
+    bible = plan.bible.model_copy(update={"entities": entities})
+    return plan.model_copy(update={"brief": brief, "bible": bible})
 
 
 def _even(pixels: float) -> int:
