@@ -92,6 +92,9 @@ class EngineConfig(BaseModel):
     n_variants: int = 2
     follow_interval_s: float = 2.0
     delivery_lease_s: float = 300.0
+    delivery_retry_s: list[float] = Field(
+        default=[5.0, 30.0], description="Waits before trying a refused post again (a 429 storm, a 5xx)."
+    )
     link_expiry_s: int = 7 * 24 * 3600
     render_options: dict[str, Any] | None = Field(
         default=None, description="RenderOptions fields sent with render jobs (e.g. a small size in tests)."
@@ -658,12 +661,20 @@ class Engine:
         if event.state == "done" and event.result is not None:
             self._delivering.add(job.job_id)
             try:
-                if job.kind in STORYBOARD_KINDS:
-                    await self._deliver_storyboard(key, job, event.result)
-                elif job.kind == "render":
-                    await self._deliver_variants(key, job, event.result)
+                delivered = await self._deliver(key, job, event.result)
             finally:
                 self._delivering.discard(job.job_id)
+            if not delivered:
+                what = "storyboard" if job.kind in STORYBOARD_KINDS else "videos"
+                event = event.model_copy(
+                    update={"state": "failed", "error": f"The {what} could not be posted here."}
+                )
+                await self._say(
+                    key,
+                    f"⚠️ I couldn't post the {what} in this thread after {len(self.config.delivery_retry_s) + 1} "
+                    "tries; the work is saved."
+                    + ("" if job.kind == "render" else " Mention me again to try once more."),
+                )
         async with self.sessions.lock(key):
             session = await self.sessions.get(key)
             if session is None:
@@ -682,7 +693,27 @@ class Engine:
                 session.stage = "awaiting_approval" if session.storyboard_id else "cancelled"
             await self.sessions.put(session)
 
-    async def _deliver_storyboard(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> None:
+    async def _deliver(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> bool:
+        """Post a finished job's results, trying again after a refused post; False if it never went out.
+
+        The delivery log makes each try post only what is still missing.
+        """
+        waits = [*self.config.delivery_retry_s, None]
+        for wait_s in waits:
+            if job.kind in STORYBOARD_KINDS:
+                delivered = await self._deliver_storyboard(key, job, result)
+            elif job.kind == "render":
+                delivered = await self._deliver_variants(key, job, result)
+            else:
+                return True
+            if delivered or key.as_str() in self._gone:
+                return True  # a channel the bot left keeps its session quietly, as everywhere
+            if wait_s is not None:
+                log.warning("posting %s's results in %s failed; trying again in %.0f s", job.job_id, key.as_str(), wait_s)
+                await asyncio.sleep(wait_s)
+        return False
+
+    async def _deliver_storyboard(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> bool:
         from core.pipeline import load_storyboard
 
         sb_id = str(result["storyboard_id"])
@@ -690,7 +721,7 @@ class Engine:
         async with self.sessions.lock(key):
             session = await self.sessions.get(key)
             if session is None or not session.jobs or session.jobs[-1].job_id != job.job_id:
-                return  # superseded by a newer request: show only the newest storyboard
+                return True  # superseded by a newer request: show only the newest storyboard
             dkey = f"{key.as_str()}:storyboard:{job.job_id}"
             ref = await self.deliveries.is_done(dkey)
             reactions: Sequence[str] = ()
@@ -700,6 +731,8 @@ class Engine:
                 ref = await self._post(key, self.platform.post_image(key, post))
                 if ref is None:
                     await self.deliveries.release(dkey)
+                    if key.as_str() not in self._gone:
+                        return False  # refused: leave the session as it was and try again
                 else:
                     await self.deliveries.done(dkey, ref)
                     await self._remember(key, ref, "storyboard", sb_id)
@@ -716,8 +749,9 @@ class Engine:
             await self.sessions.put(session)
             if ref is not None and reactions:
                 await self._react(key, ref, reactions)
+        return True
 
-    async def _deliver_variants(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> None:
+    async def _deliver_variants(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> bool:
         """Post each video of a finished render once (DeliveryLog), then record them on the session."""
         variants = [Variant.model_validate(v) for v in result.get("variants", [])]
         sb_id = str(result.get("storyboard_id", ""))
@@ -732,6 +766,7 @@ class Engine:
             ref = await self._say(key, delivery_summary(variants))
             await (self.deliveries.done(summary_key, ref) if ref else self.deliveries.release(summary_key))
         posted: dict[str, str] = {}
+        missing = 0
         for variant in variants:
             # Variant ids repeat between renders (9x16-A); the job id makes each delivery its own.
             delivered = variant.model_copy(update={"id": delivered_id(job.job_id, variant.id)})
@@ -741,6 +776,7 @@ class Engine:
                 ref = await self._post_variant(key, delivered, title)
                 if ref is None:
                     await self.deliveries.release(dkey)
+                    missing += 1
                     continue
                 await self.deliveries.done(dkey, ref)
                 await self._remember(key, ref, "variant", delivered.id)
@@ -765,21 +801,35 @@ class Engine:
                         }
                     )
             session.variant_messages.update(posted)
+            if missing:
+                await self.sessions.put(session)  # what did go out is recorded; the rest is tried again
+                return False
             if session.jobs and session.jobs[-1].job_id == job.job_id:
                 session.stage = "delivered"
             for mine in session.jobs:
                 if mine.job_id == job.job_id:
                     mine.state = "done"
             await self.sessions.put(session)
+        return True
 
     async def _post_variant(self, key: SessionKey, variant: Variant, title: str) -> str | None:
         with tempfile.TemporaryDirectory(prefix="cutroom-post-") as tmp:
             local = await asyncio.to_thread(self.store.fetch, variant.video, Path(tmp) / "video.mp4")
-            link = await asyncio.to_thread(self.store.url, variant.video, expires_s=self.config.link_expiry_s)
+            url = await asyncio.to_thread(self.store.url, variant.video, expires_s=self.config.link_expiry_s)
+            # A local store's file:// address opens nowhere but on the worker: no link at all then.
+            link = url if url.startswith(("https://", "http://")) else None
             post = variant_post(variant, Path(local), link=link, title=title)
             try:
                 return await self._post(key, self.platform.post_file(key, post))
             except FileTooLarge:
+                if link is None:
+                    return await self._say(
+                        key,
+                        f"{post.summary}\nThis video is too big to upload here ({post.size_bytes / 1e6:.0f} MB), "
+                        "and this Cutroom keeps its videos on its own disk, so there is no link to share. "
+                        "Whoever runs it can set CUTROOM_ARTIFACTS_URL to an s3:// bucket to get download links.",
+                        buttons=post.buttons,
+                    )
                 return await self._say(
                     key,
                     f"{post.summary}\nThis video is too big to upload here ({post.size_bytes / 1e6:.0f} MB), "

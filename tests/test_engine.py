@@ -16,7 +16,7 @@ import pytest
 from bots.engine import Engine, EngineConfig, brief_line, choice_for, describe_changes, explain_error
 from bots.events import Actor, Attachment, Mention, ReactionAdded, ThreadMessage
 from bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
-from bots.platform import PlatformGone, ThreadHistory
+from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from bots.policy import Limits, Policy
 from core.backends import extractors
 from core.errors import InputError
@@ -57,6 +57,8 @@ class TinyPlatform:
     gone: bool = False
     files: dict[str, bytes] = field(default_factory=dict)
     image_delay_s: float = 0.0  # a slow upload
+    refuse_images: int = 0  # the next N image posts are refused (a 429 storm, a 5xx)
+    too_large: bool = False  # every video is over the upload limit
     image_posting: asyncio.Event = field(default_factory=asyncio.Event)
     posts: list[Posted] = field(default_factory=list)
     edits: list[tuple[str, str]] = field(default_factory=list)
@@ -76,9 +78,14 @@ class TinyPlatform:
     async def post_image(self, key: SessionKey, post: StoryboardPost) -> str:
         self.image_posting.set()
         await asyncio.sleep(self.image_delay_s)
+        if self.refuse_images > 0:
+            self.refuse_images -= 1
+            raise PlatformError("ratelimited (HTTP 429)")
         return self._post("storyboard", key, post)
 
     async def post_file(self, key: SessionKey, post: VariantPost) -> str:
+        if self.too_large:
+            raise FileTooLarge("over the workspace's upload limit")
         return self._post("video", key, post)
 
     async def edit_message(self, key: SessionKey, message_id: str, text: str) -> None:
@@ -391,6 +398,52 @@ async def test_a_restart_during_an_upload_lets_it_land_and_records_it(rig: Rig, 
     assert session.storyboard_message == board.id
     assert await rig.engine.resume() == 0
     await rig.engine.close()
+
+
+@pytest.mark.slow
+async def test_a_refused_storyboard_post_is_tried_again_and_lands_once(rig: Rig, worker) -> None:
+    rig.engine.config.delivery_retry_s = [0.1, 0.1]
+    rig.platform.refuse_images = 1
+    await rig.engine.handle(mention("Ev1"))
+    await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()
+    [board] = rig.platform.of("storyboard")
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "awaiting_approval"
+    assert session.storyboard_message == board.id
+    assert not any("couldn't post" in t for t in rig.platform.texts())
+
+
+@pytest.mark.slow
+async def test_a_storyboard_that_cannot_be_posted_is_said_and_a_new_mention_retries(rig: Rig, worker) -> None:
+    rig.engine.config.delivery_retry_s = [0.05]
+    rig.platform.refuse_images = 2
+    await rig.engine.handle(mention("Ev1"))
+    await until(lambda: any("couldn't post the storyboard" in t for t in rig.platform.texts()), what="the apology")
+    await rig.engine.idle()
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "failed" and session.storyboard_message is None
+    await rig.engine.handle(mention("Ev2"))
+    await until(lambda: rig.platform.of("storyboard"), what="storyboard on the second try")
+    await rig.engine.idle()
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "awaiting_approval"
+
+
+@pytest.mark.slow
+async def test_a_video_too_big_to_upload_from_a_local_store_says_how_to_get_links(rig: Rig, worker) -> None:
+    rig.platform.too_large = True
+    await rig.engine.handle(mention("Ev1"))
+    board = await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()
+    await rig.engine.handle(react(rig, board[0].id, APPROVE, event_id="Ev2"))
+    said = await until(
+        lambda: [t for t in rig.platform.texts() if "too big to upload here" in t], what="the too-big note"
+    )
+    assert "CUTROOM_ARTIFACTS_URL" in said[0] and "file://" not in said[0]
+    await rig.engine.idle()
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "delivered"
 
 
 @pytest.mark.slow
