@@ -329,6 +329,59 @@ async def test_reactions_and_buttons_on_messages_the_engine_does_not_know_are_ig
     assert not bot.is_closed()
 
 
+async def test_a_reaction_added_again_is_a_new_event_and_a_duplicated_delivery_is_not(
+    bots: Bots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """✅ removed and added again (to retry a failed render) reaches the engine again; the same
+    MESSAGE_REACTION_ADD delivered twice, to one process or to two on the same Redis (a deploy
+    overlap), reaches it once."""
+    import bots.discord.cog as cog
+
+    api, gw = bots.api, bots.gateway
+    monkeypatch.setattr(cog, "_reaction_window", lambda: 170_000_000)  # no window boundary mid-test
+    first, second = await bots.start(), await bots.start()
+    reached: list[tuple[int, str]] = []
+
+    def spy(process: int) -> Any:
+        async def on_choice(event: Any) -> None:
+            reached.append((process, event.emoji))
+
+        return on_choice
+
+    monkeypatch.setattr(first.engine, "_on_choice", spy(1))
+    monkeypatch.setattr(second.engine, "_on_choice", spy(2))
+    board = gw.message(gw.bob, "a storyboard")
+    gw.feed(first, "MESSAGE_CREATE", board)
+
+    async def settle(count: int) -> None:
+        await api.wait_for(lambda: len(reached) >= count, what=f"{count} reactions at the engine")
+        await asyncio.sleep(0.3)  # and no more
+        assert len(reached) == count, reached
+
+    add = gw.reaction(gw.alice, board["id"], "✅")
+    gw.feed(first, "MESSAGE_REACTION_ADD", add)
+    gw.feed(first, "MESSAGE_REACTION_ADD", add)  # a replayed delivery
+    await settle(1)
+
+    gw.feed(first, "MESSAGE_REACTION_REMOVE", gw.reaction_remove(gw.alice, board["id"], "✅"))
+    gw.feed(first, "MESSAGE_REACTION_ADD", gw.reaction(gw.alice, board["id"], "✅"))
+    await settle(2)
+
+    # Both processes get every gateway event: the third add is handled by one of them only.
+    for bot in (first, second):
+        gw.feed(bot, "MESSAGE_REACTION_REMOVE", gw.reaction_remove(gw.alice, board["id"], "✅"))
+    third = gw.reaction(gw.alice, board["id"], "✅")
+    for bot in (first, second):
+        gw.feed(bot, "MESSAGE_REACTION_ADD", third)
+    await settle(3)
+
+    # A later window (hours on, or after a restart that never saw the remove) is a new add too.
+    monkeypatch.setattr(cog, "_reaction_window", lambda: 170_000_001)
+    gw.feed(second, "MESSAGE_REACTION_ADD", gw.reaction(gw.alice, board["id"], "✅"))
+    await settle(4)
+    assert [emoji for _, emoji in reached] == ["✅"] * 4
+
+
 async def test_mention_without_message_content_intent_opens_a_thread_and_replies_are_skipped(
     bots: Bots,
 ) -> None:

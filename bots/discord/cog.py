@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -47,6 +48,13 @@ DM_REPLY = (
 )
 EMPTY_BRIEF = "Tell me what the ad is for, e.g. `/ad brief: 20 s ad for our oat-milk latte, warm and cosy`."
 _SEEN_MAX = 2048
+#: Width of the wall-clock window that names a reaction add (see ``_reaction_event_id``).
+REACTION_WINDOW_S = 10
+
+
+def _reaction_window() -> int:
+    """The current reaction window: wall-clock time, so two bot processes agree on it."""
+    return int(time.time() // REACTION_WINDOW_S)
 
 
 class Conversation(commands.Cog):
@@ -57,6 +65,8 @@ class Conversation(commands.Cog):
         # Interactions and messages already handled by this process: a replayed gateway event
         # (RESUME) must not answer twice before the engine's own dedupe sees it.
         self._seen: OrderedDict[str, None] = OrderedDict()
+        # (message, user, emoji) -> (window, reaction removes seen in that window).
+        self._removed: OrderedDict[tuple[int, int, str], tuple[int, int]] = OrderedDict()
         self._inflight: set[asyncio.Task[Any]] = set()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -267,6 +277,39 @@ class Conversation(commands.Cog):
         self.bot.platform.forget_thread(payload.thread_id)
 
     # -- reactions and buttons ---------------------------------------------------------------
+    def _reaction_event_id(self, payload: discord.RawReactionActionEvent) -> str:
+        """An id for one reaction *add*: the same for a duplicated delivery of that add, new for
+        the next add of the same emoji by the same person (after they removed it).
+
+        MESSAGE_REACTION_ADD carries no id or timestamp of its own, and the gateway sequence
+        number differs between two sessions (two bot processes during a deploy both receive the
+        event) and is not on discord.py's raw event. So an add is named by (message, user, emoji),
+        the wall-clock window it arrived in (``REACTION_WINDOW_S``: a re-add after a restart, or
+        hours later, is new even if this process never saw the remove) and how many removes of
+        that reaction this process saw in the window (a quick remove + re-add is new). A
+        duplicated delivery has none of these changed, so the cog and the engine's 24-hour
+        dedupe (``Policy.first_time``) drop it. It can slip through only when the two copies
+        straddle a window boundary, and then the engine's own guards still apply (a ✅ while
+        a render runs starts no second one).
+        """
+        window = _reaction_window()
+        triple = (payload.message_id, payload.user_id, str(payload.emoji))
+        seen_window, removes = self._removed.get(triple, (window, 0))
+        generation = removes if seen_window == window else 0
+        return f"reaction:{payload.message_id}:{payload.user_id}:{payload.emoji}:{window}.{generation}"
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """Counted (nothing else) so that adding the same emoji again is a new event."""
+        if payload.guild_id is None:
+            return
+        window = _reaction_window()
+        triple = (payload.message_id, payload.user_id, str(payload.emoji))
+        seen_window, removes = self._removed.pop(triple, (window, 0))
+        self._removed[triple] = (window, removes + 1 if seen_window == window else 1)
+        if len(self._removed) > _SEEN_MAX:
+            self._removed.popitem(last=False)
+
     @commands.Cog.listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.guild_id is None or (self.bot.user is not None and payload.user_id == self.bot.user.id):
@@ -275,12 +318,13 @@ class Conversation(commands.Cog):
         if member is not None and member.bot:
             return
         emoji = str(payload.emoji)
-        if not self._first_time(f"reaction:{payload.message_id}:{payload.user_id}:{emoji}"):
+        event_id = self._reaction_event_id(payload)
+        if not self._first_time(event_id):
             return
         actor = self._actor(member) if member is not None else Actor(id=str(payload.user_id))
         await self._handle(
             ReactionAdded(
-                event_id=f"reaction:{payload.message_id}:{payload.user_id}:{emoji}",
+                event_id=event_id,
                 workspace=str(payload.guild_id),
                 actor=actor,
                 platform="discord",

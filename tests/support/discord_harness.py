@@ -815,6 +815,20 @@ class Gateway:
             "message_author_id": self.api.bot_user["id"],
         }
 
+    def reaction_remove(
+        self, user: Member, message_id: str, emoji: str, *, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        """A MESSAGE_REACTION_REMOVE payload (no ``member``: Discord sends none on removes)."""
+        return {
+            "user_id": user.id,
+            "channel_id": channel_id or self.channel_id,
+            "message_id": message_id,
+            "guild_id": self.guild_id,
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+
     def _interaction_base(
         self, kind: int, user: Member, channel_id: str, interaction_id: str | None
     ) -> dict[str, Any]:
