@@ -23,6 +23,7 @@ ADMITTED_LEASE_S = 6 * 3600
 _ADMIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
   return 1

@@ -46,6 +46,11 @@ STREAM_MAXLEN = 200
 PREFIX = "cutroom"
 
 
+#: How long an enqueuer may take between saving a job's record and queueing it before a
+#: repeated request treats the job as lost and queues it itself.
+ENQUEUE_GRACE_S = 10.0
+
+
 def record_key(job_id: str) -> str:
     return f"{PREFIX}:job:{job_id}"
 
@@ -196,11 +201,33 @@ class JobQueue:
         created = await self.redis.set(record_key(job_id), record.model_dump_json(), nx=True, ex=RECORD_TTL_S)
         if not created:
             event = await self.latest(job_id)
-            position = event.position if event is not None and event.state == "queued" else None
-            if event is not None and event.state == "queued":
-                position = await self.position(job_id)
-            return Enqueued(job_id=job_id, created=False, position=position or 0)
+            if event is None or event.state == "queued":
+                await self._requeue_if_lost(job_id)
+                event = await self.latest(job_id)
+            position = await self.position(job_id) if event is not None and event.state == "queued" else 0
+            return Enqueued(job_id=job_id, created=False, position=position)
+        await self._admit(record)
+        return Enqueued(job_id=job_id, created=True, position=await self.position(job_id))
 
+    async def _requeue_if_lost(self, job_id: str) -> None:
+        """Queue a job whose enqueuer died between saving its record and queueing it.
+
+        The repeated request (a platform's retry, the user asking again) is what finds it.
+        Every step is idempotent: arq refuses a second job with the same id.
+        """
+        record = await load_record(self.redis, job_id)
+        if record is None or time.time() - record.created_ts < ENQUEUE_GRACE_S:
+            return  # gone, or its enqueuer may still be at work: a twin request arriving at once
+        if (
+            await self.redis.zscore(self.queue_name, job_id) is not None
+            or await self.redis.exists(in_progress_key_prefix + job_id)
+            or await fairness.pending_index(self.redis, record.requester, job_id) is not None
+        ):
+            return  # queued, running or waiting its turn: not lost
+        await self._admit(record)
+
+    async def _admit(self, record: JobRecord) -> None:
+        job_id, kind, requester = record.job_id, record.kind, record.requester
         admitted = await fairness.admit(self.redis, requester, job_id, cap=self.cap)
         position = await self.position(job_id)
         await publish(
@@ -216,7 +243,6 @@ class JobQueue:
         )
         if admitted:
             await enqueue_admitted(self.redis, record, queue_name=self.queue_name)
-        return Enqueued(job_id=job_id, created=True, position=position)
 
     async def position(self, job_id: str) -> int:
         """Jobs ahead of ``job_id``: those due in the arq queue before it, plus the requester's own gated ones."""

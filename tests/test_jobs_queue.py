@@ -277,3 +277,25 @@ async def test_cancel_of_a_job_no_worker_has_taken_is_immediate(job_queue: JobQu
     assert await job_queue.cancel(second.job_id)
     assert (await job_queue.latest(second.job_id)).state == "cancelled"  # type: ignore[union-attr]
     assert await job_queue.redis.zcard("arq:queue") == 0
+
+
+async def test_a_job_whose_enqueuer_died_before_queueing_it_runs_on_the_next_request(
+    job_queue: JobQueue, worker: subprocess.Popen[bytes]
+) -> None:
+    """The bot saved the job's record, then died before queueing it: the platform's retry queues it."""
+    from jobs.queue import ENQUEUE_GRACE_S, JobRecord, job_id_for, record_key
+
+    job_id = job_id_for("ping", "slack:EvLost")
+    orphan = JobRecord(
+        job_id=job_id,
+        kind="ping",
+        payload={"echo": "found"},
+        requester="U-lost",
+        request_key="slack:EvLost",
+        created_ts=time.time() - ENQUEUE_GRACE_S - 1,
+    )
+    await job_queue.redis.set(record_key(job_id), orphan.model_dump_json())
+    again = await job_queue.enqueue("ping", {"echo": "found"}, request_key="slack:EvLost", requester="U-lost")
+    assert again.job_id == job_id and not again.created
+    final = await job_queue.wait(job_id, timeout_s=20)
+    assert final.state == "done" and final.result is not None and final.result["pong"] == "found"
