@@ -184,7 +184,7 @@ class Engine:
             elif isinstance(event, ThreadMessage):
                 await self._on_thread_message(event)
             elif isinstance(event, MessageDeleted):
-                log.info("message %s deleted in %s; the session stays", event.message_id, event.key.as_str())
+                await self._on_deleted(event)
             elif isinstance(event, ReactionAdded | ButtonPressed):
                 await self._on_choice(event)
         except Exception as err:  # the one place errors become words
@@ -237,6 +237,24 @@ class Engine:
 
     # ── a request ───────────────────────────────────────────────────────────────────────
 
+    async def _on_deleted(self, event: MessageDeleted) -> None:
+        """The request deleted while its work runs: stop the work. What was already made stays."""
+        key = event.key
+        target = await self._lookup(key.platform, key.channel, event.message_id)
+        if target is None or target.role != "request":
+            log.info("message %s deleted in %s; the session stays", event.message_id, key.as_str())
+            return
+        async with self.sessions.lock(key):
+            session = await self.sessions.get(key)
+            active = _active_job(session) if session is not None else None
+            if session is None or active is None or session.stage not in ("storyboarding", "rendering"):
+                return
+            await self.queue.cancel(active.job_id)
+            what = "render" if session.stage == "rendering" else "storyboard"
+            await self._say(
+                key, f"The request was deleted, so I stopped the {what}. Mention me to start again."
+            )
+
     async def _on_mention(self, event: Mention) -> None:
         key = event.key
         self._gone.discard(key.as_str())  # a mention proves the bot can read the channel again
@@ -253,6 +271,7 @@ class Engine:
             if session is not None and session.stage in ("storyboarding", "rendering"):
                 await self._say(key, "I'm already working on this thread; the progress is just above.")
                 return
+            await self._remember(key, event.message_id, "request", key.as_str())
             if session is not None and session.stage in ("awaiting_approval", "delivered"):
                 if not event.text.strip():
                     await self._say(
@@ -416,6 +435,7 @@ class Engine:
             await self._say(session.key, refusal)
             return
         session.brief = brief
+        await self._remember(session.key, message_id, "request", session.key.as_str())
         changes = describe_changes(base, brief)
         await self._say(session.key, "\n".join([*notes, f"✏️ Updating the storyboard: {changes}."]))
         await self._start(

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bots.engine import Engine, EngineConfig, brief_line, choice_for, describe_changes, explain_error
-from bots.events import Actor, Attachment, Mention, ReactionAdded, ThreadMessage
+from bots.events import Actor, Attachment, Mention, MessageDeleted, ReactionAdded, ThreadMessage
 from bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
 from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from bots.policy import Limits, Policy
@@ -444,6 +444,27 @@ async def test_a_video_too_big_to_upload_from_a_local_store_says_how_to_get_link
     await rig.engine.idle()
     session = await rig.sessions.get(KEY)
     assert session is not None and session.stage == "delivered"
+
+
+@pytest.mark.slow
+async def test_deleting_the_request_mid_render_stops_it_and_says_so(rig: Rig, worker) -> None:
+    await rig.engine.handle(mention("Ev1"))
+    board = await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()
+    await rig.engine.handle(react(rig, board[0].id, APPROVE, event_id="Ev2"))
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "rendering"
+    render = session.jobs[-1]
+    # Deleting some other message changes nothing; deleting the request stops the render.
+    await rig.engine.handle(MessageDeleted(event_id="Ev3", workspace="W1", actor=ALICE, key=KEY, message_id="zz"))
+    assert (await rig.queue.latest(render.job_id)).state in ("queued", "running")  # type: ignore[union-attr]
+    await rig.engine.handle(MessageDeleted(event_id="Ev4", workspace="W1", actor=ALICE, key=KEY, message_id="Ev1"))
+    assert (await rig.queue.wait(render.job_id, timeout_s=60)).state == "cancelled"
+    assert any("The request was deleted, so I stopped the render" in t for t in rig.platform.texts())
+    await rig.engine.idle()
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.stage == "awaiting_approval"  # the storyboard stays
+    assert rig.platform.of("video") == []
 
 
 @pytest.mark.slow
