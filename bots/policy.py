@@ -41,6 +41,8 @@ class Limits(BaseModel):
             "allowed_channels",
             "renders_per_user_per_hour",
             "renders_per_workspace_per_day",
+            "requests_per_user_per_minute",
+            "requests_per_workspace_per_minute",
         )
         return cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
 

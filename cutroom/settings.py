@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     allowed_channels: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Empty means every channel."
     )
+    requests_per_user_per_minute: int = 6
+    requests_per_workspace_per_minute: int = 60
     renders_per_user_per_hour: int = 10
     renders_per_workspace_per_day: int = 100
 

@@ -26,3 +26,14 @@ def test_placeholder_secrets_count_as_unset_and_say_what_to_set(monkeypatch: pyt
     assert settings.anthropic_api_key is None
     with pytest.raises(ValueError, match="ANTHROPIC_API_KEY is not set"):
         settings.require("anthropic_api_key")
+
+
+def test_every_bot_limit_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bots.policy import Limits
+
+    monkeypatch.setenv("CUTROOM_REQUESTS_PER_USER_PER_MINUTE", "2")
+    monkeypatch.setenv("CUTROOM_REQUESTS_PER_WORKSPACE_PER_MINUTE", "9")
+    monkeypatch.setenv("CUTROOM_RENDERS_PER_WORKSPACE_PER_DAY", "7")
+    limits = Limits.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert (limits.requests_per_user_per_minute, limits.requests_per_workspace_per_minute) == (2, 9)
+    assert limits.renders_per_workspace_per_day == 7
