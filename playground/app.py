@@ -49,6 +49,8 @@ from playground.services import InProcessRunner, Once, QueueRunner, Runner, rend
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
+#: The one concurrency group of the CPU-heavy listeners (storyboard, edits, scene redo, render).
+HEAVY = "cutroom-heavy"
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
@@ -862,6 +864,13 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
         downloads = gr.File(label="Downloads (MP4 and captions)", file_count="multiple", interactive=False)
 
         board_outputs = [gallery, table, board_state, board_status, scene, render_formats]
+        # Gradio gives every listener its own concurrency group, so the page-wide limit must be
+        # one shared group: at most ``playground_concurrency`` storyboards, edits, redos and
+        # renders together, not that many of each (reading a thread is light and stays apart).
+        heavy: dict[str, Any] = {
+            "concurrency_id": HEAVY,
+            "concurrency_limit": settings.playground_concurrency,
+        }
         read_btn.click(
             _friendly(play.read_thread), [thread], [*form, base_state, notice], api_name="read_thread"
         )
@@ -870,16 +879,20 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
             [base_state, *form, logo, character_refs, product_refs],
             [*board_outputs, base_state],
             api_name="storyboard",
+            **heavy,
         )
         edit_btn.click(
-            _friendly(play.apply_edits), [board_state, table], board_outputs, api_name="apply_edits"
+            _friendly(play.apply_edits), [board_state, table], board_outputs, api_name="apply_edits", **heavy
         )
-        redo_btn.click(_friendly(play.redo_scene), [board_state, scene], board_outputs, api_name="redo_scene")
+        redo_btn.click(
+            _friendly(play.redo_scene), [board_state, scene], board_outputs, api_name="redo_scene", **heavy
+        )
         approve_btn.click(
             _friendly(play.approve),
             [board_state, render_formats, n_variants],
             [*videos, downloads, summary, render_status],
             api_name="approve",
+            **heavy,
         )
 
     demo.queue(default_concurrency_limit=settings.playground_concurrency, max_size=64)

@@ -21,7 +21,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from cutroom.settings import Settings
-from playground.app import TABLE_HEADERS, serving
+from playground.app import HEAVY, TABLE_HEADERS, build_app, serving
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "examples"
 SCALE = 0.1667  # 180x320 for 9:16
@@ -245,7 +245,6 @@ def test_brief_storyboard_edit_redo_approve_variants(client: Client, tmp_path: P
     assert again[-1].startswith("Already rendered")
 
 
-
 @pytest.mark.slow
 def test_two_visitors_are_served_at_once(server: tuple[str, Settings]) -> None:
     """Gradio's queue runs storyboards of two sessions side by side (concurrency 2)."""
@@ -262,6 +261,23 @@ def test_two_visitors_are_served_at_once(server: tuple[str, Settings]) -> None:
         t.join(timeout=120)
     assert sorted(results) == [0, 1]
     assert all("v1" in r[2] for r in results.values())
+
+
+def test_the_heavy_buttons_share_one_concurrency_limit(tmp_path: Path) -> None:
+    """Gradio gives each listener its own concurrency group: the four CPU-heavy ones must share one,
+    so CUTROOM_PLAYGROUND_CONCURRENCY=3 means 3 jobs on the page, not 3 per button."""
+    demo = build_app(quick_settings(tmp_path, playground_concurrency=3))
+    fns = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
+    heavy = ("storyboard", "apply_edits", "redo_scene", "approve")
+    assert {(fns[name].concurrency_id, fns[name].concurrency_limit) for name in heavy} == {(HEAVY, 3)}
+    assert fns["read_thread"].concurrency_id != HEAVY
+    # What Gradio's queue makes of them: one event queue with room for 3 for all four buttons.
+    queue = demo._queue
+    for name in heavy:
+        queue.create_event_queue_for_fn(fns[name])
+    assert [
+        (q.concurrency_id, q.concurrency_limit) for q in queue.event_queue_per_concurrency_id.values()
+    ] == [(HEAVY, 3)]
 
 
 def test_ffprobe_is_installed() -> None:
