@@ -150,35 +150,36 @@ _FOREIGN_TONES: dict[str, tuple[str, ...]] = {
 }
 _TONE_OF = {word: tone for tone, words in (*_TONES.items(), *_FOREIGN_TONES.items()) for word in words}
 
-# "punchier", "more premium": comparatives an edit uses; (tones to put first, length change).
-_COMPARATIVES: dict[str, tuple[tuple[str, ...], int]] = {
-    "punchier": (("energetic", "bold"), -1),
-    "snappier": (("energetic", "bold"), -1),
-    "pacier": (("energetic",), -1),
-    "zippier": (("energetic", "playful"), -1),
-    "tighter": (("energetic",), -1),
-    "more punch": (("energetic", "bold"), -1),
-    "more energy": (("energetic",), 0),
-    "more energetic": (("energetic",), 0),
-    "faster-paced": (("energetic",), 0),
-    "funnier": (("funny",), 0),
-    "more fun": (("playful",), 0),
-    "more playful": (("playful",), 0),
-    "warmer": (("warm",), 0),
-    "calmer": (("calm",), 0),
-    "softer": (("calm",), 0),
-    "gentler": (("calm",), 0),
-    "bolder": (("bold",), 0),
-    "classier": (("premium",), 0),
-    "fancier": (("premium",), 0),
-    "more premium": (("premium",), 0),
-    "more luxurious": (("luxurious",), 0),
-    "more emotional": (("heartfelt",), 0),
-    "more professional": (("professional",), 0),
-    "more serious": (("professional",), 0),
-    "simpler": (("minimal",), 0),
-    "cleaner": (("minimal",), 0),
-    "edgier": (("edgy",), 0),
+# "punchier", "more premium": comparatives an edit uses, and the tones they put first. They say
+# nothing about length: "punchier" keeps a 30 s ad at 30 s ("shorter" and "make it 20s" change it).
+_COMPARATIVES: dict[str, tuple[str, ...]] = {
+    "punchier": ("energetic", "bold"),
+    "snappier": ("energetic", "bold"),
+    "pacier": ("energetic",),
+    "zippier": ("energetic", "playful"),
+    "tighter": ("energetic",),
+    "more punch": ("energetic", "bold"),
+    "more energy": ("energetic",),
+    "more energetic": ("energetic",),
+    "faster-paced": ("energetic",),
+    "funnier": ("funny",),
+    "more fun": ("playful",),
+    "more playful": ("playful",),
+    "warmer": ("warm",),
+    "calmer": ("calm",),
+    "softer": ("calm",),
+    "gentler": ("calm",),
+    "bolder": ("bold",),
+    "classier": ("premium",),
+    "fancier": ("premium",),
+    "more premium": ("premium",),
+    "more luxurious": ("luxurious",),
+    "more emotional": ("heartfelt",),
+    "more professional": ("professional",),
+    "more serious": ("professional",),
+    "simpler": ("minimal",),
+    "cleaner": ("minimal",),
+    "edgier": ("edgy",),
 }
 
 _PLATFORMS: list[tuple[str, str, AspectRatio]] = [
@@ -631,6 +632,21 @@ _URL = re.compile(
     r"(?:/[^\s<>\"'()\[\]{}]{0,200})?)(?![\w@])",
     _FLAGS,
 )
+# "order at oatly.example", "visit brand.studio": after these words any name.tld is a site, even
+# one not listed above. The ending is lowercase letters, so "v2.0", "3.5s" and "e.g." never match,
+# and the first label needs a letter, so "at 10.30" does not either.
+_URL_AFTER_CUE = re.compile(
+    r"\b(?:at|visit|go to|on|via)\s+(?P<u>(?=[a-z0-9-]{0,62}[a-z])[a-z0-9][a-z0-9-]{0,62}"
+    r"(?:\.[a-z0-9][a-z0-9-]{0,62}){0,4}\.(?-i:[a-z]{2,24})(?:/[^\s<>\"'()\[\]{}]{0,200})?)"
+    r"(?![\w@-]|\.[^\W_]|['’]\w)",
+    _FLAGS,
+)
+# File names look like name.tld: "logo.png" and "brief.pdf" are attachments, not where viewers go.
+_FILE_ENDINGS = _words(
+    """png jpg jpeg gif svg webp heic tif tiff bmp pdf doc docx ppt pptx xls xlsx csv txt rtf md json
+    html htm zip rar psd eps indd sketch fig aep prproj mp4 mov m4v avi mkv webm mp3 wav m4a aac srt vtt
+    key pages numbers"""
+)
 _INTERNAL_URL = re.compile(
     r"(?:docs|drive|sheets|slides)\.google|figma\.com|notion\.(?:so|site)|dropbox|loom\.com|miro\.com|"
     r"atlassian|jira|asana|trello|slack\.com|github\.com|frame\.io|canva\.com|wetransfer|box\.com",
@@ -668,8 +684,9 @@ _BRAND_FROM = re.compile(r"\bfrom\s+(?P<b>[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-
 _PRODUCT_STOP = (
     r"\s(?:to|for|on|with|that|which|who|in|at|by|this|next|from|aimed|targeting|featuring|starring|"
     r"launching|dropping|coming|via|across|before|after|during|so|because|but|and\s+(?:a|an|the|we|it|make|"
-    r"keep|end|show|use|let)|is|are|was|will|should|would|could|para|pour|für|per|con|avec|mit|de|en|—|–|-)\s"
-    r"|\s?\(|\s?:"
+    r"keep|end|show|use|let)|is|are|was|will|should|would|could|para|pour|für|per|con|avec|mit|en|—|–|-)\s"
+    # "café de avena" is one product, "de 30 segundos" is not; "Zing soda CTA: buy now" ends at the label.
+    r"|\sde\s(?![^\W\d_])|\s(?:cta|call[- ]to[- ]action)\b|\s?\(|\s?:"
 )
 _PRODUCT_STOP_RE = re.compile(_PRODUCT_STOP, _FLAGS)
 _PRODUCT_LABEL = re.compile(r"\bproduct(?:\s+name)?\s*(?:is|:|=|–|—|-)\s*(?P<p>[^.;!?\n]{2,80})", _FLAGS)
@@ -687,6 +704,11 @@ _PRODUCT_OUR_NEW = re.compile(
     r"(?P<new>(?:brand[- ])?new|latest|upcoming|first[- ]ever|nuev[oa]s?|nouveau|nouvelle|neuen?|neuer|neues|"
     r"novo|nova|nuov[oa])\s+(?P<p>[^.;!?\n]{2,80})",
     _FLAGS,
+)
+# "para nuestro café de avena", "pour notre appli", "für unser Café": a product in the languages
+# whose briefs Cutroom detects, read as cheaply as "an ad for our X".
+_PRODUCT_FOREIGN = re.compile(
+    r"\b(?:para|pour|für)\s+(?:nuestr[oa]s?|notre|nos|unser(?:e[nmrs]?)?)\s+(?P<p>[^.;!?\n]{2,80})", _FLAGS
 )
 _PRODUCT_NAMED = re.compile(
     r"\b(?:called|named|titled|branded as)\s+(?P<n>[\"“‘'][^\"”’'\n]{2,60}[\"”’']|[A-Z][\w&'’.-]*(?:\s+[A-Z0-9][\w&'’.-]*){0,3})"
@@ -737,6 +759,23 @@ _AUDIENCE_FOR = re.compile(
     rf"\bfor\s+(?P<a>(?:(?!(?:our|the|a|an|my|this|that)\b)[\w'’&-]+\s+){{0,4}}?(?:{_PEOPLE})\b"
     rf"(?:\s+(?:and|&|or)\s+(?:[\w'’-]+\s+){{0,2}}?(?:{_PEOPLE})\b)?"
     r"(?:\s+(?:who|aged|ages|age|in their|between|that|looking|living|with|over|under|from)\b[^.;!?\n]{0,80})?)",
+    _FLAGS,
+)
+# People words in Spanish, French and German: "para estudiantes", "pour les étudiants", "für Studenten".
+_FOREIGN_PEOPLE = (
+    r"estudiantes|universitarios|universitarias|jóvenes|mujeres|hombres|madres|padres|mamás|papás|familias|"
+    r"niños|niñas|adolescentes|clientes|profesionales|deportistas|corredores|mayores|abuelos|emprendedores|"
+    r"viajeros|étudiants|étudiantes|etudiants|jeunes|femmes|hommes|mères|pères|mamans|papas|parents|familles|"
+    r"enfants|ados|adolescents|clients|professionnels|sportifs|sportives|coureurs|seniors|entrepreneurs|"
+    r"voyageurs|studenten|studierende|studierenden|schüler|schülerinnen|jugendliche|jugendlichen|frauen|"
+    r"männer|mütter|väter|eltern|familien|kinder|kunden|profis|sportler|läufer|senioren|gründer|reisende"
+)
+_FOREIGN_PEOPLE_RE = re.compile(rf"(?<![^\W\d_])(?:{_FOREIGN_PEOPLE})(?![^\W\d_])", _FLAGS)
+_FOREIGN_ARTICLE = r"(?:(?:los|las|les|des|die|den|el|la|le|unsere?n?|nuestr[oa]s|nos)\s+|l['’])"
+_AUDIENCE_FOREIGN = re.compile(
+    rf"(?<![^\W\d_])(?:para|pour|für)\s+(?P<a>(?:{_FOREIGN_ARTICLE})?(?:[^\W\d_]+\s+){{0,2}}?"
+    rf"(?:{_FOREIGN_PEOPLE})(?![^\W\d_])(?:\s+(?!(?:en|sur|auf|in|on|con|avec|mit|y|et|und|o|ou|oder|de|del|"
+    r"des|du|que|qui|die|der|das|para|pour|für)(?![^\W\d_]))[^\W\d_]+){0,2})",
     _FLAGS,
 )
 _AUDIENCE_TRIM = re.compile(
@@ -875,17 +914,22 @@ _NEGATION = re.compile(
 )
 _ONLY = re.compile(r"\b(?:only|just|exclusively|solely|purely|instead)\b[^,.;]{0,20}$", _FLAGS)
 
+# What follows a character noun when it only describes something else ("dog treats", "kid-friendly").
+_NOT_A_CHARACTER = (
+    r"['’]s|-|\s+(?:place|friendly|owned|run|business|restaurant|style|size|"
+    r"pack|plan|room|time|day|photos?|shots?|members?|meals?|deals?|discount|bundle|tickets?|food|brand|"
+    r"company|account|card|name|ad|video|vibe|energy|of|reviews?|portal|beds?|group|referral|journey|"
+    r"experience|service|support|stor(?:y|ies)|data|care|feedback|testimonials?|profile|app|list|chat|toys?|"
+    r"treats?|bowl|walker|insurance|plan|bonus|code|rate|pricing|programme|program|club|night|day)\b"
+)
 _CHARACTER = re.compile(
     r"\b(?P<det>(?i:a|an|two|three|four|some|our|the|his|her|their))\s+"
     r"(?P<adj>(?:(?!(?:a|an|the|of|for|and|or|with|to|in|on|at|our|your|their|his|her|its|is|are|who|that|"
     r"this|new|ad|video|spot)\b)[a-z][a-z'-]*\s+){0,3}?)"
     rf"(?P<noun>{_CHARACTER_NOUNS})\b(?:\s(?!(?:after|over|under|never|ever|other|whether|together|later|better|"
     r"rather|either|neither|water|river|paper|summer|winter|dinner|order|offer|number|member|letter|sister|"
-    r"brother|mother|father|daughter|her|their|our|your|per|for|or)\b)[a-z]+(?:er|or|ist|ian)s?\b)?(?!['’]s|-|\s+(?:place|friendly|owned|run|business|restaurant|style|size|"
-    r"pack|plan|room|time|day|photos?|shots?|members?|meals?|deals?|discount|bundle|tickets?|food|brand|"
-    r"company|account|card|name|ad|video|vibe|energy|of|reviews?|portal|beds?|group|referral|journey|"
-    r"experience|service|support|stor(?:y|ies)|data|care|feedback|testimonials?|profile|app|list|chat|toys?|"
-    r"treats?|bowl|walker|insurance|plan|bonus|code|rate|pricing|programme|program|club|night|day)\b)"
+    r"brother|mother|father|daughter|her|their|our|your|per|for|or)\b)[a-z]+(?:er|or|ist|ian)s?\b)?"
+    rf"(?!{_NOT_A_CHARACTER})"
     r"(?P<tail>\s+(?:in (?:her|his|their) (?:\d0s|twenties|thirties|forties|fifties|sixties|seventies|teens)|"
     r"with (?:a |an |her |his |their )?[a-z]+(?: [a-z]+)?(?= *[,.;!?)]|$)|named [A-Z]\w+|called [A-Z]\w+))?",
 )
@@ -1544,9 +1588,10 @@ def _skip_duration(sentence: str, m: re.Match[str]) -> bool:
 
 
 def _comparatives(sentence: str, draft: _Draft, spans: list[Span]) -> list[int]:
+    """Tone comparatives put their tones first; only "shorter"/"longer" step the length (returned)."""
     changes: list[int] = []
     for m in _matches(_COMPARATIVE_RE, sentence):
-        tones, length = _COMPARATIVES[m.group("c").lower()]
+        tones = _COMPARATIVES[m.group("c").lower()]
         spans.append(m.span())
         if m.group("not") or _negated(sentence, m.start()):
             for tone in tones:
@@ -1558,8 +1603,6 @@ def _comparatives(sentence: str, draft: _Draft, spans: list[Span]) -> list[int]:
             _remove(draft.tone, "calm")
         if "calm" in tones:
             _remove(draft.tone, "energetic")
-        if length:
-            changes.append(length)
     for m in _matches(_SHORTER, sentence):
         spans.append(m.span())
         changes.append(-1)
@@ -1827,15 +1870,30 @@ def _hue_family(hex_: str) -> str:
 # -- links and calls to action --
 
 
+def _url_matches(text: str) -> list[tuple[Span, str]]:
+    """Links in mention order: known endings anywhere, any ending after "at", "visit", "on"..."""
+    found: list[tuple[Span, str]] = []
+    for pattern in (_URL, _URL_AFTER_CUE):
+        for m in _matches(pattern, text):
+            url = m.group("u").rstrip(".,;:!?)]}'\"")
+            if "." not in url or url.lower().startswith(("e.g", "i.e")):
+                continue
+            if pattern is _URL_AFTER_CUE:
+                host = url.split("/", 1)[0]
+                if host.rsplit(".", 1)[1].lower() in _FILE_ENDINGS:
+                    continue
+            span = m.span("u")
+            if not _overlaps(span, [f[0] for f in found]):
+                found.append((span, url))
+    return sorted(found)
+
+
 def _urls(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> None:
-    for m in _matches(_URL, sentence):
-        url = m.group("u").rstrip(".,;:!?)]}'\"")
-        if "." not in url or url.lower().startswith(("e.g", "i.e")):
-            continue
+    for (start, end), url in _url_matches(sentence):
         if _INTERNAL_URL.search(url):
             continue  # a brief doc or a Figma link is a reference, not where viewers go: kept in notes
-        spans.append(m.span())
-        strength = LABELLED if _URL_LABEL.search(sentence[max(0, m.start() - 60) : m.start()]) else PLAIN
+        spans.append((start, end))
+        strength = LABELLED if _URL_LABEL.search(sentence[max(0, start - 60) : start]) else PLAIN
         draft.url.offer(clean_inline(url, max_chars=200), strength, order)
 
 
@@ -1877,9 +1935,11 @@ _EXAMPLE = re.compile(
 def _cta_text(raw: str, *, quoted: bool = False) -> str:
     quoted = quoted or raw.strip()[:1] in "\"“‘'"
     text = raw.strip().strip("\"“”‘’'")
-    link = _URL.search(text)
-    if link:
-        text = re.sub(r"\s+(?:at|on|en|à|auf|bei|via|:)?\s*$", "", text[: link.start()], flags=_FLAGS)
+    links = _url_matches(text)
+    if links:
+        text = re.sub(
+            r"\s+(?:at|on|en|à|auf|bei|via|visit|go to|:)?\s*$", "", text[: links[0][0][0]], flags=_FLAGS
+        )
     if not quoted:  # a quoted CTA is the exact words wanted
         text = _CTA_CUT.sub("", text)
     text = re.sub(r"^(?:to|be|that|with|saying|says|reading)\s+", "", text, flags=_FLAGS)
@@ -1894,7 +1954,11 @@ def _cta_text(raw: str, *, quoted: bool = False) -> str:
 
 
 def _swaps(sentence: str, draft: _Draft, spans: list[Span]) -> None:
-    """'swap the dog for a cat', 'use a cat instead of the dog': replace in place, keep the rest."""
+    """'swap the dog for a cat', 'use a cat instead of the dog': replace in place, keep the rest.
+
+    Characters and must-includes change first; the notes follow so they never describe the old
+    character. Only when neither names it does the swap fall to the avoid list, a colour or the product.
+    """
     for m in list(_matches(_SWAP, sentence)) + list(_matches(_INSTEAD, sentence)):
         old = _strip_det(m.group("old")).lower()
         new_phrase = clean_inline(m.group("new"), max_chars=60)
@@ -1902,41 +1966,85 @@ def _swaps(sentence: str, draft: _Draft, spans: list[Span]) -> None:
         if not old or not new:
             continue
         with_article = new_phrase if new_phrase.lower() != new.lower() else f"{_article(new)} {new}"
-        done = False
-        for field_name in ("characters", "must_include", "avoid"):
+        word = re.compile(rf"\b{re.escape(old)}\b", _FLAGS)
+        replaced: list[tuple[str, str]] = []  # (old description, new description) for the notes
+        for field_name in ("characters", "must_include"):
             items: list[str] = getattr(draft, field_name)
             for i, item in enumerate(items):
-                if re.search(rf"\b{re.escape(old)}\b", item, _FLAGS):
-                    # One word swaps in place ("Max the dog" -> "Max the cat"); a described
-                    # replacement ("a man in his 40s") replaces the whole item.
-                    if len(new.split()) == 1:
-                        items[i] = re.sub(rf"\b{re.escape(old)}\b", new, item, count=1, flags=_FLAGS)
-                    else:
-                        items[i] = with_article if field_name == "characters" else new
+                if word.search(item):
+                    items[i] = _swapped(item, word, new, with_article, article=field_name == "characters")
+                    replaced.append((item, items[i]))
+        done = bool(replaced)
+        if not done:
+            for i, item in enumerate(draft.avoid):
+                if word.search(item):
+                    draft.avoid[i] = word.sub(new, item, count=1) if len(new.split()) == 1 else new
                     done = True
                     break
-            if done:
-                break
         if not done and old in _COLOURS and new.lower() in _COLOURS:
             hex_old = _our_colour(old, draft.palette)
             if hex_old in draft.palette:
                 draft.palette[draft.palette.index(hex_old)] = _COLOURS[new.lower()]
                 done = True
-        if (
-            not done
-            and isinstance(draft.product.value, str)
-            and re.search(rf"\b{re.escape(old)}\b", draft.product.value, _FLAGS)
-        ):
-            draft.product.value = re.sub(
-                rf"\b{re.escape(old)}\b", new, draft.product.value, count=1, flags=_FLAGS
-            )
+        if not done and isinstance(draft.product.value, str) and word.search(draft.product.value):
+            draft.product.value = word.sub(new, draft.product.value, count=1)
             done = True
+        done = _swap_in_notes(draft, word, new, replaced) or done
         if not done and re.search(rf"\b(?:{_CHARACTER_NOUNS})$", new, _FLAGS):
             _add(draft.characters, _character_text(with_article), "characters")
             draft.notices.append(f"There was no {old} in the brief to swap, so {with_article} was added.")
             done = True
         if done:
             spans.append(m.span())
+
+
+# Where a character description ends and what it is doing begins: "a dog | chasing a ball".
+_DESCRIPTION_END = re.compile(
+    r",|\s(?:in|with|named|called|who|that|wearing|holding|on|at|from|and|&|of|by)\s|\s[a-z]+ing\b", _FLAGS
+)
+_NAMED_THE = re.compile(r"^[A-Z][\w'’-]*\s+the\s+")
+
+
+def _swapped(item: str, word: re.Pattern[str], new: str, with_article: str, *, article: bool) -> str:
+    """The item after the swap: a golden retriever is a dog, so swapping its dog for a cat gives
+    "a cat", not "a golden retriever cat"; a name stays ("Max the dog" -> "Max the cat")."""
+    whole = with_article if article or re.match(r"(?:a|an|the)\s", item, _FLAGS) else new
+    if len(new.split()) > 1:
+        return whole  # a described replacement ("a woman in her 60s") is the whole item
+    description = _DESCRIPTION_END.split(item, maxsplit=1)[0].split()
+    head = description[-1].lower().strip("'’") if description else ""
+    matched = word.search(item)
+    old = matched.group(0).lower() if matched else ""
+    if head.rstrip("s") == old.split()[-1].rstrip("s") and not _NAMED_THE.match(item):
+        return whole
+    return word.sub(new, item, count=1)
+
+
+def _swap_in_notes(draft: _Draft, word: re.Pattern[str], new: str, replaced: list[tuple[str, str]]) -> bool:
+    """Notes that described the old character describe the new one; returns whether any changed."""
+    changed = False
+    for i, note in enumerate(draft.notes):
+        updated = note
+        for before, after in replaced:
+            for text_before, text_after in ((before, after), (_strip_det(before), _strip_det(after))):
+                if text_before and text_before.lower() != text_after.lower():
+                    updated = re.sub(
+                        rf"(?<!\w){re.escape(text_before)}(?!\w)", text_after, updated, flags=_FLAGS
+                    )
+        if updated == note:
+            # "show the dog asleep" -> "show the cat asleep"; "dog treats" and "dog owners" stay.
+            updated = re.sub(
+                rf"{word.pattern}(?!{_NOT_A_CHARACTER}|\s+(?:owners?|lovers?|parents?|people|walkers?|sitters?|"
+                r"groomers?|breeds?|park|hair|fur|lead|leash|collar)\b)",
+                new,
+                note,
+                flags=_FLAGS,
+            )
+        if updated != note:
+            draft.notes_chars += len(updated) - len(note)
+            draft.notes[i] = updated
+            changed = True
+    return changed
 
 
 def _article(word: str) -> str:
@@ -2042,18 +2150,24 @@ def _brand(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> None:
 
 def _audience(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> None:
     people = _PEOPLE_RE.search(sentence) is not None  # the costly patterns need a people word anyway
+    foreign = _FOREIGN_PEOPLE_RE.search(sentence) is not None
     for pattern, strength in (
         (_AUDIENCE_LABEL, LABELLED),
         (_AUDIENCE_CHANGE, LABELLED),
         (_AUDIENCE_VERB, PLAIN),
         (_AUDIENCE_FOR, PLAIN),
+        (_AUDIENCE_FOREIGN, PLAIN),
         (_AUDIENCE_OPENING, WEAK),
     ):
         if not people and pattern in (_AUDIENCE_FOR, _AUDIENCE_OPENING):
             continue
+        if not foreign and pattern is _AUDIENCE_FOREIGN:
+            continue
         for m in _matches(pattern, sentence):
             raw = _audience_clauses(_AUDIENCE_TRIM.sub("", m.group("a")))
             raw = re.sub(r"\s+(?:and|or|but|so|with)\s*$", "", raw.strip(), flags=_FLAGS)
+            if pattern is _AUDIENCE_FOREIGN:
+                raw = re.sub(rf"^{_FOREIGN_ARTICLE}", "", raw, flags=_FLAGS)  # "les étudiants": étudiants
             phrase = clean_inline(raw, max_chars=100)
             if not phrase or not has_letters(phrase):
                 continue
@@ -2102,7 +2216,7 @@ def _product(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> Non
             _category(product, label.group("p"), order, draft, LABELLED)
             _camel_name(product, order, draft)
             return
-    for pattern in (_PRODUCT_OUR_NEW, _PRODUCT_INTRO, _PRODUCT_OUR_NAMED):
+    for pattern in (_PRODUCT_OUR_NEW, _PRODUCT_INTRO, _PRODUCT_FOREIGN, _PRODUCT_OUR_NAMED):
         for m in _matches(pattern, sentence):
             if _negated(sentence, m.start()):
                 continue
@@ -2202,7 +2316,11 @@ def _product_phrase(raw: str, *, allow_people: bool = False) -> str | None:
         return None
     if words[0].lower() in _STOPWORDS:
         return None
-    if not allow_people and (_PEOPLE_RE.fullmatch(head) or _PEOPLE_RE.fullmatch(phrase.lower())):
+    if not allow_people and (
+        _PEOPLE_RE.fullmatch(head)
+        or _PEOPLE_RE.fullmatch(phrase.lower())
+        or _FOREIGN_PEOPLE_RE.fullmatch(head)
+    ):
         return None
     if any(p.search(phrase) for p, _, _ in _PLATFORM_RES) and len(words) <= 2:
         return None
@@ -2577,7 +2695,38 @@ def _finish(draft: _Draft, base: Brief | None) -> Extraction:
         )
     )
     missing = [name for name in ESSENTIALS if not getattr(brief, name)]
+    if missing and brief.language != "en":
+        # The rules read English best: say so, or a Spanish thread silently loses its product.
+        language = _LANGUAGE_NAMES.get(brief.language, "a language other than English")
+        examples = " or ".join(_CORRECTION_EXAMPLES[name] for name in missing[:2])
+        notices.append(
+            f"The thread is in {language}, which Cutroom understands only in part, so this brief may be "
+            f"incomplete. Check it and correct anything missing or wrong by replying, for example {examples}."
+        )
     return Extraction(brief=brief, missing=missing, question=follow_up_question(missing), notices=notices)
+
+
+_CORRECTION_EXAMPLES = {
+    "product": "“Product: oat latte”",
+    "audience": "“Audience: students”",
+    "call_to_action": "“CTA: Order now”",
+}
+_LANGUAGE_NAMES = {
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "zh": "Chinese",
+    "ru": "Russian",
+    "el": "Greek",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "th": "Thai",
+    "hi": "Hindi",
+}
 
 
 def _category_of(text: str) -> str | None:

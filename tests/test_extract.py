@@ -956,13 +956,166 @@ def _changed(before: Brief, after: Brief) -> set[str]:
     return {key for key in old if old[key] != new[key]}
 
 
-def test_punchier_means_energetic_and_bold_first_and_shorter(made: Brief) -> None:
+def test_punchier_means_energetic_and_bold_first_and_keeps_the_length(made: Brief) -> None:
     result = one("Love it, but can we make it punchier?", base=made)
     assert result.brief.tone[:2] == ["energetic", "bold"]
     assert result.brief.tone[2:] == made.tone
-    assert result.brief.duration_s == 15 < made.duration_s
-    assert _changed(made, result.brief) == {"tone", "duration_s"}
-    assert "Made it shorter: 15 s instead of 20 s." in result.notices
+    assert result.brief.duration_s == made.duration_s == 20
+    assert _changed(made, result.brief) == {"tone"}
+    assert result.notices == []
+    shorter = one("make it shorter", base=made)  # asking for a length still changes it
+    assert shorter.brief.duration_s == 15
+    assert "Made it shorter: 15 s instead of 20 s." in shorter.notices
+
+
+@pytest.fixture
+def barkbites() -> Brief:
+    return one(
+        "30s Instagram ad for Barkbites dog treats, for dog owners, show a golden retriever dog chasing a ball, "
+        "CTA: order at barkbites.com"
+    ).brief
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("punchier", "energetic"),
+        ("make it punchier", "energetic"),
+        ("more energetic", "energetic"),
+        ("calmer please", "calm"),
+        ("snappier!", "energetic"),
+    ],
+)
+def test_a_tone_word_never_changes_the_length(barkbites: Brief, text: str, first: str) -> None:
+    assert barkbites.duration_s == 30
+    result = one(text, base=barkbites)
+    assert result.brief.duration_s == 30
+    assert result.brief.tone[0] == first
+    assert _changed(barkbites, result.brief) == {"tone"}
+    assert not any("shorter" in n or "longer" in n for n in result.notices)
+
+
+def test_swapping_the_main_noun_replaces_the_whole_character_and_the_notes(barkbites: Brief) -> None:
+    assert barkbites.characters == ["a golden retriever dog"]
+    assert any("golden retriever dog" in note for note in barkbites.notes)
+    after = one("swap the dog for a cat", base=barkbites).brief
+    assert after.characters == ["a cat"]  # a golden retriever is a dog: not "a golden retriever cat"
+    assert not any("dog" in note or "retriever" in note for note in after.notes)
+    assert any("a cat chasing a ball" in note for note in after.notes)
+    # The product and audience only mention dogs; they are not the character.
+    assert (after.product, after.audience) == (barkbites.product, barkbites.audience)
+    assert _changed(barkbites, after) == {"characters", "notes"}
+
+
+def test_swaps_reach_must_include_and_keep_names_and_compounds() -> None:
+    base = Brief(
+        product="Barkbites",
+        characters=["Max the dog", "a dog owner"],
+        must_include=["a golden retriever dog with a ball"],
+        notes=["open on the dog asleep", "dog treats in the bowl"],
+    )
+    after = one("swap the dog for a cat", base=base).brief
+    assert after.characters == ["Max the cat", "a cat owner"]  # the name stays; the owner is still a person
+    assert after.must_include == ["a cat"]
+    assert after.notes == ["open on the cat asleep", "dog treats in the bowl"]
+    only_notes = one("swap the dog for a cat", base=Brief(notes=["show a dog on the beach"])).brief
+    assert (only_notes.notes, only_notes.characters) == (["show a cat on the beach"], [])
+
+
+def test_url_on_an_unknown_ending_after_at_is_the_url_and_leaves_the_cta() -> None:
+    brief = one("30s TikTok for our oat latte, playful, for students, CTA order now at oatly.example").brief
+    assert (brief.url, brief.call_to_action) == ("oatly.example", "Order now")
+    assert (brief.product, brief.audience, brief.tone) == ("oat latte", "students", ["playful"])
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("visit shop.brand.co.uk", "shop.brand.co.uk"),
+        ("go to brand.app today", "brand.app"),
+        ("sign up on x.io/path", "x.io/path"),
+        ("order via brand.studio/spring.", "brand.studio/spring"),
+        ("book at trattoria.roma", "trattoria.roma"),
+        ("get it at my-brand.technology/join", "my-brand.technology/join"),
+        ("we are at v2.0 of the script", None),
+        ("use a font e.g. Inter", None),
+        ("the hook lands at 3.5s", None),
+        ("put it on logo.png", None),
+        ("notes at brief.pdf", None),
+        ("cut at 2.5 seconds", None),
+        ("meet at 10.30", None),
+        ("mail us at hello@brand.example", None),
+    ],
+)
+def test_urls_on_any_ending_after_at_visit_go_to_on_via_but_not_numbers_or_files(
+    text: str, url: str | None
+) -> None:
+    assert one(text).brief.url == url
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "30s ad for Zing soda CTA: buy now",
+        "30s ad for Zing soda CTA buy now",
+        "ad for Zing soda call to action buy now",
+    ],
+)
+def test_the_product_ends_at_a_cta_label(text: str) -> None:
+    brief = one(text).brief
+    assert (brief.product, brief.call_to_action) == ("Zing soda", "Buy now")
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "audience", "language"),
+    [
+        (
+            "Un anuncio de 30 segundos para nuestro café de avena, para estudiantes, en TikTok",
+            "café de avena",
+            "estudiantes",
+            "es",
+        ),
+        (
+            "Une pub de 20 secondes pour notre café, pour les étudiants, sur Instagram",
+            "café",
+            "étudiants",
+            "fr",
+        ),
+        (
+            "Eine Anzeige für unser Hafergetränk, für Studenten, 15 Sekunden",
+            "Hafergetränk",
+            "Studenten",
+            "de",
+        ),
+        ("Eine Anzeige für unser Müsli, für Eltern, 20 Sekunden", "Müsli", "Eltern", "de"),
+    ],
+)
+def test_spanish_french_and_german_product_and_audience(
+    text: str, product: str, audience: str, language: str
+) -> None:
+    result = one(text)
+    assert (result.brief.product, result.brief.audience, result.brief.language) == (
+        product,
+        audience,
+        language,
+    )
+    assert result.missing == ["call_to_action"]
+    partly = [n for n in result.notices if "understands only in part" in n]
+    assert len(partly) == 1 and "“CTA: Order now”" in partly[0]
+
+
+def test_the_partly_understood_notice_only_when_an_essential_is_missing() -> None:
+    spanish = one("Un anuncio de 30 segundos para nuestro café de avena, para estudiantes, en TikTok")
+    assert spanish.brief.duration_s == 30 and spanish.brief.platforms == ["TikTok"]
+    assert any(
+        n.startswith("The thread is in Spanish, which Cutroom understands only in part")
+        for n in spanish.notices
+    )
+    japanese = one("新しいスキンケア美容液の15秒の広告を作ってください。TikTok向けです。")
+    assert any(n.startswith("The thread is in Japanese") for n in japanese.notices)
+    complete = one("Un anuncio para nuestro café de avena, para estudiantes. CTA: Compra ahora en avena.es")
+    assert complete.missing == [] and complete.notices == []
+    assert not any("only in part" in n for n in one("30s ad for our serum for busy parents").notices)
 
 
 def test_use_our_blue_puts_the_brands_blue_first(made: Brief) -> None:
