@@ -215,7 +215,10 @@ async def test_thread_to_storyboard_to_approval_to_videos_in_the_thread(
     board = await until_storyboard(fake, parent)
     sheets = [u for u in fake.uploads_in(C, parent) if u.filename.endswith(".png")]
     assert len(sheets) == 1 and sheets[0].data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert {"white_check_mark", "repeat", "one", "x"} <= set(board["reactions"])
+    # The reactions go on one API call at a time, after the post.
+    await fake.wait_for(
+        lambda: {"white_check_mark", "repeat", "one", "x"} <= set(board["reactions"]), what="the reactions"
+    )
     header = board["blocks"][0]["text"]["text"]
     assert header and "Glow" in json.dumps(board["blocks"])
     status = next(m for m in fake.bot_posts(C, parent) if "Storyboard" in m["text"] and m.get("edits"))
