@@ -241,6 +241,10 @@ async def test_a_leaked_slot_is_reclaimed_by_the_workers_sweep(
     proc = start_worker(redis_server.url, worker_data_dir)  # sweeps at startup, then twice a minute
     try:
         assert (await job_queue.wait(waiting.job_id, timeout_s=20)).state == "done"
+        # A job publishes "done", then frees its slot: give the worker that moment.
+        deadline = time.monotonic() + 10
+        while await fairness.running_count(job_queue.redis, "U-leak") and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         assert await fairness.running_count(job_queue.redis, "U-leak") == 0
     finally:
         stop_worker(proc, kill=True)
