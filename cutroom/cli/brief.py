@@ -52,7 +52,7 @@ def _print_extraction(result: Extraction) -> None:
         "length": f"{brief.duration_s} s",
         "platforms": ", ".join(brief.platforms) or "—",
         "aspect ratios": ", ".join(brief.aspect_ratios),
-        "call to action": " ".join(filter(None, [brief.call_to_action, brief.url])) or "—",
+        "call to action": " → ".join(filter(None, [brief.call_to_action, brief.url])) or "—",
         "palette": " ".join(brief.brand.palette) or "—",
         "characters": ", ".join(brief.characters) or "—",
         "must include": ", ".join(brief.must_include) or "—",
