@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from core.artifacts import ArtifactStore, safe_key
@@ -24,30 +26,16 @@ class LocalArtifactStore:
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> str:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with _replacing(target) as tmp:
+            tmp.write_bytes(data)
         return safe_key(key)
 
     def put_file(self, key: str, path: Path, *, content_type: str | None = None) -> str:
         target = self.path(key)
         if Path(path).resolve() == target:
             return safe_key(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        os.close(fd)
-        try:
+        with _replacing(target) as tmp:
             shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return safe_key(key)
 
     def get_bytes(self, key: str) -> bytes:
@@ -93,3 +81,27 @@ def open_store(location: str, *, endpoint_url: str | None = None) -> ArtifactSto
 
         return S3ArtifactStore.from_url(location, endpoint_url=endpoint_url)
     return LocalArtifactStore(location)
+
+
+#: rw-r--r--, as a file written the ordinary way under the usual umask.
+_FILE_MODE = 0o644
+
+
+@contextlib.contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """A temporary file beside ``target`` that replaces it atomically once written.
+
+    mkstemp makes files only their owner can read; artifacts get the usual mode instead,
+    so a web server or a colleague can read a copied storyboard folder.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -38,3 +38,14 @@ def test_store_round_trip_list_and_delete(tmp_path: Path) -> None:
     assert store.delete_prefix("runs/sb_1") == 2
     assert not store.exists("runs/sb_1/plan.json")
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "art").rglob("*"))
+
+
+def test_stored_files_are_readable_by_others_as_usual(tmp_path: Path) -> None:
+    """Not mkstemp's owner-only mode: a copied storyboard folder is readable like any file."""
+    import stat
+
+    store = LocalArtifactStore(tmp_path / "store")
+    src = tmp_path / "clip.bin"
+    src.write_bytes(b"x")
+    for key in (store.put_bytes("a/sheet.png", b"png"), store.put_file("a/clip.bin", src)):
+        assert stat.S_IMODE(store.path(key).stat().st_mode) == 0o644
