@@ -55,6 +55,7 @@ from bots.events import (
 from bots.messages import (
     APPROVE,
     CANCEL,
+    CHANNEL_OFF,
     REDO,
     SCENES,
     Button,
@@ -260,11 +261,7 @@ class Engine:
         self._gone.discard(key.as_str())  # a mention proves the bot can read the channel again
         await self.redis.delete(_gone_key(key))
         if not self.policy.channel_allowed(key.channel):
-            await self._say(
-                key,
-                "I'm not switched on for this channel. Ask whoever runs Cutroom to add it to "
-                "CUTROOM_ALLOWED_CHANNELS, or mention me in a channel where I work.",
-            )
+            await self._say(key, CHANNEL_OFF)
             return
         async with self.sessions.lock(key):
             session = await self.sessions.get(key)

@@ -173,3 +173,10 @@ def _file_stem(title: str) -> str:
     from core.artifacts import slug
 
     return slug(title, fallback="cutroom-ad", max_len=40)
+
+
+#: The answer in a channel that is not on the allow-list.
+CHANNEL_OFF = (
+    "I'm not switched on for this channel. Ask whoever runs Cutroom to add it to "
+    "CUTROOM_ALLOWED_CHANNELS, or mention me in a channel where I work."
+)

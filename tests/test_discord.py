@@ -409,6 +409,18 @@ async def test_mention_without_message_content_intent_opens_a_thread_and_replies
     assert len(api.posts_in(thread)) == before
 
 
+async def test_ad_in_a_channel_cutroom_is_off_in_answers_only_the_asker(bots: Bots) -> None:
+    api, gw = bots.api, bots.gateway
+    bot = await bots.start()
+    bot.engine.policy.limits.allowed_channels = ["1"]  # not the test channel
+    gw.feed(bot, "INTERACTION_CREATE", gw.slash(gw.alice, "ad", {"brief": BRIEF}))
+    answer = await api.wait_for(lambda: api.calls_to(CALLBACK), what="the answer")
+    data = answer[0].body["data"]
+    assert "not switched on for this channel" in data["content"] and data["flags"] & 64  # ephemeral
+    await asyncio.sleep(0.3)
+    assert not api.calls_to(THREAD_FROM_MESSAGE)
+
+
 async def test_a_long_brief_is_accepted_and_shown_within_discords_limits(bots: Bots) -> None:
     api, gw = bots.api, bots.gateway
     bot = await bots.start()

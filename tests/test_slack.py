@@ -130,6 +130,17 @@ async def test_slash_command_where_the_bot_is_not_invited_says_how_to_fix_it(
     assert "/invite @Cutroom" in reply.args["text"] and reply.args["response_type"] == "ephemeral"
 
 
+async def test_slash_command_in_a_channel_cutroom_is_off_in_answers_only_the_asker(
+    bot: Bot, fake: FakeSlack
+) -> None:
+    bot.engine.policy.limits.allowed_channels = ["C0ADS"]
+    posts_before = len(fake.calls_to("chat.postMessage"))
+    status, body = await bot.command("an ad for Glow serum", channel=C)
+    assert status == 200 and "not switched on for this channel" in body  # the ack itself, ephemeral
+    await asyncio.sleep(0.3)
+    assert len(fake.calls_to("chat.postMessage")) == posts_before  # nothing posted in the channel
+
+
 async def test_a_429_on_the_status_post_is_waited_out(bot: Bot, fake: FakeSlack) -> None:
     parent = seed_thread(fake)
     fake.rate_limit_next("chat.postMessage", retry_after=1, times=2)

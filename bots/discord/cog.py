@@ -36,6 +36,7 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
+from bots.messages import CHANNEL_OFF
 from core.models import Message
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,12 @@ class Conversation(commands.Cog):
             return
         channel = interaction.channel
         user = interaction.user
+        where = channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id
+        policy = getattr(self.bot.engine, "policy", None)
+        if policy is not None and not policy.channel_allowed(str(where or "")):
+            # Told to the asker alone: no request message, no thread in a channel Cutroom is off in.
+            await interaction.response.send_message(CHANNEL_OFF, ephemeral=True)
+            return
         shown = clip(text, 1500)
         suffix = f"\n-# Full brief: {len(text):,} characters." if len(shown) < len(text) else ""
         quoted = "\n".join(f"> {line}" for line in shown.splitlines() or [""])

@@ -33,6 +33,7 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
+from bots.messages import CHANNEL_OFF
 from bots.platform import PlatformError
 from bots.slack.blocks import ACTION_PREFIX
 from bots.slack.platform import SlackPlatform, emoji_from_name, web_client
@@ -225,8 +226,12 @@ def register_command(app: AsyncApp, bridge: _Bridge) -> None:
         if not text or text.lower() in ("help", "?"):
             await ack(text=HELP)
             return
-        await ack()
         user, channel = str(command.get("user_id", "")), str(command.get("channel_id", ""))
+        if not bridge.engine.policy.channel_allowed(channel):
+            # Answered to the asker alone: nothing is posted in a channel Cutroom is not on for.
+            await ack(text=CHANNEL_OFF)
+            return
+        await ack()
         try:
             thread = await bridge.platform.post_channel(
                 channel, f"🎬 <@{user}> asked for an ad: “{text[:2500]}”"
