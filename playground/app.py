@@ -1,7 +1,7 @@
 """The playground page: brief ──▶ storyboard ──▶ edits and redos ──▶ approve ──▶ variants.
 
     thread box ──Read──▶ form (the brief, editable) ──Make storyboard──▶ gallery + shot table
-        shot table ──Apply edits──▶ new storyboard version     scene n ──Redo──▶ new take of n
+        shot table ──Apply edits──▶ new storyboard version     Redo n (one per scene) ──▶ new take of n
         Approve & render ──▶ videos (play, download) + consistency and timing summary
 
 Every handler turns Cutroom's errors into ``gr.Error`` sentences in one place (``_friendly``),
@@ -43,12 +43,15 @@ from core.models import (
     Storyboard,
     Variant,
 )
+from core.plan import shot_count
 from core.progress import OnProgress
 from cutroom.settings import Settings
 from playground.services import InProcessRunner, Once, QueueRunner, Runner, render_options, visitor
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
+#: One "Redo n" button per scene under the gallery: enough for the longest ad the planner makes.
+MAX_SCENES = max(shot_count(d) for d in range(MIN_DURATION_S, MAX_DURATION_S + 1))
 #: The one concurrency group of the CPU-heavy listeners (storyboard, edits, scene redo, render).
 HEAVY = "cutroom-heavy"
 MAX_LOGO_BYTES = 5 * 1024 * 1024
@@ -100,6 +103,7 @@ CSS = """
 .cr-step h3 {margin: 0.6em 0 0.2em 0;}
 .cr-status {min-height: 1.5em;}
 .cr-actions {align-items: end !important;}
+.cr-redo-row {gap: 6px !important; flex-wrap: wrap;}
 footer {display: none !important;}
 """
 
@@ -550,6 +554,19 @@ class Playground:
         )
         return self._board_view(new_board, f"Scene {index} redrawn: storyboard v{new_board.version}.")
 
+    def redo_scene_n(self, index: int) -> Callable[..., list[Any]]:
+        """The handler of the "Redo ``index``" button under the gallery: ``redo_scene`` for that scene."""
+
+        def redo(
+            board_state: dict[str, Any] | None,
+            request: gr.Request,
+            progress: gr.Progress = gr.Progress(),  # noqa: B008
+        ) -> list[Any]:
+            return self.redo_scene(board_state, index, request, progress)
+
+        redo.__name__ = f"redo_scene_{index}"
+        return redo
+
     # 3 · approve
     def approve(
         self,
@@ -702,6 +719,17 @@ def variants_summary(store: ArtifactStore, variants: list[Variant], plan: Plan |
     return "\n".join(lines)
 
 
+def redo_buttons_view(board_state: dict[str, Any] | None) -> list[Any]:
+    """One visible "Redo n" button per scene of the storyboard shown (none before there is one)."""
+    scenes = len((board_state or {}).get("plan", {}).get("shots", []))
+    return [gr.update(visible=n <= scenes) for n in range(1, MAX_SCENES + 1)]
+
+
+def picked_scene(evt: gr.SelectData) -> int:
+    """Clicking a panel of the gallery picks its scene in the scene box."""
+    return int(evt.index if isinstance(evt.index, int) else evt.index[0]) + 1
+
+
 def _rows(table: Any) -> list[list[Any]]:
     """The edited table as lists, whether Gradio sends a DataFrame, a dict or lists."""
     if table is None:
@@ -816,6 +844,20 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
             allow_preview=True,
             elem_id="panels",
         )
+        with gr.Row(elem_id="redo-buttons", elem_classes="cr-redo-row"):
+            scene_buttons = [
+                gr.Button(
+                    f"Redo {n}",
+                    variant="secondary",
+                    size="sm",
+                    visible=False,
+                    elem_id=f"redo-scene-{n}",
+                    elem_classes="cr-redo",
+                    scale=0,
+                    min_width=80,
+                )
+                for n in range(1, MAX_SCENES + 1)
+            ]
         table = gr.Dataframe(
             headers=TABLE_HEADERS,
             datatype=["number", "str", "number", "str", "str", "str"],
@@ -887,6 +929,19 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
         redo_btn.click(
             _friendly(play.redo_scene), [board_state, scene], board_outputs, api_name="redo_scene", **heavy
         )
+        for n, button in enumerate(scene_buttons, start=1):
+            button.click(
+                _friendly(play.redo_scene_n(n)),
+                [board_state],
+                board_outputs,
+                api_name=f"redo_scene_{n}",
+                **heavy,
+            )
+        # Whatever showed a storyboard (drawing, edits, a redo), the row shows one button per scene.
+        board_state.change(
+            redo_buttons_view, [board_state], scene_buttons, queue=False, api_visibility="private"
+        )
+        gallery.select(picked_scene, None, [scene], queue=False, api_visibility="private")
         approve_btn.click(
             _friendly(play.approve),
             [board_state, render_formats, n_variants],

@@ -1,6 +1,6 @@
 """The playground over HTTP: a real Gradio server on loopback, driven by gradio_client.
 
-Brief -> storyboard -> edit a shot -> redo a scene -> approve -> variants, with the videos
+Brief -> storyboard -> edit a shot -> redo a scene (its own button) -> approve -> variants, with the videos
 checked by ffprobe, and every kind of bad input answered in words with the page's state kept.
 """
 
@@ -21,7 +21,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from cutroom.settings import Settings
-from playground.app import HEAVY, TABLE_HEADERS, build_app, serving
+from playground.app import HEAVY, MAX_SCENES, TABLE_HEADERS, build_app, serving
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "examples"
 SCALE = 0.1667  # 180x320 for 9:16
@@ -99,6 +99,14 @@ def gallery_paths(gallery: list[Any]) -> list[Path]:
             image = image.get("path")
         paths.append(Path(str(image)))
     return paths
+
+
+def changed_panels(before: list[Path], after: list[Path]) -> list[int]:
+    """The scene numbers whose panel image differs, byte for byte, between two galleries."""
+    assert len(before) == len(after)
+    return [
+        n for n, (b, a) in enumerate(zip(before, after, strict=True), 1) if b.read_bytes() != a.read_bytes()
+    ]
 
 
 def ffprobe(path: Path) -> dict[str, Any]:
@@ -210,14 +218,21 @@ def test_brief_storyboard_edit_redo_approve_variants(client: Client, tmp_path: P
     assert rows2[0][4] == "Meet your glow" and rows2[0][3] == "push_in"
     assert float(rows2[1][2]) == pytest.approx(float(rows[1][2]) + 1)
 
-    # Redo scene 2: a new take of that panel only.
+    # Redo scene 2 with its own button under the gallery: a new take of that panel only.
     with pytest.raises(AppError, match=r"no scene 99|greater than maximum value 4"):
         client.predict(99, api_name="/redo_scene")
-    gallery3, _table3, status3, *_ = client.predict(2, api_name="/redo_scene")
+    with pytest.raises(AppError, match=rf"no scene {MAX_SCENES}; .* scenes 1 to {len(rows)}"):
+        client.predict(api_name=f"/redo_scene_{MAX_SCENES}")
+    gallery3, _table3, status3, *_ = client.predict(api_name="/redo_scene_2")
     before, after = gallery_paths(gallery2), gallery_paths(gallery3)
     assert "v3" in status3 and "Scene 2 redrawn" in status3
-    assert before[1].read_bytes() != after[1].read_bytes()
-    assert before[0].read_bytes() == after[0].read_bytes()
+    assert changed_panels(before, after) == [2]
+
+    # The scene box and its button still redo the scene it names.
+    gallery4, _table4, status4, *_ = client.predict(1, api_name="/redo_scene")
+    after4 = gallery_paths(gallery4)
+    assert "v4" in status4 and "Scene 1 redrawn" in status4
+    assert changed_panels(after, after4) == [1]
 
     # Approve twice at once: one render; the second click is told.
     jobs = [client.submit(["9:16"], 1, api_name="/approve") for _ in range(2)]
@@ -264,14 +279,15 @@ def test_two_visitors_are_served_at_once(server: tuple[str, Settings]) -> None:
 
 
 def test_the_heavy_buttons_share_one_concurrency_limit(tmp_path: Path) -> None:
-    """Gradio gives each listener its own concurrency group: the four CPU-heavy ones must share one,
+    """Gradio gives each listener its own concurrency group: the CPU-heavy ones must share one,
     so CUTROOM_PLAYGROUND_CONCURRENCY=3 means 3 jobs on the page, not 3 per button."""
     demo = build_app(quick_settings(tmp_path, playground_concurrency=3))
     fns = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
-    heavy = ("storyboard", "apply_edits", "redo_scene", "approve")
+    per_scene = tuple(f"redo_scene_{n}" for n in range(1, MAX_SCENES + 1))
+    heavy = ("storyboard", "apply_edits", "redo_scene", *per_scene, "approve")
     assert {(fns[name].concurrency_id, fns[name].concurrency_limit) for name in heavy} == {(HEAVY, 3)}
     assert fns["read_thread"].concurrency_id != HEAVY
-    # What Gradio's queue makes of them: one event queue with room for 3 for all four buttons.
+    # What Gradio's queue makes of them: one event queue with room for 3 for all the heavy buttons.
     queue = demo._queue
     for name in heavy:
         queue.create_event_queue_for_fn(fns[name])
@@ -320,7 +336,7 @@ def test_cutroom_playground_command_serves_the_page_with_analytics_off(tmp_path:
         assert config["analytics_enabled"] is False
         assert config["title"] == "Cutroom playground"
         names = {d.get("api_name") for d in config["dependencies"]}
-        assert {"read_thread", "storyboard", "apply_edits", "redo_scene", "approve"} <= names
+        assert {"read_thread", "storyboard", "apply_edits", "redo_scene", "redo_scene_2", "approve"} <= names
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

@@ -1,4 +1,4 @@
-"""The playground in headless Chromium: fill the form, draw, approve, and watch a video play.
+"""The playground in headless Chromium: fill the form, draw, redo buttons per scene, approve, play.
 
 The screenshot of the finished page goes to the test's temporary folder; with
 CUTROOM_UPDATE_DOCS=1 it replaces docs/playground.png (the README shows it), so an ordinary
@@ -8,6 +8,7 @@ run never changes a tracked file.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
         page.set_default_timeout(30_000)
         page.goto(url)
         page.wait_for_selector("#make-storyboard")
+        # The per-scene redo buttons under the gallery: none until there is a storyboard.
+        redo_buttons = page.get_by_role("button", name=re.compile(r"^Redo \d+$"))
+        assert redo_buttons.filter(visible=True).count() == 0
 
         # An example fills the thread and the whole form in one click.
         page.get_by_role("button", name="Restaurant").click()
@@ -68,8 +72,17 @@ def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
         fill(page, "brand", "Lumina")
         page.click("#make-storyboard")
         page.wait_for_selector("#panels img", timeout=120_000)
-        assert page.locator("#panels img").count() >= 3
+        scenes = page.locator("#panels img").count()
+        assert scenes >= 3
         page.wait_for_selector("#shots table")
+        # One "Redo n" button per scene, 1..n, once the storyboard is shown.
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('button.cr-redo')].filter(b => b.offsetParent).length === n",
+            arg=scenes,
+        )
+        visible = redo_buttons.filter(visible=True)
+        assert visible.count() == scenes
+        assert visible.all_inner_texts() == [f"Redo {n}" for n in range(1, scenes + 1)]
 
         page.click("#approve")
         page.wait_for_selector("#variant-0 video", state="attached", timeout=240_000)
