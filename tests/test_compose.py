@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 from core import compose
 from core.backends import clips
 from core.backends.animatic_clip import ShotMotion
-from core.models import FRAME_SIZES
+from core.models import FRAME_SIZES, CameraMove
 from tests.test_render_helpers import LayeredPanels, make_plan
 
 
@@ -98,24 +99,7 @@ def _motion(move: str, size: tuple[int, int] = (180, 320)) -> ShotMotion:
     return ShotMotion(shot, art, size=size, fps=15, seed=0)
 
 
-@pytest.mark.parametrize(
-    "move",
-    [
-        "static",
-        "drift",
-        "push_in",
-        "pull_out",
-        "pan_left",
-        "pan_right",
-        "truck_left",
-        "truck_right",
-        "tilt_up",
-        "tilt_down",
-        "crane_up",
-        "crane_down",
-        "handheld",
-    ],
-)
+@pytest.mark.parametrize("move", get_args(CameraMove))
 def test_every_camera_move_moves_and_covers_the_frame(move: str) -> None:
     motion = _motion(move)
     first, last = motion.frame(0), motion.frame(motion.n_frames - 1)
