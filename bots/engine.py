@@ -803,7 +803,7 @@ class Engine:
         async with self.sessions.lock(key):
             session = await self.sessions.get(key)
             if session is None:
-                return
+                return True  # the conversation was removed: nothing left to record
             known = {v.get("id") for v in session.variants}
             for variant in variants:
                 uid = delivered_id(job.job_id, variant.id)

@@ -223,7 +223,7 @@ class Sprite:
         return cls(rgba=rgba)
 
     def faded(self, opacity: float) -> Sprite:
-        return Sprite(rgba=cv2.multiply(self.rgba, (opacity, opacity, opacity, opacity)))
+        return Sprite(rgba=cv2.multiply(self.rgba, (opacity, opacity, opacity, opacity)))  # type: ignore[call-overload]  # a per-channel scalar, as OpenCV takes it
 
     def scaled(self, width: int, height: int) -> Sprite:
         return Sprite(rgba=cv2.resize(self.rgba, (width, height), interpolation=cv2.INTER_AREA))
@@ -580,10 +580,10 @@ def end_card_overlays(
     if logo is not None:
         logo_h = int(min(width, height) * (0.13 if has_product else 0.2))
         image = fit_image(logo, col_w, logo_h)
-        sprite = Sprite.from_image(image)
-        lx = col_x + (col_w - sprite.size[0]) // 2
-        ly = top if has_product and portrait else max(top, y - sprite.size[1] - unit)
-        overlays.items.append(Placed(sprite, lx, ly, appear_s=0.0, fade_in_s=0.4))
+        mark = Sprite.from_image(image)
+        lx = col_x + (col_w - mark.size[0]) // 2
+        ly = top if has_product and portrait else max(top, y - mark.size[1] - unit)
+        overlays.items.append(Placed(mark, lx, ly, appear_s=0.0, fade_in_s=0.4))
     name = plan.brief.brand.name or plan.brief.product or ""
     if name and logo is None:
         sprite = text_sprite(
@@ -614,18 +614,16 @@ def end_card_overlays(
         y += bh + int(unit * 0.6)
     url = plan.cta.url or plan.brief.url
     if url:
-        sprite = text_sprite(
+        link = text_sprite(
             url,
             layout.body_font,
             col_w,
             max(unit, column_bottom - y),
             TextStyle(size=int(unit * 0.8), colour=ink, max_lines=2, min_size=8),
         )
-        if sprite is not None:
+        if link is not None:
             overlays.items.append(
-                Placed(
-                    sprite, col_x + (col_w - sprite.size[0]) // 2, y, appear_s=appear + 0.25, rise=unit // 3
-                )
+                Placed(link, col_x + (col_w - link.size[0]) // 2, y, appear_s=appear + 0.25, rise=unit // 3)
             )
     return overlays
 

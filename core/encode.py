@@ -186,7 +186,7 @@ class FrameWriter:
                 f"A frame of {width}x{height} does not fit a {self.size[0]}x{self.size[1]} video."
             )
         # ascontiguousarray copies only when needed; the queue owns the buffer from here.
-        self._queue.put(memoryview(np.ascontiguousarray(frame)).cast("B"))
+        self._queue.put(memoryview(np.ascontiguousarray(frame)).cast("B"))  # type: ignore[arg-type]  # ndarray is a buffer
         self.frames_written += 1
 
     def close(self) -> Path:

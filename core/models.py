@@ -26,6 +26,11 @@ from pydantic import (
 # ── vocabularies ────────────────────────────────────────────────────────────────────────
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:5"]
+
+
+def _portrait_only() -> list[AspectRatio]:
+    return ["9:16"]
+
 Goal = Literal["awareness", "launch", "offer", "testimonial", "app_install"]
 ShotSize = Literal["extreme_wide", "wide", "medium", "medium_close", "close_up", "extreme_close_up"]
 CameraMove = Literal[
@@ -108,7 +113,7 @@ class Brief(_Model):
     tone: list[str] = Field(default_factory=list, description="Tone words, e.g. playful, premium.")
     duration_s: int = Field(default=30, ge=MIN_DURATION_S, le=MAX_DURATION_S)
     platforms: list[str] = Field(default_factory=list)
-    aspect_ratios: list[AspectRatio] = Field(default_factory=lambda: ["9:16"])
+    aspect_ratios: list[AspectRatio] = Field(default_factory=_portrait_only)
     call_to_action: str | None = None
     url: str | None = None
     brand: BrandKit = Field(default_factory=BrandKit)
@@ -210,7 +215,7 @@ class Plan(_Model):
     shots: list[Shot] = Field(min_length=1)
     cta: CallToAction
     bible: StyleBible
-    aspect_ratios: list[AspectRatio] = Field(default_factory=lambda: ["9:16"])
+    aspect_ratios: list[AspectRatio] = Field(default_factory=_portrait_only)
     fps: int = Field(default=30, ge=12, le=60)
     seed: int = 0
 

@@ -718,7 +718,8 @@ class _ShotRenderer:
             kind = shot.transition_in if i else "cut"
             t_frames = compose.transition_frames(kind, fps, n_frames) if i else 0
             prev = self.motion(i - 1) if t_frames else None
-        colour = tuple(int(c * 0.35) for c in compose.brand_colour(plan))
+        r, g, b = (int(c * 0.35) for c in compose.brand_colour(plan))
+        colour = (r, g, b)
         writer = FrameWriter(
             path,
             size=self.size,
