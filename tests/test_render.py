@@ -346,3 +346,38 @@ def test_a_configured_voice_provider_speaks_through_the_render_and_its_key_stays
         manifest = Path(variant.manifest).read_text()
         assert key not in manifest and '"voice": true' in manifest
         assert '"voice_backend": "elevenlabs"' in manifest
+
+
+_PEAK_RSS = """
+import resource, sys, tempfile
+from pathlib import Path
+from core.render import RenderOptions, render_variant, variant_specs
+from tests.test_render_helpers import make_plan
+plan = make_plan(duration_s=int(sys.argv[1]), fps=30)
+spec = variant_specs(plan, aspects=["9:16"], fps=30)[0].model_copy(update={"width": 540, "height": 960})
+with tempfile.TemporaryDirectory() as tmp:
+    options = RenderOptions(preset="ultrafast", workers=1, voice_backend=None)
+    render_variant(spec, out_dir=Path(tmp) / "v", options=options)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.slow
+def test_peak_memory_does_not_grow_with_the_ads_length() -> None:
+    """Frames stream to the encoder: a 60 s render peaks where a 15 s one does (bench/render.py
+    measures the full 1080x1920 case). Holding the frames would take 3.7 GB at 60 s here."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+
+    def peak_mib(seconds: int) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, str(seconds)],
+            cwd=root, capture_output=True, text=True, timeout=240, check=True,
+        )
+        return int(done.stdout.strip().splitlines()[-1])
+
+    short, long = peak_mib(15), peak_mib(60)
+    assert long < 600, f"a 60 s render peaked at {long} MiB"
+    assert long <= short * 1.25, f"peak memory grew with length: {short} MiB at 15 s, {long} MiB at 60 s"
