@@ -14,6 +14,7 @@ import hashlib
 import random
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from statistics import median
 
 import numpy as np
@@ -213,7 +214,12 @@ def gender_hint(description: str) -> str | None:
 
 
 def character_look(description: str, seed: int, palette: list[str]) -> tuple[dict[str, str], str]:
-    """Fixed colours (skin, hair, outfit, accent) and a hair style for one character."""
+    """Fixed colours (skin, hair, outfit, accent) and a hair style for one character.
+
+    A dog or a cat gets its coat instead: (fur, markings, collar, accent) and the style "fur".
+    """
+    if species_of(description):
+        return animal_colours(description, seed, palette), "fur"
     choose = chooser("character", seed)
     text = description.lower()
     hint = gender_hint(description)
@@ -249,6 +255,255 @@ def product_colours(palette: list[str]) -> dict[str, str]:
         "label": rgb_hex(named["light"]),
         "cap": rgb_hex(named["accent"]),
     }
+
+
+# ── animals ─────────────────────────────────────────────────────────────────────────────
+
+#: Coats by name: (fur, markings). Markings are the chest, muzzle, spots or stripes.
+COATS: dict[str, tuple[str, str]] = {
+    "golden": ("#d9a24e", "#f1dcae"),
+    "yellow": ("#e6c07a", "#f6e6c4"),
+    "cream": ("#efe0c2", "#fbf3e2"),
+    "fawn": ("#d3ad78", "#3a2e28"),
+    "tan": ("#c58a4a", "#f6efe2"),
+    "red-brown": ("#9c5530", "#d9a077"),
+    "brown": ("#7a4a2c", "#c99a6e"),
+    "black": ("#2b2725", "#57504b"),
+    "white": ("#f4f0e8", "#d8d1c6"),
+    "grey": ("#8e929a", "#eceae6"),
+    "orange": ("#e0893a", "#f6dcb8"),
+    "brown tabby": ("#a07a52", "#5d4430"),
+}
+
+#: (breed words, species, breed, ears, coat, pattern, build), first match wins.
+_BREEDS: list[tuple[str, str, str, str, str, str, str]] = [
+    (r"black lab(?:rador)?", "dog", "black labrador", "floppy", "black", "solid", "normal"),
+    (r"chocolate lab(?:rador)?", "dog", "chocolate labrador", "floppy", "brown", "solid", "normal"),
+    (
+        r"(?:yellow |golden |fox red )?lab(?:rador)?s?\b(?!\w)",
+        "dog",
+        "yellow labrador",
+        "floppy",
+        "yellow",
+        "solid",
+        "normal",
+    ),
+    (
+        r"golden retriever|retriever|goldendoodle",
+        "dog",
+        "golden retriever",
+        "floppy",
+        "golden",
+        "chest",
+        "normal",
+    ),
+    (r"labradoodle|cockapoo|doodle|poodle", "dog", "poodle", "floppy", "cream", "solid", "normal"),
+    (r"beagle", "dog", "beagle", "floppy", "tan", "chest", "normal"),
+    (r"spaniel", "dog", "spaniel", "floppy", "brown", "chest", "normal"),
+    (r"dachshund|sausage dog", "dog", "dachshund", "floppy", "red-brown", "solid", "short"),
+    (r"basset|hound", "dog", "hound", "floppy", "tan", "chest", "normal"),
+    (r"dalmatian", "dog", "dalmatian", "floppy", "white", "spots", "normal"),
+    (r"bulldog", "dog", "bulldog", "floppy", "fawn", "chest", "short"),
+    (r"pug", "dog", "pug", "floppy", "fawn", "mask", "small"),
+    (r"collie|sheepdog", "dog", "border collie", "floppy", "black", "chest", "normal"),
+    (r"rottweiler", "dog", "rottweiler", "floppy", "black", "points", "normal"),
+    (r"greyhound|whippet", "dog", "greyhound", "floppy", "grey", "chest", "normal"),
+    (r"corgi", "dog", "corgi", "pointy", "orange", "chest", "short"),
+    (r"husk(?:y|ies)|malamute", "dog", "husky", "pointy", "grey", "mask", "normal"),
+    (r"shepherd|alsatian", "dog", "german shepherd", "pointy", "tan", "saddle", "normal"),
+    (r"samoyed|westie|pomeranian", "dog", "samoyed", "pointy", "white", "solid", "normal"),
+    (r"shiba|akita", "dog", "shiba inu", "pointy", "orange", "chest", "normal"),
+    (r"chihuahua", "dog", "chihuahua", "pointy", "fawn", "solid", "small"),
+    (r"dobermann?", "dog", "dobermann", "pointy", "black", "points", "normal"),
+    (r"terrier|schnauzer", "dog", "terrier", "pointy", "grey", "chest", "normal"),
+    (r"siamese", "cat", "siamese", "pointy", "cream", "points", "normal"),
+    (r"ragdoll", "cat", "ragdoll", "pointy", "cream", "points", "normal"),
+    (r"maine coon", "cat", "maine coon", "pointy", "brown tabby", "stripes", "normal"),
+    (r"sphynx", "cat", "sphynx", "pointy", "fawn", "solid", "normal"),
+    (r"calico", "cat", "calico", "pointy", "white", "patches", "normal"),
+    (r"tuxedo", "cat", "tuxedo", "pointy", "black", "chest", "normal"),
+    (r"(?:orange|ginger) tabb(?:y|ies)", "cat", "ginger tabby", "pointy", "orange", "stripes", "normal"),
+    (r"tabb(?:y|ies)", "cat", "tabby", "pointy", "brown tabby", "stripes", "normal"),
+]
+_BREED_RES = [(re.compile(rf"\b(?:{p})", re.I), *rest) for p, *rest in _BREEDS]
+_DOG = re.compile(r"\b(?:dogs?|pupp(?:y|ies)|pups?|doggos?|pooch(?:es)?|mutts?|canines?)\b", re.I)
+_CAT = re.compile(r"\b(?:cats?|kittens?|kitt(?:y|ies)|felines?)\b", re.I)
+#: Words after a pet word that make a person ("a dog owner"), or that end the character's own
+#: words ("a woman with her dog": the woman is the character).
+_PET_PERSON = re.compile(
+    r"\b(?:dogs?|cats?|pet) (?:owners?|lovers?|parents?|people|person|walkers?|sitters?|groomers?|trainers?|"
+    r"moms?|mums?|dads?|lady|guy)\b",
+    re.I,
+)
+_HEAD_END = re.compile(
+    r";|\s(?:with|holding|walking|beside|next to|and|&|who|in|on|at|wearing|hugging)\s", re.I
+)
+_COAT_WORDS: list[tuple[str, str]] = [
+    (r"black-and-white", "black"),
+    (r"golden|gold|blond(?:e)?|honey", "golden"),
+    (r"yellow", "yellow"),
+    (r"cream|beige|apricot", "cream"),
+    (r"fawn|sandy", "fawn"),
+    (r"chocolate|brown|liver", "brown"),
+    (r"black|jet", "black"),
+    (r"white|snowy", "white"),
+    (r"grey|gray|silver|blue", "grey"),
+    (r"orange|ginger|red", "orange"),
+    (r"tan", "tan"),
+]
+_COAT_RES = [(re.compile(rf"\b(?:{p})\b", re.I), coat) for p, coat in _COAT_WORDS]
+_DEFAULT_DOGS = ["golden retriever", "beagle", "corgi", "chocolate labrador", "border collie"]
+_DEFAULT_CATS = ["ginger tabby", "tuxedo", "grey", "tabby"]
+
+
+@dataclass(frozen=True)
+class AnimalLook:
+    """How a dog or cat is drawn: read from its description (or the look the planner wrote)."""
+
+    species: str  # "dog" or "cat"
+    breed: str  # "golden retriever"; "" when none is named
+    ears: str  # "floppy" or "pointy"
+    coat: str  # a COATS key
+    pattern: str  # solid, chest, spots, patches, stripes, points, saddle, mask
+    build: str  # normal, short (corgi legs), small
+    young: bool  # a puppy or kitten: a bigger head, shorter legs
+
+
+def _head(description: str) -> str:
+    text = re.sub(
+        r"\b(black|brown|grey|gray|orange|ginger) and white\b", r"\1-and-white", description, flags=re.I
+    )
+    return _HEAD_END.split(f" {text} ", maxsplit=1)[0]
+
+
+def species_of(description: str) -> str | None:
+    """ "dog", "cat" or None: whether a character's own words name an animal ("a woman with her
+    dog" is a woman; "Max, a golden retriever" and "a corgi puppy" are dogs)."""
+    head = _PET_PERSON.sub(" ", _head(description))
+    if gender_hint(head):
+        return None
+    for pattern, species, *_ in _BREED_RES:
+        if pattern.search(head):
+            return species
+    dog, cat = _DOG.search(head), _CAT.search(head)
+    if dog and cat:
+        return "dog" if dog.start() < cat.start() else "cat"
+    return "dog" if dog else "cat" if cat else None
+
+
+def animal_look(description: str) -> AnimalLook | None:
+    """The animal a description names, breed and coat included; None for a person.
+
+    Structured fields the planner writes ("ears: pointy; coat: golden; pattern: chest") win,
+    so a look edited by hand or by a model is drawn as written.
+    """
+    species = species_of(description)
+    if species is None:
+        return None
+    head = _head(description).lower()
+    dog = species == "dog"
+    breed, ears, coat, pattern, build = (
+        "",
+        "floppy" if dog else "pointy",
+        "",
+        "chest" if dog else "solid",
+        "normal",
+    )
+    for regex, kind, name, b_ears, b_coat, b_pattern, b_build in _BREED_RES:
+        if kind == species and regex.search(head):
+            breed, ears, coat, pattern, build = name, b_ears, b_coat, b_pattern, b_build
+            break
+    named = [
+        c
+        for regex, c in _COAT_RES
+        if regex.search(re.sub(r"\b(?:golden retriever|tabb(?:y|ies))\b", "", head))
+    ]
+    if named and not (breed and named[0] == coat):
+        coat = named[0]
+        if re.search(r"-and-white", head):
+            pattern = "chest"
+    text = description.lower()
+    for key, options in (
+        ("ears", ("floppy", "pointy")),
+        ("pattern", _PATTERNS),
+        ("build", ("normal", "short", "small")),
+    ):
+        m = re.search(rf"\b{key}:\s*([a-z-]+)", text)
+        if m and m.group(1) in options:
+            if key == "ears":
+                ears = m.group(1)
+            elif key == "pattern":
+                pattern = m.group(1)
+            else:
+                build = m.group(1)
+    m = re.search(r"\bcoat:\s*([a-z -]+?)\s*(?:[;,]|$)", text)
+    if m and m.group(1) in COATS:
+        coat = m.group(1)
+    young = bool(re.search(r"\b(?:pupp(?:y|ies)|pups?|kittens?|kitt(?:y|ies))\b", head))
+    return AnimalLook(species, breed, ears, coat or "", pattern, build, young)
+
+
+_PATTERNS = ("solid", "chest", "spots", "patches", "stripes", "points", "saddle", "mask")
+
+
+def default_pet(species: str, seed: int) -> str:
+    """A tasteful stand-in for a pet product's brief that names no character: "a beagle"."""
+    if species == "cat":
+        kind = chooser("pet", seed).choice(_DEFAULT_CATS)
+        return f"a {kind} cat"
+    breed = chooser("pet", seed).choice(_DEFAULT_DOGS)
+    return f"a {breed}"
+
+
+def animal_colours(description: str, seed: int, palette: list[str]) -> dict[str, str]:
+    """Fixed colours (fur, markings, collar, accent) for a dog or cat, from its breed and coat words.
+
+    A coat no word names is chosen by the seed, so the same brief gives the same dog.
+    """
+    look = animal_look(description)
+    choose = chooser("animal", seed)
+    coat = look.coat if look and look.coat else ""
+    if not coat:
+        coat = choose.choice(
+            ["golden", "brown", "black", "cream", "tan"]
+            if not look or look.species == "dog"
+            else ["orange", "grey", "black", "brown tabby"]
+        )
+    fur, markings = COATS[coat]
+    if look and look.breed == "calico":
+        markings = COATS["orange"][0]
+    elif look and look.pattern == "points":
+        markings = "#4a3428" if coat == "cream" else COATS["tan"][0]
+    elif look and look.pattern == "saddle" or look and look.pattern == "spots":
+        markings = COATS["black"][0]
+    elif (
+        look
+        and look.pattern == "mask"
+        and coat == "grey"
+        or look
+        and (look.pattern == "chest" and coat == "black" or "-and-white" in _head(description))
+    ):
+        markings = COATS["white"][0]
+    brand = [hex_rgb(c) for c in palette]
+    # A collar that stands apart from both the coat and the brand colours, so it reads as a collar.
+    collars = sorted(
+        OUTFIT_COLOURS, key=lambda c: -min(_distance(hex_rgb(c), b) for b in [*brand, hex_rgb(fur)])
+    )
+    return {
+        "fur": fur,
+        "markings": markings,
+        "collar": choose.choice(collars[:3]),
+        "accent": rgb_hex(roles(palette)["accent"]),
+    }
+
+
+def coat_name(entity_colors: Mapping[str, str], coat: str = "") -> str:
+    """The plain name of a coat: its key in COATS when it is one, else the nearest colour name."""
+    fur = entity_colors.get("fur", "")
+    for name, (value, _) in COATS.items():
+        if value == fur:
+            return name
+    return coat or colour_name(fur) if fur else coat
 
 
 def hair_style(entity: Entity, seed: int) -> str:

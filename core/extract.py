@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+from core import consistency
 from core.backends import extractors
 from core.errors import InputError
 from core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
@@ -350,6 +351,19 @@ _PEOPLE = (
 )
 _PEOPLE_RE = re.compile(rf"\b(?:{_PEOPLE})\b", re.I)
 
+# Pets by breed or pet word ("a golden retriever", "a corgi puppy", "a tabby"): characters like any
+# other. A bare "lab" is a place, so only a coloured one is a dog ("a yellow lab").
+_PET_NOUNS = (
+    r"retrievers?|labradors?|labradoodles?|goldendoodles?|cockapoos?|doodles?|poodles?|beagles?|corgis?|"
+    r"husk(?:y|ies)|dachshunds?|pugs?|terriers?|spaniels?|bulldogs?|(?:german|australian) shepherds?|"
+    r"collies?|chihuahuas?|dalmatians?|greyhounds?|whippets?|samoyeds?|shiba(?: inu)?s?|pomeranians?|"
+    r"schnauzers?|rottweilers?|dobermanns?|dobermans?|malamutes?|sheepdogs?|hounds?|mutts?|pups?|"
+    r"doggos?|pooch(?:es)?|(?:yellow|black|chocolate|golden|fox red) labs?|kitt(?:y|ies)|tabb(?:y|ies)|"
+    r"siamese|maine coons?|ragdolls?|sphynx(?:es)?"
+)
+# "a corgi puppy", "a tabby cat": the breed and the animal are one character.
+_PET_NOUNS = rf"(?:{_PET_NOUNS})(?:\s(?:dogs?|pupp(?:y|ies)|pups?|cats?|kittens?)\b)?"
+_PET_WORDS = rf"dogs?|pupp(?:y|ies)|cats?|kittens?|{_PET_NOUNS}"
 _CHARACTER_NOUNS = (
     r"runners?|joggers?|wom[ae]n|m[ae]n|girls?|boys?|moms?|mums?|mothers?|dads?|fathers?|parents?|kids?|"
     r"child(?:ren)?|toddlers?|bab(?:y|ies)|famil(?:y|ies)|couples?|friends?|chefs?|cooks?|baristas?|waiters?|"
@@ -361,7 +375,8 @@ _CHARACTER_NOUNS = (
     r"bears?|bunn(?:y|ies)|rabbits?|pandas?|owls?|penguins?|guys?|lad(?:y|ies)|diners?|guests?|musicians?|"
     r"artists?|photographers?|entrepreneurs?|shoppers?|bartenders?|sommeliers?|bakers?|mechanics?|"
     r"riders?|drivers?|coach(?:es)?|climbers?|swimmers?|golfers?|pilots?|firefighters?|neighbou?rs?|"
-    r"marketers?|managers?|analysts?|recruiters?|retirees?|seniors?|volunteers?|donors?"
+    r"marketers?|managers?|analysts?|recruiters?|retirees?|seniors?|volunteers?|donors?|"
+    rf"{_PET_NOUNS}"
 )
 _ANIMALS = (
     r"dog|cat|fox|bear|bunny|rabbit|panda|owl|penguin|puppy|kitten|robot|parrot|hamster|unicorn|dragon|bee"
@@ -941,6 +956,11 @@ _CHARACTER_VERB = re.compile(
 _MASCOT = re.compile(
     r"\b(?:mascot|character)s?\s*,?\s*(?:called\s+|named\s+|is\s+)?(?P<n>[A-Z][\w'’-]+(?:\s+the\s+[a-z]+)?)"
     rf"|\b(?P<n2>[A-Z][a-z]+)\s+the\s+(?P<animal>{_ANIMALS})\b",
+)
+# "our dog Max", "my cat, Luna", "their golden retriever named Biscuit" -> "Max, a dog".
+_NAMED_PET = re.compile(
+    r"\b(?i:our|my|their|his|her|the)\s+(?P<adj>(?:(?!(?i:and|or|with|for)\b)[a-z][a-z-]*\s+){0,2}?)"
+    rf"(?P<pet>(?i:{_PET_WORDS}))\s*,?\s+(?:(?i:named|called)\s+)?(?P<n>[A-Z][a-z]+)\b(?![\w'’])",
 )
 _NAMED_ROLE = re.compile(
     rf"\b(?i:our|the|their|my)\s+(?P<role>(?i:{_ROLES}))\s*,?\s+(?:(?:Dr\.?|Prof\.?|Chef)\s+)?"
@@ -1974,6 +1994,11 @@ def _swaps(sentence: str, draft: _Draft, spans: list[Span]) -> None:
                 if word.search(item):
                     items[i] = _swapped(item, word, new, with_article, article=field_name == "characters")
                     replaced.append((item, items[i]))
+                elif field_name == "characters" and _same_species(old, item):
+                    # "swap the dog for a cat" when the dog is "a golden retriever": the breed goes too.
+                    name = re.match(r"([A-Z][\w'’-]*)(?:,| the )", item)
+                    items[i] = f"{name.group(1)}, {with_article}" if name else with_article
+                    replaced.append((item, items[i]))
         done = bool(replaced)
         if not done:
             for i, item in enumerate(draft.avoid):
@@ -1996,6 +2021,13 @@ def _swaps(sentence: str, draft: _Draft, spans: list[Span]) -> None:
             done = True
         if done:
             spans.append(m.span())
+
+
+def _same_species(word: str, item: str) -> bool:
+    """Whether "dog" / "cat" names the animal a breed describes ("a golden retriever" is a dog)."""
+    species = "dog" if re.fullmatch(r"dogs?|pupp(?:y|ies)|pups?", word) else None
+    species = species or ("cat" if re.fullmatch(r"cats?|kittens?", word) else None)
+    return species is not None and consistency.species_of(item) == species
 
 
 # Where a character description ends and what it is doing begins: "a dog | chasing a ball".
@@ -2075,6 +2107,11 @@ def _characters(sentence: str, draft: _Draft, spans: list[Span]) -> None:
         if name.split()[0] in _CAPITALISED_STOP:
             continue
         found.append((m.start(), name, m.span()))
+    for m in _matches(_NAMED_PET, sentence):
+        if m.group("n") in _CAPITALISED_STOP:
+            continue
+        pet = (m.group("adj") + m.group("pet")).lower()
+        found.append((m.start(), f"{m.group('n')}, {_article(pet)} {pet}", m.span()))
     for m in _matches(_NAMED_ROLE, sentence):
         if m.group("n").split()[0] in _CAPITALISED_STOP:
             continue

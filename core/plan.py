@@ -139,6 +139,40 @@ class Domain:
 
 DOMAINS: list[Domain] = [
     Domain(
+        name="pets",
+        keywords=(
+            "dog",
+            "puppy",
+            "puppies",
+            "cat food",
+            "cat treat",
+            "cat litter",
+            "cats",
+            "kitten",
+            "kibble",
+            "pet food",
+            "pet treat",
+            "pet shop",
+            "pet store",
+            "pets",
+        ),
+        category="food",
+        hooks=("Somebody's been waiting for this.", "Tails up, it's treat time.", "Guess who heard the bag?"),
+        pains=("the same old bowl gets a sad look", "waiting all day for something good"),
+        pain_texts=("Bored of the bowl?", "That sad-eyes look?", "Waiting all day?"),
+        promises=("happy tails and clean bowls", "a treat they'll beg for, made right"),
+        promise_texts=("Happy tails guaranteed", "Clean bowls, happy pets", "Worth the wait"),
+        rituals=("Shake the bag", "One treat, every good moment", "Pour, wait, watch"),
+        proofs=("Made with real ingredients pets love", "Vet-approved and simple"),
+        proof_texts=("Real ingredients", "Vet-approved", "Gone in seconds"),
+        places={
+            "hook": ("a sunny green park", "a calm home living room at morning light"),
+            "problem": ("the home kitchen, by the bowl", "a calm home living room by the window"),
+            "benefit": ("a calm home living room", "a sunny green park", "the home kitchen"),
+            "proof": ("a sunny green park", "a calm home living room"),
+        },
+    ),
+    Domain(
         name="skincare",
         keywords=(
             "serum",
@@ -410,8 +444,25 @@ _NOT_NAMES = set(
         "Gen",
         "Tiktok",
         "Instagram",
+        # Breeds are not names: "a Golden Retriever", "a Siamese cat".
+        "Golden",
+        "Labrador",
+        "Siamese",
+        "Maine",
+        "Shiba",
+        "Border",
+        "Corgi",
+        "Husky",
+        "Beagle",
+        "Poodle",
+        "Dalmatian",
+        "Chihuahua",
+        "Pomeranian",
+        "Tabby",
+        "Yorkshire",
     ]
 )
+PET_NAMES = ("Biscuit", "Maple", "Pepper", "Milo", "Luna", "Scout", "Mochi", "Olive", "Waffles", "Juniper")
 
 
 @dataclass
@@ -590,6 +641,7 @@ def _domain(brief: Brief) -> Domain:
     text = " ".join([brief.product or "", *brief.notes, *brief.must_include, brief.audience or ""]).lower()
     product_text = (brief.product or "").lower()
     for source in (product_text, text):
+        source = re.sub(r"\bhot ?dogs?\b|\bcorn ?dogs?\b", "snack", source)  # food, not pets
         for domain in DOMAINS:
             if any(re.search(rf"\b{re.escape(k)}", source) for k in domain.keywords):
                 return domain
@@ -627,6 +679,19 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
         name = _character_name(description, entity_seed, taken)
         cid = _slug(name, taken)
         taken.add(cid)
+        animal = consistency.animal_look(description)
+        if animal is not None:
+            colours_a = consistency.animal_colours(description, entity_seed, palette)
+            entities.append(
+                Entity(
+                    id=cid,
+                    name=name,
+                    kind="character",
+                    colors=colours_a,
+                    look=_animal_text(description, animal, colours_a),
+                )
+            )
+            continue
         colours_c, style = consistency.character_look(description, entity_seed, palette)
         entities.append(
             Entity(
@@ -654,7 +719,55 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
     )
 
 
+def _animal_text(description: str, animal: consistency.AnimalLook, colours: dict[str, str]) -> str:
+    """ "a golden retriever; golden retriever dog, golden coat with cream chest; ears: floppy; ..." """
+    kind = (
+        f"{animal.breed} {animal.species}"
+        if animal.breed and animal.species not in animal.breed
+        else animal.breed
+    )
+    kind = kind or (
+        "puppy" if animal.young and animal.species == "dog" else "kitten" if animal.young else animal.species
+    )
+    coat = consistency.coat_name(colours, animal.coat)
+    marks = consistency.colour_name(colours["markings"])
+    detail = {
+        "chest": f" with a {marks} chest",
+        "spots": f" with {marks} spots",
+        "patches": f" with {marks} patches",
+        "stripes": f" with {marks} stripes",
+        "points": f" with {marks} points",
+        "saddle": f" with a {marks} saddle",
+        "mask": f" with a {marks} face mask",
+    }.get(animal.pattern, "")
+    return (
+        f"{description.strip()}; {kind}, {coat} coat{detail}; ears: {animal.ears}; coat: {coat}; "
+        f"pattern: {animal.pattern}; build: {animal.build}; collar: {consistency.colour_name(colours['collar'])}; "
+        f"flat illustration"
+    )
+
+
+#: A product for pets: the dog or cat it is for is the star when the brief names no one.
+_FOR_DOGS = re.compile(r"\b(?<!hot )(?:dogs?|pupp(?:y|ies)|pups?|canines?|doggy|doggie|k9)\b", re.I)
+_FOR_CATS = re.compile(r"\b(?:cats?|kittens?|kitty|kitties|felines?)\b", re.I)
+_FOR_PETS = re.compile(r"\b(?-i:pets?|Pets?)\b|\bpaws?\b", re.I)
+
+
+def pet_species(brief: Brief) -> str | None:
+    """ "dog" or "cat" when the product or its audience is clearly about pets, else None."""
+    for text in (brief.product or "", brief.audience or ""):
+        dog, cat = _FOR_DOGS.search(text), _FOR_CATS.search(text)
+        if dog or cat:
+            return "dog" if dog and (not cat or dog.start() < cat.start()) else "cat"
+    if any(_FOR_PETS.search(t) for t in (brief.product or "", brief.audience or "")):
+        return "dog"
+    return None
+
+
 def _default_protagonist(brief: Brief, seed: int) -> str:
+    species = pet_species(brief)
+    if species:
+        return consistency.default_pet(species, seed)
     audience = (brief.audience or "").strip()
     gender = consistency.chooser("protagonist", seed).choice(["woman", "man"])
     if audience:
@@ -669,7 +782,13 @@ def _character_name(description: str, seed: int, taken: set[str]) -> str:
             return match.group(1)
     hint = consistency.gender_hint(description)
     pool: tuple[str, ...] = (
-        FEMININE_NAMES if hint == "feminine" else MASCULINE_NAMES if hint == "masculine" else NEUTRAL_NAMES
+        PET_NAMES
+        if consistency.species_of(description)
+        else FEMININE_NAMES
+        if hint == "feminine"
+        else MASCULINE_NAMES
+        if hint == "masculine"
+        else NEUTRAL_NAMES
     )
     options = [n for n in pool if n.lower() not in taken] or list(pool)
     return random.Random(seed).choice(options)
@@ -787,6 +906,30 @@ def _describe(
     person = next((names[e] for e in entities if e in names), "our lead")
     product = ctx.product
     light = LIGHT_PHRASES.get(ctx.lighting, "soft light")
+    lead = next((e for e in ctx.characters if e.id in entities), None)
+    if lead is not None and consistency.species_of(lead.look):
+        pet = person
+        happy = "wags and grins" if consistency.species_of(lead.look) == "dog" else "blinks slowly, purring,"
+        pet_actions: dict[str, tuple[str, ...]] = {
+            "hook": (
+                f"{pet} bounds across {place}, ears flying, then stops and looks straight to camera",
+                f"{pet} trots into frame across {place}, tail going",
+            ),
+            "problem": (
+                f"{pet} waits with a sad look at {place}, chin on paws",
+                f"{pet} sighs at {place}, ears down, watching the door",
+            ),
+            "benefit": (
+                f"{pet} sits proudly beside {product} in {place}, tail wagging",
+                f"{pet} perks up at {product} in {place}, happy and bright-eyed",
+            ),
+            "proof": (
+                f"{pet} looks up to camera in {place}, clearly happy",
+                f"{pet} {happy} to camera in {place}",
+            ),
+        }
+        if role in pet_actions:
+            return f"{SIZE_LABELS[size]}: {choose.choice(pet_actions[role])}; {light}."
     actions: dict[str, tuple[str, ...]] = {
         "hook": (
             f"{person} strides through {place}, then glances straight to camera",

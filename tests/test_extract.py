@@ -1312,3 +1312,45 @@ def test_chat_markup_and_letters() -> None:
     plain = strip_chat_markup("<https://a.co/x|a.co> <@U1234> <#C1|general> :fire: *bold*")
     assert plain.split() == ["https://a.co/x", "#general", "bold"]
     assert has_letters("日本") and has_letters("é") and not has_letters("🔥 123 !!")
+
+
+# ── pets ────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("text", "character"),
+    [
+        ("show a golden retriever", "a golden retriever"),
+        ("featuring our dog Max", "Max, a dog"),
+        ("open on a black cat", "a black cat"),
+        ("with a corgi puppy", "a corgi puppy"),
+        ("end with a tabby cat", "a tabby cat"),
+        ("starring my cat, Luna", "Luna, a cat"),
+        ("show a black lab", "a black lab"),
+    ],
+)
+def test_animals_are_characters(text: str, character: str) -> None:
+    brief = one(f"15s ad for Pawsome dog treats for dog owners, {text}. CTA order at pawsome.example").brief
+    assert brief.characters == [character]
+    assert brief.product == "Pawsome dog treats" and brief.audience == "dog owners"
+    assert not any(character.split()[-1] in note for note in brief.notes)
+
+
+def test_pet_products_and_owners_are_not_characters() -> None:
+    for text in (
+        "ad for Pawsome dog treats, for dog owners",
+        "ad for Whisker cat food for cat lovers",
+        "ad for a dog bed, for busy dog owners",
+        "ad for BarkBox dog toys for dog parents",
+    ):
+        assert one(text).brief.characters == [], text
+
+
+def test_the_pawsome_brief_keeps_the_golden_retriever_and_a_swap_makes_it_a_cat() -> None:
+    base = one(
+        "a 15-second ad for Pawsome dog treats, warm and funny, for dog owners, show a golden retriever, "
+        "CTA order at pawsome.example"
+    ).brief
+    assert base.characters == ["a golden retriever"] and base.notes == []
+    assert one("swap the dog for a cat", base=base).brief.characters == ["a cat"]
+    assert one("swap the golden retriever for a tabby cat", base=base).brief.characters == ["a tabby cat"]

@@ -67,7 +67,9 @@ def _check(plan: Plan) -> None:
     characters = [e for e in plan.bible.entities if e.kind == "character"]
     assert characters, "every plan has at least one person"
     for character in characters:
-        assert set(character.colors) == {"skin", "hair", "outfit", "accent"}
+        animal = consistency.species_of(character.look)
+        parts = {"fur", "markings", "collar", "accent"} if animal else {"skin", "hair", "outfit", "accent"}
+        assert set(character.colors) == parts
         assert plan.bible.entity_seeds[character.id] >= 0
     assert plan.cta.text and plan.shots[-1].on_screen_text == plan.cta.text
 
@@ -231,3 +233,66 @@ def test_looks_name_colours_in_words_and_the_hair_style_reads_back() -> None:
     assert consistency.gender_hint("a young professional woman") == "feminine"
     assert consistency.gender_hint("a dad of two") == "masculine"
     assert consistency.colour_name("#1f3a5f") == "navy"
+
+
+PAWSOME = (
+    "a 15-second ad for Pawsome dog treats, warm and funny, for dog owners, show a golden retriever, "
+    "CTA order at pawsome.example"
+)
+
+
+def test_a_pet_brief_stars_the_animal_with_fur_colours_in_its_shots() -> None:
+    from core.extract import extract_brief
+    from core.models import Message
+
+    brief = extract_brief([Message(author="maya", text=PAWSOME)]).brief
+    plan = plan_ad(brief, seed=0)
+    _check(plan)
+    (dog,) = [e for e in plan.bible.entities if e.kind == "character"]
+    assert "golden retriever dog" in dog.look and "golden coat" in dog.look and "ears: floppy" in dog.look
+    assert dog.colors["fur"] == consistency.COATS["golden"][0]
+    assert [s.index for s in plan.shots if dog.id in s.entities], "the dog is in the shots"
+    assert plan_ad(brief, seed=0) == plan
+
+
+@pytest.mark.parametrize(
+    ("character", "coat", "ears"),
+    [
+        ("a black cat", "black", "pointy"),
+        ("a yellow lab", "yellow", "floppy"),
+        ("a corgi puppy", "orange", "pointy"),
+        ("Max, a chocolate labrador", "brown", "floppy"),
+        ("a tabby cat", "brown tabby", "pointy"),
+        ("a white poodle", "white", "floppy"),
+    ],
+)
+def test_breed_words_choose_the_coat_and_ears(character: str, coat: str, ears: str) -> None:
+    plan = plan_ad(_brief(characters=[character]), seed=4)
+    pet = next(e for e in plan.bible.entities if e.kind == "character")
+    assert pet.colors["fur"] == consistency.COATS[coat][0]
+    assert f"ears: {ears}" in pet.look
+
+
+@pytest.mark.parametrize(
+    ("product", "audience", "species"),
+    [
+        ("Pawsome dog treats", "dog owners", "dog"),
+        ("Whisker cat food", "cat owners", "cat"),
+        ("a cosy pet bed", "busy pet parents", "dog"),
+    ],
+)
+def test_a_pet_product_without_a_character_stars_a_pet(product: str, audience: str, species: str) -> None:
+    plan = plan_ad(_brief(product=product, audience=audience, product_category="generic"), seed=2)
+    lead = next(e for e in plan.bible.entities if e.kind == "character")
+    assert consistency.species_of(lead.look) == species
+    assert plan_ad(_brief(product=product, audience=audience, product_category="generic"), seed=2) == plan
+
+
+def test_people_stay_people_and_hot_dogs_are_food() -> None:
+    for character in ("a woman with her dog", "a dog owner in her 30s"):
+        plan = plan_ad(_brief(characters=[character]), seed=1)
+        lead = next(e for e in plan.bible.entities if e.kind == "character")
+        assert "skin" in lead.colors, character
+    plan = plan_ad(_brief(product="Frank's hot dogs", audience="hungry fans"), seed=1)
+    lead = next(e for e in plan.bible.entities if e.kind == "character")
+    assert "skin" in lead.colors

@@ -334,3 +334,83 @@ def test_each_fixture_thread_plans_validly_and_draws_the_same_pixels_twice(name:
     again = draw_storyboard(plan, AnimaticImageBackend(), aspect=aspect, seed=3, panel_width=160)
     assert [_digest(p) for p in first.panels] == [_digest(p) for p in again.panels]
     assert _digest(first.sheet) == _digest(again.sheet)
+
+
+PAWSOME = (
+    "a 15-second ad for Pawsome dog treats, warm and funny, for dog owners, show a golden retriever, "
+    "CTA order at pawsome.example"
+)
+
+
+def _pet_plan(character: str = "a golden retriever") -> Plan:
+    brief = sample_brief().model_copy(update={"characters": [character]})
+    return plan_ad(brief, seed=1)
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "16:9", "1:1"])
+@pytest.mark.parametrize("character", ["a golden retriever", "a black cat", "a corgi puppy", "a tabby cat"])
+def test_an_animal_is_drawn_in_its_fur_inside_the_frame_and_deterministically(
+    aspect: AspectRatio, character: str
+) -> None:
+    plan = _pet_plan(character)
+    pet = next(e for e in plan.bible.entities if e.kind == "character")
+    person_plan = plan_ad(sample_brief(), seed=1)
+    ambient = np.array(mood_for(plan).ambient)
+    fur = np.array([int(pet.colors["fur"][i : i + 2], 16) for i in (1, 3, 5)])
+    expected = np.clip(np.round(fur * ambient), 0, 255)
+    size = panel_size(aspect, 240)
+    shots = [s for s in plan.shots if pet.id in s.entities]
+    assert shots
+    for shot in shots:
+        art = AnimaticImageBackend().draw(plan, shot, size=size, seed=1)
+        again = AnimaticImageBackend().draw(plan, shot, size=size, seed=1)
+        assert art.foreground is not None and again.foreground is not None
+        assert _digest(art.foreground) == _digest(again.foreground)
+        x0, y0, x1, y1 = art.subject
+        assert 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
+        pixels = np.asarray(art.foreground)
+        opaque = pixels[pixels[:, :, 3] == 255][:, :3].astype(int)
+        share = (np.abs(opaque - expected).sum(axis=1) <= 6).mean()
+        assert share > 0.2, (character, shot.index, share)
+        if shot.index in {s.index for s in person_plan.shots}:
+            person = AnimaticImageBackend().draw(
+                person_plan, person_plan.shots[shot.index - 1], size=size, seed=1
+            )
+            assert person.foreground is not None and _digest(person.foreground) != _digest(art.foreground)
+
+
+def test_an_animal_with_the_product_sets_it_beside_them() -> None:
+    plan = _pet_plan()
+    pet = next(e for e in plan.bible.entities if e.kind == "character")
+    shot = next(s for s in plan.shots if pet.id in s.entities and "product" in s.entities)
+    product = plan.bible.entity("product")
+    body = np.array([int(product.colors["body"][i : i + 2], 16) for i in (1, 3, 5)])
+    for aspect in ("9:16", "16:9", "1:1"):
+        size = panel_size(aspect, 300)
+        art = AnimaticImageBackend().draw(plan, shot, size=size, seed=0)
+        assert art.foreground is not None
+        pixels = np.asarray(art.foreground)
+        opaque = pixels[pixels[:, :, 3] == 255][:, :3].astype(int)
+        assert (np.abs(opaque - body).sum(axis=1) < 40).sum() > 100, aspect
+
+
+def test_the_pawsome_brief_draws_a_dog_not_a_person() -> None:
+    from core.extract import extract_brief
+    from core.models import Message
+
+    brief = extract_brief([Message(author="maya", text=PAWSOME)]).brief
+    plan = plan_ad(brief, seed=0)
+    (dog,) = [e for e in plan.bible.entities if e.kind == "character"]
+    assert "skin" not in dog.colors
+    first = draw_storyboard(plan, AnimaticImageBackend(), aspect="9:16", seed=0, panel_width=160)
+    again = draw_storyboard(plan, AnimaticImageBackend(), aspect="9:16", seed=0, panel_width=160)
+    assert [_digest(p) for p in first.panels] == [_digest(p) for p in again.panels]
+
+
+def test_a_full_hd_animal_panel_is_fast() -> None:
+    plan = _pet_plan()
+    backend = AnimaticImageBackend()
+    started = time.perf_counter()
+    for shot in plan.shots:
+        backend.draw(plan, shot, size=(1080, 1920), seed=0)
+    assert (time.perf_counter() - started) / len(plan.shots) < 1.5

@@ -804,6 +804,370 @@ def _face(draw: ImageDraw.ImageDraw, fig: Figure, cx: float, cy: float, u: float
         )
 
 
+# ── animals ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Animal:
+    """A dog or cat from the bible: coat colours fixed per entity, build and ears from its look."""
+
+    look: consistency.AnimalLook
+    fur: RGB
+    markings: RGB
+    collar: RGB
+    accent: RGB
+    pose: str = "sit"  # sit, stand
+    mood: str = "happy"  # happy, sad, calm
+
+
+#: Sitting height (head top to ground) in units of the animal's head width.
+ANIMAL_SIT_H = 3.7
+#: Share of the frame height a sitting animal fills, per shot size (above 1: cropped below).
+_ANIMAL_FILL: dict[str, float] = {
+    "extreme_wide": 0.34,
+    "wide": 0.46,
+    "medium": 0.66,
+    "medium_close": 0.9,
+    "close_up": 1.3,
+    "extreme_close_up": 1.8,
+}
+
+
+def animal_for(plan: Plan, entity: Entity, *, pose: str, face: str) -> Animal | None:
+    """The animal a character's look names, or None for a person."""
+    look = consistency.animal_look(entity.look)
+    if look is None:
+        return None
+    colours = {k: hex_rgb(v) for k, v in entity.colors.items()}
+    fur = colours.get("fur", colours.get("hair", (200, 150, 80)))
+    return Animal(
+        look=look,
+        fur=fur,
+        markings=colours.get("markings", mix(fur, (255, 255, 255), 0.6)),
+        collar=colours.get("collar", colours.get("outfit", (61, 90, 128))),
+        accent=colours.get("accent", hex_rgb(plan.bible.palette[-1])),
+        pose="stand" if pose == "walk" else "sit",
+        mood="sad" if face == "flat" else "happy" if face in ("laugh", "smile") else "calm",
+    )
+
+
+def _poly(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]], fill: RGB) -> None:
+    draw.polygon(points, fill=_rgba(fill))
+
+
+def draw_animal(draw: ImageDraw.ImageDraw, pet: Animal, cx: float, ground: float, s: float) -> Box:
+    """A flat-illustration dog or cat standing on ``ground``, head width ``s``. Returns its box.
+
+    Sitting is drawn facing the camera; standing is a side view walking to the viewer's left.
+    """
+    if pet.pose == "stand":
+        return _animal_standing(draw, pet, cx, ground, s)
+    look = pet.look
+    fur, dark = pet.fur, shade(pet.fur, -0.16)
+    cat = look.species == "cat"
+    young = look.young
+    short = look.build == "short" or young
+    head_r = s * (0.66 if not young else 0.74)
+    head_cy = ground - s * (ANIMAL_SIT_H - (0.45 if short else 0.0)) + head_r
+    chest_cy, chest_ry = head_cy + head_r + s * 0.45, s * (0.8 if not short else 0.6)
+    body_w = s * (0.78 if cat else 0.9)
+    chest_top = chest_cy - chest_ry
+    # Tail first: it curls on the ground behind, up and wagging when happy.
+    tail = _rgba(shade(fur, -0.06))
+    if pet.mood == "happy" and not cat:
+        pts = [
+            (cx + s * 0.9, ground - s * 0.35),
+            (cx + s * 1.5, ground - s * 0.8),
+            (cx + s * 1.7, ground - s * 1.5),
+        ]
+    elif cat:
+        pts = [
+            (cx + s * 0.9, ground - s * 0.15),
+            (cx + s * 1.5, ground - s * 0.35),
+            (cx + s * 1.6, ground - s * 1.2),
+        ]
+    else:
+        pts = [
+            (cx + s * 0.9, ground - s * 0.12),
+            (cx + s * 1.4, ground - s * 0.1),
+            (cx + s * 1.8, ground - s * 0.25),
+        ]
+    tail_w = s * (0.24 if cat else 0.28)
+    _capsule(draw, pts[0], pts[1], tail_w, tail)
+    _capsule(draw, pts[1], pts[2], tail_w * 0.9, tail)
+    if look.pattern in ("points", "stripes") or (look.pattern == "chest" and not cat):
+        tip = pet.markings if look.pattern != "stripes" else dark
+        _ellipse(draw, pts[2][0], pts[2][1], tail_w * 0.5, tail_w * 0.5, _rgba(tip))
+    # The body: a chest over a wider seat, joined into one soft pear; haunches either side.
+    seat_cy, seat_rx, seat_ry = ground - s * 0.6, body_w * 1.18, s * 0.62
+    _poly(
+        draw,
+        [(cx - body_w, chest_cy), (cx + body_w, chest_cy), (cx + seat_rx, seat_cy), (cx - seat_rx, seat_cy)],
+        fur,
+    )
+    _ellipse(draw, cx, seat_cy, seat_rx, seat_ry, _rgba(fur))
+    for sd in (-1, 1):
+        _ellipse(draw, cx + sd * seat_rx * 0.72, ground - s * 0.42, s * 0.46, s * 0.44, _rgba(dark))
+        _ellipse(
+            draw, cx + sd * seat_rx * 0.8, ground - s * 0.08, s * 0.3, s * 0.11, _rgba(shade(dark, -0.05))
+        )
+    _ellipse(draw, cx, chest_cy, body_w, chest_ry, _rgba(fur))
+    # Shadow side (the key light is on the viewer's left, as for people).
+    draw.chord(
+        (cx - body_w, chest_top, cx + body_w, chest_cy + chest_ry), 300, 60, fill=_rgba(shade(fur, -0.08))
+    )
+    body_h = ground - chest_top
+    if look.pattern == "saddle":
+        for sd in (-1, 1):
+            _ellipse(
+                draw,
+                cx + sd * body_w * 0.85,
+                chest_cy + s * 0.3,
+                body_w * 0.3,
+                body_h * 0.36,
+                _rgba(pet.markings),
+            )
+    if look.pattern in ("chest", "mask"):
+        _ellipse(draw, cx, chest_cy + s * 0.1, body_w * 0.5, chest_ry * 0.85, _rgba(pet.markings))
+    if look.pattern == "spots":
+        for fx, fy, fr in (
+            (-0.5, 0.25, 0.12),
+            (0.35, 0.45, 0.1),
+            (-0.2, 0.7, 0.09),
+            (0.55, 0.15, 0.08),
+            (0.1, 0.3, 0.07),
+        ):
+            _ellipse(draw, cx + fx * body_w, chest_top + fy * body_h, fr * s, fr * s, _rgba(pet.markings))
+    if look.pattern == "patches":
+        _ellipse(
+            draw,
+            cx - body_w * 0.45,
+            chest_top + body_h * 0.6,
+            body_w * 0.5,
+            body_h * 0.25,
+            _rgba(pet.markings),
+        )
+        _ellipse(
+            draw,
+            cx + body_w * 0.6,
+            chest_top + body_h * 0.3,
+            body_w * 0.32,
+            body_h * 0.18,
+            _rgba((50, 44, 40)),
+        )
+    if look.pattern == "stripes":
+        for k in range(3):
+            y = chest_top + body_h * (0.2 + 0.2 * k)
+            for sd in (-1, 1):
+                draw.line(
+                    [(cx + sd * body_w * 1.0, y), (cx + sd * body_w * 0.6, y + s * 0.08)],
+                    fill=_rgba(dark),
+                    width=max(1, round(0.1 * s)),
+                )
+    # Front legs and paws.
+    paw = pet.markings if look.pattern in ("points", "chest", "mask") and pet.markings != pet.fur else fur
+    for sd in (-1, 1):
+        lx = cx + sd * body_w * 0.38
+        _capsule(draw, (lx, chest_cy), (lx, ground - s * 0.12), s * 0.34, _rgba(shade(fur, -0.03)))
+        _ellipse(draw, lx, ground - s * 0.1, s * 0.22, s * 0.13, _rgba(paw))
+    # Collar and tag.
+    neck_y = head_cy + head_r * 0.86
+    draw.rounded_rectangle(
+        (cx - head_r * 0.62, neck_y - s * 0.07, cx + head_r * 0.62, neck_y + s * 0.08),
+        radius=s * 0.07,
+        fill=_rgba(pet.collar),
+    )
+    _ellipse(draw, cx, neck_y + s * 0.16, s * 0.09, s * 0.09, _rgba(pet.accent))
+    box_top = _animal_head(draw, pet, cx, head_cy, head_r, s)
+    width = max(seat_rx, head_r * 1.3) + s * 0.1
+    return (round(cx - width), round(box_top), round(max(cx + width, pts[2][0] + tail_w)), round(ground))
+
+
+def _animal_head(draw: ImageDraw.ImageDraw, pet: Animal, cx: float, cy: float, r: float, s: float) -> float:
+    """Head, ears and face centred at (cx, cy), radius ``r``; returns the top of the ears."""
+    look = pet.look
+    fur, dark = pet.fur, shade(pet.fur, -0.16)
+    cat = look.species == "cat"
+    sad = pet.mood == "sad"
+    ear_fill = pet.markings if look.pattern == "points" else dark if not cat else fur
+    top = cy - r
+    if look.ears == "floppy":
+        droop = 0.15 * r if sad else 0.0
+        for sd in (-1, 1):
+            ex = cx + sd * r * 0.86
+            _poly(draw, [(cx + sd * r * 0.45, cy - r * 0.8), (ex + sd * r * 0.38, cy - r * 0.25 + droop),
+                         (ex + sd * r * 0.3, cy + r * 0.62 + droop), (ex - sd * r * 0.02, cy + r * 0.7 + droop),
+                         (cx + sd * r * 0.6, cy - r * 0.1)], ear_fill)  # fmt: skip
+            _ellipse(draw, ex + sd * r * 0.14, cy + r * 0.62 + droop, r * 0.2, r * 0.14, _rgba(ear_fill))
+    # The skull: shadow side first, then the lit face (as for people).
+    _ellipse(draw, cx, cy, r, r * (0.92 if cat else 0.95), _rgba(shade(fur, -0.08)))
+    _ellipse(draw, cx - 0.03 * r, cy - 0.01 * r, r * 0.95, r * (0.9 if cat else 0.93), _rgba(fur))
+    if look.ears == "pointy":
+        tilt = 0.2 * r if sad else 0.0
+        for sd in (-1, 1):
+            base_in, base_out = cx + sd * r * 0.2, cx + sd * r * 0.92
+            tip = (cx + sd * (r * 0.78 + tilt * 2), cy - r * (1.55 if cat else 1.5) + tilt * 2)
+            _poly(
+                draw, [(base_in, cy - r * 0.72), tip, (base_out, cy - r * 0.2)], ear_fill if not cat else fur
+            )
+            inner = (
+                mix(fur, (240, 160, 170), 0.55)
+                if cat or look.pattern != "points"
+                else shade(pet.markings, 0.15)
+            )
+            _poly(draw, [(base_in + sd * r * 0.14, cy - r * 0.68), (tip[0] - sd * r * 0.06, tip[1] + r * 0.25),
+                         (base_out - sd * r * 0.12, cy - r * 0.32)], inner)  # fmt: skip
+        top = cy - r * 1.55
+    # Face markings.
+    if look.pattern == "mask":
+        if look.coat == "grey" or look.breed == "husky":
+            _poly(draw, [(cx - r * 0.75, cy + r * 0.1), (cx - r * 0.25, cy - r * 0.2), (cx, cy - r * 0.55),
+                         (cx + r * 0.25, cy - r * 0.2), (cx + r * 0.75, cy + r * 0.1), (cx + r * 0.5, cy + r * 0.85),
+                         (cx - r * 0.5, cy + r * 0.85)], pet.markings)  # fmt: skip
+        else:  # a pug's dark muzzle
+            _ellipse(draw, cx, cy + r * 0.38, r * 0.52, r * 0.42, _rgba(pet.markings))
+    elif look.pattern == "points":
+        _ellipse(draw, cx, cy + r * 0.3, r * 0.6, r * 0.55, _rgba(pet.markings))
+    elif look.pattern == "stripes":
+        for k in (-1, 0, 1):
+            draw.line([(cx + k * r * 0.2, cy - r * 0.9), (cx + k * r * 0.14, cy - r * 0.5)], fill=_rgba(dark),
+                      width=max(1, round(0.08 * s)))  # fmt: skip
+    elif look.pattern == "patches":
+        _ellipse(draw, cx + r * 0.45, cy - r * 0.35, r * 0.42, r * 0.38, _rgba(pet.markings))
+        _ellipse(draw, cx - r * 0.5, cy - r * 0.45, r * 0.3, r * 0.28, _rgba((50, 44, 40)))
+    elif look.pattern == "spots":
+        _ellipse(draw, cx - r * 0.45, cy - r * 0.4, r * 0.12, r * 0.12, _rgba(pet.markings))
+        _ellipse(draw, cx + r * 0.5, cy - r * 0.1, r * 0.1, r * 0.1, _rgba(pet.markings))
+    # Muzzle: a dog's is a soft lighter oval; a cat's two small cheeks.
+    light_muzzle = (
+        pet.markings
+        if look.pattern in ("chest", "mask") and look.breed != "pug"
+        else mix(fur, (255, 255, 255), 0.35)
+    )
+    if look.pattern == "points" or look.breed == "pug":
+        light_muzzle = shade(pet.markings, 0.12)
+    mz_y = cy + r * 0.42
+    if cat:
+        for sd in (-1, 1):
+            _ellipse(draw, cx + sd * r * 0.17, mz_y, r * 0.22, r * 0.18, _rgba(light_muzzle))
+    else:
+        _ellipse(draw, cx, mz_y, r * 0.46, r * 0.36, _rgba(light_muzzle))
+    ink = _rgba((34, 26, 24))
+    line = max(1, round(0.05 * s))
+    eye_y = cy - r * 0.08
+    for sd in (-1, 1):
+        ex = cx + sd * r * 0.38
+        if cat:
+            _ellipse(
+                draw,
+                ex,
+                eye_y,
+                r * 0.15,
+                r * 0.13,
+                _rgba((170, 190, 80) if look.coat != "cream" else (90, 150, 210)),
+            )
+            _ellipse(draw, ex, eye_y, r * 0.045, r * 0.11, ink)
+        else:
+            _ellipse(draw, ex, eye_y, r * 0.11, r * 0.13, ink)
+        _ellipse(draw, ex + r * 0.04, eye_y - r * 0.05, r * 0.035, r * 0.035, _rgba((255, 255, 255), 230))
+        if sad:  # brows raised at the inner ends
+            draw.line([(ex - sd * r * 0.02, eye_y - r * 0.3), (ex + sd * r * 0.16, eye_y - r * 0.2)],
+                      fill=_rgba(shade(fur, -0.35)), width=line)  # fmt: skip
+    nose_y = cy + (0.28 if cat else 0.3) * r
+    if cat:
+        _poly(draw, [(cx - r * 0.09, nose_y - r * 0.04), (cx + r * 0.09, nose_y - r * 0.04), (cx, nose_y + r * 0.07)],
+              mix(fur, (230, 130, 140), 0.6))  # fmt: skip
+        for sd in (-1, 1):
+            for k in (-1, 0, 1):
+                draw.line([(cx + sd * r * 0.3, mz_y + k * r * 0.05), (cx + sd * r * 0.85, mz_y + k * r * 0.12 - r * 0.05)],
+                          fill=_rgba(mix(fur, (255, 255, 255), 0.7) if luminance(fur) < 0.5 else shade(fur, -0.3)),
+                          width=max(1, round(0.025 * s)))  # fmt: skip
+    else:
+        _ellipse(draw, cx, nose_y, r * 0.16, r * 0.11, ink)
+        _ellipse(draw, cx - r * 0.04, nose_y - r * 0.04, r * 0.05, r * 0.03, _rgba((120, 110, 110)))
+    mouth_y = nose_y + r * (0.12 if cat else 0.16)
+    if pet.mood == "happy" and not cat:
+        # An open smile with the tongue out: the happy dog.
+        draw.chord(
+            (cx - r * 0.3, mouth_y - r * 0.16, cx + r * 0.3, mouth_y + r * 0.26),
+            0,
+            180,
+            fill=_rgba((90, 34, 40)),
+        )
+        _ellipse(draw, cx, mouth_y + r * 0.24, r * 0.14, r * 0.2, _rgba((236, 110, 124)))
+        draw.line([(cx, mouth_y + r * 0.14), (cx, mouth_y + r * 0.34)], fill=_rgba((200, 80, 96)), width=line)
+    elif sad:
+        draw.arc(
+            (cx - r * 0.2, mouth_y + r * 0.02, cx + r * 0.2, mouth_y + r * 0.2),
+            200,
+            340,
+            fill=ink,
+            width=line,
+        )
+    else:
+        for sd in (-1, 1):
+            draw.arc((cx - r * 0.22 + sd * r * 0.11, mouth_y - r * 0.1, cx + sd * r * 0.11, mouth_y + r * 0.08) if sd < 0 else
+                     (cx, mouth_y - r * 0.1, cx + r * 0.22, mouth_y + r * 0.08), 20, 160, fill=ink, width=line)  # fmt: skip
+    return top
+
+
+def _animal_standing(draw: ImageDraw.ImageDraw, pet: Animal, cx: float, ground: float, s: float) -> Box:
+    """A side view mid-stride, facing the viewer's left, the head turned to camera."""
+    look = pet.look
+    fur, dark = pet.fur, shade(pet.fur, -0.16)
+    cat = look.species == "cat"
+    leg = (0.55 if look.build == "short" else 1.0) * (0.8 if look.young else 1.0)
+    body_h = s * 1.15
+    body_l = s * (1.45 if look.build != "short" else 1.6)
+    body_y = ground - s * 1.2 * leg - body_h * 0.45
+    # Far legs (darker), tail, body, near legs.
+    for dx, swing in ((-0.62, -0.18), (0.55, 0.16)):
+        x = cx + dx * body_l
+        _capsule(draw, (x, body_y), (x + swing * s, ground - s * 0.1), s * 0.26, _rgba(shade(fur, -0.2)))
+    tail_base = (cx + body_l * 0.95, body_y - body_h * 0.15)
+    tip = (cx + body_l * 1.35, body_y - body_h * (1.2 if not cat else 1.5))
+    _capsule(draw, tail_base, tip, s * (0.22 if not cat else 0.2), _rgba(shade(fur, -0.06)))
+    _ellipse(draw, cx, body_y, body_l, body_h * 0.55, _rgba(fur))
+    draw.chord((cx - body_l, body_y - body_h * 0.55, cx + body_l, body_y + body_h * 0.55), 0, 180,
+               fill=_rgba(shade(fur, -0.08)))  # fmt: skip
+    if look.pattern in ("chest", "mask", "points"):
+        _ellipse(
+            draw,
+            cx - body_l * 0.55,
+            body_y + body_h * 0.15,
+            body_l * 0.38,
+            body_h * 0.38,
+            _rgba(pet.markings if look.pattern != "points" else fur),
+        )
+    if look.pattern == "saddle":
+        draw.chord((cx - body_l * 0.7, body_y - body_h * 0.55, cx + body_l * 0.8, body_y + body_h * 0.3), 180, 360,
+                   fill=_rgba(pet.markings))  # fmt: skip
+    if look.pattern == "spots":
+        for fx, fy in ((-0.4, -0.1), (0.1, 0.1), (0.5, -0.2), (0.25, -0.3), (-0.1, -0.3)):
+            _ellipse(draw, cx + fx * body_l, body_y + fy * body_h, s * 0.1, s * 0.1, _rgba(pet.markings))
+    if look.pattern == "stripes":
+        for fx in (-0.3, 0.0, 0.3, 0.6):
+            draw.line([(cx + fx * body_l, body_y - body_h * 0.5), (cx + fx * body_l - s * 0.1, body_y)],
+                      fill=_rgba(dark), width=max(1, round(0.1 * s)))  # fmt: skip
+    if look.pattern == "patches":
+        _ellipse(
+            draw, cx + body_l * 0.3, body_y - body_h * 0.1, body_l * 0.3, body_h * 0.3, _rgba(pet.markings)
+        )
+    paw = pet.markings if look.pattern in ("points", "chest") else fur
+    for dx, swing in ((-0.45, 0.2), (0.75, -0.2)):
+        x = cx + dx * body_l
+        _capsule(draw, (x, body_y), (x + swing * s, ground - s * 0.1), s * 0.28, _rgba(shade(fur, -0.02)))
+        _ellipse(draw, x + swing * s - s * 0.06, ground - s * 0.08, s * 0.2, s * 0.1, _rgba(paw))
+    # Neck and head at the front, turned to camera.
+    head_r = s * (0.64 if not look.young else 0.72)
+    hx, hy = cx - body_l * 0.95, body_y - body_h * 0.85
+    _capsule(draw, (cx - body_l * 0.6, body_y - body_h * 0.1), (hx, hy + head_r * 0.3), s * 0.6, _rgba(fur))
+    draw.rounded_rectangle((hx - head_r * 0.5, hy + head_r * 0.8, hx + head_r * 0.5, hy + head_r * 0.95),
+                           radius=s * 0.05, fill=_rgba(pet.collar))  # fmt: skip
+    top = _animal_head(draw, pet, hx, hy, head_r, s)
+    return (round(hx - head_r * 1.3), round(top), round(max(tip[0], cx + body_l) + s * 0.2), round(ground))
+
+
 # ── products ────────────────────────────────────────────────────────────────────────────
 
 
@@ -1284,6 +1648,8 @@ class AnimaticImageBackend:
             if products:
                 self._shadow(draw, cx, bottom, ph * 0.45, ph * 0.05)
                 subject = draw_product(draw, products[0], brand, cx, bottom, ph, font_name)
+        elif people and all(consistency.species_of(e.look) for e in people):
+            subject = self._animals(draw, plan, shot, people, products, brand, font_name, (W, H), across)
         elif people:
             visible = _VISIBLE_HEADS[shot.shot_size]
             # Tall frames are limited by their width: the crop point then sits at the frame's
@@ -1305,9 +1671,13 @@ class AnimaticImageBackend:
             )
             boxes = []
             for k, entity in enumerate(people[:2]):
-                fig = figure_for(plan, entity, pose=pose if k == 0 else "relaxed", face=face)
                 scale = 1.0 if k == 0 else 0.94
                 cx = W * xs[k]
+                pet = animal_for(plan, entity, pose="sit", face=face)
+                if pet is not None:  # a person with their dog: the dog sits at their feet
+                    boxes.append(draw_animal(draw, pet, cx, top + 6.4 * u, u * 0.95))
+                    continue
+                fig = figure_for(plan, entity, pose=pose if k == 0 else "relaxed", face=face)
                 if shot.shot_size in ("extreme_wide", "wide"):
                     self._shadow(draw, cx, top + 6.4 * u, 0.9 * u * scale, 0.14 * u)
                 hand = draw_figure(draw, fig, cx, top + (1 - scale) * u * 2, u * scale)
@@ -1369,6 +1739,59 @@ class AnimaticImageBackend:
             subject=subject or (width // 4, height // 4, 3 * width // 4, 3 * height // 4),
             extras={"text_layer": text_layer, "text_boxes": text_boxes, "place": place},
         )
+
+    def _animals(
+        self,
+        draw: ImageDraw.ImageDraw,
+        plan: Plan,
+        shot: Shot,
+        pets: list[Entity],
+        products: list[Entity],
+        brand: str,
+        font_name: str | None,
+        canvas: tuple[int, int],
+        across: float,
+    ) -> Box:
+        """One or two dogs or cats framed by shot size, the product set down beside them."""
+        W, H = canvas
+        landscape = W > H
+        room = 0.0 if landscape else 0.2
+        pose, face = _pose(shot, bool(products))
+        standing = pose == "walk"
+        fill = _ANIMAL_FILL[shot.shot_size]
+        # The whole animal (plus its tail, or its length when standing) fits across the frame.
+        span = (4.4 if standing else 3.6) + (2.4 if products else 0.0) + (2.6 if len(pets) > 1 else 0.0)
+        s = min(H * fill * (1.25 if standing else 1.0) / ANIMAL_SIT_H, W * (0.94 if fill < 1 else 1.3) / span)
+        if fill <= 1.0:
+            ground = H * (0.9 if shot.shot_size in ("medium", "medium_close") else 0.86)
+            ground = max(ground, H * (room + 0.04) + ANIMAL_SIT_H * s)
+        else:  # closer: the head stays below the text band, the body runs out of frame
+            ground = H * (room + 0.06) + ANIMAL_SIT_H * s
+        side = -1 if across > 0.5 else 1  # the product goes on the open side
+        cx = W * across - side * (s * 1.0 if products else 0.0)
+        boxes: list[Box] = []
+        for k, entity in enumerate(pets[:2]):
+            pet = animal_for(plan, entity, pose=pose if k == 0 else "sit", face=face)
+            if pet is None:
+                continue
+            x = cx if k == 0 else cx - side * s * 2.6
+            if ground <= H * 1.02:
+                self._shadow(draw, x, ground, s * (2.0 if pet.pose == "stand" else 1.3), s * 0.16)
+            boxes.append(draw_animal(draw, pet, x, ground, s * (1.0 if k == 0 else 0.9)))
+        if products:
+            ph = min(s * 1.9, H * 0.42)
+            px = cx + side * s * (3.0 if standing else 2.1)
+            bottom = min(ground, H * 0.97)
+            self._shadow(draw, px, bottom, ph * 0.32, ph * 0.04)
+            boxes.append(draw_product(draw, products[0], brand, px, bottom, ph, font_name))
+        # The camera moves about the head in close shots, the whole animal in wider ones.
+        x0 = min(b[0] for b in boxes)
+        y0 = min(b[1] for b in boxes)
+        x1 = max(b[2] for b in boxes)
+        y1 = max(b[3] for b in boxes)
+        if fill > 1.0:
+            y1 = min(y1, round(y0 + s * 2.4))
+        return x0, y0, x1, min(round(H), y1)
 
     @staticmethod
     def _shadow(draw: ImageDraw.ImageDraw, cx: float, y: float, rx: float, ry: float) -> None:
