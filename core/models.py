@@ -31,6 +31,7 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:5"]
 def _portrait_only() -> list[AspectRatio]:
     return ["9:16"]
 
+
 Goal = Literal["awareness", "launch", "offer", "testimonial", "app_install"]
 ShotSize = Literal["extreme_wide", "wide", "medium", "medium_close", "close_up", "extreme_close_up"]
 CameraMove = Literal[
@@ -155,7 +156,10 @@ class Entity(_Model):
     category: ProductCategory | None = Field(default=None, description="Products only: how to draw it.")
     colors: dict[str, HexColor] = Field(
         default_factory=dict,
-        description="Fixed colours by part: skin, hair, outfit, accent for characters; body, label, cap for products.",
+        description=(
+            "Fixed colours by part: skin, hair, outfit, accent for people; fur, markings, collar, "
+            "accent for animals; body, label, cap for products."
+        ),
     )
     reference_image: str | None = None
 
@@ -182,7 +186,9 @@ class StyleBible(_Model):
         if len(set(ids)) != len(ids):
             raise ValueError("Two characters or products share the same id in the style bible.")
         for entity_id in ids:
-            self.entity_seeds.setdefault(entity_id, (self.base_seed * 7919 + sum(map(ord, entity_id))) % 2**31)
+            self.entity_seeds.setdefault(
+                entity_id, (self.base_seed * 7919 + sum(map(ord, entity_id))) % 2**31
+            )
         return self
 
 
@@ -236,7 +242,9 @@ class Plan(_Model):
         known = {e.id for e in self.bible.entities}
         for position, shot in enumerate(self.shots, start=1):
             if shot.index != position:
-                raise ValueError(f"Shot {shot.index} is in position {position}; shots must be numbered 1, 2, 3...")
+                raise ValueError(
+                    f"Shot {shot.index} is in position {position}; shots must be numbered 1, 2, 3..."
+                )
             frames = shot.duration_s * self.fps
             if abs(frames - round(frames)) > 1e-6:
                 raise ValueError(
@@ -244,7 +252,9 @@ class Plan(_Model):
                 )
             unknown = [e for e in shot.entities if e not in known]
             if unknown:
-                raise ValueError(f"Shot {shot.index} features {', '.join(unknown)}, who is not in the style bible.")
+                raise ValueError(
+                    f"Shot {shot.index} features {', '.join(unknown)}, who is not in the style bible."
+                )
         expected = self.brief.duration_s * self.fps
         if self.total_frames != expected:
             gap = self.brief.duration_s - self.duration_s

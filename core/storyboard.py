@@ -300,8 +300,9 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     fy += 62
     cast = [e for e in plan.bible.entities if e.kind == "character"]
     for entity in cast[:2]:
-        skin = consistency.hex_rgb(entity.colors.get("skin", "#e0b090"))
-        outfit = consistency.hex_rgb(entity.colors.get("outfit", "#3d5a80"))
+        # People have skin and outfit colours; animals fur and a collar.
+        skin = consistency.hex_rgb(entity.colors.get("skin") or entity.colors.get("fur") or "#e0b090")
+        outfit = consistency.hex_rgb(entity.colors.get("outfit") or entity.colors.get("collar") or "#3d5a80")
         draw.ellipse((right_x, fy + 2, right_x + 26, fy + 28), fill=skin)
         draw.rectangle((right_x + 30, fy + 8, right_x + 42, fy + 22), fill=outfit)
         descr = entity.look.split(";")[0].strip()
