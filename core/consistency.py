@@ -325,7 +325,10 @@ _BREEDS: list[tuple[str, str, str, str, str, str, str]] = [
     (r"(?:orange|ginger) tabb(?:y|ies)", "cat", "ginger tabby", "pointy", "orange", "stripes", "normal"),
     (r"tabb(?:y|ies)", "cat", "tabby", "pointy", "brown tabby", "stripes", "normal"),
 ]
-_BREED_RES = [(re.compile(rf"\b(?:{p})", re.I), *rest) for p, *rest in _BREEDS]
+_BREED_RES: list[tuple[re.Pattern[str], str, str, str, str, str, str]] = [
+    (re.compile(rf"\b(?:{p})", re.I), species, name, ears, coat, pattern, build)
+    for p, species, name, ears, coat, pattern, build in _BREEDS
+]
 _DOG = re.compile(r"\b(?:dogs?|pupp(?:y|ies)|pups?|doggos?|pooch(?:es)?|mutts?|canines?)\b", re.I)
 _CAT = re.compile(r"\b(?:cats?|kittens?|kitt(?:y|ies)|felines?)\b", re.I)
 #: Words after a pet word that make a person ("a dog owner"), or that end the character's own

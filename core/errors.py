@@ -1,14 +1,14 @@
 """Cutroom's error tree. Each surface turns these into words in one place.
 
-    CutroomError
-     ├── InputError            the user can fix it (bad brief, bad plan edit, bad file); never retried
-     │    ├── BriefError
-     │    └── PlanError
-     ├── BackendError          a provider or tool failed
-     │    ├── TransientError   worth retrying (429, 5xx, lost connection)
-     │    └── UnavailableError not configured or not installed; says how to fix it
-     ├── RenderError           ffmpeg or compositing failed
-     └── Cancelled             the user cancelled; partial files are removed
+CutroomError
+ ├── InputError            the user can fix it (bad brief, bad plan edit, bad file); never retried
+ │    ├── BriefError
+ │    └── PlanError
+ ├── BackendError          a provider or tool failed
+ │    ├── TransientError   worth retrying (429, 5xx, lost connection)
+ │    └── UnavailableError not configured or not installed; says how to fix it
+ ├── RenderError           ffmpeg or compositing failed
+ └── Cancelled             the user cancelled; partial files are removed
 """
 
 from __future__ import annotations

@@ -1823,7 +1823,12 @@ def _colours(sentence: str, draft: _Draft, spans: list[Span]) -> None:
                         (pos, own if hex_ == stock else hex_, first) for pos, hex_, first in found
                     )
                     seen: set[str] = set()
-                    found[:] = [f for f in renamed if not (f[1] in seen or seen.add(f[1]))]
+                    unique = []
+                    for f in renamed:  # the first of each colour, in order
+                        if f[1] not in seen:
+                            seen.add(f[1])
+                            unique.append(f)
+                    found[:] = unique
                 continue
             if explained or _HEX_THEN_NAME.search(sentence[max(0, m.start() - 40) : m.start()]):
                 continue
@@ -2418,10 +2423,10 @@ _GOAL_AD = re.compile(
 def _goal(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> None:
     label = _GOAL_LABEL.search(sentence)
     if label:
-        for goal, pattern, _ in _GOAL_SIGNALS:
-            if pattern.search(label.group("g")) or goal.replace("_", " ") in label.group("g").lower():
+        for signal, pattern, _ in _GOAL_SIGNALS:
+            if pattern.search(label.group("g")) or signal.replace("_", " ") in label.group("g").lower():
                 spans.append(label.span())
-                draft.goal.offer(goal, LABELLED, order)
+                draft.goal.offer(signal, LABELLED, order)
                 return
         if re.search(
             r"\b(?:donat\w*|fundrais\w*|raise money|sign-?ups?|registrations?|leads|traffic|reach)\b",

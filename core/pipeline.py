@@ -91,12 +91,16 @@ def make_storyboard(
         key = store.put_bytes(f"{prefix}/panels/{shot.index:02d}.png", _png(image), content_type="image/png")
         panels.append(Panel(shot_index=shot.index, image=key, width=image.width, height=image.height))
     sheet_key = store.put_bytes(f"{prefix}/sheet.png", sheet_png_bytes(drawn.sheet), content_type="image/png")
-    store.put_bytes(f"{prefix}/plan.json", the_plan.model_dump_json(indent=2).encode(), content_type="application/json")
+    store.put_bytes(
+        f"{prefix}/plan.json", the_plan.model_dump_json(indent=2).encode(), content_type="application/json"
+    )
     board = Storyboard(
         id=sb_id, plan=the_plan, aspect_ratio=the_aspect, panels=panels, sheet=sheet_key, version=version
     )
     # Written last: its presence means the run folder is complete.
-    store.put_bytes(f"{prefix}/storyboard.json", board.model_dump_json(indent=2).encode(), content_type="application/json")
+    store.put_bytes(
+        f"{prefix}/storyboard.json", board.model_dump_json(indent=2).encode(), content_type="application/json"
+    )
     on_progress("storyboard", 1.0, "Storyboard ready")
     return board
 
@@ -124,19 +128,34 @@ def redo_scene(
         raise InputError(f"There is no scene {index}; this storyboard has {len(board.plan.shots)} scenes.")
     new_plan = redo_shot(board.plan, index, seed=seed)
     return make_storyboard(
-        new_plan, store, backends=backends, aspect=board.aspect_ratio, seed=board_seed(board),
-        version=board.version + 1, on_progress=on_progress,
+        new_plan,
+        store,
+        backends=backends,
+        aspect=board.aspect_ratio,
+        seed=board_seed(board),
+        version=board.version + 1,
+        on_progress=on_progress,
     )
 
 
 def redo_all(
-    board: Storyboard, store: ArtifactStore, *, backends: Backends, seed: int, on_progress: OnProgress = no_progress
+    board: Storyboard,
+    store: ArtifactStore,
+    *,
+    backends: Backends,
+    seed: int,
+    on_progress: OnProgress = no_progress,
 ) -> Storyboard:
     """A new plan for the same brief, drawn with a new seed."""
     new_plan = plan(board.plan.brief, backends=backends, seed=seed, fps=board.plan.fps)
     return make_storyboard(
-        new_plan, store, backends=backends, aspect=board.aspect_ratio, seed=seed,
-        version=board.version + 1, on_progress=on_progress,
+        new_plan,
+        store,
+        backends=backends,
+        aspect=board.aspect_ratio,
+        seed=seed,
+        version=board.version + 1,
+        on_progress=on_progress,
     )
 
 
@@ -167,9 +186,17 @@ def render_storyboard(
     work = Path(tempfile.mkdtemp(prefix="cutroom-render-"))
     try:
         return _render_stored(
-            board, store, with_local_assets(board.plan, store, work / "assets"), work,
-            aspects=aspects, n_variants=n_variants, opts=opts, cache_dir=cache_dir,
-            on_progress=on_progress, should_cancel=should_cancel, scale=scale,
+            board,
+            store,
+            with_local_assets(board.plan, store, work / "assets"),
+            work,
+            aspects=aspects,
+            n_variants=n_variants,
+            opts=opts,
+            cache_dir=cache_dir,
+            on_progress=on_progress,
+            should_cancel=should_cancel,
+            scale=scale,
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -196,19 +223,27 @@ def _render_stored(
     )
     if scale != 1.0:
         specs = [
-            spec.model_copy(update={"width": _even(spec.size[0] * scale), "height": _even(spec.size[1] * scale)})
+            spec.model_copy(
+                update={"width": _even(spec.size[0] * scale), "height": _even(spec.size[1] * scale)}
+            )
             for spec in specs
         ]
     prefix = run_prefix(board.id)
     variants = render_variants(
-        specs, out_root=work / "variants", options=opts, cache_dir=cache_dir,
-        on_progress=scaled(on_progress, 0.0, 0.95), should_cancel=should_cancel,
+        specs,
+        out_root=work / "variants",
+        options=opts,
+        cache_dir=cache_dir,
+        on_progress=scaled(on_progress, 0.0, 0.95),
+        should_cancel=should_cancel,
     )
     stored: list[Variant] = []
     for variant in variants:
         base = f"{prefix}/variants/{variant.id}"
         update = {
-            field: store.put_file(f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field)))
+            field: store.put_file(
+                f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field))
+            )
             for field in ("video", "thumbnail", "captions", "manifest")
         }
         stored.append(variant.model_copy(update=update))

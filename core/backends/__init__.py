@@ -92,7 +92,9 @@ class Speech:
 
 @runtime_checkable
 class VoiceBackend(Protocol):
-    def speak(self, text: str, *, out: Path, voice: str | None = None, rate_wpm: int | None = None) -> Speech: ...
+    def speak(
+        self, text: str, *, out: Path, voice: str | None = None, rate_wpm: int | None = None
+    ) -> Speech: ...
 
 
 @runtime_checkable
@@ -212,6 +214,7 @@ class Backends:
             clip=clips.create("animatic"),
             voice=voice,
         )
+
 
 __all__ = [
     "AspectRatio",

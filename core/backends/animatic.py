@@ -1683,7 +1683,9 @@ class AnimaticImageBackend:
                 hand = draw_figure(draw, fig, cx, top + (1 - scale) * u * 2, u * scale)
                 # The camera moves about the face in closer shots, the whole figure in wide ones.
                 reach = 6.5 if shot.shot_size in ("extreme_wide", "wide") else 1.9
-                boxes.append((cx - 0.8 * u, top - 0.1 * u, cx + 0.8 * u, min(H, top + reach * u)))
+                boxes.append(
+                    (int(cx - 0.8 * u), int(top - 0.1 * u), int(cx + 0.8 * u), int(min(H, top + reach * u)))
+                )
                 if k == 0 and products and pose == "hold":
                     ph = u * (0.95 if products[0].category not in ("shoe", "food") else 0.6)
                     box = draw_product(draw, products[0], brand, hand[0], hand[1] + 0.08 * u, ph, font_name)
