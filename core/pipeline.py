@@ -41,10 +41,14 @@ def plan(brief: Brief, *, backends: Backends, seed: int = 0, fps: int = 30) -> P
     return backends.planner.plan(brief, seed=seed, fps=fps)
 
 
-def storyboard_id(plan: Plan, aspect: AspectRatio, seed: int) -> str:
-    """Content-derived id: the same plan, aspect and seed always name the same storyboard."""
+def storyboard_id(plan: Plan, aspect: AspectRatio, seed: int, artist: str = "") -> str:
+    """Content-derived id: the same plan, aspect, seed and artist always name the same storyboard.
+
+    ``artist`` names the image backend and its drawing version, so a new release (or another
+    backend) draws afresh instead of serving panels cached by the old one.
+    """
     digest = hashlib.sha256(
-        json.dumps([plan.model_dump(mode="json"), aspect, seed], sort_keys=True).encode()
+        json.dumps([plan.model_dump(mode="json"), aspect, seed, artist], sort_keys=True).encode()
     ).hexdigest()
     return f"sb_{digest[:16]}"
 
@@ -73,7 +77,9 @@ def make_storyboard(
     on_progress("plan", 0.0, "Writing the shot list")
     the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
     the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
-    sb_id = storyboard_id(the_plan, the_aspect, seed)
+    drawer = type(backends.image)
+    artist = f"{drawer.__module__}.{drawer.__qualname__}:{getattr(backends.image, 'version', '')}"
+    sb_id = storyboard_id(the_plan, the_aspect, seed, artist)
     existing = _load_if_present(store, sb_id)
     if existing is not None:
         on_progress("storyboard", 1.0, "Storyboard ready")

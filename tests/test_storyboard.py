@@ -414,3 +414,23 @@ def test_a_full_hd_animal_panel_is_fast() -> None:
     for shot in plan.shots:
         backend.draw(plan, shot, size=(1080, 1920), seed=0)
     assert (time.perf_counter() - started) / len(plan.shots) < 1.5
+
+
+@pytest.mark.parametrize(("product", "kind"), [("Pawsome dog treats", "bones"), ("Whisker cat food", "kibble")])
+def test_pet_food_is_drawn_as_pet_food_not_fruit(product: str, kind: str) -> None:
+    """A bowl of dog treats holds biscuit-brown bones, cat food kibble; other food keeps its fruit."""
+    from core.backends.animatic import _BISCUIT
+
+    def biscuit_share(name: str, category: ProductCategory = "food") -> float:
+        brief = sample_brief().model_copy(update={"product": name, "product_category": category})
+        plan = plan_ad(brief, seed=0)
+        reveal = next(s for s in plan.shots if s.role == "reveal")
+        art = AnimaticImageBackend().draw(plan, reveal, size=(270, 480), seed=0)
+        pixels = np.asarray(art.foreground)[:, :, :3].astype(int)
+        near = np.zeros(pixels.shape[:2], dtype=bool)
+        for colour in _BISCUIT:
+            near |= np.abs(pixels - np.array(colour)).sum(axis=2) <= 60  # after the light tint
+        return float(near.mean())
+
+    assert biscuit_share(product) > 0.01, kind
+    assert biscuit_share("Sunny fruit salad") < 0.002

@@ -1171,6 +1171,44 @@ def _animal_standing(draw: ImageDraw.ImageDraw, pet: Animal, cx: float, ground: 
 # ── products ────────────────────────────────────────────────────────────────────────────
 
 
+_BISCUIT = ((196, 132, 72), (214, 156, 94), (176, 112, 60))
+
+
+def _bone(draw: ImageDraw.ImageDraw, cx: float, cy: float, length: float, angle: float, colour: RGB) -> None:
+    """A bone-shaped biscuit: a bar with two round knobs at each end, turned by ``angle``."""
+    dx, dy = math.cos(angle) * length / 2, math.sin(angle) * length / 2
+    thick = length * 0.26
+    draw.line((cx - dx, cy - dy, cx + dx, cy + dy), fill=_rgba(colour), width=max(1, round(thick)))
+    knob = thick * 0.62
+    nx, ny = -math.sin(angle) * knob * 0.7, math.cos(angle) * knob * 0.7
+    for ex, ey in ((cx - dx, cy - dy), (cx + dx, cy + dy)):
+        for sx, sy in ((nx, ny), (-nx, -ny)):
+            _ellipse(draw, ex + sx, ey + sy, knob, knob, _rgba(colour))
+
+
+def _bone_pile(draw: ImageDraw.ImageDraw, cx: float, rim: float, bw: float, ph: float) -> None:
+    """Dog treats heaped above the bowl's rim, back row first."""
+    spots = ((-0.28, -0.16, 0.5), (0.04, -0.24, -0.35), (0.3, -0.14, 0.2), (-0.12, -0.06, -0.15), (0.18, -0.04, 0.6))
+    for k, (fx, fy, angle) in enumerate(spots):
+        _bone(draw, cx + fx * bw, rim + fy * ph, bw * 0.34, angle, _BISCUIT[k % len(_BISCUIT)])
+
+
+def _kibble_pile(draw: ImageDraw.ImageDraw, cx: float, rim: float, bw: float, ph: float) -> None:
+    """Kibble: a mound of small rounded pieces in two browns."""
+    _ellipse(draw, cx, rim - 0.04 * ph, bw * 0.42, 0.16 * ph, _rgba((150, 96, 52)))
+    for k in range(14):
+        fx = ((k * 37) % 13) / 12 - 0.5
+        fy = ((k * 11) % 5) / 4
+        _ellipse(
+            draw,
+            cx + fx * bw * 0.7,
+            rim - 0.04 * ph - fy * 0.14 * ph,
+            bw * 0.055,
+            bw * 0.045,
+            _rgba(_BISCUIT[k % len(_BISCUIT)]),
+        )
+
+
 def draw_product(
     draw: ImageDraw.ImageDraw,
     entity: Entity,
@@ -1322,15 +1360,23 @@ def draw_product(
         bw = 1.3 * ph
         x0, x1 = cx - bw / 2, cx + bw / 2
         rim = bottom - 0.55 * ph
-        for k, colour in enumerate(((226, 120, 70), (120, 170, 90), (240, 200, 90), (200, 80, 80))):
-            _ellipse(
-                draw,
-                cx + (k - 1.5) * bw * 0.16,
-                rim - 0.12 * ph - (k % 2) * 0.08 * ph,
-                bw * 0.16,
-                0.2 * ph,
-                _rgba(colour),
-            )
+        words = f"{entity.name} {entity.look}".lower()
+        if re.search(r"\b(?:dogs?|pupp(?:y|ies)|treats?|chews?|biscuits?)\b", words) and not re.search(
+            r"\bhot ?dogs?\b", words
+        ):
+            _bone_pile(draw, cx, rim, bw, ph)
+        elif re.search(r"\b(?:cats?|kittens?|kibble|pets?)\b", words):
+            _kibble_pile(draw, cx, rim, bw, ph)
+        else:
+            for k, colour in enumerate(((226, 120, 70), (120, 170, 90), (240, 200, 90), (200, 80, 80))):
+                _ellipse(
+                    draw,
+                    cx + (k - 1.5) * bw * 0.16,
+                    rim - 0.12 * ph - (k % 2) * 0.08 * ph,
+                    bw * 0.16,
+                    0.2 * ph,
+                    _rgba(colour),
+                )
         draw.chord((x0, rim - 0.55 * ph, x1, bottom), 0, 180, fill=_rgba(body))
         _ellipse(draw, cx, rim, bw / 2, 0.06 * ph, _rgba(label))
         _label_text(
@@ -1613,6 +1659,9 @@ def _composition(shot: Shot, landscape: bool) -> float:
 
 class AnimaticImageBackend:
     """Illustrated panels; deterministic, CPU only, fast enough to draw a storyboard in seconds."""
+
+    #: Bump when the drawings change, so storyboards cached by an older release are redrawn.
+    version = "3"
 
     def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
         width, height = int(size[0]), int(size[1])
