@@ -971,6 +971,12 @@ def _describe(
     return f"{SIZE_LABELS[size]}: {action}; {light}."
 
 
+def _plural(product: str) -> bool:
+    """A rough test of whether a product name is plural ("dog treats", "trail shoes")."""
+    last = product.strip().split()[-1].lower() if product.strip() else ""
+    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "ics"))
+
+
 def _voice_lines(ctx: _Context, role: str) -> list[str]:
     d, p = ctx.domain, ctx.product
     testimonial = ctx.brief.goal == "testimonial"
@@ -980,7 +986,9 @@ def _voice_lines(ctx: _Context, role: str) -> list[str]:
         return [f"Some weeks, {pain}." for pain in d.pains] + [f"You know the feeling: {d.pains[0]}."]
     if role == "reveal":
         promise = d.promises[0]
-        return [f"Meet {p}.", f"Introducing {p}, for {promise}.", f"This is {p}.", f"Say hello to {p}."]
+        # "This is Pawsome dog treats" reads wrong: plural products get "These are".
+        this = "These are" if _plural(p) else "This is"
+        return [f"Meet {p}.", f"Introducing {p}, for {promise}.", f"{this} {p}.", f"Say hello to {p}."]
     if role == "benefit":
         return [f"{ritual}, and you get {promise}." for ritual in d.rituals for promise in d.promises] + [
             f"{d.rituals[0]}. That's it."

@@ -296,3 +296,12 @@ def test_people_stay_people_and_hot_dogs_are_food() -> None:
     plan = plan_ad(_brief(product="Frank's hot dogs", audience="hungry fans"), seed=1)
     lead = next(e for e in plan.bible.entities if e.kind == "character")
     assert "skin" in lead.colors
+
+
+def test_plural_products_read_as_plurals() -> None:
+    brief = sample_brief().model_copy(update={"product": "Pawsome dog treats", "product_category": "food"})
+    lines = [s.voice_over for seed in range(12) for s in plan_ad(brief, seed=seed).shots]
+    assert not [line for line in lines if "This is Pawsome dog treats" in line]
+    assert any("These are Pawsome dog treats" in line for line in lines) or any(
+        "Meet Pawsome dog treats" in line for line in lines
+    )
