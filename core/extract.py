@@ -948,6 +948,12 @@ _CHARACTER = re.compile(
     r"(?P<tail>\s+(?:in (?:her|his|their) (?:\d0s|twenties|thirties|forties|fifties|sixties|seventies|teens)|"
     r"with (?:a |an |her |his |their )?[a-z]+(?: [a-z]+)?(?= *[,.;!?)]|$)|named [A-Z]\w+|called [A-Z]\w+))?",
 )
+_COMPANION = re.compile(
+    r"\b(?:walk(?:s|ing)?|with|hug(?:s|ging)?|pett?(?:s|ing)?|feed(?:s|ing)?|play(?:s|ing)? with|and|"
+    r"cuddl(?:es|ing)|brush(?:es|ing)?)\s*$",
+    re.I,
+)
+_PET_ONLY = re.compile(rf"(?i:{_PET_WORDS})")
 _CHARACTER_VERB = re.compile(
     r"\b(?:featur(?:e|es|ing)|star(?:s|ring)?|show(?:s|ing)?|with|follow(?:s|ing)?|cast|use|using|include|"
     r"about|of|open(?:s)? on|meet|hero|and)\s+$",
@@ -2128,13 +2134,22 @@ def _characters(sentence: str, draft: _Draft, spans: list[Span]) -> None:
     for m in _matches(_CHARACTER, sentence):
         det = m.group("det").lower()
         before = sentence[max(0, m.start() - 25) : m.start()]
-        if det in ("our", "the", "his", "her", "their") and not _CHARACTER_VERB.search(before):
+        # "a woman walking her dog": the dog is on screen too, as a character of its own.
+        companion = (
+            det in ("his", "her", "their")
+            and bool(_COMPANION.search(before))
+            and bool(_PET_ONLY.fullmatch(m.group("noun")))
+        )
+        if det in ("our", "the", "his", "her", "their") and not _CHARACTER_VERB.search(before) and not companion:
             continue
         if re.search(r"\bfor\s*$", before, _FLAGS):
             continue  # "for a busy parent" speaks of the audience
         if m.group("noun").lower().rstrip("s") in _OFFSCREEN_NOUNS and not m.group("adj"):
             continue  # too often not a person on screen ("a model", "the host")
         phrase = det + m.group(0)[len(det) :]  # "A woman" -> "a woman"
+        if companion:
+            rest = phrase.split(None, 1)[1]
+            phrase = f"{_article(rest)} {rest}"  # "her dog" -> "a dog"
         if det in ("our", "the"):
             phrase = phrase.split(None, 1)[1]  # "featuring the barista" -> "barista"
         found.append((m.start(), phrase, m.span()))

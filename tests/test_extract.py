@@ -1354,3 +1354,15 @@ def test_the_pawsome_brief_keeps_the_golden_retriever_and_a_swap_makes_it_a_cat(
     assert base.characters == ["a golden retriever"] and base.notes == []
     assert one("swap the dog for a cat", base=base).brief.characters == ["a cat"]
     assert one("swap the golden retriever for a tabby cat", base=base).brief.characters == ["a tabby cat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "characters"),
+    [
+        ("30s ad for Trailhead leashes, show a woman walking her dog in the park", ["a woman", "a dog"]),
+        ("a 20s ad for Cozy blankets: a man cuddling his cat on the sofa", ["a man", "a cat"]),
+        ("a 30s ad for Cozy blankets, a gift for her dog", []),
+    ],
+)
+def test_a_persons_own_pet_is_a_character_too(text: str, characters: list[str]) -> None:
+    assert brief_of(text).characters == characters
