@@ -138,6 +138,43 @@ class Domain:
 
 
 DOMAINS: list[Domain] = [
+    # Before "pets": a leash or a bed is for a dog, but it is not a treat.
+    Domain(
+        name="pet gear",
+        keywords=(
+            "leash",
+            "lead for",
+            "collar",
+            "harness",
+            "dog bed",
+            "cat bed",
+            "pet bed",
+            "dog toy",
+            "cat toy",
+            "pet toy",
+            "chew toy",
+            "scratching post",
+            "cat tree",
+            "pet carrier",
+            "dog crate",
+            "grooming",
+        ),
+        category="box",
+        hooks=("Walkies, upgraded.", "Ready when they are.", "Their favourite part of the day."),
+        pains=("the old gear gives up halfway through the walk", "every walk turns into a tug of war"),
+        pain_texts=("Tangled again?", "Worn-out gear?", "Pulling every walk?"),
+        promises=("easy walks and happy tails", "gear that keeps up with them"),
+        promise_texts=("Easy walks", "Built for adventures", "Happy tails"),
+        rituals=("Clip on, head out", "Grab it and go", "One click, out the door"),
+        proofs=("Tested on thousands of walks", "Tough, comfy and vet-approved"),
+        proof_texts=("Walk-tested", "Tough by design", "Loved by pets"),
+        places={
+            "hook": ("a sunny green park", "a calm home living room at morning light"),
+            "problem": ("a calm home living room by the window", "a sunny green park"),
+            "benefit": ("a sunny green park", "a calm home living room"),
+            "proof": ("a sunny green park", "a calm home living room"),
+        },
+    ),
     Domain(
         name="pets",
         keywords=(

@@ -305,3 +305,15 @@ def test_plural_products_read_as_plurals() -> None:
     assert any("These are Pawsome dog treats" in line for line in lines) or any(
         "Meet Pawsome dog treats" in line for line in lines
     )
+
+
+def test_pet_gear_is_not_sold_as_a_treat() -> None:
+    brief = sample_brief().model_copy(
+        update={"product": "Trailhead leashes", "product_category": "generic", "audience": "dog owners"}
+    )
+    for seed in range(6):
+        plan = plan_ad(brief, seed=seed)
+        words = " ".join(f"{s.voice_over} {s.on_screen_text}" for s in plan.shots).lower()
+        assert not re.search(r"\b(?:treats?|bowls?|bag)\b", words), words
+        product = next(e for e in plan.bible.entities if e.kind == "product")
+        assert product.category != "food"
