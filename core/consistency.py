@@ -324,13 +324,38 @@ _BREEDS: list[tuple[str, str, str, str, str, str, str]] = [
     (r"tuxedo", "cat", "tuxedo", "pointy", "black", "chest", "normal"),
     (r"(?:orange|ginger) tabb(?:y|ies)", "cat", "ginger tabby", "pointy", "orange", "stripes", "normal"),
     (r"tabb(?:y|ies)", "cat", "tabby", "pointy", "brown tabby", "stripes", "normal"),
+    # Mascot animals: the breeds and kinds whose coat differs from their species' usual one.
+    (r"arctic fox(?:es)?", "fox", "arctic fox", "pointy", "white", "chest", "normal"),
+    (r"red pandas?", "panda", "red panda", "round", "red-brown", "mask", "normal"),
+    (r"polar bears?", "bear", "polar bear", "round", "white", "solid", "chunky"),
+    (r"grizzl(?:y|ies)(?: bears?)?", "bear", "grizzly bear", "round", "brown", "solid", "chunky"),
 ]
 _BREED_RES: list[tuple[re.Pattern[str], str, str, str, str, str, str]] = [
     (re.compile(rf"\b(?:{p})", re.I), species, name, ears, coat, pattern, build)
     for p, species, name, ears, coat, pattern, build in _BREEDS
 ]
-_DOG = re.compile(r"\b(?:dogs?|pupp(?:y|ies)|pups?|doggos?|pooch(?:es)?|mutts?|canines?)\b", re.I)
+_DOG = re.compile(r"\b(?<!hot )(?:dogs?|pupp(?:y|ies)|pups?|doggos?|pooch(?:es)?|mutts?|canines?)\b", re.I)
 _CAT = re.compile(r"\b(?:cats?|kittens?|kitt(?:y|ies)|felines?)\b", re.I)
+#: The common mascot animals past dogs and cats, first match wins (a panda before a bear).
+_MASCOTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bpandas?\b", re.I), "panda"),
+    (re.compile(r"\b(?:fox(?:es)?|vixens?)\b", re.I), "fox"),
+    (re.compile(r"\b(?:bears?|teddies)\b", re.I), "bear"),
+    (re.compile(r"\b(?:bunn(?:y|ies)|rabbits?|hares?)\b", re.I), "rabbit"),
+    (re.compile(r"\b(?:hamsters?|gerbils?|guinea pigs?)\b", re.I), "hamster"),
+]
+#: Per species: (ears, pattern, build, default coat; "" lets the seed choose).
+_SPECIES_LOOK: dict[str, tuple[str, str, str, str]] = {
+    "dog": ("floppy", "chest", "normal", ""),
+    "cat": ("pointy", "solid", "normal", ""),
+    "fox": ("pointy", "chest", "normal", "orange"),
+    "bear": ("round", "solid", "chunky", "brown"),
+    "panda": ("round", "panda", "chunky", "white"),
+    "rabbit": ("long", "solid", "normal", ""),
+    "hamster": ("round", "chest", "round", "golden"),
+}
+#: Every species ``species_of`` can name, dogs and cats first.
+SPECIES = tuple(_SPECIES_LOOK)
 #: Words after a pet word that make a person ("a dog owner"), or that end the character's own
 #: words ("a woman with her dog": the woman is the character).
 _PET_PERSON = re.compile(
@@ -363,13 +388,13 @@ _DEFAULT_CATS = ["ginger tabby", "tuxedo", "grey", "tabby"]
 class AnimalLook:
     """How a dog or cat is drawn: read from its description (or the look the planner wrote)."""
 
-    species: str  # "dog" or "cat"
+    species: str  # "dog", "cat", "fox", "bear", "panda", "rabbit" or "hamster"
     breed: str  # "golden retriever"; "" when none is named
-    ears: str  # "floppy" or "pointy"
+    ears: str  # "floppy", "pointy", "round" (bears, hamsters) or "long" (rabbits)
     coat: str  # a COATS key
-    pattern: str  # solid, chest, spots, patches, stripes, points, saddle, mask
-    build: str  # normal, short (corgi legs), small
-    young: bool  # a puppy or kitten: a bigger head, shorter legs
+    pattern: str  # solid, chest, spots, patches, stripes, points, saddle, mask, panda
+    build: str  # normal, short (corgi legs), small, chunky (bears), round (hamsters)
+    young: bool  # a puppy, kitten or cub: a bigger head, shorter legs
 
 
 def _head(description: str) -> str:
@@ -381,7 +406,11 @@ def _head(description: str) -> str:
 
 def species_of(description: str) -> str | None:
     """ "dog", "cat" or None: whether a character's own words name an animal ("a woman with her
-    dog" is a woman; "Max, a golden retriever" and "a corgi puppy" are dogs)."""
+    dog" is a woman; "Max, a golden retriever" and "a corgi puppy" are dogs).
+
+    Mascot animals come after dogs and cats: "fox", "bear", "panda", "rabbit" (a bunny too) and
+    "hamster" ("Max the fox", "a bear mascot"). A surname is not an animal ("Megan Fox").
+    """
     head = _PET_PERSON.sub(" ", _head(description))
     if gender_hint(head):
         return None
@@ -391,7 +420,15 @@ def species_of(description: str) -> str | None:
     dog, cat = _DOG.search(head), _CAT.search(head)
     if dog and cat:
         return "dog" if dog.start() < cat.start() else "cat"
-    return "dog" if dog else "cat" if cat else None
+    if dog or cat:
+        return "dog" if dog else "cat"
+    for regex, species in _MASCOTS:
+        for m in regex.finditer(head):
+            before = head[: m.start()].rstrip()
+            if m.group(0)[0].isupper() and re.search(r"\b(?!The\b)[A-Z][a-z]+$", before):
+                continue  # "Megan Fox", "Gentle Ben Bear": a person's name
+            return species
+    return None
 
 
 def animal_look(description: str) -> AnimalLook | None:
@@ -404,14 +441,8 @@ def animal_look(description: str) -> AnimalLook | None:
     if species is None:
         return None
     head = _head(description).lower()
-    dog = species == "dog"
-    breed, ears, coat, pattern, build = (
-        "",
-        "floppy" if dog else "pointy",
-        "",
-        "chest" if dog else "solid",
-        "normal",
-    )
+    ears, pattern, build, coat = _SPECIES_LOOK[species]
+    breed = ""
     for regex, kind, name, b_ears, b_coat, b_pattern, b_build in _BREED_RES:
         if kind == species and regex.search(head):
             breed, ears, coat, pattern, build = name, b_ears, b_coat, b_pattern, b_build
@@ -421,15 +452,15 @@ def animal_look(description: str) -> AnimalLook | None:
         for regex, c in _COAT_RES
         if regex.search(re.sub(r"\b(?:golden retriever|tabb(?:y|ies))\b", "", head))
     ]
-    if named and not (breed and named[0] == coat):
+    if named and not (breed and named[0] == coat) and not (species == "panda" and not breed):
         coat = named[0]
-        if re.search(r"-and-white", head):
+        if re.search(r"-and-white", head) and species in ("dog", "cat"):
             pattern = "chest"
     text = description.lower()
     for key, options in (
-        ("ears", ("floppy", "pointy")),
+        ("ears", ("floppy", "pointy", "round", "long")),
         ("pattern", _PATTERNS),
-        ("build", ("normal", "short", "small")),
+        ("build", ("normal", "short", "small", "chunky", "round")),
     ):
         m = re.search(rf"\b{key}:\s*([a-z-]+)", text)
         if m and m.group(1) in options:
@@ -442,11 +473,11 @@ def animal_look(description: str) -> AnimalLook | None:
     m = re.search(r"\bcoat:\s*([a-z -]+?)\s*(?:[;,]|$)", text)
     if m and m.group(1) in COATS:
         coat = m.group(1)
-    young = bool(re.search(r"\b(?:pupp(?:y|ies)|pups?|kittens?|kitt(?:y|ies))\b", head))
+    young = bool(re.search(r"\b(?:pupp(?:y|ies)|pups?|kittens?|kitt(?:y|ies)|cubs?|bab(?:y|ies))\b", head))
     return AnimalLook(species, breed, ears, coat or "", pattern, build, young)
 
 
-_PATTERNS = ("solid", "chest", "spots", "patches", "stripes", "points", "saddle", "mask")
+_PATTERNS = ("solid", "chest", "spots", "patches", "stripes", "points", "saddle", "mask", "panda")
 
 
 def default_pet(species: str, seed: int) -> str:
@@ -459,7 +490,9 @@ def default_pet(species: str, seed: int) -> str:
 
 
 def animal_colours(description: str, seed: int, palette: list[str]) -> dict[str, str]:
-    """Fixed colours (fur, markings, collar, accent) for a dog or cat, from its breed and coat words.
+    """Fixed colours (fur, markings, collar, accent) for an animal, from its breed and coat words.
+
+    A mascot's "collar" is the neckerchief it wears.
 
     A coat no word names is chosen by the seed, so the same brief gives the same dog.
     """
@@ -470,10 +503,21 @@ def animal_colours(description: str, seed: int, palette: list[str]) -> dict[str,
         coat = choose.choice(
             ["golden", "brown", "black", "cream", "tan"]
             if not look or look.species == "dog"
+            else ["grey", "white", "tan", "brown"]
+            if look.species == "rabbit"
             else ["orange", "grey", "black", "brown tabby"]
         )
     fur, markings = COATS[coat]
-    if look and look.breed == "calico":
+    species = look.species if look else "dog"
+    if species == "fox" or species == "panda" and look and look.pattern == "mask":
+        markings = COATS["white"][0]  # a fox's white chest, muzzle and tail tip; a red panda's face
+    elif species == "panda":
+        markings = "#1c1a19"  # the panda's black eye patches, ears and legs
+    elif species == "bear" and coat == "black":
+        markings = COATS["tan"][0]  # a black bear's tan muzzle
+    elif species == "rabbit" and coat != "white":
+        markings = COATS["white"][0]  # the cotton tail and belly
+    elif look and look.breed == "calico":
         markings = COATS["orange"][0]
     elif look and look.pattern == "points":
         markings = "#4a3428" if coat == "cream" else COATS["tan"][0]

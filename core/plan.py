@@ -763,23 +763,34 @@ def _animal_text(description: str, animal: consistency.AnimalLook, colours: dict
         if animal.breed and animal.species not in animal.breed
         else animal.breed
     )
-    kind = kind or (
-        "puppy" if animal.young and animal.species == "dog" else "kitten" if animal.young else animal.species
-    )
+    young = {"dog": "puppy", "cat": "kitten", "rabbit": "baby rabbit", "hamster": "baby hamster"}
+    kind = kind or (young.get(animal.species, f"{animal.species} cub") if animal.young else animal.species)
+    pet = animal.species in ("dog", "cat")
     coat = consistency.coat_name(colours, animal.coat)
     marks = consistency.colour_name(colours["markings"])
+    a = "an" if marks[:1] in ("a", "e", "i", "o", "u") else "a"
     detail = {
-        "chest": f" with a {marks} chest",
+        "chest": f" with {a} {marks} chest",
         "spots": f" with {marks} spots",
         "patches": f" with {marks} patches",
         "stripes": f" with {marks} stripes",
         "points": f" with {marks} points",
-        "saddle": f" with a {marks} saddle",
-        "mask": f" with a {marks} face mask",
+        "saddle": f" with {a} {marks} saddle",
+        "mask": f" with {a} {marks} face mask",
+        "panda": f" with {marks} eye patches, ears and legs",
     }.get(animal.pattern, "")
+    detail += {
+        "fox": f", a slim {marks} muzzle and a bushy {marks}-tipped tail",
+        "bear": ", a round muzzle, a chunky build and a short tail",
+        "panda": ", a chunky build and a short tail" if animal.pattern == "panda" else ", a bushy tail",
+        "rabbit": f", long upright ears and a round {marks} tail",
+        "hamster": ", a round body, small round ears and full cheeks",
+    }.get(animal.species, "")
+    # A pet wears a collar; a mascot animal a neckerchief in the same colour.
+    worn = "collar" if pet else "neckerchief"
     return (
         f"{description.strip()}; {kind}, {coat} coat{detail}; ears: {animal.ears}; coat: {coat}; "
-        f"pattern: {animal.pattern}; build: {animal.build}; collar: {consistency.colour_name(colours['collar'])}; "
+        f"pattern: {animal.pattern}; build: {animal.build}; {worn}: {consistency.colour_name(colours['collar'])}; "
         f"flat illustration"
     )
 
@@ -946,7 +957,15 @@ def _describe(
     lead = next((e for e in ctx.characters if e.id in entities), None)
     if lead is not None and consistency.species_of(lead.look):
         pet = person
-        happy = "wags and grins" if consistency.species_of(lead.look) == "dog" else "blinks slowly, purring,"
+        happy = {
+            "dog": "wags and grins",
+            "cat": "blinks slowly, purring,",
+            "fox": "flicks a bushy tail and grins",
+            "bear": "gives a big bear grin",
+            "panda": "gives a big, round grin",
+            "rabbit": "twitches a nose and grins",
+            "hamster": "puffs out full cheeks and grins",
+        }.get(consistency.species_of(lead.look) or "", "grins")
         pet_actions: dict[str, tuple[str, ...]] = {
             "hook": (
                 f"{pet} bounds across {place}, ears flying, then stops and looks straight to camera",

@@ -317,3 +317,64 @@ def test_pet_gear_is_not_sold_as_a_treat() -> None:
         assert not re.search(r"\b(?:treats?|bowls?|bag)\b", words), words
         product = next(e for e in plan.bible.entities if e.kind == "product")
         assert product.category != "food"
+
+
+@pytest.mark.parametrize(
+    ("description", "species"),
+    [
+        ("Max the fox", "fox"),
+        ("a fox cub", "fox"),
+        ("a bear mascot", "bear"),
+        ("a polar bear", "bear"),
+        ("a panda", "panda"),
+        ("Po the panda", "panda"),
+        ("a bunny", "rabbit"),
+        ("a grey rabbit", "rabbit"),
+        ("a golden hamster", "hamster"),
+        ("a golden retriever", "dog"),
+        ("a fox terrier", "dog"),
+        ("a black cat", "cat"),
+        ("a hot dog mascot", None),
+        ("a man in a bear costume", None),
+        ("a woman with her rabbit", None),
+        ("Megan Fox", None),
+        ("an owl", None),
+        ("a penguin", None),
+        ("a robot", None),
+        ("a unicorn", None),
+        ("a dragon", None),
+        ("a bee", None),
+    ],
+)
+def test_mascot_animals_are_animals_and_people_stay_people(description: str, species: str | None) -> None:
+    assert consistency.species_of(description) == species
+
+
+def test_a_fox_mascot_brief_gets_an_orange_fox() -> None:
+    from core.extract import extract_brief
+    from core.models import Message
+
+    text = "a 15-second ad for Crunchy Oats, playful, starring Max the fox, our mascot, CTA buy at oats.example"
+    brief = extract_brief([Message(author="maya", text=text)]).brief
+    plan = plan_ad(brief, seed=0)
+    _check(plan)
+    (fox,) = [e for e in plan.bible.entities if e.kind == "character"]
+    assert fox.name == "Max" and "skin" not in fox.colors
+    assert fox.colors["fur"] == consistency.COATS["orange"][0]
+    assert "orange coat" in fox.look and "ears: pointy" in fox.look and "bushy" in fox.look
+    assert consistency.species_of(fox.look) == "fox"
+    assert plan_ad(brief, seed=0) == plan
+
+
+@pytest.mark.parametrize(
+    ("character", "coat", "ears"),
+    [("a bear mascot", "brown", "round"), ("a panda", "white", "round"), ("a golden hamster", "golden", "round")],
+)
+def test_mascot_animals_get_their_coat_and_ears(character: str, coat: str, ears: str) -> None:
+    plan = plan_ad(_brief(characters=[character]), seed=4)
+    pet = next(e for e in plan.bible.entities if e.kind == "character")
+    assert pet.colors["fur"] == consistency.COATS[coat][0]
+    assert f"ears: {ears}" in pet.look
+    bunny = next(e for e in plan_ad(_brief(characters=["a bunny"]), seed=4).bible.entities if e.kind == "character")
+    assert "ears: long" in bunny.look
+    assert bunny.colors["fur"] in {consistency.COATS[c][0] for c in ("grey", "white", "tan", "brown")}

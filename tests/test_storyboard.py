@@ -434,3 +434,31 @@ def test_pet_food_is_drawn_as_pet_food_not_fruit(product: str, kind: str) -> Non
 
     assert biscuit_share(product) > 0.01, kind
     assert biscuit_share("Sunny fruit salad") < 0.002
+
+
+@pytest.mark.parametrize("aspect", ["9:16", "16:9", "1:1"])
+@pytest.mark.parametrize("character", ["Max the fox", "a bear mascot", "a panda", "a bunny", "a golden hamster"])
+def test_a_mascot_animal_is_drawn_in_its_coat_not_as_a_dog(aspect: AspectRatio, character: str) -> None:
+    plan = _pet_plan(character)
+    pet = next(e for e in plan.bible.entities if e.kind == "character")
+    assert "skin" not in pet.colors
+    dog_plan = _pet_plan()
+    ambient = np.array(mood_for(plan).ambient)
+    fur = np.array([int(pet.colors["fur"][i : i + 2], 16) for i in (1, 3, 5)])
+    expected = np.clip(np.round(fur * ambient), 0, 255)
+    size = panel_size(aspect, 240)
+    shots = [s for s in plan.shots if pet.id in s.entities]
+    assert shots
+    for shot in shots:
+        art = AnimaticImageBackend().draw(plan, shot, size=size, seed=1)
+        again = AnimaticImageBackend().draw(plan, shot, size=size, seed=1)
+        assert art.foreground is not None and again.foreground is not None
+        assert _digest(art.foreground) == _digest(again.foreground)
+        x0, y0, x1, y1 = art.subject
+        assert 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
+        pixels = np.asarray(art.foreground)
+        opaque = pixels[pixels[:, :, 3] == 255][:, :3].astype(int)
+        share = (np.abs(opaque - expected).sum(axis=1) <= 6).mean()
+        assert share > 0.2, (character, shot.index, share)
+        dog = AnimaticImageBackend().draw(dog_plan, dog_plan.shots[shot.index - 1], size=size, seed=1)
+        assert dog.foreground is not None and _digest(dog.foreground) != _digest(art.foreground)
