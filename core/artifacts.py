@@ -7,6 +7,7 @@ one gate every user-influenced name passes through, so no key escapes its store.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -57,3 +58,20 @@ class ArtifactStore(Protocol):
     def url(self, key: str, *, expires_s: int = 3600) -> str:
         """A link to share: a file:// path locally, a presigned URL on S3."""
         ...
+
+
+def writable_dir(path: Path, what: str, *, fix: str = "Choose another folder, or make this one writable.") -> Path:
+    """Create ``path`` (and its parents) and prove it takes a file, before any slow work starts.
+
+    ``what`` names the output in the error ("video", "storyboard"); ``fix`` says what to do.
+    """
+    if path.exists() and not path.is_dir():
+        raise InputError(f"Cutroom cannot write the {what} to {path}: it is a file, not a folder. {fix}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-", delete=True)  # noqa: SIM115
+        probe.close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError(f"Cutroom cannot write the {what} to {path} ({reason.lower()}). {fix}") from None
+    return path

@@ -34,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import audio, compose
+from core.artifacts import writable_dir
 from core.backends import (
     ClipBackend,
     FaceEmbedder,
@@ -51,7 +52,6 @@ from core.errors import (
     BackendError,
     Cancelled,
     CutroomError,
-    InputError,
     PlanError,
     RenderError,
     UnavailableError,
@@ -190,20 +190,6 @@ def check_plan(plan: Plan, fps: int) -> None:
     )
 
 
-def _writable_dir(path: Path, what: str) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-", delete=True)  # noqa: SIM115
-        probe.close()
-    except (OSError, PermissionError) as exc:
-        reason = exc.strerror or str(exc)
-        raise InputError(
-            f"Cutroom cannot write the {what} to {path} ({reason.lower()}). "
-            "Choose another folder, or make this one writable."
-        ) from None
-    return path
-
-
 # ── one variant ─────────────────────────────────────────────────────────────────────────
 
 
@@ -257,8 +243,8 @@ def render_variant(
     width, height = spec.size
     size = (width - width % 2, height - height % 2)  # H.264 4:2:0 needs even sides
     check_plan(plan, fps)
-    out_dir = _writable_dir(Path(out_dir), "video")
-    segments_dir = _writable_dir(Path(cache_dir) / "segments", "render cache") if cache_dir else None
+    out_dir = writable_dir(Path(out_dir), "video")
+    segments_dir = writable_dir(Path(cache_dir) / "segments", "render cache") if cache_dir else None
     vid = variant_id(spec)
     notices: list[str] = []
     if size != (width, height):
@@ -840,7 +826,7 @@ def render_variants(
     is polled here and passed on, so every worker stops within about a second.
     """
     options = options or RenderOptions()
-    out_root = _writable_dir(Path(out_root), "videos")
+    out_root = writable_dir(Path(out_root), "videos")
     if not specs:
         return []
     for spec in specs:

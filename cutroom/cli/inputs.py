@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from core.artifacts import writable_dir
 from core.errors import InputError
 from core.models import Message
 
@@ -12,18 +13,8 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024
 
 
 def writable_folder(path: Path, what: str = "output") -> Path:
-    """Create ``path`` (and its parents) and prove it takes a file, before any slow work starts."""
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{path} is a file, not a folder: choose another --out for the {what}.")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".cutroom-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise InputError(f"Cutroom cannot write the {what} to {path}: {reason}. Choose another --out.") from None
-    return path
+    """``--out`` checked before any slow work: created, and proven to take a file."""
+    return writable_dir(path, what, fix="Choose another --out.")
 
 
 def read_thread(text: str | None, file: Path | None) -> list[Message]:
