@@ -926,16 +926,9 @@ async def build_engine(settings: Any, platform: Platform, *, config: EngineConfi
         config=config,
         redis=redis,
     )
-    engine.owned = [queue, _RedisCloser(redis)]
+    # The session store's close() closes the one Redis client it shares with the others.
+    engine.owned = [queue, engine.sessions]
     return engine
-
-
-class _RedisCloser:
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-
-    async def close(self) -> None:
-        await self.redis.aclose()
 
 
 # ── small helpers ───────────────────────────────────────────────────────────────────────
