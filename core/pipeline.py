@@ -12,11 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -25,9 +23,6 @@ from core.backends import Backends
 from core.errors import InputError
 from core.models import AspectRatio, Brief, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
-
-if TYPE_CHECKING:
-    from core.render import RenderOptions
 
 RUNS = "runs"
 
@@ -186,73 +181,41 @@ def render_storyboard(
     ``cache_dir`` keeps finished shots so a killed render resumes where it stopped.
     ``scale`` < 1 renders smaller frames (quick previews, tests), keeping each aspect ratio.
     """
-    from core.render import RenderOptions
+    from core.render import RenderOptions, render_variants, variant_specs
 
     opts = options if isinstance(options, RenderOptions) else RenderOptions()
-    work = Path(tempfile.mkdtemp(prefix="cutroom-render-"))
-    try:
-        return _render_stored(
-            board,
-            store,
-            with_local_assets(board.plan, store, work / "assets"),
-            work,
-            aspects=aspects,
-            n_variants=n_variants,
-            opts=opts,
-            cache_dir=cache_dir,
-            on_progress=on_progress,
-            should_cancel=should_cancel,
-            scale=scale,
+    with tempfile.TemporaryDirectory(prefix="cutroom-render-") as tmp:
+        work = Path(tmp)
+        plan = with_local_assets(board.plan, store, work / "assets")
+        specs = variant_specs(
+            plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
         )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _render_stored(
-    board: Storyboard,
-    store: ArtifactStore,
-    plan: Plan,
-    work: Path,
-    *,
-    aspects: list[AspectRatio] | None,
-    n_variants: int,
-    opts: RenderOptions,
-    cache_dir: Path | None,
-    on_progress: OnProgress,
-    should_cancel: Callable[[], bool],
-    scale: float,
-) -> list[Variant]:
-    from core.render import render_variants, variant_specs
-
-    specs = variant_specs(
-        plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
-    )
-    if scale != 1.0:
-        specs = [
-            spec.model_copy(
-                update={"width": _even(spec.size[0] * scale), "height": _even(spec.size[1] * scale)}
-            )
-            for spec in specs
-        ]
-    prefix = run_prefix(board.id)
-    variants = render_variants(
-        specs,
-        out_root=work / "variants",
-        options=opts,
-        cache_dir=cache_dir,
-        on_progress=scaled(on_progress, 0.0, 0.95),
-        should_cancel=should_cancel,
-    )
-    stored: list[Variant] = []
-    for variant in variants:
-        base = f"{prefix}/variants/{variant.id}"
-        update = {
-            field: store.put_file(
-                f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field))
-            )
-            for field in ("video", "thumbnail", "captions", "manifest")
-        }
-        stored.append(variant.model_copy(update=update))
+        if scale != 1.0:
+            specs = [
+                spec.model_copy(
+                    update={"width": _even(spec.size[0] * scale), "height": _even(spec.size[1] * scale)}
+                )
+                for spec in specs
+            ]
+        variants = render_variants(
+            specs,
+            out_root=work / "variants",
+            options=opts,
+            cache_dir=cache_dir,
+            on_progress=scaled(on_progress, 0.0, 0.95),
+            should_cancel=should_cancel,
+        )
+        prefix = run_prefix(board.id)
+        stored: list[Variant] = []
+        for variant in variants:
+            base = f"{prefix}/variants/{variant.id}"
+            update = {
+                field: store.put_file(
+                    f"{base}/{Path(getattr(variant, field)).name}", Path(getattr(variant, field))
+                )
+                for field in ("video", "thumbnail", "captions", "manifest")
+            }
+            stored.append(variant.model_copy(update=update))
     on_progress("deliver", 1.0, f"{len(stored)} variant(s) ready")
     return stored
 
