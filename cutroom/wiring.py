@@ -7,7 +7,7 @@ nothing (the embedded ones) get no options.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -23,6 +23,9 @@ from core.backends import (
     voices,
 )
 from cutroom.settings import Settings
+
+if TYPE_CHECKING:
+    from core.render import RenderOptions
 
 #: Where insightface model packs live (``<data_dir>/insightface/models/<pack>/*.onnx``) until Settings has its own knob.
 INSIGHTFACE_SUBDIR = "insightface"
@@ -88,16 +91,32 @@ def backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
     }
 
 
-def render_backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The options the renderer needs to build its image, clip, voice and face backends by name."""
-    options = backend_options(settings)
-    return {kind: options[kind] for kind in ("image", "clip", "voice", "face") if options[kind]}
-
-
-def render_face_backend(settings: Settings) -> str | None:
-    """The face backend a render scores identity with; None when settings leave it unset or "none"."""
-    name = (settings.face_backend or "").strip()
+def _named(value: str | None) -> str | None:
+    """A backend name from settings; None where they leave it unset or say "none"."""
+    name = (value or "").strip()
     return None if name.lower() in ("", "none") else name
+
+
+def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptions:
+    """How to render, from settings: encoder, parallelism, and each backend by name with its options.
+
+    The CLI, the playground and the workers all render with this, so a setting means the same
+    everywhere (``CUTROOM_VOICE_BACKEND=none`` is captions only in each of them).
+    """
+    from core.render import RenderOptions
+
+    options = backend_options(settings)
+    return RenderOptions(
+        fps=fps or settings.fps,
+        preset=settings.encoder_preset,
+        crf=settings.crf,
+        workers=settings.render_workers,
+        image_backend=settings.image_backend,
+        clip_backend=settings.clip_backend,
+        voice_backend=_named(settings.voice_backend),
+        face_backend=_named(settings.face_backend),
+        backend_options={k: options[k] for k in ("image", "clip", "voice", "face") if options[k]},
+    )
 
 
 def build_backends(settings: Settings) -> Backends:

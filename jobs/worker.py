@@ -23,7 +23,7 @@ from arq import cron, func
 from pydantic import Field
 
 from cutroom.settings import Settings
-from cutroom.wiring import build_backends, render_backend_options, render_face_backend
+from cutroom.wiring import build_backends, render_options
 from jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
 from jobs.queue import KINDS, redis_settings
 from storage.artifacts import open_store
@@ -47,21 +47,6 @@ class WorkerConfig(Settings):
     )
 
 
-
-
-def render_defaults(config: Settings) -> dict[str, Any]:
-    """The ``RenderOptions`` fields settings decide; a job's payload may override them."""
-    return {
-        "fps": config.fps,
-        "preset": config.encoder_preset,
-        "crf": config.crf,
-        "workers": config.render_workers,
-        "image_backend": config.image_backend,
-        "clip_backend": config.clip_backend,
-        "voice_backend": config.voice_backend,
-        "face_backend": render_face_backend(config),
-        "backend_options": render_backend_options(config),
-    }
 
 
 def job_options(config: WorkerConfig) -> JobOptions:
@@ -104,7 +89,7 @@ def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dic
             data_dir=config.data_dir.resolve(),
             backends_factory=lambda: build_backends(config),
             fps=config.fps,
-            render_defaults=render_defaults(config),
+            render_defaults=render_options(config).model_dump(),
             render_scale=config.render_scale,
         )
         ctx["executor"] = ThreadPoolExecutor(

@@ -46,7 +46,7 @@ from core.models import (
 from core.plan import shot_count
 from core.progress import OnProgress
 from cutroom.settings import Settings
-from playground.services import InProcessRunner, Once, QueueRunner, Runner, render_options, visitor
+from playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
@@ -393,7 +393,7 @@ def with_references(plan: Plan, characters: list[Path], products: list[Path]) ->
 
 def make_runner(settings: Settings, *, render_scale: float = 1.0) -> Runner:
     """In-process by default; through the workers when Redis is configured."""
-    from cutroom.wiring import build_backends
+    from cutroom.wiring import build_backends, render_options
     from storage.artifacts import open_store
 
     backends = build_backends(settings)

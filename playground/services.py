@@ -55,24 +55,6 @@ class Runner(Protocol):
     ) -> list[Variant]: ...
 
 
-def render_options(settings: Any) -> Any:
-    """``RenderOptions`` from the one Settings object (encoder, fps, backends)."""
-    from core.render import RenderOptions
-    from cutroom.wiring import render_backend_options, render_face_backend
-
-    return RenderOptions(
-        fps=settings.fps,
-        preset=settings.encoder_preset,
-        crf=settings.crf,
-        workers=settings.render_workers,
-        image_backend=settings.image_backend,
-        clip_backend=settings.clip_backend,
-        voice_backend=settings.voice_backend,
-        face_backend=render_face_backend(settings),
-        backend_options=render_backend_options(settings),
-    )
-
-
 class InProcessRunner:
     """``core.pipeline`` in this process: the default, no Redis needed."""
 

@@ -37,3 +37,21 @@ def test_every_bot_limit_comes_from_settings(monkeypatch: pytest.MonkeyPatch) ->
     limits = Limits.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
     assert (limits.requests_per_user_per_minute, limits.requests_per_workspace_per_minute) == (2, 9)
     assert limits.renders_per_workspace_per_day == 7
+
+
+def test_render_options_mean_the_same_in_every_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI, the playground and the workers all take their RenderOptions from here."""
+    from cutroom.wiring import render_options
+
+    monkeypatch.setenv("CUTROOM_VOICE_BACKEND", "none")
+    monkeypatch.setenv("CUTROOM_FPS", "24")
+    options = render_options(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert options.voice_backend is None and options.face_backend is None and options.fps == 24
+    assert render_options(Settings(_env_file=None), fps=15).fps == 15  # type: ignore[call-arg]
+
+    monkeypatch.setenv("CUTROOM_VOICE_BACKEND", "elevenlabs")
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "xi-key")
+    options = render_options(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert options.voice_backend == "elevenlabs"
+    assert options.backend_options["voice"]["api_key"] == "xi-key"
+    assert "xi-key" not in str(options.public())

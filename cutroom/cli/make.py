@@ -16,25 +16,9 @@ from core.render import RenderOptions, render_variant, render_variants, variant_
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import writable_folder
 from cutroom.settings import Settings
-from cutroom.wiring import render_backend_options, render_face_backend
+from cutroom.wiring import render_options
 
 ASPECTS = ("16:9", "9:16", "1:1", "4:5")
-
-
-def render_options(settings: Settings, fps: int | None = None) -> RenderOptions:
-    """The render settings from the environment (CUTROOM_FPS, CUTROOM_CRF...), fps overridable."""
-    voice = (settings.voice_backend or "").strip()
-    return RenderOptions(
-        fps=fps or settings.fps,
-        preset=settings.encoder_preset,
-        crf=settings.crf,
-        workers=settings.render_workers,
-        image_backend=settings.image_backend,
-        clip_backend=settings.clip_backend,
-        voice_backend=None if voice.lower() in ("", "none") else voice,
-        face_backend=render_face_backend(settings),
-        backend_options=render_backend_options(settings),
-    )
 
 
 def _progress() -> Progress:
@@ -120,7 +104,7 @@ def make_command(
     """Render MP4 variants (voice, music, captions, end card) from a brief or an approved storyboard."""
     settings = Settings()
     writable_folder(out, "videos")
-    options = render_options(settings, fps)
+    options = render_options(settings, fps=fps)
     if from_storyboard is not None:
         plan = _load_storyboard_plan(from_storyboard)
     elif text and text.strip():
