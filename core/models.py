@@ -32,7 +32,9 @@ def _portrait_only() -> list[AspectRatio]:
     return ["9:16"]
 
 
-Goal = Literal["awareness", "launch", "offer", "testimonial", "app_install"]
+Goal = Literal[
+    "awareness", "launch", "offer", "testimonial", "app_install", "signup", "event", "donation", "local_business"
+]
 ShotSize = Literal["extreme_wide", "wide", "medium", "medium_close", "close_up", "extreme_close_up"]
 CameraMove = Literal[
     "static",
@@ -119,6 +121,10 @@ class Brief(_Model):
     url: str | None = None
     brand: BrandKit = Field(default_factory=BrandKit)
     characters: list[str] = Field(default_factory=list, description="People or mascots to feature.")
+    character_looks: dict[str, str] = Field(
+        default_factory=dict,
+        description="A character (as named in ``characters``) to its looks as the thread gave them.",
+    )
     must_include: list[str] = Field(default_factory=list)
     avoid: list[str] = Field(default_factory=list)
     language: str = "en"
@@ -140,6 +146,9 @@ class Extraction(_Model):
     question: str | None = Field(default=None, description="One short follow-up question, or None.")
     notices: list[str] = Field(
         default_factory=list, description="Things the user should know (clamped length, trimmed thread...)."
+    )
+    confidence: dict[str, float] = Field(
+        default_factory=dict, description="Per brief field, how sure the extractor is (0 to 1)."
     )
 
 

@@ -51,6 +51,10 @@ ARCS: dict[Goal, list[ShotRole]] = {
     "offer": ["hook", "reveal", "offer", "benefit", "proof", "cta"],
     "testimonial": ["hook", "problem", "proof", "reveal", "benefit", "cta"],
     "app_install": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
+    "signup": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
+    "event": ["hook", "reveal", "benefit", "offer", "proof", "cta"],
+    "donation": ["hook", "problem", "proof", "reveal", "benefit", "cta"],
+    "local_business": ["hook", "reveal", "benefit", "offer", "proof", "cta"],
 }
 #: Roles dropped first when the ad is short.
 _DROP_ORDER: list[ShotRole] = ["proof", "problem", "benefit", "offer"]
@@ -349,6 +353,10 @@ GOAL_HOOKS: dict[Goal, tuple[str, ...]] = {
     "offer": ("Don't miss this one.", "This deal won't wait.", "Better, and now for less."),
     "testimonial": ("Don't take our word.", "Hear it from them.", "Real people, real results."),
     "app_install": ("Your day, finally sorted.", "One app. Less chaos."),
+    "signup": ("Join in.", "Come on in."),
+    "event": ("Save the date.", "Be there."),
+    "donation": ("Help is close.", "Together, we can."),
+    "local_business": ("Right around the corner.", "Come and see us."),
 }
 GOAL_CTA: dict[Goal, str] = {
     "awareness": "Learn more",
@@ -356,6 +364,10 @@ GOAL_CTA: dict[Goal, str] = {
     "offer": "Claim the offer",
     "testimonial": "Try it yourself",
     "app_install": "Download the app",
+    "signup": "Sign up",
+    "event": "Register now",
+    "donation": "Donate now",
+    "local_business": "Visit us",
 }
 GOAL_TITLES: dict[Goal, tuple[str, ...]] = {
     "awareness": ("Everyday, Better", "A Closer Look", "Meet the Difference"),
@@ -363,6 +375,10 @@ GOAL_TITLES: dict[Goal, tuple[str, ...]] = {
     "offer": ("Too Good to Wait", "The Limited Run", "Now's the Time"),
     "testimonial": ("In Their Words", "Real Days, Real Results", "Heard It Here"),
     "app_install": ("Tap In", "Your Day, Sorted", "One Tap Away"),
+    "signup": ("Join Us", "Come On In"),
+    "event": ("Save the Date", "Be There"),
+    "donation": ("Make a Difference", "Together"),
+    "local_business": ("Around the Corner", "Come Say Hello"),
 }
 
 # ── pictures ────────────────────────────────────────────────────────────────────────────
