@@ -675,7 +675,7 @@ def _identity(
     Same rule as ``identity_scores`` (only shots where the character is the one person in
     frame), but it keeps which shots had a face so the report can say so.
     """
-    from core.backends.faces import identity_consistency
+    from core.backends.face_identity import identity_consistency
 
     characters = {e.id for e in plan.bible.entities if e.kind == "character"}
     seen: dict[str, list[tuple[int, np.ndarray]]] = {}

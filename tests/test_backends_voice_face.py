@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from core.backends import FaceEmbedder, Speech, VoiceBackend, faces, voices
 from core.backends.elevenlabs import ElevenLabsVoice, speed_for, words_from_alignment
-from core.backends.faces import InsightFaceEmbedder, cosine, identity_consistency, identity_scores
+from core.backends.face_identity import InsightFaceEmbedder, cosine, identity_consistency, identity_scores
 from core.errors import BackendError, TransientError, UnavailableError
 from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
 from tests.support.fake_providers import ElevenLabsFake, serving
@@ -139,6 +139,30 @@ def test_insightface_without_its_model_pack_says_where_to_put_it(tmp_path: Path)
     message = str(caught.value)
     assert str(tmp_path / "models" / "buffalo_l") in message
     assert "CUTROOM_FACE_BACKEND" in message and "cannot be downloaded" in message
+
+
+def test_importing_the_face_backend_module_first_keeps_the_faces_registry(tmp_path: Path) -> None:
+    """The order that used to break: the backend's module imported before any lookup replaced
+    the ``faces`` registry attribute with the module. A fresh interpreter, so no earlier test
+    has loaded the modules already."""
+    import subprocess
+    import sys
+
+    script = (
+        "import core.backends.face_identity\n"
+        "import core.backends as backends\n"
+        "from core.errors import UnavailableError\n"
+        "assert isinstance(backends.faces, backends.Registry), type(backends.faces)\n"
+        "try:\n"
+        f"    backends.faces.create('insightface', root={str(tmp_path)!r}, pack='buffalo_l')\n"
+        "except UnavailableError:\n"
+        "    print('unavailable, as it should be')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[1]
+    )
+    assert done.returncode == 0, done.stderr
+    assert "unavailable, as it should be" in done.stdout
 
 
 def test_insightface_runs_a_model_pack_from_disk_end_to_end(tmp_path: Path) -> None:

@@ -184,7 +184,7 @@ BUILTIN_MODULES: list[str] = [
     "core.backends.llm",  # extractor/planner "anthropic", "openai"
     "core.backends.diffusion",  # image/clip "diffusers"
     "core.backends.elevenlabs",  # voice "elevenlabs"
-    "core.backends.faces",  # face "insightface"
+    "core.backends.face_identity",  # face "insightface" (not "faces": that name is the registry)
 ]
 
 
