@@ -43,10 +43,10 @@ class Settings(BaseSettings):
     # providers (secrets have no defaults)
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ANTHROPIC_API_KEY", "CUTROOM_ANTHROPIC_API_KEY"))
     anthropic_base_url: str | None = Field(default=None, validation_alias=_env("ANTHROPIC_BASE_URL", "CUTROOM_ANTHROPIC_BASE_URL"))
-    anthropic_model: str = "claude-sonnet-4-6"
+    anthropic_model: str = "claude-sonnet-5-5"
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY", "CUTROOM_OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=_env("OPENAI_BASE_URL", "CUTROOM_OPENAI_BASE_URL"))
-    openai_model: str = "gpt-4.1-mini"
+    openai_model: str = "gpt-6.1-terra"
     elevenlabs_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ELEVENLABS_API_KEY", "CUTROOM_ELEVENLABS_API_KEY"))
     elevenlabs_base_url: str | None = Field(default=None, validation_alias=_env("ELEVENLABS_BASE_URL", "CUTROOM_ELEVENLABS_BASE_URL"))
     diffusers_model: Path | None = Field(default=None, description="Local folder of a diffusers text-to-image pipeline.")
