@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from core.errors import InputError
-from core.models import FRAME_SIZES, AspectRatio, Plan, Variant
+from core.models import AspectRatio, Plan, Variant
 from core.render import RenderOptions, render_variant, render_variants, variant_specs
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import writable_folder
@@ -156,12 +156,23 @@ def _sample_brief():  # type: ignore[no-untyped-def]
 def demo_command(
     out: Annotated[Path, typer.Option(help="Where to put the storyboard and the ad.")] = Path("cutroom-demo"),
     fps: Annotated[int, typer.Option(min=12, max=60, help="Frames per second.")] = 30,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="A smoke test of the whole path in a few seconds: the shortest ad, at 12 fps and a quarter size.",
+        ),
+    ] = False,
 ) -> None:
     """Render the sample brief with the offline defaults: a storyboard sheet and a 9:16 ad."""
     from core.backends import images, planners
+    from core.models import MIN_DURATION_S
 
     settings = Settings()
     brief = _sample_brief()
+    if quick:  # CI runs this in a base-only install: every step runs, only smaller and shorter
+        brief = brief.model_copy(update={"duration_s": MIN_DURATION_S})
+        fps = 12
     plan = planners.create("embedded").plan(brief, seed=0, fps=fps)
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.json").write_text(plan.model_dump_json(indent=2), encoding="utf-8")
@@ -189,6 +200,10 @@ def demo_command(
             sheet_path.write_bytes(sheet_png_bytes(drawn.sheet))
         progress.update(task, completed=0.0, description="Rendering the 9:16 ad")
         spec = variant_specs(plan, aspects=["9:16"], seed=0, fps=fps)[0]
+        if quick:
+            spec = spec.model_copy(
+                update={"width": spec.size[0] // 4 // 2 * 2, "height": spec.size[1] // 4 // 2 * 2}
+            )
         options = RenderOptions(fps=fps, preset=settings.encoder_preset, crf=settings.crf)
         variant = render_variant(
             spec,
@@ -198,7 +213,7 @@ def demo_command(
             on_progress=on_progress,
         )
     elapsed = time.perf_counter() - started
-    width, height = FRAME_SIZES["9:16"]
+    width, height = spec.size
     console.print(f"\n[bold green]Done in {elapsed:.0f} s.[/] Your first Cutroom ad:")
     if sheet_path is not None:
         console.print(f"  storyboard  [bold]{sheet_path}[/]")
