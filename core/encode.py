@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +25,7 @@ from types import TracebackType
 import numpy as np
 
 from core.errors import Cancelled, RenderError
+from core.lifetime import child_options
 
 
 def ffmpeg_exe() -> str:
@@ -62,8 +64,12 @@ def x264_args(*, preset: str, crf: int, fps: int) -> list[str]:
 
 
 def temp_name(final: Path) -> Path:
-    """A sibling name that keeps the suffix (ffmpeg picks the muxer from it)."""
-    return final.with_name(f".{final.stem}.part-{os.getpid()}{final.suffix}")
+    """A sibling name that keeps the suffix (ffmpeg picks the muxer from it).
+
+    Unique per call, not only per process: a retry must never write into a file a leftover of
+    an earlier attempt might still hold, even in a container where pids repeat.
+    """
+    return final.with_name(f".{final.stem}.part-{os.getpid()}-{secrets.token_hex(4)}{final.suffix}")
 
 
 def run_ffmpeg(
@@ -79,7 +85,9 @@ def run_ffmpeg(
     Cancelled raised.
     """
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **child_options()
+    )
     waited = 0.0
     while True:
         try:
@@ -150,7 +158,12 @@ class FrameWriter:
             str(self._tmp),
         ]
         self._proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+            **child_options(),
         )
         self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=queue_frames)
         self._error: BaseException | None = None

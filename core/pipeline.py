@@ -175,16 +175,21 @@ def render_storyboard(
     on_progress: OnProgress = no_progress,
     should_cancel: Callable[[], bool] = lambda: False,
     scale: float = 1.0,
+    work_root: Path | None = None,
 ) -> list[Variant]:
     """Render the approved storyboard's variants and put their files in the store.
 
     ``cache_dir`` keeps finished shots so a killed render resumes where it stopped.
     ``scale`` < 1 renders smaller frames (quick previews, tests), keeping each aspect ratio.
+    ``work_root``: where this attempt's own work folder is made (a new one per call, so a
+    retry never shares one with a leftover of an earlier attempt); default the system's temp.
     """
     from core.render import RenderOptions, render_variants, variant_specs
 
     opts = options if isinstance(options, RenderOptions) else RenderOptions()
-    with tempfile.TemporaryDirectory(prefix="cutroom-render-") as tmp:
+    if work_root is not None:
+        work_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cutroom-render-", dir=work_root) as tmp:
         work = Path(tmp)
         plan = with_local_assets(board.plan, store, work / "assets")
         specs = variant_specs(

@@ -19,6 +19,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import secrets
 import shutil
 import tempfile
 import threading
@@ -56,6 +57,7 @@ from core.errors import (
     RenderError,
     UnavailableError,
 )
+from core.lifetime import die_with_parent
 from core.models import AspectRatio, ConsistencyReport, Plan, RenderSpec, Shot, Variant, VariantChoice
 from core.progress import OnProgress, no_progress
 
@@ -529,7 +531,7 @@ def _make_sound(
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.part-{os.getpid()}-{secrets.token_hex(4)}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
@@ -784,8 +786,9 @@ _worker_queue: Any = None
 _worker_cancel: Any = None
 
 
-def _init_worker(progress_queue: Any, cancel_event: Any) -> None:
+def _init_worker(progress_queue: Any, cancel_event: Any, parent_pid: int | None = None) -> None:
     global _worker_queue, _worker_cancel
+    die_with_parent(parent_pid)  # a kill -9'd worker must not leave variant renders running
     _worker_queue = progress_queue
     _worker_cancel = cancel_event
 
@@ -857,7 +860,10 @@ def render_variants(
     fractions = [0.0] * len(specs)
     last_message = ""
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(progress_queue, cancel_event)
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(progress_queue, cancel_event, os.getpid()),
     ) as pool:
         futures: list[Future[str]] = [
             pool.submit(

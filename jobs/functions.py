@@ -59,6 +59,8 @@ class WorkEnv:
     fps: int = 30
     render_defaults: dict[str, Any] = field(default_factory=dict)
     render_scale: float = 1.0
+    #: Most variant processes one render may start (the worker's share of the machine); None: no cap.
+    render_processes: int | None = None
     _backends: Backends | None = None
 
     @property
@@ -128,21 +130,33 @@ def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[st
 
 
 def _render(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
-    from core.pipeline import load_storyboard, render_storyboard
+    from core.pipeline import load_storyboard
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
-    variants = render_storyboard(
+    work_root = env.data_dir / "work" / pulse.job_id  # a fresh attempt folder is made inside
+    try:
+        variants = _render_in(env, board, payload, pulse, work_root)
+    finally:
+        with contextlib.suppress(OSError):
+            work_root.rmdir()  # only if empty: a killed attempt's leftovers stay for a look
+    return {"storyboard_id": board.id, "variants": [v.model_dump(mode="json") for v in variants]}
+
+
+def _render_in(env: WorkEnv, board: Any, payload: dict[str, Any], pulse: JobPulse, work_root: Path) -> Any:
+    from core.pipeline import render_storyboard
+
+    return render_storyboard(
         board,
         env.store,
         aspects=payload.get("aspects") or None,
         n_variants=int(payload.get("n_variants", 1)),
-        options=_render_options({**env.render_defaults, **_payload_options(payload)}),
+        options=_render_options(_capped({**env.render_defaults, **_payload_options(payload)}, env)),
         cache_dir=env.cache_dir(board.id),
         on_progress=pulse.on_progress,
         should_cancel=pulse.should_cancel,
         scale=_scale(payload.get("scale", env.render_scale)),
+        work_root=work_root,
     )
-    return {"storyboard_id": board.id, "variants": [v.model_dump(mode="json") for v in variants]}
 
 
 def _ping(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
@@ -183,6 +197,13 @@ def _payload_options(payload: dict[str, Any]) -> dict[str, Any]:
     if "backend_options" in options:
         raise InputError("A render job cannot set backend options; they come from the worker's settings.")
     return options
+
+
+def _capped(values: dict[str, Any], env: WorkEnv) -> dict[str, Any]:
+    """A job may ask for fewer variant processes than the worker's share, never more."""
+    if env.render_processes is not None and isinstance(values.get("workers"), int):
+        values["workers"] = max(1, min(values["workers"], env.render_processes))
+    return values
 
 
 def _render_options(values: dict[str, Any]) -> object:

@@ -46,6 +46,22 @@ STREAM_MAXLEN = 200
 PREFIX = "cutroom"
 
 
+#: Renders have their own arq queue (``<general queue>:render``), read by a worker's render
+#: slots only, so a storyboard never waits behind renders and a render's place in line counts
+#: only the renders ahead of it. Every other kind shares the general queue.
+RENDER_SUFFIX = ":render"
+
+
+def queue_for(kind: str, general: str = default_queue_name) -> str:
+    """The arq queue a job of ``kind`` goes to, given the general queue's name."""
+    return general + RENDER_SUFFIX if kind == "render" else general
+
+
+def kind_of(job_id: str) -> str:
+    """The kind a job id was made for (``job_id_for`` puts it first)."""
+    return job_id.rsplit("-", 1)[0]
+
+
 #: How long an enqueuer may take between saving a job's record and queueing it before a
 #: repeated request treats the job as lost and queues it itself.
 ENQUEUE_GRACE_S = 10.0
@@ -159,9 +175,16 @@ async def release_and_promote(
 async def enqueue_admitted(
     redis: ArqRedis, record: JobRecord, *, queue_name: str = default_queue_name
 ) -> None:
-    """Hand a job that passed the fairness gate to arq (a no-op if arq already has it)."""
+    """Hand a job that passed the fairness gate to arq (a no-op if arq already has it).
+
+    ``queue_name`` is the general queue; a render goes to its own (see ``queue_for``).
+    """
     await redis.enqueue_job(
-        record.kind, record.payload, record.requester, _job_id=record.job_id, _queue_name=queue_name
+        record.kind,
+        record.payload,
+        record.requester,
+        _job_id=record.job_id,
+        _queue_name=queue_for(record.kind, queue_name),
     )
 
 
@@ -219,7 +242,7 @@ class JobQueue:
         if record is None or time.time() - record.created_ts < ENQUEUE_GRACE_S:
             return  # gone, or its enqueuer may still be at work: a twin request arriving at once
         if (
-            await self.redis.zscore(self.queue_name, job_id) is not None
+            await self.redis.zscore(queue_for(record.kind, self.queue_name), job_id) is not None
             or await self.redis.exists(in_progress_key_prefix + job_id)
             or await fairness.pending_index(self.redis, record.requester, job_id) is not None
         ):
@@ -245,20 +268,24 @@ class JobQueue:
             await enqueue_admitted(self.redis, record, queue_name=self.queue_name)
 
     async def position(self, job_id: str) -> int:
-        """Jobs ahead of ``job_id``: those due in the arq queue before it, plus the requester's own gated ones."""
-        score = await self.redis.zscore(self.queue_name, job_id)
+        """Jobs ahead of ``job_id``: those due in its arq queue before it, plus the requester's own gated ones.
+
+        Renders count only renders and other jobs only other jobs: each kind has its own slots.
+        """
+        queue_name = queue_for(kind_of(job_id), self.queue_name)
+        score = await self.redis.zscore(queue_name, job_id)
         if score is not None:
-            return await self._due(f"({score}")
+            return await self._due(queue_name, f"({score}")
         record = await load_record(self.redis, job_id)
         if record is None:
             return 0
-        due = await self._due(str(int(time.time() * 1000)))
+        due = await self._due(queue_name, str(int(time.time() * 1000)))
         ahead_own = await fairness.pending_index(self.redis, record.requester, job_id)
         return due + (ahead_own or 0)
 
-    async def _due(self, max_score: str) -> int:
-        """Jobs in arq's queue up to ``max_score``, leaving out the workers' own housekeeping (cron)."""
-        ids = await self.redis.zrangebyscore(self.queue_name, "-inf", max_score)
+    async def _due(self, queue_name: str, max_score: str) -> int:
+        """Jobs in an arq queue up to ``max_score``, leaving out the workers' own housekeeping (cron)."""
+        ids = await self.redis.zrangebyscore(queue_name, "-inf", max_score)
         return sum(1 for i in ids if not (i.decode() if isinstance(i, bytes) else i).startswith("cron:"))
 
     async def cancel(self, job_id: str) -> bool:
@@ -297,7 +324,7 @@ class JobQueue:
                 if await pipe.exists(in_progress_key_prefix + job_id):
                     return False
                 pipe.multi()
-                pipe.zrem(self.queue_name, job_id)
+                pipe.zrem(queue_for(kind_of(job_id), self.queue_name), job_id)
                 pipe.delete(job_key_prefix + job_id, retry_key_prefix + job_id)
                 removed, _ = await pipe.execute()
             except WatchError:

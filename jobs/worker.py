@@ -9,13 +9,21 @@ job's in-progress key expires, which arq sets to the longest job timeout plus 10
 hour for renders). Each running job here refreshes that key every ``progress_interval_s``
 with a TTL of ``job_lease_s`` instead, so a ``kill -9``'d worker's render is picked up by
 another worker within ``job_lease_s`` (30 s by default), whatever the job's timeout.
+
+Why two queues: renders are heavy (each a process with its own ffmpeg), storyboards are short
+and someone is waiting on them. One worker process reads both, each with its own slots: the
+general queue ``worker_max_jobs`` at a time, the render queue only as many renders as the
+machine's CPUs and memory carry (``jobs.capacity``), so five renders at once never
+oversubscribe a small machine and a storyboard never waits behind them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -24,8 +32,9 @@ from pydantic import Field
 
 from cutroom.settings import Settings
 from cutroom.wiring import build_backends, render_options
+from jobs.capacity import render_capacity
 from jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
-from jobs.queue import KINDS, redis_settings
+from jobs.queue import KINDS, queue_for, redis_settings
 from storage.artifacts import open_store
 
 log = logging.getLogger("cutroom.worker")
@@ -34,7 +43,13 @@ log = logging.getLogger("cutroom.worker")
 class WorkerConfig(Settings):
     """Settings only workers read (all ``CUTROOM_<NAME>``), on top of the shared ones."""
 
+    #: Storyboards, redos and pings at once (renders have their own slots, below).
     worker_max_jobs: int = 4
+    #: Renders at once; None: as many as the machine carries (see ``render_slots``). A number
+    #: above that is lowered to it.
+    worker_render_jobs: int | None = Field(default=None, ge=1)
+    #: What one render process is budgeted in memory when counting how many fit.
+    render_process_mib: int = Field(default=600, ge=64)
     worker_poll_delay_s: float = 0.1
     job_lease_s: float = 30.0
     job_max_tries: int = 5
@@ -47,6 +62,19 @@ class WorkerConfig(Settings):
     )
 
 
+
+
+def render_slots(config: WorkerConfig, *, capacity: int | None = None) -> tuple[int, int]:
+    """(renders at once, variant processes per render), so that their product fits the machine.
+
+    ``capacity`` is how many render processes the CPUs and memory carry (measured if None).
+    """
+    if capacity is None:
+        capacity = render_capacity(per_render_bytes=config.render_process_mib << 20)
+    processes = max(1, min(config.render_workers, capacity))
+    fits = max(1, capacity // processes)
+    jobs = min(config.worker_render_jobs, fits) if config.worker_render_jobs else fits
+    return jobs, processes
 
 
 def job_options(config: WorkerConfig) -> JobOptions:
@@ -75,10 +103,23 @@ def _kind_job(kind: str) -> Any:
     return job
 
 
-def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dict[str, Any]:
-    """arq ``Worker`` keyword arguments for ``config`` (``overrides`` win, e.g. ``burst=True``)."""
+def worker_settings(
+    config: WorkerConfig | None = None, *, renders: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    """arq ``Worker`` keyword arguments for ``config`` (``overrides`` win, e.g. ``burst=True``).
+
+    ``renders=False``: the general queue (storyboards, redos, pings, the cron); ``True``: the
+    render queue, with as many slots as ``render_slots`` allows.
+    """
     config = config or WorkerConfig()
     options = job_options(config)
+    if renders:
+        max_jobs, processes = render_slots(config)
+        kinds = ["render"]
+    else:
+        max_jobs, processes = config.worker_max_jobs, config.render_workers
+        kinds = [kind for kind in KINDS if kind != "render"]
+    general = overrides.pop("queue_name", None) or "arq:queue"
 
     async def startup(ctx: dict[str, Any]) -> None:
         config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -89,17 +130,18 @@ def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dic
             data_dir=config.data_dir.resolve(),
             backends_factory=lambda: build_backends(config),
             fps=config.fps,
-            render_defaults=render_options(config).model_dump(),
+            render_defaults={**render_options(config).model_dump(), "workers": processes},
             render_scale=config.render_scale,
+            render_processes=processes,
         )
-        ctx["executor"] = ThreadPoolExecutor(
-            max_workers=config.worker_max_jobs, thread_name_prefix="cutroom-job"
-        )
+        ctx["executor"] = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="cutroom-job")
         log.info(
-            "worker %s ready: store %s, %d job(s) at a time",
+            "worker %s ready for %s: store %s, %d job(s) at a time%s",
             os.getpid(),
+            "renders" if renders else "storyboards and other jobs",
             config.artifacts_location,
-            config.worker_max_jobs,
+            max_jobs,
+            f", {processes} process(es) each" if renders else "",
         )
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -111,15 +153,16 @@ def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dic
     arq_tries = config.job_max_tries + 3
     functions = [
         func(_kind_job(kind), name=kind, timeout=options.timeouts_s[kind] + 60, max_tries=arq_tries)
-        for kind in KINDS
+        for kind in kinds
     ]
     return {
         "functions": functions,
-        "cron_jobs": [cron(reconcile_job, second={7, 37}, run_at_startup=True, timeout=60)],
+        "cron_jobs": [] if renders else [cron(reconcile_job, second={7, 37}, run_at_startup=True, timeout=60)],
+        "queue_name": queue_for("render" if renders else "", general),
         "redis_settings": redis_settings(config.redis_url or "redis://127.0.0.1:6379/0"),
         "on_startup": startup,
         "on_shutdown": shutdown,
-        "max_jobs": config.worker_max_jobs,
+        "max_jobs": max_jobs,
         "poll_delay": config.worker_poll_delay_s,
         "allow_abort_jobs": True,
         "keep_result": 3600,
@@ -129,24 +172,46 @@ def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dic
     }
 
 
-def _settings_class() -> type:
-    """``WorkerSettings`` for ``python -m arq jobs.worker.WorkerSettings``, from the environment."""
-    return type("WorkerSettings", (), worker_settings())
-
-
 def run(config: WorkerConfig | None = None, **overrides: Any) -> None:
-    """Run a worker in this process until SIGINT/SIGTERM (a running job is re-queued, not lost)."""
-    from arq.worker import run_worker
+    """Run both queues' workers in this process until SIGINT/SIGTERM (running jobs are re-queued)."""
+    from arq.worker import create_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = config or WorkerConfig()
+    workers = [
+        create_worker(worker_settings(config, renders=renders, **overrides))  # type: ignore[arg-type]
+        for renders in (False, True)
+    ]
+    # Each worker set its signal handlers (the second replacing the first's): one handler stops
+    # both. They keep believing they handle signals, so close() does not cancel a second time a
+    # job that is busy re-queueing itself.
+    loop = workers[0].loop
+
+    def stop(signum: signal.Signals) -> None:
+        for worker in workers:
+            worker.handle_sig(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop, signum)
+    for worker in workers:
+        worker.main_task = loop.create_task(worker.main())
     try:
-        run_worker(worker_settings(config, **overrides))
-    except asyncio.CancelledError:  # arq's close() after SIGTERM can surface one; the job is re-queued
+        loop.run_until_complete(
+            asyncio.gather(*(w.main_task for w in workers if w.main_task), return_exceptions=True)
+        )
+    finally:
+        for worker in workers:
+            with contextlib.suppress(asyncio.CancelledError):  # arq's close() after a signal may raise one
+                loop.run_until_complete(worker.close())
         log.info("worker %s stopped", os.getpid())
 
 
 def __getattr__(name: str) -> Any:
     # Built lazily so importing jobs.worker (e.g. for worker_settings) never reads the environment.
+    # ``python -m arq jobs.worker.WorkerSettings`` reads the general queue and
+    # ``jobs.worker.RenderWorkerSettings`` the render queue: run one of each.
     if name == "WorkerSettings":
-        return _settings_class()
+        return type("WorkerSettings", (), worker_settings())
+    if name == "RenderWorkerSettings":
+        return type("RenderWorkerSettings", (), worker_settings(renders=True))
     raise AttributeError(name)

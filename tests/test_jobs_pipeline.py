@@ -224,7 +224,8 @@ async def test_cancel_stops_a_render_within_seconds_and_leaves_no_partial_files(
             assert not event.terminal, event
             if event.stage == "render" and event.fraction > 0.02:
                 break
-        assert any(worker_tmp.iterdir())  # the render is writing its work files
+        work = worker_data_dir / "work" / queued.job_id  # this job's attempt folders
+        assert any(worker_tmp.iterdir()) or any(work.iterdir())  # the render is writing its work files
         asked = time.monotonic()
         assert await job_queue.cancel(queued.job_id)
         final = await job_queue.wait(queued.job_id, timeout_s=15)
@@ -233,6 +234,7 @@ async def test_cancel_stops_a_render_within_seconds_and_leaves_no_partial_files(
         assert stopped_in < 5, stopped_in
         assert _store(worker_data_dir).list(f"runs/{board.id}/variants") == []
         assert [p.name for p in worker_tmp.iterdir()] == []  # partial files removed
+        assert not work.exists() or [p.name for p in work.iterdir()] == []
     finally:
         stop_worker(proc, kill=True)
 

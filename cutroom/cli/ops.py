@@ -26,7 +26,10 @@ _CUTROOM = [sys.executable, "-c", "from cutroom.cli import main; main()"]
 @app.command()
 def worker(
     max_jobs: int = typer.Option(
-        None, "--max-jobs", help="Jobs run at once (default CUTROOM_WORKER_MAX_JOBS, 4)."
+        None,
+        "--max-jobs",
+        help="Storyboards and other short jobs at once (default CUTROOM_WORKER_MAX_JOBS, 4). Renders have "
+        "their own slots: as many as the machine's CPUs and memory carry (CUTROOM_WORKER_RENDER_JOBS caps them).",
     ),
     burst: bool = typer.Option(False, "--burst", help="Stop when the queue is empty."),
 ) -> None:
