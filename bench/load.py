@@ -33,6 +33,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -232,6 +233,7 @@ def main() -> None:
     finally:
         stop_worker(proc, kill=True)
         redis.stop(kill=True)
+        shutil.rmtree(work, ignore_errors=True)
 
     size = "270x480 at 12 fps (--quick)" if args.quick else "1080x1920 at 30 fps"
     print(f"\n{n} renders of a 30 s 9:16 ad ({size}), one `cutroom worker` with default settings,")
