@@ -10,6 +10,8 @@ Measured in one run, on the same machine, with the same encoder settings:
       TextClip, CompositeVideoClip, write_videofile)
 It prints a/b (goal <= 1.3), c/a (goal >= 4), and the peak resident memory of (a) for a 30 s
 and a 60 s ad (goal < 1 GiB, the two within 10%).
+
+(c) needs moviepy, which only this bench uses: pip install -e '.[bench]' (or --skip-moviepy).
 """
 
 from __future__ import annotations
@@ -313,7 +315,11 @@ def run_moviepy(
     width: int, height: int, fps: int, duration: int, preset: str, crf: int, out: Path, audio: Path
 ) -> float:
     import numpy as np
-    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, TextClip, vfx
+
+    try:
+        from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, TextClip, vfx
+    except ImportError:
+        sys.exit("(c) needs moviepy: pip install -e '.[bench]', or run with --skip-moviepy.")
 
     from core.backends import images
     from core.compose import find_font

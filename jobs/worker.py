@@ -1,7 +1,8 @@
 """The arq worker: settings, startup (storage, backends, a thread pool into ``ctx``), shutdown.
 
-Run it with ``cutroom worker`` or ``python -m arq jobs.worker.WorkerSettings``; both read the
-same settings (environment / .env). Add workers on more machines by pointing them at the same
+Run it with ``cutroom worker`` (both queues below, in one process), or with arq's own command
+once per queue: ``python -m arq jobs.worker.WorkerSettings`` and ``python -m arq
+jobs.worker.RenderWorkerSettings``. All read the same settings (environment / .env). Add workers on more machines by pointing them at the same
 ``REDIS_URL`` and an ``s3://`` artifact store.
 
 Why a heartbeat: arq lets another worker take over a job whose worker died only when the
