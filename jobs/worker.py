@@ -2,8 +2,9 @@
 
 Run it with ``cutroom worker`` (both queues below, in one process), or with arq's own command
 once per queue: ``python -m arq jobs.worker.WorkerSettings`` and ``python -m arq
-jobs.worker.RenderWorkerSettings``. All read the same settings (environment / .env). Add workers on more machines by pointing them at the same
-``REDIS_URL`` and an ``s3://`` artifact store.
+jobs.worker.RenderWorkerSettings``. All read the same settings (environment / .env). Add
+workers on more machines by pointing them at the same ``REDIS_URL`` and an ``s3://`` artifact
+store.
 
 Why a heartbeat: arq lets another worker take over a job whose worker died only when the
 job's in-progress key expires, which arq sets to the longest job timeout plus 10 s (half an
@@ -29,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from arq import cron, func
+from arq.constants import default_queue_name
 from pydantic import Field
 
 from cutroom.settings import Settings
@@ -120,7 +122,7 @@ def worker_settings(
     else:
         max_jobs, processes = config.worker_max_jobs, config.render_workers
         kinds = [kind for kind in KINDS if kind != "render"]
-    general = overrides.pop("queue_name", None) or "arq:queue"
+    general = overrides.pop("queue_name", None) or default_queue_name
 
     async def startup(ctx: dict[str, Any]) -> None:
         config.data_dir.mkdir(parents=True, exist_ok=True)
