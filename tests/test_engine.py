@@ -101,8 +101,8 @@ class TinyPlatform:
             messages=self.thread[-limit:], truncated=self.truncated or len(self.thread) > limit
         )
 
-    async def fetch_file(self, attachment: Attachment) -> bytes:
-        return self.files[attachment.url]
+    async def fetch_file(self, attachment: Attachment, *, limit: int) -> bytes:
+        return self.files[attachment.url][: limit + 1]
 
     def texts(self) -> list[str]:
         return [p.body for p in self.posts if p.kind == "text"]
