@@ -214,10 +214,11 @@ async def test_deleting_someone_elses_mention_does_not_stop_the_render(bot: Bot,
     request, _ = await bot.mention(C, parent, "make it", user="U1", event_id="EvDel1")
     board = await fake.wait_for(lambda: storyboard_posts(fake, C, parent), timeout_s=120, what="storyboard")
     # U2 (who cannot decide) mentions the bot in the thread, then U1 approves.
-    chatter, _ = await bot.mention(C, parent, "love it", user="U2", event_id="EvDel2")
+    chatter, _ = await bot.mention(C, parent, "make it 30 seconds", user="U2", event_id="EvDel2")
+    await settled(bot, parent, "suggests")  # U2's change is only a suggestion
     await bot.react(C, board[0]["ts"], "white_check_mark", user="U1", event_id="EvDel3")
-    session = await bot.engine.sessions.get(key(parent))
-    assert session is not None and session.stage == "rendering"
+    while (session := await saved(bot, parent)).stage != "rendering":  # saved just after its status line
+        await asyncio.sleep(0.05)
     render = session.jobs[-1]
 
     await deleted(bot, parent, chatter, "U2", "EvDel4")
