@@ -526,7 +526,7 @@ class Engine:
         notes: list[str] = []
         brand = brief.brand
         update: dict[str, Any] = {}
-        if brand.logo and not brand.logo.startswith(_logo_prefix(key)):
+        if brand.logo and not _own_upload(key, brand.logo):
             log.warning("dropped a logo the extractor named in %s (not an upload of this thread)", key.as_str())
             update["logo"] = None
             notes.append("I can only use a logo uploaded here, so I left out the logo file named in the conversation.")
@@ -1137,6 +1137,14 @@ def _words(items: Sequence[str]) -> str:
 def _logo_prefix(key: SessionKey) -> str:
     """Where this session's uploads are stored: the only logo keys its brief may name."""
     return safe_key("logos", slug(key.as_str(), max_len=80)) + "/"
+
+
+def _own_upload(key: SessionKey, value: str) -> bool:
+    """A store key under this session's uploads, with no ``..`` or odd segment in it."""
+    try:
+        return safe_key(value) == value and value.startswith(_logo_prefix(key))
+    except CutroomError:
+        return False
 
 
 def _looks_like_file(value: str) -> bool:
