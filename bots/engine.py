@@ -59,6 +59,7 @@ from bots.messages import (
     REDO,
     SCENES,
     Button,
+    cta_destination,
     delivery_summary,
     progress_text,
     storyboard_post,
@@ -71,7 +72,8 @@ from core.backends import Extractor
 from core.errors import CutroomError, explain
 from core.models import Brief, Extraction, Message, Variant
 from jobs.queue import TERMINAL, JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
-from storage.state import DeliveryLog, JobRef, Session, SessionKey, SessionStore
+from storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
+from storage.uploads import MAX_LOGO_BYTES, UploadRefused, checked_image, megabytes
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +85,11 @@ LABELS = {
 }
 STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all")
 LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-MAX_LOGO_BYTES = 10 * 1024 * 1024
 INDEX_TTL_S = 90 * 24 * 3600
+#: Replies that mean "yes, use that suggestion" (bots/consent.json).
+AGREE: frozenset[str] = frozenset(
+    json.loads((Path(__file__).with_name("consent.json")).read_text(encoding="utf-8"))["agree"]
+)
 
 
 class EngineConfig(BaseModel):
@@ -108,6 +113,7 @@ class MessageRef(BaseModel):
     session: SessionKey
     role: str = Field(description="storyboard | variant | status")
     ref: str = Field(description="storyboard id, variant id or job id")
+    by: str = Field(default="", description="Who wrote it (requests): only a decider's message is one.")
 
 
 def explain_error(err: BaseException) -> str:
@@ -136,6 +142,8 @@ def choice_for(emoji: str, role: str) -> str | None:
                 return f"scene:{number}"
     if role == "variant" and emoji == REDO:
         return "more"
+    if role == "proposal" and emoji == APPROVE:
+        return "apply"
     return None
 
 
@@ -268,8 +276,9 @@ class Engine:
             if session is not None and session.stage in ("storyboarding", "rendering"):
                 await self._say(key, "I'm already working on this thread; the progress is just above.")
                 return
-            await self._remember(key, event.message_id, "request", key.as_str())
             if session is not None and session.stage in ("awaiting_approval", "delivered"):
+                if self.policy.may_decide(session, event.actor):
+                    await self._remember(key, event.message_id, "request", key.as_str(), by=event.actor.id)
                 if not event.text.strip():
                     await self._say(
                         key,
@@ -285,6 +294,9 @@ class Engine:
                 return
             if session is None or session.stage not in ("collecting",):
                 session = Session(key=key, requester=event.actor.id)
+            if event.actor.id == session.requester:
+                # Only the requester's own message is the request (deleting it stops the work).
+                await self._remember(key, event.message_id, "request", key.as_str(), by=event.actor.id)
             refusal = await self.policy.admit_request(event.actor, event.workspace)
             if refusal:
                 await self._say(key, refusal)
@@ -329,7 +341,8 @@ class Engine:
             self.extractor.extract, list(messages), base=session.brief
         )
         brief, logo_notes = await self._take_logos(session.key, extraction.brief, files)
-        notes += logo_notes + extraction.notices
+        brief, asset_notes = self._own_assets(session.key, brief)
+        notes += logo_notes + asset_notes + extraction.notices
         session.brief = brief
         if extraction.question and session.question_rounds < self.config.max_question_rounds:
             session.question_rounds += 1
@@ -359,6 +372,14 @@ class Engine:
             session = await self.sessions.get(key)
             if session is None or session.stage in ("idle",):
                 return  # not a thread we follow
+            if (
+                session.proposal is not None
+                and _agrees(event.text)
+                and self.policy.may_decide(session, event.actor)
+            ):
+                await self._apply_proposal(session, event.actor, event.workspace)
+                await self.sessions.put(session)
+                return
             if session.stage == "collecting":
                 history = await self.platform.fetch_thread(key, limit=self.config.history_limit)
                 messages = list(history.messages)
@@ -383,9 +404,10 @@ class Engine:
             elif session.stage == "storyboarding":
                 changed = await self._changed_brief(session, event)
                 if changed is not None:
-                    # The newest word wins: drop the storyboard in progress and plan again.
+                    # The newest word wins: drop the storyboard in progress and plan again (a change
+                    # from someone who cannot decide is only proposed: the work goes on).
                     active = _active_job(session)
-                    if active is not None:
+                    if active is not None and self.policy.may_decide(session, event.actor):
                         await self.queue.cancel(active.job_id)
                     await self._iterate(
                         session, event.actor, event.workspace, event.text, event.files, event.message_id
@@ -421,20 +443,26 @@ class Engine:
             self.extractor.extract, [Message(author=actor.name or actor.id, text=text)], base=base
         )
         brief, notes = await self._take_logos(session.key, extraction.brief, files)
+        brief, asset_notes = self._own_assets(session.key, brief)
+        notes += asset_notes
         if _plannable(brief) == _plannable(base):
             # People talking among themselves: keep their words as notes, stay quiet.
             session.brief = brief
             if notes:
                 await self._say(session.key, "\n".join(notes))
             return
+        changes = describe_changes(base, brief)
+        if not self.policy.may_decide(session, actor):
+            await self._propose(session, actor, brief, changes, notes, message_id)
+            return
         refusal = await self.policy.admit_request(actor, workspace)
         if refusal:
             await self._say(session.key, refusal)
             return
         session.brief = brief
-        await self._remember(session.key, message_id, "request", session.key.as_str())
-        changes = describe_changes(base, brief)
-        await self._say(session.key, "\n".join([*notes, f"✏️ Updating the storyboard: {changes}."]))
+        await self._remember(session.key, message_id, "request", session.key.as_str(), by=actor.id)
+        who = actor.name or actor.id
+        await self._say(session.key, "\n".join([*notes, f"✏️ Updating the storyboard, as {who} asked: {changes}."]))
         await self._start(
             session,
             "storyboard",
@@ -445,7 +473,11 @@ class Engine:
     async def _take_logos(
         self, key: SessionKey, brief: Brief, files: Sequence[Attachment]
     ) -> tuple[Brief, list[str]]:
-        """Keep the first pasted PNG/JPEG/WebP as the brand logo; say why any other file was left out."""
+        """Keep the first pasted PNG/JPEG/WebP as the brand logo; say why any other file was left out.
+
+        The size a platform reports is only a claim: the download is cut at the limit, and the
+        bytes are decoded as a picture (within a pixel limit) before anything is stored.
+        """
         notes: list[str] = []
         for attachment in files:
             kind = LOGO_TYPES.get(attachment.mimetype.lower())
@@ -457,18 +489,24 @@ class Engine:
                 continue
             if attachment.size > MAX_LOGO_BYTES:
                 notes.append(
-                    f"“{attachment.name}” is over 10 MB, so I left it out; a logo under 1 MB is plenty."
+                    f"“{attachment.name}” is over {megabytes(MAX_LOGO_BYTES)}, so I left it out; "
+                    "a logo under 1 MB is plenty."
                 )
                 continue
             try:
-                data = await self.platform.fetch_file(attachment)
+                data = await self.platform.fetch_file(attachment, limit=MAX_LOGO_BYTES)
+                kind = await asyncio.to_thread(checked_image, data)
+            except UploadRefused as err:
+                log.warning("logo %s refused in %s: %s", attachment.id, key.as_str(), err)
+                notes.append(f"I left out “{attachment.name}”: {err}.")
+                continue
             except PlatformError as err:
                 notes.append(f"I couldn't download “{attachment.name}” ({err}), so I left it out.")
                 continue
             name = f"logo.{kind}"
             stored = await asyncio.to_thread(
                 self.store.put_bytes,
-                safe_key("logos", slug(key.as_str(), max_len=80), name),
+                _logo_prefix(key) + name,
                 data,
                 content_type=attachment.mimetype,
             )
@@ -477,6 +515,87 @@ class Engine:
             notes.append(f"🖼️ Using “{attachment.name}” as the logo.")
             break
         return brief, notes
+
+    def _own_assets(self, key: SessionKey, brief: Brief) -> tuple[Brief, list[str]]:
+        """Only files uploaded in this thread: a logo or font the extractor (a model) named is dropped.
+
+        A model's answer can name any path or URL ("logo: /home/.../secret.png"); on a chat
+        surface the only pictures are the ones people pasted, stored under this session's key.
+        A font given by family name ("Inter") stays; one given as a path or URL goes.
+        """
+        notes: list[str] = []
+        brand = brief.brand
+        update: dict[str, Any] = {}
+        if brand.logo and not _own_upload(key, brand.logo):
+            log.warning("dropped a logo the extractor named in %s (not an upload of this thread)", key.as_str())
+            update["logo"] = None
+            notes.append("I can only use a logo uploaded here, so I left out the logo file named in the conversation.")
+        if brand.font and _looks_like_file(brand.font):
+            log.warning("dropped a font path the extractor named in %s", key.as_str())
+            update["font"] = None
+            notes.append("I can only use a font by its name (like “Inter”), so I left out the font file named.")
+        if not update:
+            return brief, notes
+        return brief.model_copy(update={"brand": brand.model_copy(update=update)}), notes
+
+    # ── proposals: changes from people who cannot decide ───────────────────────────────
+
+    async def _propose(
+        self, session: Session, actor: Actor, brief: Brief, changes: str, notes: list[str], message_id: str
+    ) -> None:
+        """Keep a change by someone who cannot decide as a suggestion until a decider agrees."""
+        who = actor.name or actor.id
+        session.proposal = Proposal(
+            brief=brief, by=actor.id, by_name=who, changes=changes, base=_digest(session.brief or Brief())
+        )
+        text = "\n".join(
+            [
+                *notes,
+                f"💡 {who} suggests: {changes}.",
+                f"The person who asked for this ad or an approver can react {APPROVE}, press Apply, or reply "
+                "“yes” to use it; until then the brief stays as it is.",
+            ]
+        )
+        ref = await self._say(
+            session.key, text, buttons=[Button(id="apply", emoji=APPROVE, label="Apply", style="primary")]
+        )
+        if ref is not None:
+            session.proposal.message = ref
+            await self._remember(session.key, ref, "proposal", message_id)
+            await self._react(session.key, ref, [APPROVE])
+
+    async def _apply_proposal(self, session: Session, actor: Actor, workspace: str) -> None:
+        """A decider agreed: the suggested brief becomes the brief, and the storyboard is redrawn."""
+        proposal = session.proposal
+        if proposal is None:
+            return
+        key = session.key
+        if session.stage in ("storyboarding", "rendering"):
+            await self._say(key, "One thing at a time: I'm still working on the last request (progress above).")
+            return
+        session.proposal = None
+        if proposal.base != _digest(session.brief or Brief()):
+            await self._say(
+                key, f"The brief changed after {proposal.by_name}'s suggestion, so I left it out. Reply with it again."
+            )
+            return
+        refusal = await self.policy.admit_request(actor, workspace)
+        if refusal:
+            await self._say(key, refusal)
+            return
+        session.brief = proposal.brief
+        await self._say(
+            key,
+            f"✏️ Updating the storyboard: {proposal.changes} (suggested by {proposal.by_name}, "
+            f"agreed by {actor.name or actor.id}).",
+        )
+        brief = proposal.brief
+        await self._start(
+            session,
+            "storyboard",
+            {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
+            request_key=f"{key.as_str()}:storyboard:{proposal.message or proposal.base}:{_digest(brief)}",
+        )
 
     # ── choices: reactions and buttons ──────────────────────────────────────────────────
 
@@ -514,6 +633,11 @@ class Engine:
         key = session.key
         if choice == "cancel":
             await self._cancel(session, event.actor)
+            return
+        if choice == "apply":
+            # Only on the newest suggestion's message: an older one's ✅ or Apply does nothing.
+            if session.proposal is not None and session.proposal.message == event.message_id:
+                await self._apply_proposal(session, event.actor, event.workspace)
             return
         if choice.startswith("more"):
             variant_id = choice.split(":", 1)[1] if ":" in choice else target.ref
@@ -890,8 +1014,8 @@ class Engine:
 
     # ── which message is what ───────────────────────────────────────────────────────────
 
-    async def _remember(self, key: SessionKey, message_id: str, role: str, ref: str) -> None:
-        ref_json = MessageRef(session=key, role=role, ref=ref).model_dump_json()
+    async def _remember(self, key: SessionKey, message_id: str, role: str, ref: str, *, by: str = "") -> None:
+        ref_json = MessageRef(session=key, role=role, ref=ref, by=by).model_dump_json()
         await self.redis.set(_index_key(key.platform, key.channel, message_id), ref_json, ex=INDEX_TTL_S)
 
     async def _lookup(self, platform: str, channel: str, message_id: str) -> MessageRef | None:
@@ -945,8 +1069,8 @@ def brief_line(brief: Brief) -> str:
         parts.append(", ".join(brief.tone))
     if brief.brand.palette:
         parts.append("colours " + " ".join(brief.brand.palette[:3]))
-    if brief.call_to_action:
-        parts.append(f"CTA “{brief.call_to_action}”")
+    if brief.call_to_action or brief.url:
+        parts.append(cta_destination(brief.call_to_action, brief.url).removeprefix(" · "))
     return " · ".join(parts)
 
 
@@ -1008,6 +1132,35 @@ def _digest(brief: Brief) -> str:
 def _words(items: Sequence[str]) -> str:
     items = [i.replace("_", " ") for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _logo_prefix(key: SessionKey) -> str:
+    """Where this session's uploads are stored: the only logo keys its brief may name."""
+    return safe_key("logos", slug(key.as_str(), max_len=80)) + "/"
+
+
+def _own_upload(key: SessionKey, value: str) -> bool:
+    """A store key under this session's uploads, with no ``..`` or odd segment in it."""
+    try:
+        return safe_key(value) == value and value.startswith(_logo_prefix(key))
+    except CutroomError:
+        return False
+
+
+def _looks_like_file(value: str) -> bool:
+    """A path, a URL or a font file name rather than a family name."""
+    lowered = value.strip().lower()
+    return (
+        any(c in lowered for c in ("/", "\\", ":"))
+        or lowered.startswith(("~", "."))
+        or lowered.endswith((".ttf", ".otf", ".ttc", ".woff", ".woff2"))
+    )
+
+
+def _agrees(text: str) -> bool:
+    """A short reply that says yes (bots/consent.json), not a sentence that happens to start with it."""
+    words = " ".join(text.lower().replace("!", " ").replace(".", " ").split())
+    return words in AGREE
 
 
 def _index_key(platform: str, channel: str, message_id: str) -> str:

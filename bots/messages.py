@@ -101,7 +101,8 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
         version=board.version,
         title=plan.title,
         summary=f"{n} scenes · {plan.duration_s:g} s · {board.aspect_ratio}"
-        + (f" · take {board.version}" if board.version > 1 else ""),
+        + (f" · take {board.version}" if board.version > 1 else "")
+        + cta_destination(plan.cta.text, plan.cta.url or plan.brief.url),
         shots=lines,
         footer=f"React {APPROVE} to render, {REDO} redo all, {scene_hint}{CANCEL} cancel. "
         "Or reply in this thread to change something (“punchier”, “make it 15 s”).",
@@ -110,6 +111,13 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
         reactions=[APPROVE, REDO, *SCENES[:scenes], CANCEL],
         buttons=buttons,
     )
+
+
+def cta_destination(text: str | None, url: str | None) -> str:
+    """Where the ad sends viewers, in full: a link's words can differ from where it goes."""
+    if not url:
+        return f" · CTA “{text}” (no link)" if text else ""
+    return f" · CTA “{text or 'Learn more'}” → {url}"
 
 
 def variant_post(variant: Variant, video: Path, *, link: str | None, title: str) -> VariantPost:

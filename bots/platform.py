@@ -74,6 +74,10 @@ class Platform(Protocol):
         """The thread's human messages, oldest first, at most the ``limit`` most recent."""
         ...
 
-    async def fetch_file(self, attachment: Attachment) -> bytes:
-        """The bytes of a file pasted in the thread (e.g. a logo)."""
+    async def fetch_file(self, attachment: Attachment, *, limit: int) -> bytes:
+        """The bytes of a file pasted in the thread (e.g. a logo), at most ``limit`` of them.
+
+        Read as a stream cut at ``limit + 1`` bytes whatever size was claimed: over the limit
+        raises ``storage.uploads.UploadRefused``; a failed download, ``PlatformError``.
+        """
         ...

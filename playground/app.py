@@ -47,6 +47,7 @@ from core.plan import shot_count
 from core.progress import OnProgress
 from cutroom.settings import Settings
 from playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
+from storage.uploads import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
@@ -54,9 +55,6 @@ MAX_VIDEOS = 4
 MAX_SCENES = max(shot_count(d) for d in range(MIN_DURATION_S, MAX_DURATION_S + 1))
 #: The one concurrency group of the CPU-heavy listeners (storyboard, edits, scene redo, render).
 HEAVY = "cutroom-heavy"
-MAX_LOGO_BYTES = 5 * 1024 * 1024
-MAX_REFERENCE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
 MAX_THREAD_CHARS = 50_000
 
 PLATFORMS = [

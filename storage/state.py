@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -20,11 +21,14 @@ from redis.asyncio.lock import Lock
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.models import Brief, Plan
 
 SCHEMA_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 Stage = Literal[
     "idle",
@@ -62,6 +66,17 @@ class JobRef(BaseModel):
     state: str = "queued"
 
 
+class Proposal(BaseModel):
+    """A change to the brief by someone who cannot decide, kept until a decider agrees to it."""
+
+    brief: Brief
+    by: str = Field(description="Who suggested it (platform user id).")
+    by_name: str = ""
+    changes: str = Field(description="The change in words, as the thread was told.")
+    base: str = Field(description="Digest of the brief it was made from: a brief changed since voids it.")
+    message: str | None = Field(default=None, description="Platform id of the message that offers it.")
+
+
 class Session(BaseModel):
     """One request's conversation: what was asked, what was made, who may decide."""
 
@@ -83,6 +98,9 @@ class Session(BaseModel):
     )
     notified: list[str] = Field(
         default_factory=list, description="One-time notes already sent (e.g. unauthorized:<user>)."
+    )
+    proposal: Proposal | None = Field(
+        default=None, description="A change suggested by someone who cannot decide, not applied yet."
     )
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
@@ -145,8 +163,10 @@ class SessionStore:
     processes handling events of one thread never overwrite each other's changes.
     """
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, *, lock_timeout_s: float = 30.0) -> None:
         self.redis = redis
+        #: How long a held lock outlives a holder that stopped renewing it (a crash).
+        self.lock_timeout_s = lock_timeout_s
 
     @classmethod
     def from_url(cls, url: str) -> SessionStore:
@@ -197,19 +217,43 @@ class SessionStore:
 
     @contextlib.asynccontextmanager
     async def lock(
-        self, key: SessionKey, *, timeout_s: float = 30.0, wait_s: float = 30.0
+        self, key: SessionKey, *, timeout_s: float | None = None, wait_s: float = 30.0
     ) -> AsyncIterator[None]:
-        """Hold the session's lock (expires after ``timeout_s`` if the holder dies)."""
+        """Hold the session's lock for as long as the body runs.
+
+        The lock expires ``timeout_s`` after its holder's last sign of life, so a crashed holder
+        frees it; a live holder renews it every third of that (``_keep_alive``), so slow work
+        under the lock (reading a long thread at Slack's pace, a hosted model's answer) never
+        lets a second writer in half way.
+        """
+        ttl = timeout_s if timeout_s is not None else self.lock_timeout_s
         lock = Lock(
-            self.redis, f"cutroom:lock:session:{key.as_str()}", timeout=timeout_s, blocking_timeout=wait_s
+            self.redis, f"cutroom:lock:session:{key.as_str()}", timeout=ttl, blocking_timeout=wait_s
         )
         if not await lock.acquire():
             raise TimeoutError(f"session {key.as_str()} is busy")
+        renewer = asyncio.create_task(self._keep_alive(lock, ttl, key), name=f"lock:{key.as_str()}")
         try:
             yield
         finally:
+            renewer.cancel()
+            with contextlib.suppress(BaseException):
+                await renewer
             with contextlib.suppress(Exception):
                 await lock.release()
+
+    @staticmethod
+    async def _keep_alive(lock: Lock, ttl: float, key: SessionKey) -> None:
+        """Reset the lock's time to live every ``ttl / 3`` while its holder works."""
+        while True:
+            await asyncio.sleep(ttl / 3)
+            try:
+                await lock.reacquire()
+            except LockError:
+                log.error("the lock of session %s was lost while held; its holder may overwrite", key.as_str())
+                return
+            except (RedisConnectionError, RedisTimeoutError, OSError) as err:
+                log.warning("could not renew the lock of session %s (%s); trying again", key.as_str(), err)
 
     async def update(
         self, key: SessionKey, change: Callable[[Session | None], Session | None]

@@ -581,3 +581,13 @@ def test_default_settings_build_the_embedded_backends(tmp_path: Path) -> None:
     for kind in ("extractor", "planner", "image", "clip", "voice"):
         assert type(getattr(backends, kind)) is type(getattr(embedded, kind))
     assert backends.face is None
+
+
+def test_a_planners_reference_picture_path_is_never_kept(anthropic_fake: AnthropicFake) -> None:
+    """Reference pictures are uploads the surface sets; a path in the model's answer would make the
+    worker open any file it names (issue 10, item 11)."""
+    arguments = plan_arguments()
+    arguments["bible"]["entities"][0]["reference_image"] = "/etc/ssh/ssh_host_rsa_key"
+    anthropic_fake.script(anthropic_fake.tool_use("record_plan", arguments))
+    plan = _anthropic("planner", anthropic_fake).plan(BRIEF)
+    assert [e.reference_image for e in plan.bible.entities] == [None, None]

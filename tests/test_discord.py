@@ -685,3 +685,79 @@ def test_a_huge_storyboard_still_fits_discords_embed_limits() -> None:
     )
     assert len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"]) <= 6000 - 200
     assert embed["description"].endswith("…") and embed["image"]["url"] == "attachment://storyboard-sb-v1.png"
+
+
+# ── issue 10: uploads, mentions and who may stop work ───────────────────────────────────
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "#e8553e").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _attachment(name: str, url: str, size: int) -> dict[str, Any]:
+    from tests.support.discord_harness import snowflake
+
+    return {"id": snowflake(), "filename": name, "size": size, "url": url, "proxy_url": url, "content_type": "image/png"}
+
+
+async def test_an_oversized_attachment_is_cut_off_and_user_named_files_ping_nobody(bots: Bots) -> None:
+    """A file claiming 100 bytes that streams 200 MB is cut at the logo limit; a file named with
+    @everyone and a role mention is echoed with mentions disabled on every post."""
+    from storage.uploads import MAX_LOGO_BYTES
+    from tests.support.loopback_host import LoopbackHost
+
+    api, gw = bots.api, bots.gateway
+    host = await LoopbackHost().start()
+    try:
+        bot = await bots.start()
+        huge = f"{host.url}/huge/{200 * 1024 * 1024}"
+        ping = f"@everyone <@&{gw.approver_role_id}> logo.png"
+        files = [_attachment("big.png", huge, 100), _attachment(ping, host.serve("ok.png", _png()), 80)]
+        gw.feed(bot, "MESSAGE_CREATE", gw.message(gw.alice, BRIEF, mentions_bot=True, attachments=files))
+        await api.wait_for(lambda: api.calls_to(THREAD_FROM_MESSAGE), what="a thread for the request")
+        thread = thread_of(api)
+        said = await api.wait_for(
+            lambda: [t for t in texts(api, thread) if "as the logo" in t], what="the logo note"
+        )
+        assert "I left out “big.png”: it is over the 5 MB limit" in said[0]
+        assert host.sent < 4 * MAX_LOGO_BYTES
+        assert f"Using “{ping}” as the logo" in said[0]
+        posts = [c for c in api.calls_to(MESSAGES) if c.params["channel_id"] == thread]
+        assert posts and all(c.body.get("allowed_mentions") == {"parse": []} for c in posts)
+    finally:
+        await host.stop()
+
+
+@pytest.mark.slow
+async def test_deleting_a_bystanders_message_does_not_stop_the_render(flow_bots: Bots) -> None:
+    api, gw = flow_bots.api, flow_bots.gateway
+    bot = await flow_bots.start()
+    thread, board = await request_storyboard(flow_bots, bot)
+    request = thread  # the /ad answer the thread was opened from is the request
+    bystander = gw.message(gw.bob, "make it 30 seconds", channel_id=thread, mentions_bot=True)
+    gw.feed(bot, "MESSAGE_CREATE", bystander)
+    # Bob cannot decide: his change is only suggested (nothing redrawn) until Alice agrees.
+    await api.wait_for(lambda: any("suggests" in t for t in texts(api, thread)), what="the suggestion")
+    assert len(storyboard_posts(api, thread)) == 1
+    gw.feed(bot, "MESSAGE_REACTION_ADD", gw.reaction(gw.alice, board["id"], "✅", channel_id=thread))
+    await api.wait_for(lambda: any("Rendering" in t for t in texts(api, thread)), what="the render's status")
+
+    def deleted(message_id: str, channel_id: str) -> dict[str, Any]:
+        return {"id": message_id, "channel_id": channel_id, "guild_id": gw.guild_id}
+
+    gw.feed(bot, "MESSAGE_DELETE", deleted(bystander["id"], thread))
+    await asyncio.sleep(1.0)
+    assert not any("request was deleted" in t for t in texts(api, thread))
+    gw.feed(bot, "MESSAGE_DELETE", deleted(request, gw.channel_id))
+    await api.wait_for(
+        lambda: any("request was deleted" in t for t in texts(api, thread))
+        or video_posts(api, thread),  # a render quicker than the delete is delivered instead
+        timeout=120,
+        what="the render stopped",
+    )

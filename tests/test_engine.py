@@ -101,8 +101,8 @@ class TinyPlatform:
             messages=self.thread[-limit:], truncated=self.truncated or len(self.thread) > limit
         )
 
-    async def fetch_file(self, attachment: Attachment) -> bytes:
-        return self.files[attachment.url]
+    async def fetch_file(self, attachment: Attachment, *, limit: int) -> bytes:
+        return self.files[attachment.url][: limit + 1]
 
     def texts(self) -> list[str]:
         return [p.body for p in self.posts if p.kind == "text"]
@@ -364,7 +364,7 @@ async def test_a_reply_edits_the_brief_keeps_the_rest_and_replans(rig: Rig, work
 
     await rig.engine.handle(
         ThreadMessage(
-            event_id="Ev2", workspace="W1", actor=BOB, key=KEY, message_id="m2", text="make it 30 seconds"
+            event_id="Ev2", workspace="W1", actor=ALICE, key=KEY, message_id="m2", text="make it 30 seconds"
         )
     )
     await until(lambda: len(rig.platform.of("storyboard")) >= 2, what="second storyboard")
@@ -374,7 +374,7 @@ async def test_a_reply_edits_the_brief_keeps_the_rest_and_replans(rig: Rig, work
     assert after.brief.duration_s == 30 and before.brief.duration_s == 15
     assert after.brief.product == before.brief.product and after.brief.audience == before.brief.audience
     assert after.plan is not None and after.plan.duration_s == 30
-    assert any("length 15 s → 30 s" in t for t in rig.platform.texts())
+    assert any("as Alice asked: length 15 s → 30 s" in t for t in rig.platform.texts())
 
     # Chatter that changes nothing gets no answer.
     posts = len(rig.platform.posts)

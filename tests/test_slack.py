@@ -333,6 +333,8 @@ async def test_a_bot_restart_mid_render_still_delivers_exactly_once(
     parent = seed_thread(fake)
     await first.mention(C, parent, "ad please", event_id="EvRs1")
     board = await until_storyboard(fake, parent)
+    # The board is known to the engine once its reactions go on (a ✅ before that is ignored).
+    await fake.wait_for(lambda: "x" in board["reactions"], what="the reactions")
     await first.react(C, board["ts"], "white_check_mark", event_id="EvRs2")
     await fake.wait_for(
         lambda: any(t.startswith(("⏳ Rendering", "🎬 Rendering")) for t in texts(fake, C, parent))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 
 from bots.discord import render
@@ -30,6 +31,7 @@ from bots.messages import Button, StoryboardPost, VariantPost
 from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from core.models import Message
 from storage.state import SessionKey
+from storage.uploads import MAX_LOGO_BYTES, read_capped
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ THREAD_NAME_MAX = 100
 _GONE_CODES = {10003, 10008, 50001, 50083}  # unknown channel/message, missing access, archived thread
 _MISSING_PERMISSIONS = 50013
 _THREAD_EXISTS = 160004
+#: What the bot posts echoes people's words and file names: nobody is pinged by it.
+NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def session_key(channel_id: int | str, thread_id: int | str) -> SessionKey:
@@ -145,7 +149,7 @@ class DiscordPlatform:
         kwargs: dict[str, Any] = {
             "content": render.clip(text, render.CONTENT_MAX),
             "reference": ref,
-            "allowed_mentions": discord.AllowedMentions(users=True, roles=False, everyone=False),
+            "allowed_mentions": NO_MENTIONS,
         }
         if view is not None:
             kwargs["view"] = view
@@ -157,7 +161,7 @@ class DiscordPlatform:
         name = render.attachment_name(post.image_name)
         embed = render.storyboard_embed(post)
         view = render.button_view(post.buttons)
-        kwargs: dict[str, Any] = {"embed": embed, "reference": ref}
+        kwargs: dict[str, Any] = {"embed": embed, "reference": ref, "allowed_mentions": NO_MENTIONS}
         if view is not None:
             kwargs["view"] = view
         if self._can_attach(key):
@@ -184,7 +188,7 @@ class DiscordPlatform:
         target, ref = await self._destination(key)
         limit = self.upload_limit(key)
         view = render.button_view(post.buttons)
-        extra: dict[str, Any] = {"reference": ref}
+        extra: dict[str, Any] = {"reference": ref, "allowed_mentions": NO_MENTIONS}
         if view is not None:
             extra["view"] = view
         size = post.video.stat().st_size if post.video.exists() else post.size_bytes
@@ -242,7 +246,9 @@ class DiscordPlatform:
     async def edit_message(self, key: SessionKey, message_id: str, text: str) -> None:
         target, _ = await self._destination(key)
         partial = _partial_message(target, int(message_id))
-        await self._call(partial.edit(content=render.clip(text, render.CONTENT_MAX), view=None))
+        await self._call(
+            partial.edit(content=render.clip(text, render.CONTENT_MAX), view=None, allowed_mentions=NO_MENTIONS)
+        )
 
     async def add_reactions(self, key: SessionKey, message_id: str, emojis: Sequence[str]) -> None:
         target, _ = await self._destination(key)
@@ -285,13 +291,22 @@ class DiscordPlatform:
         except (discord.HTTPException, ValueError):
             return None
 
-    async def fetch_file(self, attachment: Attachment) -> bytes:
+    async def fetch_file(self, attachment: Attachment, *, limit: int = MAX_LOGO_BYTES) -> bytes:
+        """An attachment's bytes, read with a hard cap (``storage.uploads``): no token goes with it."""
+        if not attachment.url.startswith(("https://", "http://")):
+            raise PlatformError(f"I couldn't download {attachment.name}: it has no download link.")
         try:
-            return await self.client.http.get_from_cdn(attachment.url)
-        except discord.HTTPException as err:
-            raise PlatformError(
-                f"I couldn't download {attachment.name} from Discord ({err.status})."
-            ) from err
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
+                session.get(attachment.url) as response,
+            ):
+                if response.status != 200:
+                    raise PlatformError(f"I couldn't download {attachment.name} from Discord ({response.status}).")
+                return await read_capped(
+                    response.content.iter_chunked(64 * 1024), limit, declared=response.content_length
+                )
+        except aiohttp.ClientError as err:
+            raise PlatformError(f"I couldn't download {attachment.name} ({type(err).__name__}).") from None
 
     # -- errors ---------------------------------------------------------------------------
     @staticmethod

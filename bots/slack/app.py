@@ -110,7 +110,7 @@ class _Bridge:
 
     async def actor(self, user: str) -> Actor:
         groups = await self.platform.groups_of(user, self.approver_groups) if self.approver_groups else []
-        return Actor(id=user, name=f"<@{user}>", groups=groups)
+        return Actor(id=user, name=self.platform.mention(user), groups=groups)
 
 
 def _files(event: dict[str, Any]) -> list[Attachment]:
@@ -222,7 +222,7 @@ def register_reactions(app: AsyncApp, bridge: _Bridge) -> None:
 def register_command(app: AsyncApp, bridge: _Bridge) -> None:
     @app.command("/cutroom")
     async def on_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
-        text = str(command.get("text", "")).strip()
+        text = bridge.platform.clean(str(command.get("text", "")), "").strip()
         if not text or text.lower() in ("help", "?"):
             await ack(text=HELP)
             return
@@ -232,9 +232,14 @@ def register_command(app: AsyncApp, bridge: _Bridge) -> None:
             await ack(text=CHANNEL_OFF)
             return
         await ack()
+        trigger = str(command.get("trigger_id") or "")
+        if trigger and not await bridge.engine.policy.first_time(f"slack:command-post:{trigger}"):
+            # A replayed delivery of the same command: its thread was opened the first time.
+            log.info("replayed /cutroom (trigger %s) ignored", trigger)
+            return
         try:
             thread = await bridge.platform.post_channel(
-                channel, f"🎬 <@{user}> asked for an ad: “{text[:2500]}”"
+                channel, f"🎬 {bridge.platform.mention(user)} asked for an ad: “{text[:2500]}”"
             )
         except PlatformError:
             await respond(

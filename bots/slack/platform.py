@@ -13,6 +13,7 @@ import html
 import logging
 import re
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -32,6 +33,7 @@ from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHisto
 from bots.slack.blocks import storyboard_blocks, text_blocks, variant_blocks
 from core.models import Message
 from storage.state import SessionKey
+from storage.uploads import MAX_LOGO_BYTES, read_capped
 
 #: Slack's reaction names for the engine's emoji (and back).
 EMOJI_NAMES: dict[str, str] = {
@@ -64,9 +66,20 @@ GONE_ERRORS = frozenset(
 )
 TOO_LARGE_ERRORS = frozenset({"file_too_large", "request_entity_too_large"})
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+#: Slack's special mentions and channel links as Slack encodes them: <!here>, <!subteam^S1|@team>, <#C1|name>.
+SPECIAL = re.compile(r"<!(?:subteam\^[A-Z0-9]+\|)?@?([a-z0-9_.-]+)(?:\^[^|>]*)?(?:\|[^>]*)?>", re.IGNORECASE)
+CHANNEL_LINK = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
+LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
+#: What Slack would read as markup if it reached a post unescaped: a mention, a ping, a link.
+LIVE = re.compile(r"<([!@#][^<>]*)>")
+#: Control characters (tab and newline kept) and the bidirectional overrides that disguise text.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 PAGE = 200
 MAX_PAGES = 100  # a safety cap: 20,000 replies, read oldest first to reach the newest
 SLACK_UPLOAD_LIMIT = 1024**3  # 1 GB
+#: The only hosts (besides SLACK_API_URL's) the bot token is sent to when downloading a file.
+FILE_HOSTS = frozenset({"files.slack.com"})
+MAX_REDIRECTS = 3
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +108,8 @@ class SlackPlatform:
         self.max_upload_bytes = max_upload_bytes
         self._bot_user: str | None = None
         self._groups: dict[str, tuple[float, set[str]]] = {}
+        #: Users the bot itself names (``mention``): the only mentions a post may keep live.
+        self._people: set[str] = set()
 
     async def bot_user(self) -> str:
         if self._bot_user is None:
@@ -105,6 +120,7 @@ class SlackPlatform:
     # ── the port ──
 
     async def post_text(self, key: SessionKey, text: str, *, buttons: Sequence[Button] = ()) -> str:
+        text = self.escape(text)
         extra: dict[str, Any] = {"blocks": text_blocks(text, buttons)} if buttons else {}
         response = await self._call(
             lambda: self.client.chat_postMessage(
@@ -119,6 +135,16 @@ class SlackPlatform:
         return str(response["ts"])
 
     async def post_image(self, key: SessionKey, post: StoryboardPost) -> str:
+        # Titles go in plain_text fields (never parsed); everything in mrkdwn is escaped.
+        post = post.model_copy(update={"title": plain(post.title)})
+        fallback = self.escape(post.as_text())
+        post = post.model_copy(
+            update={
+                "summary": self.escape(post.summary),
+                "shots": [self.escape(line) for line in post.shots],
+                "footer": self.escape(post.footer),
+            }
+        )
         await self._call(
             lambda: self.client.files_upload_v2(
                 channel=key.channel,
@@ -133,7 +159,7 @@ class SlackPlatform:
             lambda: self.client.chat_postMessage(
                 channel=key.channel,
                 thread_ts=key.thread,
-                text=post.as_text()[:3000],
+                text=fallback[:3000],
                 blocks=storyboard_blocks(post),
             )
         )
@@ -150,9 +176,10 @@ class SlackPlatform:
                 thread_ts=key.thread,
                 file=str(post.video),
                 filename=post.file_name,
-                title=f"{post.title} — {post.summary}"[:250],
+                title=plain(f"{post.title} — {post.summary}")[:250],
             )
         )
+        post = post.model_copy(update={"summary": self.escape(post.summary)})
         response = await self._call(
             lambda: self.client.chat_postMessage(
                 channel=key.channel, thread_ts=key.thread, text=post.summary, blocks=variant_blocks(post)
@@ -162,7 +189,7 @@ class SlackPlatform:
 
     async def edit_message(self, key: SessionKey, message_id: str, text: str) -> None:
         await self._call(
-            lambda: self.client.chat_update(channel=key.channel, ts=message_id, text=text, blocks=[])
+            lambda: self.client.chat_update(channel=key.channel, ts=message_id, text=self.escape(text), blocks=[])
         )
 
     async def add_reactions(self, key: SessionKey, message_id: str, emojis: Sequence[str]) -> None:
@@ -241,22 +268,59 @@ class SlackPlatform:
         truncated = has_more or kept > len(messages)
         return ThreadHistory(messages=messages, truncated=truncated)
 
-    async def fetch_file(self, attachment: Attachment) -> bytes:
-        if not attachment.url:
-            raise PlatformError("the file has no download link")
-        headers = {"Authorization": f"Bearer {self.client.token}"}
+    async def fetch_file(self, attachment: Attachment, *, limit: int = MAX_LOGO_BYTES) -> bytes:
+        """A file pasted in a thread, read with the bot token from Slack's own file host only.
+
+        ``url_private`` comes from an event anyone in the thread can shape, so the token goes
+        only to ``files.slack.com`` (and the ``SLACK_API_URL`` host, which tests point at a
+        fake): a file naming any other host is looked up again by id with ``files.info``, and
+        refused if Slack's answer names another host too. Redirects are followed by hand,
+        without the token. The body is read with a hard cap (``storage.uploads``).
+        """
+        url = attachment.url if self._token_host(attachment.url) else await self._url_from_files_info(attachment)
+        headers: dict[str, str] = {"Authorization": f"Bearer {self.client.token}"}
         try:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.get(
-                    attachment.url, headers=headers, timeout=aiohttp.ClientTimeout(total=60)
-                ) as response,
-            ):
-                if response.status != 200:
-                    raise PlatformError(f"Slack answered {response.status}")
-                return await response.read()
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+                for _ in range(MAX_REDIRECTS + 1):
+                    async with session.get(url, headers=headers, allow_redirects=False) as response:
+                        if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                            url = urllib.parse.urljoin(str(response.url), response.headers["Location"])
+                            if not url.startswith(("https://", "http://")):
+                                raise PlatformError("Slack sent the download somewhere I can't follow")
+                            headers = {}  # a redirect never carries the token, wherever it points
+                            continue
+                        if response.status != 200:
+                            raise PlatformError(f"Slack answered {response.status}")
+                        return await read_capped(
+                            response.content.iter_chunked(64 * 1024), limit, declared=response.content_length
+                        )
+                raise PlatformError("the download was redirected too many times")
         except aiohttp.ClientError as err:
             raise PlatformError(f"the download failed: {type(err).__name__}") from None
+
+    def _token_host(self, url: str) -> bool:
+        """May the bot token go to ``url``? Slack's file host over https, or the API host itself."""
+        try:
+            parsed, api = urllib.parse.urlsplit(url), urllib.parse.urlsplit(str(self.client.base_url))
+            if parsed.username or parsed.password:
+                return False
+            if (parsed.scheme, parsed.hostname, parsed.port) == (api.scheme, api.hostname, api.port):
+                return True
+            return parsed.scheme == "https" and parsed.hostname in FILE_HOSTS and parsed.port in (None, 443)
+        except ValueError:  # a port that is not a number, and the like
+            return False
+
+    async def _url_from_files_info(self, attachment: Attachment) -> str:
+        """The file's download link as Slack itself gives it (``files.info`` by id)."""
+        if not re.fullmatch(r"F[A-Z0-9]{2,}", attachment.id):
+            raise PlatformError("the file is not on Slack's file host")
+        log.warning("file %s names a host other than Slack's; asking files.info instead", attachment.id)
+        response = await self._call(partial(self.client.files_info, file=attachment.id))
+        found = response.get("file") or {}
+        url = str(found.get("url_private_download") or found.get("url_private") or "")
+        if not self._token_host(url):
+            raise PlatformError("the file is not on Slack's file host")
+        return url
 
     # ── Slack-only helpers the listeners use ──
 
@@ -279,17 +343,43 @@ class SlackPlatform:
         return found
 
     async def post_channel(self, channel: str, text: str) -> str:
-        """A new top-level message (the thread a /cutroom request lives in)."""
-        response = await self._call(lambda: self.client.chat_postMessage(channel=channel, text=text))
+        """A new top-level message (the thread a /cutroom request lives in); ``text`` is escaped."""
+        response = await self._call(lambda: self.client.chat_postMessage(channel=channel, text=self.escape(text)))
         return str(response["ts"])
 
+    def mention(self, user: str) -> str:
+        """``<@user>``: a mention the bot means to make, left live by ``escape``."""
+        if re.fullmatch(r"[UW][A-Z0-9]+", user):
+            self._people.add(user)
+            return f"<@{user}>"
+        return plain(user)
+
+    def escape(self, text: str) -> str:
+        """Text for a Slack message: control characters removed, ``& < >`` escaped as Slack asks,
+        so nothing a person typed or named (a file called ``<!here> logo.png``) becomes a ping or
+        a link. Only the mentions the bot made itself (``mention``) stay live."""
+        escaped = plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return re.sub(
+            r"&lt;@([UW][A-Z0-9]+)&gt;",
+            lambda m: f"<@{m.group(1)}>" if m.group(1) in self._people else m.group(0),
+            escaped,
+        )
+
     def clean(self, text: str, bot: str) -> str:
-        """Slack's escaped mrkdwn to plain text, without the bot's own mention."""
+        """Slack's escaped mrkdwn to plain text, without the bot's own mention.
+
+        A link shows where it goes: ``<http://evil.example/login|shop.example>`` (a label that
+        poses as another address) becomes the real address alone. Nothing that comes out reads
+        as live Slack markup: a typed ``&lt;!channel&gt;`` stays words (``‹!channel›``).
+        """
         text = text.replace(f"<@{bot}>", " ") if bot else text
         text = MENTION.sub(lambda m: f"@{m.group(1)}", text)
-        text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
-        text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-        return html.unescape(" ".join(text.split()))
+        text = LINK.sub(_link_text, text)
+        text = re.sub(r"<(https?://[^>|\s]+)>", r"\1", text)
+        text = CHANNEL_LINK.sub(lambda m: f"#{m.group(1)}", text)
+        text = SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
+        text = html.unescape(plain(" ".join(text.split())))
+        return LIVE.sub(lambda m: f"‹{m.group(1)}›", text)
 
     # ── errors ──
 
@@ -318,6 +408,23 @@ class SlackPlatform:
             text=self.clean(str(raw.get("text", "")), bot),
             timestamp=when,
         )
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters or bidirectional overrides (newlines and tabs stay)."""
+    return CONTROL.sub("", text)
+
+
+def _link_text(match: re.Match[str]) -> str:
+    """A labelled link as words: the label when it is the address itself, else where it really goes."""
+    url, label = match.group(1), html.unescape(match.group(2)).strip()
+    bare = re.sub(r"^https?://", "", url).rstrip("/").lower()
+    shown = re.sub(r"^https?://", "", label).rstrip("/").lower()
+    if shown == bare:
+        return label
+    if re.fullmatch(r"\S+\.\S+", label):
+        return url  # a label that looks like an address but is not this one: show the real one only
+    return f"{label} ({url})"
 
 
 def _is_human(raw: dict[str, Any], bot: str) -> bool:

@@ -244,6 +244,9 @@ def complete_bible(bible: StyleBible, brief: Brief, *, seed: int) -> StyleBible:
             defaults = consistency.product_colours(palette)
             update = {"category": entity.category or brief.product_category}
         update["colors"] = defaults | entity.colors
+        # Reference pictures are files people uploaded, set by the surface after planning: a path
+        # or URL in the model's answer would make the worker open any file it names.
+        update["reference_image"] = None
         entities.append(entity.model_copy(update=update))
     return StyleBible.model_validate(
         bible.model_dump()

@@ -68,6 +68,12 @@ class FakeSlack:
         self.pending_uploads: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, list[dict[str, Any]]] = {}
         self.files: dict[str, bytes] = {}
+        #: File id -> the ``file`` object files.info answers with (``url_private`` etc.).
+        self.file_info: dict[str, dict[str, Any]] = {}
+        #: File name -> where its download redirects (a CDN, or a hostile host).
+        self.file_redirects: dict[str, str] = {}
+        #: Method -> seconds to wait before answering (Slack's pace on a long thread).
+        self.delays: dict[str, float] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.removed: set[str] = set()
         self.max_upload_bytes = 1024**3
@@ -199,6 +205,8 @@ class FakeSlack:
             return self._record(method, args, {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if auth != f"Bearer {self.token}" and args.get("token") != self.token:
             return self._record(method, args, {"ok": False, "error": "invalid_auth"})
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         for i, (name, make) in enumerate(self._faults):
             if name == method:
                 del self._faults[i]
@@ -332,6 +340,10 @@ class FakeSlack:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": self.usergroups[group]}
 
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = self.file_info.get(str(args.get("file", "")))
+        return {"ok": True, "file": found} if found else {"ok": False, "error": "file_not_found"}
+
     def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         length = int(args.get("length") or 0)
         if length > self.max_upload_bytes:
@@ -392,6 +404,9 @@ class FakeSlack:
     async def _file(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.Response(status=403)
+        self.calls.append(Call("file_download", {"name": request.match_info["name"]}))
+        if request.match_info["name"] in self.file_redirects:
+            raise web.HTTPFound(self.file_redirects[request.match_info["name"]])
         data = self.files.get(request.match_info["name"])
         return web.Response(status=404) if data is None else web.Response(body=data)
 
