@@ -37,6 +37,7 @@ from typing import Any
 from core import consistency
 from core.backends import extractors
 from core.errors import InputError
+from core.extract.confidence import drop_injections, injection_notice, merge
 from core.extract.threads import sort_key
 from core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
 from core.text import clean_block, clean_inline, has_letters, strip_chat_markup
@@ -1051,6 +1052,7 @@ class _Draft:
     dropped_notes: int = 0
     notes_chars: int = 0
     several_lengths: str | None = None
+    injections: int = 0
 
     @classmethod
     def from_brief(cls, base: Brief) -> _Draft:
@@ -1166,7 +1168,12 @@ class HeuristicExtractor:
                 draft.notices.append("The thread has no words Cutroom could read (only emoji or symbols).")
             elif base is None:
                 draft.notices.append("The thread is empty, so this brief has only defaults.")
-        return _finish(draft, base)
+        if draft.injections:
+            draft.notices.append(injection_notice(draft.injections))
+        extraction = _finish(draft, base)
+        if draft.language.value not in (None, "en"):
+            return extraction  # the whole-thread pass reads English; the rules' notice stands
+        return merge(extraction, messages, editing=base is not None, bot_authors=BOT_AUTHORS)
 
     def _prepare(self, thread: Sequence[Message], draft: _Draft) -> list[tuple[str, str]]:
         """Clean, order and cap the messages; say what was cut."""
@@ -1190,6 +1197,9 @@ class HeuristicExtractor:
             text = clean_block(
                 strip_chat_markup(raw[: self.max_message_chars * 2]), max_chars=self.max_message_chars
             )
+            text, dropped = drop_injections(text)
+            if dropped:
+                draft.injections += dropped
             prepared.append((clean_inline(author, max_chars=60) or "user", text))
         total = 0
         kept: list[tuple[str, str]] = []

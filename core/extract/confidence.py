@@ -1,0 +1,171 @@
+"""Merge the whole-thread findings over the sentence rules, rate each field, ask one question.
+
+The sentence rules (``rules.py``) are good at lengths, platforms, tone, colours and goals; the
+whole-thread pass (``fields.py``) at names, calls to action, characters and lists. Where the
+pass found something it wins; where it found nothing the rules' value stays, rated lower.
+
+Each brief field gets a confidence from 0 to 1 in ``Extraction.confidence``: 0.9 when a label
+said it, about 0.75 when a name was found by its shape, 0.5 for a guess from position, 0.3 for
+a value only the sentence rules found, 0 when missing. A product or call to action under 0.6
+makes the follow-up question say what was understood and ask to confirm it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.extract.fields import Findings, is_injection, read_thread
+from core.models import MAX_DURATION_S, Brief, Extraction
+
+DOUBTFUL = 0.6
+_RULES_ONLY = 0.3
+_FIELD_NAMES = {
+    "product": "product",
+    "brand": "brand",
+    "cta": "call to action",
+    "url": "link",
+}
+
+
+def drop_injections(text: str) -> tuple[str, int]:
+    """The message without lines that try to instruct Cutroom ("ignore previous instructions")."""
+    lines = text.split("\n")
+    kept = [line for line in lines if not is_injection(line)]
+    return "\n".join(kept), len(lines) - len(kept)
+
+
+def injection_notice(count: int) -> str:
+    return (
+        f"Cutroom ignored {count} line(s) that tried to give it instructions "
+        "(“ignore previous instructions” and the like); the rest of the thread was read as usual."
+    )
+
+
+def merge(
+    extraction: Extraction, messages: Sequence[tuple[str, str]], *, editing: bool, bot_authors: frozenset[str]
+) -> Extraction:
+    """``extraction`` with the whole-thread findings applied, confidences set, the question redone."""
+    said = [(a, t) for a, t in messages if a.lower() not in bot_authors]
+    found = read_thread(list(said))
+    brief = extraction.brief
+    update: dict[str, object] = {}
+    confidence: dict[str, float] = {}
+    notices = list(extraction.notices)
+
+    def rate(name: str, finding_conf: float | None, value: object) -> None:
+        confidence[name] = finding_conf if finding_conf is not None else (_RULES_ONLY if value else 0.0)
+
+    if found.product is not None:
+        update["product"] = str(found.product.value)
+    rate("product", found.product.confidence if found.product else None, update.get("product", brief.product))
+
+    brand_name = brief.brand.name
+    if found.brand is not None:
+        brand_name = str(found.brand.value)
+    elif not editing:
+        brand_name = None
+    if brand_name and _same(brand_name, str(update.get("product", brief.product) or "")):
+        brand_name = None if found.brand is None or found.brand.confidence < 0.9 else brand_name
+    update["brand"] = brief.brand.model_copy(update={"name": brand_name})
+    rate("brand", found.brand.confidence if found.brand else None, brand_name)
+
+    if found.cta is not None:
+        update["call_to_action"] = str(found.cta.value)
+    rate("call_to_action", found.cta.confidence if found.cta else None, update.get("call_to_action", brief.call_to_action))
+
+    if found.url is not None:
+        update["url"] = str(found.url.value)
+    elif found.no_url and not editing:
+        update["url"] = None
+    rate("url", found.url.confidence if found.url else None, update.get("url", brief.url))
+
+    if found.characters:
+        update["characters"] = [name for name, _, _ in found.characters]
+        update["character_looks"] = {name: look for name, _, look in found.characters if look}
+        confidence["characters"] = 0.75
+    elif not editing:
+        update["characters"] = []
+        update["character_looks"] = {}
+        confidence["characters"] = 0.6
+    if found.must_include or not editing:
+        update["must_include"] = found.must_include or list(brief.must_include)
+    if found.avoid or not editing:
+        update["avoid"] = found.avoid
+    if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
+        asked = int(found.duration_minutes * 60)
+        if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):
+            update["duration_s"] = MAX_DURATION_S
+            notices.append(
+                f"You asked for {asked} s; Cutroom makes ads of at most {MAX_DURATION_S} s, so this one is {MAX_DURATION_S} s."
+            )
+    for name in ("audience", "goal", "duration_s", "aspect_ratios", "tone"):
+        confidence[name] = 0.7 if getattr(brief, name) else 0.0
+
+    for name in dict.fromkeys(found.changed):
+        value = getattr(found, name).value if getattr(found, name) is not None else None
+        if value:
+            notices.append(f"The thread changed the {_FIELD_NAMES.get(name, name)}; Cutroom used the latest: “{value}”.")
+    if found.injections:
+        notices.append(injection_notice(found.injections))
+    if len({p.lower() for p in found.products_named}) > 1:
+        notices.append("The thread names more than one product: " + ", ".join(dict.fromkeys(found.products_named)) + ".")
+
+    new_brief = Brief.model_validate({**brief.model_dump(), **{k: _dump(v) for k, v in update.items()}})
+    missing = [name for name in ("product", "audience", "call_to_action") if not getattr(new_brief, name)]
+    question = question_for(new_brief, missing, confidence, found)
+    return extraction.model_copy(
+        update={
+            "brief": new_brief,
+            "missing": missing,
+            "question": question,
+            "notices": list(dict.fromkeys(notices)),
+            "confidence": confidence,
+        }
+    )
+
+
+def _dump(value: object) -> object:
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def question_for(brief: Brief, missing: list[str], confidence: dict[str, float], found: Findings) -> str | None:
+    """One question: what was understood, then what is missing or doubtful.
+
+    "I read the product as Acme Invoice, and no call to action yet: what should viewers do at
+    the end?" A thread naming two products asks which one.
+    """
+    from core.extract.rules import follow_up_question
+
+    products = list(dict.fromkeys(p for p in found.products_named))
+    if len({p.lower() for p in products}) > 1:
+        names = " or ".join(f"“{p}”" for p in products[:3])
+        return f"This thread names more than one product ({names}): which one is this ad for?"
+    doubtful_product = brief.product and confidence.get("product", 0) < DOUBTFUL
+    doubtful_cta = brief.call_to_action and confidence.get("call_to_action", 0) < DOUBTFUL
+    if not (missing or doubtful_product or doubtful_cta):
+        return None
+    understood: list[str] = []
+    asks: list[str] = []
+    if brief.product:
+        understood.append(f"the product as {brief.product}" + (f" from {brief.brand.name}" if brief.brand.name else ""))
+        if doubtful_product:
+            asks.append("is that the product")
+    if brief.call_to_action:
+        understood.append(f"the call to action as “{brief.call_to_action}”")
+        if doubtful_cta:
+            asks.append("is that how it should end")
+    elif "call_to_action" in missing:
+        understood.append("no call to action yet")
+    if not understood:
+        return follow_up_question(missing)
+    rest = follow_up_question(missing)
+    tail = rest[0].lower() + rest[1:] if rest else ""
+    if asks and tail:
+        tail = " or ".join(asks) + "? And " + tail
+    elif asks:
+        tail = " or ".join(asks) + "?"
+    return f"I read {', and '.join(understood)}: {tail}" if tail else None
