@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.extract.fields import Findings, is_injection, read_thread
+from core.extract.fields import Findings, audience_of, goal_of, is_injection, read_thread
+from core.extract.fields import LABELLED
 from core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
@@ -98,7 +99,17 @@ def merge(
             notices.append(
                 f"You asked for {asked} s; Cutroom makes ads of at most {MAX_DURATION_S} s, so this one is {MAX_DURATION_S} s."
             )
-    for name in ("audience", "goal", "duration_s", "aspect_ratios", "tone"):
+    goal, goal_confidence = goal_of(list(said), str(update.get("call_to_action", brief.call_to_action) or ""))
+    if goal and not (editing and goal_confidence < LABELLED) and not (brief.goal == "testimonial" and goal_confidence < LABELLED):
+        update["goal"] = goal
+    confidence["goal"] = goal_confidence if goal else 0.4
+    audience, audience_confidence = audience_of(list(said))
+    if audience and (not editing or audience_confidence >= LABELLED):
+        update["audience"] = audience
+        confidence["audience"] = audience_confidence
+    else:
+        confidence["audience"] = _RULES_ONLY if brief.audience else 0.0
+    for name in ("duration_s", "aspect_ratios", "tone"):
         confidence[name] = 0.7 if getattr(brief, name) else 0.0
 
     for name in dict.fromkeys(found.changed):

@@ -51,7 +51,7 @@ _SEP = r"\s*(?::|=|->|→|—|–|-(?=\s)|\bis\b|\bare\b|\bwill be\b)\s*"
 
 def _label_re(names: list[str]) -> re.Pattern[str]:
     alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"^\s*(?:[-*•>]\s*)?(?:{alts})(?:\s*\([^)]{{0,40}}\))?{_SEP}(?P<v>.+)$", re.I)
+    return re.compile(rf"^\s*(?:[-*•>]\s*)?(?:(?:the|our)\s+)?(?:{alts})(?:\s*\([^)]{{0,40}}\))?{_SEP}(?P<v>.+)$", re.I)
 
 
 _LABEL_RES = {name: _label_re(words) for name, words in _LABELS.items()}
@@ -787,3 +787,119 @@ def _look(segment: str, name: str) -> str:
         piece = re.sub(r"^(?:and|with|she have|he have|she has|he has|she's got|he's got|he's|she's|who has|has)\s+", "", piece, flags=re.I)
         keep.append(piece)
     return ", ".join(dict.fromkeys(keep))[:300]
+
+
+# ── goal ─────────────────────────────────────────────────────────────────────────────────
+
+_GOALS = _V["goals"]
+_GOAL_LABEL = re.compile(
+    r"(?:^|[.;!]\s+)\s*(?:goal|objective|aim|kpi|purpose|why|the goal is|goal is|our goal is)\s*(?:is\b|[:=—–-]|->|→)\s*"
+    r"(?:to\s+|simply\s+)?(?P<v>[^.;\n]{2,60})|"
+    r"(?P<v2>\b[\w-]+(?:\s+[\w-]+)?)\s+is the (?:goal|objective|aim)|"
+    r"\b(?:an?|the)\s+(?P<v3>[\w-]+(?:\s[\w-]+)?)\s+(?:ad|piece|campaign|spot|push|vid|video)\b",
+    re.I,
+)
+_ADDRESS = re.compile(r"\b\d{1,4}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b")
+_PRICE = re.compile(r"[$£€]\s?\d")
+
+
+def _map_goal(value: str, table: list[list[object]]) -> str | None:
+    lowered = value.lower()
+    for goal, words in table:
+        if any(str(w) in lowered for w in words):  # type: ignore[union-attr]
+            return str(goal)
+    return None
+
+
+def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | None, float]:
+    """The goal a thread states ("Goal: demo signups", "an event ad"), else the one its words imply."""
+    stated: str | None = None
+    text = "\n".join(t for _, t in messages if not is_injection(t))
+    for line in text.split("\n"):
+        if is_injection(line):
+            continue
+        for m in _GOAL_LABEL.finditer(line):
+            value = m.group("v") or m.group("v2") or m.group("v3") or ""
+            mapped = _map_goal(value, _GOALS["stated"])
+            if m.group("v3") and mapped in ("offer", "launch", "local_business", "signup"):
+                mapped = None  # "a launch ad" says less than "Goal: launch"; leave it to the thread's words
+            if mapped and (m.group("v") or m.group("v2") or mapped not in ("offer", "launch", "local_business")):
+                stated = mapped
+            elif mapped and stated is None:
+                stated = mapped
+        if stated is None and re.search(r"\b(?:want|goal|objective|aim)", line, re.I):
+            for m in re.finditer(r"\((?P<v>[\w -]{3,30})\)", line):
+                stated = _map_goal(m.group("v"), _GOALS["stated"]) or stated
+    if stated:
+        return stated, LABELLED
+    lowered = (text + " " + (cta or "")).lower()
+    for goal, words in _GOALS["inferred"]:
+        if goal == "local_business" and _ADDRESS.search(text):
+            return "local_business", GUESSED
+        if any(str(w) in lowered for w in words):  # type: ignore[union-attr]
+            return str(goal), GUESSED
+    if _PRICE.search(text):
+        return "offer", GUESSED - 0.1
+    return None, 0.0
+
+
+# ── audience ─────────────────────────────────────────────────────────────────────────────
+
+_PEOPLE = frozenset(_V["people_nouns"])
+_AUDIENCE_CUE = re.compile(
+    r"\b(?:aimed at|targeting|we(?:'re| are) targeting|target(?:ing)? is|we target are|the people we want are|"
+    r"we want (?:to )?reach(?: the)?|(?:it'?s|its|is|mostly|mainly|made|speaking|talking) (?:for|to)|"
+    r"we(?:'re| are) talking to|for)\s+(?P<v>[^.;!?\n]{3,120})",
+    re.I,
+)
+_LENGTHY = re.compile(
+    r",?\s*(?:(?<![\w-])\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    re.I,
+)
+
+
+def _has_people(text: str, within: int = 6) -> bool:
+    words = re.findall(r"[\w'+-]+", text.lower())[:within]
+    joined = " ".join(words)
+    if any(w in _PEOPLE or re.fullmatch(r"[a-z]+(?:ers|ees|ists|goers|ians)", w) for w in words):
+        return True
+    return any(" " in p and p in joined for p in _PEOPLE)
+
+
+def _audience_value(value: str) -> str:
+    value = _LENGTHY.sub("", value)
+    value = re.sub(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", " ", value)
+    value = re.sub(r"^(?:the|our)\s+", "", value.strip(" :—–-,"), flags=re.I)
+    words = value.split()
+    return " ".join(words[:16]).strip(" ,.")
+
+
+def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
+    """Who the ad is for: a labelled line ("Who for — ..."), "aimed at ...", or a terse "cat owners."."""
+    best: tuple[str | None, float] = (None, 0.0)
+    for order, (_, text) in enumerate(messages):
+        for s in sentences(text):
+            if is_injection(s):
+                continue
+            m = _LABEL_RES["audience"].match(s)
+            if m:
+                value = _audience_value(m.group("v"))
+                if value:
+                    best = (value, LABELLED)  # a later label corrects an earlier one
+                continue
+            if best[1] >= LABELLED or _CTA_CUE.search(s[:30]):
+                continue
+            for m in _AUDIENCE_CUE.finditer(s):
+                value = m.group("v")
+                if _has_people(value, 5):
+                    conf = SHAPED - order * 0.001
+                    if conf > best[1]:
+                        best = (_audience_value(value), conf)
+                    break
+            else:
+                first = re.split(r"[.;]\s|,\s(?=\d)", s)[0]
+                if _has_people(first, 3) and len(first.split()) <= 16 and not _LABEL_RES["avoid"].match(s):
+                    conf = GUESSED - order * 0.001
+                    if conf > best[1]:
+                        best = (_audience_value(first), conf)
+    return best
