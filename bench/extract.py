@@ -15,7 +15,8 @@ whole words after ``norm``.
   most two words more (a product read as "Ledgerly Travel Card debit" still names it); null
   expected means none extracted.
 - brand: equals one of the acceptable answers; when none is expected, right when no brand was
-  extracted or the brand is the product's own name (nothing invented).
+  extracted or the brand is part of the product's own name ("FIZZWICK" for "FIZZWICK yuzu
+  soda": nothing invented).
 - audience: every key word is in the extracted audience.
 - goal, duration: equal. aspects: the same set.
 - CTA: with URLs removed, equals one of the acceptable texts, or one contains the other with at
@@ -118,7 +119,7 @@ def score_thread(expected: dict[str, Any], brief: Brief) -> dict[str, bool]:
     brands = expected.get("brand")
     got_brand = brief.brand.name
     if not brands:
-        out["brand"] = not got_brand or norm(got_brand) == norm(brief.product)
+        out["brand"] = not got_brand or contains(brief.product, got_brand)
     else:
         out["brand"] = any(norm(got_brand) == norm(b) for b in brands)
 

@@ -12,13 +12,15 @@ makes the follow-up question say what was understood and ask to confirm it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from core.extract.fields import Findings, audience_of, goal_of, is_injection, read_thread
-from core.extract.fields import LABELLED
+from core.extract.fields import BENEFIT_NOUNS, LABELLED, NAME_STOP, SHAPED
 from core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
+SURE = SHAPED - 0.05  # a whole-thread finding this sure replaces the sentence rules' value
 _RULES_ONLY = 0.3
 _FIELD_NAMES = {
     "product": "product",
@@ -56,18 +58,27 @@ def merge(
     def rate(name: str, finding_conf: float | None, value: object) -> None:
         confidence[name] = finding_conf if finding_conf is not None else (_RULES_ONLY if value else 0.0)
 
+    product = brief.product
     if found.product is not None:
-        update["product"] = str(found.product.value)
-    rate("product", found.product.confidence if found.product else None, update.get("product", brief.product))
+        mine = str(found.product.value)
+        if product and _within(mine, product):
+            pass  # the rules' "Budgetly app" names the same thing as "Budgetly", with its noun
+        elif found.product.confidence >= SURE or not product:
+            product = mine
+    update["product"] = product
+    rate("product", found.product.confidence if found.product and product == found.product.value else None, product)
 
-    brand_name = brief.brand.name
+    brand_name: str | None = None
     if found.brand is not None:
         brand_name = str(found.brand.value)
-    elif not editing:
-        brand_name = None
-    if brand_name and _same(brand_name, str(update.get("product", brief.product) or "")):
-        brand_name = None if found.brand is None or found.brand.confidence < 0.9 else brand_name
-    update["brand"] = brief.brand.model_copy(update={"name": brand_name})
+    elif editing or (brief.brand.name and product and _within(brief.brand.name, product, extra=8)):
+        brand_name = brief.brand.name
+    elif product:
+        run = re.match(r"(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*)(?:\s+(?:&\s+)?(?:[A-Z][\w'’&.-]*))*", product)
+        brand_name = run.group(0) if run else None
+    if brand_name:
+        brand_name = brand_name.strip(" .,;:")
+    update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
     rate("brand", found.brand.confidence if found.brand else None, brand_name)
 
     if found.cta is not None:
@@ -81,17 +92,40 @@ def merge(
     rate("url", found.url.confidence if found.url else None, update.get("url", brief.url))
 
     if found.characters:
-        update["characters"] = [name for name, _, _ in found.characters]
-        update["character_looks"] = {name: look for name, _, look in found.characters if look}
+        names: list[str] = []
+        looks: dict[str, str] = {}
+        context = " ".join(found.character_sentences).lower()
+        for name, _, look in found.characters:
+            longer = next(
+                (c for c in brief.characters if _within(name, c, extra=3) and len(c) > len(name)), None
+            )
+            names.append(longer or name)
+            if look:
+                looks[longer or name] = look
+        for other in brief.characters:
+            if other in names or any(_within(n, other, extra=3) for n in names):
+                continue
+            if _key(other) in _key(context) or any(w in context.split() for w in _key(other).split() if len(w) > 3):
+                continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
+            names.append(other)
+        update["characters"] = names[:6]
+        update["character_looks"] = {n: looks[n] for n in names[:6] if n in looks}
         confidence["characters"] = 0.75
-    elif not editing:
-        update["characters"] = []
-        update["character_looks"] = {}
-        confidence["characters"] = 0.6
-    if found.must_include or not editing:
-        update["must_include"] = found.must_include or list(brief.must_include)
-    if found.avoid or not editing:
-        update["avoid"] = found.avoid
+    else:
+        confidence["characters"] = _RULES_ONLY if brief.characters else 0.6
+    must = list(found.must_include)
+    for item in brief.must_include:
+        if not any(_within(item, m, extra=40) or _within(m, item, extra=40) for m in must):
+            must.append(item)
+    update["must_include"] = must[:10]
+    avoid = list(found.avoid)
+    for item in brief.avoid:
+        words = _key(item).split()
+        if len(words) > 3 or any(w in BENEFIT_NOUNS or w in NAME_STOP for w in words):
+            continue
+        if not any(_within(item, a, extra=40) for a in avoid):
+            avoid.append(item)
+    update["avoid"] = avoid[:10]
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
         if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):
@@ -133,6 +167,16 @@ def merge(
             "confidence": confidence,
         }
     )
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
+
+
+def _within(short: str, long: str, *, extra: int = 2) -> bool:
+    """``short`` appears in ``long`` as whole words, with at most ``extra`` words more."""
+    a, b = _key(short), _key(long)
+    return bool(a) and f" {a} " in f" {b} " and len(b.split()) - len(a.split()) <= extra
 
 
 def _dump(value: object) -> object:

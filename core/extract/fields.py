@@ -31,7 +31,7 @@ _V = vocabulary.table("fields")
 _LABELS: dict[str, list[str]] = _V["labels"]
 _BUSINESS = frozenset(_V["business_nouns"])
 _COMPANY_SUFFIX = frozenset(_V["company_suffixes"])
-_BENEFIT = frozenset(_V["benefit_nouns"])
+_BENEFIT = BENEFIT_NOUNS = frozenset(_V["benefit_nouns"])
 _AVOID_FOLLOW = frozenset(_V["avoid_followers"])
 _CHAR_CUES = tuple(_V["character_cues"])
 _ANIMALS = frozenset(_V["animal_words"])
@@ -39,12 +39,14 @@ _MASCOTS = frozenset(_V["mascot_words"])
 _PERSON_NOUNS = tuple(sorted(_V["person_nouns"], key=len, reverse=True))
 _TITLES = frozenset(_V["title_words"])
 _LOOK_STOP = tuple(_V["look_stop"])
-_NAME_STOP = frozenset(_V["name_stop"])
+_NAME_STOP = NAME_STOP = frozenset(_V["name_stop"])
 _INJECTION = tuple(_V["injection_markers"])
 _LEGAL_URL = tuple(_V["legal_url_cues"])
 _NO_URL = tuple(_V["no_url_cues"])
 
 LABELLED, SHAPED, GUESSED = 0.9, 0.75, 0.5
+MAX_SENTENCE_CHARS = 600  # a brief's sentence is short; a longer one is read only this far
+MAX_SENTENCES = 400  # per message
 
 _SEP = r"\s*(?::|=|->|→|—|–|-(?=\s)|\bis\b|\bare\b|\bwill be\b)\s*"
 
@@ -125,7 +127,7 @@ def sentences(text: str) -> list[str]:
             out.append(piece.strip())
             start = m.end()
         out.append(line[start:].strip())
-    return [s for s in out if s]
+    return [s[:MAX_SENTENCE_CHARS] for s in out if s][:MAX_SENTENCES]
 
 
 def _quotes(text: str) -> list[tuple[int, str]]:
@@ -163,6 +165,7 @@ class Findings:
     url: Finding | None = None
     no_url: bool = False
     characters: list[tuple[str, str, str]] = field(default_factory=list)  # name, kind, look
+    character_sentences: list[str] = field(default_factory=list)
     must_include: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
     duration_minutes: float | None = None
@@ -303,6 +306,7 @@ def _cta_value(value: str) -> str | None:
         return quotes[0][1].rstrip(".!").strip()
     text = _URL.sub(" ", value)
     text = re.split(r"\s+(?:[—–→]|->|at|to|and|\+|on|via|then)\s+|[.;!(]|\s-\s|,\s", text.strip())[0]
+    text = re.sub(r"\s+(?:at|to|on|via|→|->|:|and|\+)\s*$", "", text.strip())
     text = text.strip(" \"'“”‘’:,-")
     if not text or len(text.split()) > 9 or not re.search(r"[^\W\d_]", text):
         return None
@@ -313,7 +317,7 @@ def _cta_value(value: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(
-    rf"(?P<owner>(?:[\w&.-]+\s+){{0,2}}[\w&.-]+)['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^,.;!?]{{2,80}})"
+    rf"(?<![\w&.-])(?P<owner>(?:[\w&.-]{{1,30}}\s+){{0,2}}[\w&.-]{{1,30}})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^,.;!?]{{2,80}})"
 )
 _OUR_APP = re.compile(
     rf"(?P<n>{_CAP}(?:\s+{_CAP})*)\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
@@ -369,6 +373,9 @@ def _names(sentence: Sentence, found: Findings) -> None:
     # "a service called EasyWill", "its called 'low tide'" — not in a sentence about a character.
     if not _has_character_cue(text):
         for m in _CALLED.finditer(text):
+            before = text[max(0, m.start() - 25) : m.start()].lower()
+            if any(re.search(rf"\b{re.escape(n)}s?\b", before) for n in (*_PERSON_NOUNS, *_ANIMALS)):
+                continue  # "a girl named Amina" is a character, not a product
             name = (m.group("q") or m.group("n") or "").strip("\"“”'‘’ ")
             if name and _is_name(name) and len(name.split()) <= 6:
                 found.offer("product", name, SHAPED + 0.05, order)
@@ -389,6 +396,13 @@ def _names(sentence: Sentence, found: Findings) -> None:
                 found.offer("brand", owner, SHAPED, order)
             elif owner[0].isupper() and _is_name(owner):
                 found.offer("brand", owner, GUESSED + 0.1, order)
+                phrase = re.match(r"(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*", rest)
+                if phrase and _PRODUCT_NOUNS.search(phrase.group(0)):
+                    words = phrase.group(0).split()
+                    while words and not _PRODUCT_NOUNS.fullmatch(words[-1]):
+                        words.pop()
+                    if words:
+                        found.offer("product", " ".join(words), GUESSED + 0.12, order)
     # "Dewdrop Barrier Serum from Lumière Lab", "PawSafe pet insurance (by Northgate Mutual)"
     for m in _X_FROM_Y.finditer(text):
         product, brand = m.group("p"), m.group("b")
@@ -410,6 +424,9 @@ def _names(sentence: Sentence, found: Findings) -> None:
                 r"\b(?:called|named|new|our|their|its|the|promo:?|for)\s*$", before
             ):
                 found.offer("product", quote, SHAPED + 0.02, order)
+    m = re.search(rf"\b(?:the|our)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,2}})\s+logo\b", text)
+    if m and _is_name(m.group("n")):
+        found.offer("brand", m.group("n"), SHAPED - 0.1, order)
     # "Petal Post wants an ad for ...", "Volta Motors is opening test drives"
     m = _SUBJECT.match(text)
     if m and _is_name(m.group("n")) and not _has_character_cue(text):
@@ -423,7 +440,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
     # "ad for the part-time Data Analytics Bootcamp", "for the app Stridely", "its Winter Beds appeal"
     for m in _AD_FOR.finditer(text):
         name = m.group("n")
-        if not _is_name(name) or _has_character_cue(text):
+        if not _is_name(name) or _has_character_cue(text) or len(name) < 2 or re.search(r"['’]s$", name):
             continue
         if re.match(r"(?:[A-Z][a-z]+)$", name) and name.lower() in _NAME_STOP:
             continue
@@ -522,10 +539,16 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
             found.offer("product", nxt, GUESSED - 0.05, order)
         else:
             found.offer("product", head, GUESSED - 0.15, order)
-    elif not bare and len(head.split()) <= 5 and not re.search(r"\b(?:we|i|our|need|want)\b", head, re.I):
+    elif (
+        not bare
+        and len(head.split()) <= 5
+        and not re.search(r"\d", head)
+        and not any(w.lower().strip(":") in _NAME_STOP or w.lower() in _AD_WORDS for w in head.split())
+    ):
         found.offer("product", head, GUESSED - 0.05, order)
 
 
+_AD_WORDS = frozenset("ad ads video vid spot film clip please pls need want make".split())
 _DURATION_LIKE = re.compile(r"\b\d+\s*(?:s|sec|secs|seconds?)\b", re.I)
 
 
@@ -679,7 +702,11 @@ def _minutes(sentence: Sentence, found: Findings) -> None:
             r"\b(?:be|is|film|video|ad)\s+(?:about|around)?\s*$", before
         ):
             continue
-        if not (_MINUTE_LENGTH_CUE.search(before + " " + after) or re.search(r"\blong\b", after)):
+        if not (_MINUTE_LENGTH_CUE.search(before) or re.match(r"\s*long\b", after)):
+            continue
+        if re.search(r"\b(?:webinar|talk|class|session|course|show|call|meeting|episode|podcast)\s+(?:is|lasts|runs)\s*$", before):
+            continue
+        if re.search(r"\b\d+\s*(?:s|sec|secs|seconds)\b", sentence.text):
             continue
         n = m.group("n")
         word = (m.group("w") or "").lower()
@@ -747,6 +774,8 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 segment = text[:start] + " , " + segment if start > 0 and not re.search(r"[A-Z]", text[:start]) else segment
             look = _look(segment, name)
             kind = _kind(text, name)
+            if text not in found.character_sentences:
+                found.character_sentences.append(text)
             if i == 0 and len(spans) == 1:
                 look = _look(text[:start] + " , " + segment, name) if _look(text[:start], name) else look
             people.append((name, kind, look))
