@@ -21,7 +21,7 @@ from core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
 SURE = SHAPED - 0.05  # a whole-thread finding this sure replaces the sentence rules' value
-_RULES_ONLY = 0.3
+_RULES_ONLY = 0.6  # the sentence rules alone: fine on their own phrasings, unproven elsewhere
 _FIELD_NAMES = {
     "product": "product",
     "brand": "brand",
@@ -30,11 +30,11 @@ _FIELD_NAMES = {
 }
 
 
-def drop_injections(text: str) -> tuple[str, int]:
-    """The message without lines that try to instruct Cutroom ("ignore previous instructions")."""
+def drop_injections(text: str) -> tuple[str, list[str]]:
+    """The message without lines that try to instruct Cutroom ("ignore previous instructions"), and those lines."""
     lines = text.split("\n")
     kept = [line for line in lines if not is_injection(line)]
-    return "\n".join(kept), len(lines) - len(kept)
+    return "\n".join(kept), [line for line in lines if is_injection(line)]
 
 
 def injection_notice(count: int) -> str:
@@ -73,6 +73,16 @@ def merge(
         brand_name = str(found.brand.value)
     elif editing or (brief.brand.name and product and _within(brief.brand.name, product, extra=8)):
         brand_name = brief.brand.name
+    elif (
+        brief.brand.name
+        and product
+        and not re.match(r"[A-Z0-9]", product)
+        and re.match(r"[A-Z]", brief.brand.name)
+        and not re.search(r"\d|&$", brief.brand.name)
+        and brief.brand.name.lower() not in NAME_STOP
+        and brief.brand.name not in {n for n, _, _ in found.characters}
+    ):
+        brand_name = brief.brand.name  # "the new summer menu at Taco Loco"
     elif product:
         run = re.match(r"(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*)(?:\s+(?:&\s+)?(?:[A-Z][\w'’&.-]*))*", product)
         brand_name = run.group(0) if run else None
@@ -113,19 +123,35 @@ def merge(
         confidence["characters"] = 0.75
     else:
         confidence["characters"] = _RULES_ONLY if brief.characters else 0.6
-    must = list(found.must_include)
-    for item in brief.must_include:
-        if not any(_within(item, m, extra=40) or _within(m, item, extra=40) for m in must):
-            must.append(item)
-    update["must_include"] = must[:10]
-    avoid = list(found.avoid)
-    for item in brief.avoid:
-        words = _key(item).split()
-        if len(words) > 3 or any(w in BENEFIT_NOUNS or w in NAME_STOP for w in words):
-            continue
-        if not any(_within(item, a, extra=40) for a in avoid):
+    if editing:
+        # Iterating: what the brief had stays in its order; the new messages add to it.
+        update["must_include"] = _union(list(brief.must_include), found.must_include)[:10]
+        update["avoid"] = _union(list(brief.avoid), found.avoid)[:10]
+    else:
+        # The rules' items first, in their order; the whole-thread pass adds what they missed.
+        # Of two items where one contains the other, the longer fact wins ("30% off everything")
+        # and the shorter avoid, when it still names a thing ("medical claim").
+        must: list[str] = []
+        for item in [*brief.must_include, *found.must_include]:
+            longer = [m for m in must if _within(m, item, extra=40)]
+            if longer:
+                must[must.index(longer[0])] = item
+            elif not any(_within(item, m, extra=40) for m in must):
+                must.append(item)
+        update["must_include"] = must[:10]
+        avoid: list[str] = []
+        for item in brief.avoid:
+            words = _key(item).split()
+            if len(words) > 3 or any(w in BENEFIT_NOUNS or w in NAME_STOP for w in words):
+                continue
             avoid.append(item)
-    update["avoid"] = avoid[:10]
+        for item in found.avoid:
+            inside = [a for a in avoid if _within(a, item, extra=40)]
+            if inside and len(_key(inside[0]).split()) < 2:
+                avoid[avoid.index(inside[0])] = item  # "fish" gives way to "fish and chips"
+            elif not inside and not any(_within(item, a, extra=40) for a in avoid):
+                avoid.append(item)
+        update["avoid"] = avoid[:10]
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
         if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):
@@ -167,6 +193,14 @@ def merge(
             "confidence": confidence,
         }
     )
+
+
+def _union(first: list[str], more: list[str]) -> list[str]:
+    out = list(first)
+    for item in more:
+        if not any(_within(item, o, extra=40) for o in out):
+            out.append(item)
+    return out
 
 
 def _key(text: str) -> str:

@@ -64,10 +64,9 @@ _URL = re.compile(
     r"\.(?-i:[a-z]{2,24})(?:/[^\s<>\"'()\[\]{},]*[^\s<>\"'()\[\]{},.!?;:])?(?![\w@])",
     re.I,
 )
-_NOT_TLD = frozenset("e g i e eg ie vs etc am pm na n.a".split())
+_NOT_TLD = frozenset("e g i e eg ie vs etc am pm na n.a".split()) | frozenset(_V["file_endings"])
 _ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co)\.$", re.I)
-_CAP = r"(?:[A-Z][\w'’&-]*|[A-Z0-9]{2,}[\w-]*)"
-_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]*|of|de|la|du|von)(?=\W|$))*")
+_CAP = r"(?:[A-Z][\w'’&-]{0,40})"
 _CTA_CUE = re.compile(
     r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|final (?:text|line|card|frame)|"
     r"button|sign[- ]off|(?:end|ends|ending|finish|finishes|close|closes|wrap(?: it)? up)\s+(?:w/|with|on)|"
@@ -287,13 +286,13 @@ def _product_value(value: str, order: int, found: Findings, confidence: float) -
         if re.match(r"[A-Z]", m.group("b")):
             brand = m.group("b")
         value = value[: m.start()] + value[m.end() :]
-    m = re.search(rf"\s+(?:from|by|at)\s+(?P<b>{_CAP}(?:\s+{_CAP})*)\s*$", value)
+    m = re.search(rf"\s+(?:from|by|at)\s+(?P<b>{_CAP}(?:\s+{_CAP}){{0,6}})\s*$", value)
     if m:
         brand = m.group("b")
         value = value[: m.start()]
     product = quotes[0][1] if quotes else _strip(value)
     product = re.sub(r"\s+(?:[$£€]\s?\d[\d,.]*\S*|\d[\d,.]*\s?(?:[$£€]|pp|p\b)).*$", "", product)
-    if product and len(product.split()) <= 8:
+    if product and len(product.split()) <= 8 and len(product) <= 60:
         found.offer("product", product, confidence, order)
         found.products_named.append(product)
     if brand:
@@ -306,8 +305,10 @@ def _cta_value(value: str) -> str | None:
         return quotes[0][1].rstrip(".!").strip()
     text = _URL.sub(" ", value)
     text = re.split(r"\s+(?:[—–→]|->|at|to|and|\+|on|via|then)\s+|[.;!(]|\s-\s|,\s", text.strip())[0]
-    text = re.sub(r"\s+(?:at|to|on|via|→|->|:|and|\+)\s*$", "", text.strip())
-    text = text.strip(" \"'“”‘’:,-")
+    text = re.split(r"\s{2,}|\s[#@]", text.strip())[0]
+    text = re.sub(r"\s+(?:at|to|on|via|→|->|:|and|\+|[—–-])\s*$", "", text.strip())
+    text = text.strip(" \"'“”‘’:,-—–")
+    text = text[:1].upper() + text[1:]
     if not text or len(text.split()) > 9 or not re.search(r"[^\W\d_]", text):
         return None
     return text
@@ -320,11 +321,11 @@ _POSSESSIVE = re.compile(
     rf"(?<![\w&.-])(?P<owner>(?:[\w&.-]{{1,30}}\s+){{0,2}}[\w&.-]{{1,30}})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^,.;!?]{{2,80}})"
 )
 _OUR_APP = re.compile(
-    rf"(?P<n>{_CAP}(?:\s+{_CAP})*)\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
+    rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,6}})\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
     r"(?:new\s+)?(?P<what>[a-z][\w -]{2,40}?)(?=[).,;]|\s+(?:for|to|that|which)\b|$)"
 )
 _CALLED = re.compile(
-    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*)*))",
+    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6}))",
     re.I,
 )
 _AD_FOR = re.compile(
@@ -332,7 +333,7 @@ _AD_FOR = re.compile(
     r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|"
     r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
     r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+)\s+)?"
-    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]*))*)(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
 )
 _SUBJECT = re.compile(
     rf"^(?:[^\w]*\s*)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:wants|needs|is running|is opening|is launching|"
@@ -345,7 +346,7 @@ _WE_ARE = re.compile(
 )
 _HOSTED_BY = re.compile(rf"\b(?:hosted by|by|powered by|made by)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})")
 _X_FROM_Y = re.compile(
-    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]*))*(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
 )
 _PRODUCT_NOUNS = re.compile(
     r"\b(?:app|application|platform|tool|software|service|plan|card|account|tariff|package|bouquet|set|loaf|"
@@ -364,6 +365,12 @@ def _is_name(text: str) -> bool:
 
 def _names(sentence: Sentence, found: Findings) -> None:
     text, order = sentence.text, sentence.order
+    m = re.search(rf"\b(?:the|our)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,2}})\s+logo\b", text)
+    if m and _is_name(m.group("n")):
+        found.offer("brand", m.group("n"), SHAPED - 0.1, order)
+    for m in re.finditer(rf"\bat\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})", text):
+        if _is_name(m.group("n")) and not _has_character_cue(text):
+            found.offer("brand", m.group("n"), GUESSED - 0.1, order)
     if _CTA_CUE.search(text[:40]) or sentence.labelled:
         return
     # "X = our email security platform", "LingoPop (it is our application ...)"
@@ -385,8 +392,8 @@ def _names(sentence: Sentence, found: Findings) -> None:
         rest = m.group("rest")
         if not owner or owner.lower() in _NAME_STOP or owner.lower() in ("it", "that", "there", "what", "who", "let"):
             continue
-        appositive = re.match(r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*)*)", rest)
-        named = re.match(rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]*))*)(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest)
+        appositive = re.match(r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6})", rest)
+        named = re.match(rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest)
         if owner[0].isupper() or appositive or named:
             if appositive:
                 found.offer("product", appositive.group("q").strip("\"“”'‘’"), SHAPED, order)
@@ -424,9 +431,6 @@ def _names(sentence: Sentence, found: Findings) -> None:
                 r"\b(?:called|named|new|our|their|its|the|promo:?|for)\s*$", before
             ):
                 found.offer("product", quote, SHAPED + 0.02, order)
-    m = re.search(rf"\b(?:the|our)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,2}})\s+logo\b", text)
-    if m and _is_name(m.group("n")):
-        found.offer("brand", m.group("n"), SHAPED - 0.1, order)
     # "Petal Post wants an ad for ...", "Volta Motors is opening test drives"
     m = _SUBJECT.match(text)
     if m and _is_name(m.group("n")) and not _has_character_cue(text):
@@ -581,8 +585,12 @@ def _cta(sentence: Sentence, found: Findings) -> None:
                 found.offer("cta", cta, SHAPED, order)
         return
     # A quoted imperative in a message with a link: "Book a 15-minute demo." Then logo. sentrix.ai/demo
+    if text.rstrip().endswith("?"):
+        return
     for start, quote in _quotes(text):
         before = text[max(0, start - 30) : start].lower()
+        if re.search(r"\b(?:e\.g\.?|for example|such as|like)\s*\(?$", before.strip()):
+            continue
         if _looks_like_cta(quote) and len(quote.split()) <= 8 and not _MUST_CUE.search(before):
             found.offer("cta", quote.rstrip(".!").strip(), GUESSED, order)
 
@@ -668,7 +676,7 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
     for m in re.finditer(r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})", text):
         item = m.group("x").strip()
         words = re.findall(r"[\w'-]+", item.lower())
-        if not words or any(w in _BENEFIT for w in words[:3]) or words[0] in ("one", "more", "longer", "need", "way", "idea", "problem", "worries"):
+        if not words or any(w in _BENEFIT for w in words[:3]) or words[0] in ("one", "more", "longer", "need", "way", "idea", "problem", "problems", "worries", "rush", "pressure", "hurry", "doubt", "matter", "thanks", "kidding", "joke", "clue", "wonder"):
             continue
         if re.search(r"\b(?:budget|necessary|needed|required)\b", item, re.I):
             continue
@@ -726,6 +734,7 @@ _NAMED = re.compile(
     r"\b(?:called|named|name is|is)\s+(?P<n>[A-Z][\w'’-]+)|"
     r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
     r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|\s+the\s|\s+is\b|\s+-\s))|"
+    r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star)\s+(?P<m>[A-Z][\w'’-]+)|"
     r"\b(?:barista|mascot|mascotte)\s+(?P<l>[a-z][\w'-]+)\b",
 )
 
@@ -746,8 +755,8 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
             continue
         spans: list[tuple[int, str]] = []
         for m in _NAMED.finditer(text):
-            name = m.group("n") or m.group("t") or m.group("c") or m.group("l")
-            start = m.start("n") if m.group("n") else m.start("t") if m.group("t") else m.start("c") if m.group("c") else m.start("l")
+            group = next(g for g in ("n", "t", "c", "m", "l") if m.group(g))
+            name, start = m.group(group), m.start(group)
             if not name or name.lower() in _NAME_STOP or name.lower() in names_taken:
                 continue
             if name.lower().rstrip(".") in _TITLES:
@@ -887,6 +896,9 @@ _LENGTHY = re.compile(
 )
 
 
+_TONE_WORDS = ("playful", "premium", "fun", "bold", "calm", "warm", "bright", "cheeky", "serious", "friendly", "edgy", "minimal", "luxurious", "energetic", "upbeat", "clean", "modern")
+
+
 def _has_people(text: str, within: int = 6) -> bool:
     words = re.findall(r"[\w'+-]+", text.lower())[:within]
     joined = " ".join(words)
@@ -898,9 +910,10 @@ def _has_people(text: str, within: int = 6) -> bool:
 def _audience_value(value: str) -> str:
     value = _LENGTHY.sub("", value)
     value = re.sub(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", " ", value)
-    value = re.sub(r"^(?:the|our)\s+", "", value.strip(" :—–-,"), flags=re.I)
+    value = re.sub(r"^(?:the|our|target(?:ing)?|targets)\s+", "", value.strip(" :—–-,"), flags=re.I)
+    value = re.split(r",\s*(?=[\"“'‘])|,\s*(?=(?:" + "|".join(_TONE_WORDS) + r")\b)", value)[0]
     words = value.split()
-    return " ".join(words[:16]).strip(" ,.")
+    return " ".join(words[:16]).strip(" ,.")[:100]
 
 
 def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
@@ -926,7 +939,7 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                         best = (_audience_value(value), conf)
                     break
             else:
-                first = re.split(r"[.;]\s|,\s(?=\d)", s)[0]
+                first = re.split(r"[.;]\s|,\s(?=\d+\s*(?:s|sec|secs|seconds?)\b)", s)[0]
                 if _has_people(first, 3) and len(first.split()) <= 16 and not _LABEL_RES["avoid"].match(s):
                     conf = GUESSED - order * 0.001
                     if conf > best[1]:

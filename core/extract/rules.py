@@ -1198,8 +1198,12 @@ class HeuristicExtractor:
                 strip_chat_markup(raw[: self.max_message_chars * 2]), max_chars=self.max_message_chars
             )
             text, dropped = drop_injections(text)
-            if dropped:
-                draft.injections += dropped
+            for line in dropped:
+                # Not read as the brief, but kept word for word in the notes (text is data).
+                draft.injections += 1
+                for sentence in _sentences(line):
+                    if len(draft.notes) < MAX_NOTES:
+                        draft.notes.append(clean_inline(sentence, max_chars=MAX_NOTE_CHARS))
             prepared.append((clean_inline(author, max_chars=60) or "user", text))
         total = 0
         kept: list[tuple[str, str]] = []
