@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from core.extract.fields import Findings, audience_of, goal_of, is_injection, read_thread
-from core.extract.fields import BENEFIT_NOUNS, LABELLED, NAME_STOP, SHAPED
+from core.extract.fields import AVOID_FOLLOWERS, BENEFIT_NOUNS, LABELLED, NAME_STOP, SHAPED
 from core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
@@ -50,6 +50,7 @@ def merge(
     """``extraction`` with the whole-thread findings applied, confidences set, the question redone."""
     said = [(a, t) for a, t in messages if a.lower() not in bot_authors]
     found = read_thread(list(said))
+    thread_text = "\n".join(t for _, t in said)
     brief = extraction.brief
     update: dict[str, object] = {}
     confidence: dict[str, float] = {}
@@ -115,9 +116,14 @@ def merge(
         for other in brief.characters:
             if other in names or any(_within(n, other, extra=3) for n in names):
                 continue
-            if _key(other) in _key(context) or any(w in context.split() for w in _key(other).split() if len(w) > 3):
+            other_key = _key(re.sub(r"^(?:a|an|the|their|our|my)\s+", "", other, flags=re.I))
+            in_look = any(other_key and other_key in _key(look) for _, _, look in found.characters)
+            grouped = re.search(rf"\bsame\s+(?:\w+\s+){{0,2}}{re.escape(other_key)}\b", _key(context)) if other_key else None
+            if in_look or grouped or other_key in {_key(n) for n in names}:
                 continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
             names.append(other)
+        order = {c: i for i, c in enumerate(brief.characters)}
+        names.sort(key=lambda n: order.get(n, len(order)))  # the rules' order first, as before
         update["characters"] = names[:6]
         update["character_looks"] = {n: looks[n] for n in names[:6] if n in looks}
         confidence["characters"] = 0.75
@@ -142,8 +148,12 @@ def merge(
         avoid: list[str] = []
         for item in brief.avoid:
             words = _key(item).split()
-            if len(words) > 3 or any(w in BENEFIT_NOUNS or w in NAME_STOP for w in words):
-                continue
+            negated = re.search(rf"\bno\s+{re.escape(item)}", thread_text, re.I)
+            visual = any(w in AVOID_FOLLOWERS for w in words)
+            if (negated and not visual and any(w in BENEFIT_NOUNS for w in words[:3])) or any(w in NAME_STOP for w in words[:1]):
+                continue  # "no monthly fee" is a benefit, "YouTube" a platform
+            if len(words) > 3 and not any(_within(a, item, extra=40) or _within(item, a, extra=40) for a in found.avoid):
+                continue  # a long fragment the whole-thread pass did not read as something to avoid
             avoid.append(item)
         for item in found.avoid:
             inside = [a for a in avoid if _within(a, item, extra=40)]
@@ -233,10 +243,11 @@ def question_for(brief: Brief, missing: list[str], confidence: dict[str, float],
     if len({p.lower() for p in products}) > 1:
         names = " or ".join(f"“{p}”" for p in products[:3])
         return f"This thread names more than one product ({names}): which one is this ad for?"
-    doubtful_product = brief.product and confidence.get("product", 0) < DOUBTFUL
-    doubtful_cta = brief.call_to_action and confidence.get("call_to_action", 0) < DOUBTFUL
-    if not (missing or doubtful_product or doubtful_cta):
-        return None
+    doubtful_product = bool(brief.product) and confidence.get("product", 0) < DOUBTFUL
+    doubtful_cta = bool(brief.call_to_action) and confidence.get("call_to_action", 0) < DOUBTFUL
+    essentials_unsure = doubtful_product or doubtful_cta or "product" in missing or "call_to_action" in missing
+    if not essentials_unsure:
+        return follow_up_question(missing)  # only the audience: the plain question
     understood: list[str] = []
     asks: list[str] = []
     if brief.product:
@@ -249,7 +260,7 @@ def question_for(brief: Brief, missing: list[str], confidence: dict[str, float],
             asks.append("is that how it should end")
     elif "call_to_action" in missing:
         understood.append("no call to action yet")
-    if not understood:
+    if not understood or (not brief.product and not brief.call_to_action):
         return follow_up_question(missing)
     rest = follow_up_question(missing)
     tail = rest[0].lower() + rest[1:] if rest else ""

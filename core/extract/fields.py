@@ -32,7 +32,7 @@ _LABELS: dict[str, list[str]] = _V["labels"]
 _BUSINESS = frozenset(_V["business_nouns"])
 _COMPANY_SUFFIX = frozenset(_V["company_suffixes"])
 _BENEFIT = BENEFIT_NOUNS = frozenset(_V["benefit_nouns"])
-_AVOID_FOLLOW = frozenset(_V["avoid_followers"])
+_AVOID_FOLLOW = AVOID_FOLLOWERS = frozenset(_V["avoid_followers"])
 _CHAR_CUES = tuple(_V["character_cues"])
 _ANIMALS = frozenset(_V["animal_words"])
 _MASCOTS = frozenset(_V["mascot_words"])
@@ -365,6 +365,12 @@ def _is_name(text: str) -> bool:
 
 def _names(sentence: Sentence, found: Findings) -> None:
     text, order = sentence.text, sentence.order
+    m = re.search(rf"\b(?:the\s+)?(?:client|brand|company|advertiser)\s+(?:is|=)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})", text)
+    if m and _is_name(m.group("n")):
+        found.offer("brand", m.group("n"), LABELLED - 0.05, order)
+    m = re.search(rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})\s+(?:brand\s+)?(?:colou?rs|palette|font|typeface)\b", text)
+    if m and _is_name(m.group("n")) and m.group("n").lower() not in ("brand", "our"):
+        found.offer("brand", m.group("n"), SHAPED, order)
     m = re.search(rf"\b(?:the|our)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,2}})\s+logo\b", text)
     if m and _is_name(m.group("n")):
         found.offer("brand", m.group("n"), SHAPED - 0.1, order)
@@ -440,7 +446,8 @@ def _names(sentence: Sentence, found: Findings) -> None:
             r"\s+installs", text[m.end("n") :]
         ):
             found.offer("product", name, GUESSED + 0.1, order)
-        found.offer("brand", name, GUESSED + 0.15, order)
+        if re.search(r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b", verb_rest[:50], re.I):
+            found.offer("brand", name, GUESSED + 0.15, order)
     # "ad for the part-time Data Analytics Bootcamp", "for the app Stridely", "its Winter Beds appeal"
     for m in _AD_FOR.finditer(text):
         name = m.group("n")
@@ -571,6 +578,8 @@ def _cta(sentence: Sentence, found: Findings) -> None:
     text, order = sentence.text, sentence.order
     if sentence.labelled and found.cta is not None and found.cta.order == order:
         return
+    if text.rstrip().endswith("?"):
+        return  # a question ("what should viewers do at the end (e.g. “Shop now”)?") states nothing
     cue = _CTA_CUE.search(text)
     if cue:
         after = text[cue.end() :]
@@ -585,8 +594,6 @@ def _cta(sentence: Sentence, found: Findings) -> None:
                 found.offer("cta", cta, SHAPED, order)
         return
     # A quoted imperative in a message with a link: "Book a 15-minute demo." Then logo. sentrix.ai/demo
-    if text.rstrip().endswith("?"):
-        return
     for start, quote in _quotes(text):
         before = text[max(0, start - 30) : start].lower()
         if re.search(r"\b(?:e\.g\.?|for example|such as|like)\s*\(?$", before.strip()):
@@ -676,7 +683,8 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
     for m in re.finditer(r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})", text):
         item = m.group("x").strip()
         words = re.findall(r"[\w'-]+", item.lower())
-        if not words or any(w in _BENEFIT for w in words[:3]) or words[0] in ("one", "more", "longer", "need", "way", "idea", "problem", "problems", "worries", "rush", "pressure", "hurry", "doubt", "matter", "thanks", "kidding", "joke", "clue", "wonder"):
+        visual = any(w in _AVOID_FOLLOW for w in words)
+        if not words or (any(w in _BENEFIT for w in words[:3]) and not visual) or words[0] in ("one", "more", "longer", "need", "way", "idea", "problem", "problems", "worries", "rush", "pressure", "hurry", "doubt", "matter", "thanks", "kidding", "joke", "clue", "wonder"):
             continue
         if re.search(r"\b(?:budget|necessary|needed|required)\b", item, re.I):
             continue
