@@ -188,9 +188,29 @@ def merge(
             notices.append(f"The thread changed the {_FIELD_NAMES.get(name, name)}; Cutroom used the latest: “{value}”.")
     if found.injections:
         notices.append(injection_notice(found.injections))
+    clamped = [n for n in notices if n.startswith("You asked for") and "so this one is 60 s" in n]
+    if clamped and found.duration_minutes is None and found.lengths and not editing:
+        # The sentence rules took "a quote in 3 minutes" for the length; the thread said seconds.
+        update["duration_s"] = max(15, min(60, found.lengths[-1]))
+        notices = [n for n in notices if n not in clamped]
+    said_lengths = list(dict.fromkeys(found.lengths))
+    final_length = int(update.get("duration_s", brief.duration_s))  # type: ignore[call-overload]
+    if len(said_lengths) > 1 and found.lengths[-1] == final_length and not editing:
+        notices.append(
+            "The length changed during the thread ("
+            + ", ".join(f"{n} s" for n in said_lengths)
+            + f"); Cutroom used the latest: {final_length} s."
+        )
+    if found.bad_url and found.url is None:
+        notices.append(
+            f"The link given (“{found.bad_url}”) is not a web address, so the ad has no link yet; "
+            "reply with one, for example “Link: acme.com/trial”."
+        )
     if len({p.lower() for p in found.products_named}) > 1:
         notices.append("The thread names more than one product: " + ", ".join(dict.fromkeys(found.products_named)) + ".")
 
+    if len({p.lower() for p in found.products_named}) > 1 and not editing:
+        update["product"] = found.products_named[0]  # asked below which one; the first until then
     new_brief = Brief.model_validate({**brief.model_dump(), **{k: _dump(v) for k, v in update.items()}})
     missing = [name for name in ("product", "audience", "call_to_action") if not getattr(new_brief, name)]
     question = question_for(new_brief, missing, confidence, found)
@@ -251,7 +271,9 @@ def question_for(brief: Brief, missing: list[str], confidence: dict[str, float],
     understood: list[str] = []
     asks: list[str] = []
     if brief.product:
-        understood.append(f"the product as {brief.product}" + (f" from {brief.brand.name}" if brief.brand.name else ""))
+        brand = brief.brand.name
+        maker = f" from {brand}" if brand and not _within(brand, brief.product, extra=8) else ""
+        understood.append(f"the product as {brief.product}{maker}")
         if doubtful_product:
             asks.append("is that the product")
     if brief.call_to_action:

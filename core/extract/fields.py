@@ -168,7 +168,9 @@ class Findings:
     must_include: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
     duration_minutes: float | None = None
-    products_named: list[str] = field(default_factory=list)
+    products_named: list[str] = field(default_factory=list)  # "ads for X and for Y": two products
+    bad_url: str | None = None  # a labelled link that is no web address
+    lengths: list[int] = field(default_factory=list)  # every ad length said, in order
     changed: list[str] = field(default_factory=list)
     injections: int = 0
 
@@ -213,6 +215,10 @@ def read_thread(messages: list[tuple[str, str]]) -> Findings:
         _must(sentence, found)
         _avoid(sentence, found)
         _minutes(sentence, found)
+        for m in re.finditer(r"(?<![\w.])(\d{1,3})\s*-?\s*(?:s|sec|secs|second|seconds)\b(?!\s*(?:later|in|of|into|ago|each|per))", sentence.text, re.I):
+            before = sentence.text[max(0, m.start() - 12) : m.start()].lower()
+            if not re.search(r"\b(?:first|last|every|each|the|in|within|under)\s*$", before):
+                found.lengths.append(int(m.group(1)))
     _heads(all_sentences, found)
     found.characters = _characters(all_sentences, found)
     found.must_include = _dedupe(found.must_include)[:10]
@@ -259,6 +265,9 @@ def _labels(sentence: Sentence, found: Findings) -> None:
         elif name == "url":
             for url in urls(value)[:1]:
                 found.offer("url", url, LABELLED, sentence.order)
+                found.bad_url = None
+            if not urls(value) and not any(cue in value.lower() for cue in ("none", "no ", "n/a", "tbc", "tbd", "later")):
+                found.bad_url = value.strip()[:60]
         elif name == "must":
             if head.strip().lower().startswith(("offer", "price", "promo")) and not re.search(r"\d", value):
                 continue
@@ -294,7 +303,6 @@ def _product_value(value: str, order: int, found: Findings, confidence: float) -
     product = re.sub(r"\s+(?:[$£€]\s?\d[\d,.]*\S*|\d[\d,.]*\s?(?:[$£€]|pp|p\b)).*$", "", product)
     if product and len(product.split()) <= 8 and len(product) <= 60:
         found.offer("product", product, confidence, order)
-        found.products_named.append(product)
     if brand:
         found.offer("brand", _strip(brand), confidence - 0.05, order)
 
@@ -332,7 +340,7 @@ _AD_FOR = re.compile(
     r"\b(?:ad|advert|advertising|advertisement|video|vid|spot|film|promo|campaign|push|piece|cut|launch ad|"
     r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|"
     r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
-    r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+)\s+)?"
+    r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+)?"
     rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
 )
 _SUBJECT = re.compile(
@@ -448,6 +456,14 @@ def _names(sentence: Sentence, found: Findings) -> None:
             found.offer("product", name, GUESSED + 0.1, order)
         if re.search(r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b", verb_rest[:50], re.I):
             found.offer("brand", name, GUESSED + 0.15, order)
+    two = re.search(
+        rf"\b(?:ads?|videos?|spots?|promos?)\s+(?:for|about)\s+(?:the\s+|our\s+)?(?P<a>{_CAP}(?:\s+{_CAP}){{0,3}})"
+        rf"\s*(?:,|and|&|\+|plus)\s+(?:also\s+)?(?:(?:for|about)\s+)?(?:the\s+|our\s+)?(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})",
+        text,
+    )
+    if two and _is_name(two.group("a")) and _is_name(two.group("b")) and two.group("a") != two.group("b"):
+        found.products_named.extend([two.group("a"), two.group("b")])
+        found.offer("product", two.group("a"), GUESSED, order)
     # "ad for the part-time Data Analytics Bootcamp", "for the app Stridely", "its Winter Beds appeal"
     for m in _AD_FOR.finditer(text):
         name = m.group("n")
@@ -458,6 +474,8 @@ def _names(sentence: Sentence, found: Findings) -> None:
         tail = _noun_tail(m.group("tail") or "")
         product = (name + tail).strip()
         conf = GUESSED + 0.12 if m.group(0).lower().startswith("for") else SHAPED - 0.05
+        if m.group("noun") and _PRODUCT_NOUNS.search(m.group("noun")):
+            conf = SHAPED  # "for our invoicing app Acme Invoice": a product noun, then its name
         found.offer("product", product, conf, order)
     # "we're Crumb & Co. bakery", "its tash from grindhouse coffee", "hosted by Stackly"
     for m in _WE_ARE.finditer(text):
@@ -747,6 +765,9 @@ _NAMED = re.compile(
 )
 
 
+_VERBS = frozenset("is was are will should must has have had called named be gets goes can could would".split())
+
+
 def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[str, str, str]]:
     people: list[tuple[str, str, str]] = []
     names_taken = {str(f.value).lower() for f in (found.product, found.brand) if f is not None}
@@ -765,7 +786,7 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
         for m in _NAMED.finditer(text):
             group = next(g for g in ("n", "t", "c", "m", "l") if m.group(g))
             name, start = m.group(group), m.start(group)
-            if not name or name.lower() in _NAME_STOP or name.lower() in names_taken:
+            if not name or name.lower() in _NAME_STOP or name.lower() in names_taken or name.lower() in _VERBS:
                 continue
             if name.lower().rstrip(".") in _TITLES:
                 continue
@@ -821,7 +842,7 @@ def _look(segment: str, name: str) -> str:
     for piece in pieces:
         piece = piece.strip(" .!?")
         low = piece.lower()
-        if not piece or len(piece.split()) > 9:
+        if not piece or len(piece.split()) > 14:
             continue
         if any(re.search(rf"\b{re.escape(stop)}\b", low) for stop in _LOOK_STOP):
             # keep the part before a cue: "mustard apron" in "mustard apron everyone loves him"
