@@ -137,7 +137,11 @@ def score_thread(expected: dict[str, Any], brief: Brief) -> dict[str, bool]:
     else:
         out["cta"] = any(
             norm(got_cta) == norm(c)
-            or ((contains(got_cta, c) or contains(c, got_cta)) and norm(got_cta) and abs(_words(got_cta) - _words(c)) <= 2)
+            or (
+                (contains(got_cta, c) or contains(c, got_cta))
+                and norm(got_cta)
+                and abs(_words(got_cta) - _words(c)) <= 2
+            )
             for c in ctas
         )
 
@@ -146,9 +150,9 @@ def score_thread(expected: dict[str, Any], brief: Brief) -> dict[str, bool]:
     out["characters"] = _characters_right(expected.get("characters") or [], brief)
 
     facts = expected.get("must_include") or []
-    out["must_include"] = all(any(contains(item, fact) for item in brief.must_include) for fact in facts) and (
-        len(brief.must_include) <= len(facts) + 2
-    )
+    out["must_include"] = all(
+        any(contains(item, fact) for item in brief.must_include) for fact in facts
+    ) and (len(brief.must_include) <= len(facts) + 2)
 
     avoid = expected.get("avoid") or []
     out["avoid"] = all(any(contains(item, word) for item in brief.avoid) for word in avoid) and all(
@@ -243,7 +247,7 @@ def long_thread(count: int = 200) -> list[Message]:
     start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     lines = [
         "We need an ad for our invoicing app Acme Invoice, for freelancers and small studios.",
-        "30 seconds, TikTok and Reels. End with \"Start your free trial\" at acme.example/trial",
+        '30 seconds, TikTok and Reels. End with "Start your free trial" at acme.example/trial',
         "Must include: £4.99 a month after the trial. Avoid stock-photo smiles.",
         "lol did anyone see the match last night?",
         "Our mascot is Inky, a round blue ink drop with big eyes and a tiny red scarf, in every scene.",

@@ -142,7 +142,9 @@ def test_a_scene_redo_uses_the_configured_hosted_planner(local_server: OpenAIFak
     second = plan_arguments()
     for shot in second["shots"]:
         shot["description"] = "A new take: " + shot["description"]
-    local_server.script(local_server.content_answer(json.dumps(first)), local_server.content_answer(json.dumps(second)))
+    local_server.script(
+        local_server.content_answer(json.dumps(first)), local_server.content_answer(json.dumps(second))
+    )
     backends = dataclasses.replace(Backends.embedded(), planner=_local("planner", local_server), voice=None)
     store = LocalArtifactStore(tmp_path / "artifacts")
 
@@ -153,5 +155,7 @@ def test_a_scene_redo_uses_the_configured_hosted_planner(local_server: OpenAIFak
     old, new = board.plan.shots, redone.plan.shots
     assert new[1].description.startswith("A new take: ")
     assert new[1].duration_s == old[1].duration_s and new[1].role == old[1].role
-    assert [s.description for i, s in enumerate(new) if i != 1] == [s.description for i, s in enumerate(old) if i != 1]
+    assert [s.description for i, s in enumerate(new) if i != 1] == [
+        s.description for i, s in enumerate(old) if i != 1
+    ]
     assert redone.version == board.version + 1

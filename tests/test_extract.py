@@ -97,7 +97,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "brand_name": "Northwind Analytics",
         "palette": ["#0b3d91", "#00c2a8", "#ffffff"],
         "characters": ["Amara Okafor, the speaker", "a frazzled engineer"],
-        "must_include": ["it's free and only 45 minutes"],
+        "must_include": ["it's free and only 45 minutes", "March 12"],  # the webinar's date is a fact to show
         "avoid": ["cheesy", "stock photos of people pointing at screens"],
     },
     "restaurant": {

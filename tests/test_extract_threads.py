@@ -136,7 +136,9 @@ def test_a_legal_link_does_not_replace_the_ads_link() -> None:
 
 
 def test_the_length_is_not_taken_from_unrelated_numbers() -> None:
-    brief = one("20s ad for Acme Invoice. Get a quote in 3 minutes; the first 3 seconds must hook; top 5 app.").brief
+    brief = one(
+        "20s ad for Acme Invoice. Get a quote in 3 minutes; the first 3 seconds must hook; top 5 app."
+    ).brief
     assert brief.duration_s == 20
 
 
@@ -180,7 +182,12 @@ def test_two_products_ask_which_one() -> None:
 
 
 def test_contradictory_corrections_last_wins_and_is_said() -> None:
-    result = one('Ad for Zing soda, CTA "Shop now"', "Make it 15s", "Actually 20s", 'No wait, CTA "Buy today", 30 seconds final.')
+    result = one(
+        'Ad for Zing soda, CTA "Shop now"',
+        "Make it 15s",
+        "Actually 20s",
+        'No wait, CTA "Buy today", 30 seconds final.',
+    )
     assert result.brief.call_to_action == "Buy today" and result.brief.duration_s == 30
     assert any("changed the call to action" in n and "Buy today" in n for n in result.notices)
     assert any("length changed" in n and "30 s" in n for n in result.notices)

@@ -16,8 +16,8 @@ backoff); a missing or refused key becomes ``UnavailableError`` naming the varia
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager

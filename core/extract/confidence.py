@@ -15,8 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.extract.fields import Findings, audience_of, goal_of, is_injection, read_thread
-from core.extract.fields import AVOID_FOLLOWERS, BENEFIT_NOUNS, LABELLED, NAME_STOP, SHAPED
+from core.extract.fields import (
+    AVOID_FOLLOWERS,
+    BENEFIT_NOUNS,
+    LABELLED,
+    NAME_STOP,
+    SHAPED,
+    Findings,
+    audience_of,
+    goal_of,
+    is_injection,
+    read_thread,
+)
 from core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
@@ -67,7 +77,11 @@ def merge(
         elif found.product.confidence >= SURE or not product:
             product = mine
     update["product"] = product
-    rate("product", found.product.confidence if found.product and product == found.product.value else None, product)
+    rate(
+        "product",
+        found.product.confidence if found.product and product == found.product.value else None,
+        product,
+    )
 
     brand_name: str | None = None
     if found.brand is not None:
@@ -94,7 +108,11 @@ def merge(
 
     if found.cta is not None:
         update["call_to_action"] = str(found.cta.value)
-    rate("call_to_action", found.cta.confidence if found.cta else None, update.get("call_to_action", brief.call_to_action))
+    rate(
+        "call_to_action",
+        found.cta.confidence if found.cta else None,
+        update.get("call_to_action", brief.call_to_action),
+    )
 
     if found.url is not None:
         update["url"] = str(found.url.value)
@@ -118,7 +136,11 @@ def merge(
                 continue
             other_key = _key(re.sub(r"^(?:a|an|the|their|our|my)\s+", "", other, flags=re.I))
             in_look = any(other_key and other_key in _key(look) for _, _, look in found.characters)
-            grouped = re.search(rf"\bsame\s+(?:\w+\s+){{0,2}}{re.escape(other_key)}\b", _key(context)) if other_key else None
+            grouped = (
+                re.search(rf"\bsame\s+(?:\w+\s+){{0,2}}{re.escape(other_key)}\b", _key(context))
+                if other_key
+                else None
+            )
             if in_look or grouped or other_key in {_key(n) for n in names}:
                 continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
             names.append(other)
@@ -150,9 +172,13 @@ def merge(
             words = _key(item).split()
             negated = re.search(rf"\bno\s+{re.escape(item)}", thread_text, re.I)
             visual = any(w in AVOID_FOLLOWERS for w in words)
-            if (negated and not visual and any(w in BENEFIT_NOUNS for w in words[:3])) or any(w in NAME_STOP for w in words[:1]):
+            if (negated and not visual and any(w in BENEFIT_NOUNS for w in words[:3])) or any(
+                w in NAME_STOP for w in words[:1]
+            ):
                 continue  # "no monthly fee" is a benefit, "YouTube" a platform
-            if len(words) > 3 and not any(_within(a, item, extra=40) or _within(item, a, extra=40) for a in found.avoid):
+            if len(words) > 3 and not any(
+                _within(a, item, extra=40) or _within(item, a, extra=40) for a in found.avoid
+            ):
                 continue  # a long fragment the whole-thread pass did not read as something to avoid
             avoid.append(item)
         for item in found.avoid:
@@ -170,7 +196,11 @@ def merge(
                 f"You asked for {asked} s; Cutroom makes ads of at most {MAX_DURATION_S} s, so this one is {MAX_DURATION_S} s."
             )
     goal, goal_confidence = goal_of(list(said), str(update.get("call_to_action", brief.call_to_action) or ""))
-    if goal and not (editing and goal_confidence < LABELLED) and not (brief.goal == "testimonial" and goal_confidence < LABELLED):
+    if (
+        goal
+        and not (editing and goal_confidence < LABELLED)
+        and not (brief.goal == "testimonial" and goal_confidence < LABELLED)
+    ):
         update["goal"] = goal
     confidence["goal"] = goal_confidence if goal else 0.4
     audience, audience_confidence = audience_of(list(said))
@@ -185,17 +215,26 @@ def merge(
     for name in dict.fromkeys(found.changed):
         value = getattr(found, name).value if getattr(found, name) is not None else None
         if value:
-            notices.append(f"The thread changed the {_FIELD_NAMES.get(name, name)}; Cutroom used the latest: “{value}”.")
+            notices.append(
+                f"The thread changed the {_FIELD_NAMES.get(name, name)}; Cutroom used the latest: “{value}”."
+            )
     if found.injections:
         notices.append(injection_notice(found.injections))
     clamped = [n for n in notices if n.startswith("You asked for") and "so this one is 60 s" in n]
-    if clamped and found.duration_minutes is None and found.lengths and not editing:
+    if (
+        clamped
+        and found.duration_minutes is None
+        and found.lengths
+        and 15 <= found.lengths[-1] < 60
+        and not editing
+    ):
         # The sentence rules took "a quote in 3 minutes" for the length; the thread said seconds.
         update["duration_s"] = max(15, min(60, found.lengths[-1]))
         notices = [n for n in notices if n not in clamped]
     said_lengths = list(dict.fromkeys(found.lengths))
     final_length = int(update.get("duration_s", brief.duration_s))  # type: ignore[call-overload]
-    if len(said_lengths) > 1 and found.lengths[-1] == final_length and not editing:
+    if len(said_lengths) > 2 and found.lengths[-1] == final_length and not editing:
+        # Back and forth (three lengths or more): say which one won. One change is an ordinary edit.
         notices.append(
             "The length changed during the thread ("
             + ", ".join(f"{n} s" for n in said_lengths)
@@ -207,7 +246,9 @@ def merge(
             "reply with one, for example “Link: acme.com/trial”."
         )
     if len({p.lower() for p in found.products_named}) > 1:
-        notices.append("The thread names more than one product: " + ", ".join(dict.fromkeys(found.products_named)) + ".")
+        notices.append(
+            "The thread names more than one product: " + ", ".join(dict.fromkeys(found.products_named)) + "."
+        )
 
     if len({p.lower() for p in found.products_named}) > 1 and not editing:
         update["product"] = found.products_named[0]  # asked below which one; the first until then
@@ -251,7 +292,9 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
-def question_for(brief: Brief, missing: list[str], confidence: dict[str, float], found: Findings) -> str | None:
+def question_for(
+    brief: Brief, missing: list[str], confidence: dict[str, float], found: Findings
+) -> str | None:
     """One question: what was understood, then what is missing or doubtful.
 
     "I read the product as Acme Invoice, and no call to action yet: what should viewers do at
@@ -265,7 +308,9 @@ def question_for(brief: Brief, missing: list[str], confidence: dict[str, float],
         return f"This thread names more than one product ({names}): which one is this ad for?"
     doubtful_product = bool(brief.product) and confidence.get("product", 0) < DOUBTFUL
     doubtful_cta = bool(brief.call_to_action) and confidence.get("call_to_action", 0) < DOUBTFUL
-    essentials_unsure = doubtful_product or doubtful_cta or "product" in missing or "call_to_action" in missing
+    essentials_unsure = (
+        doubtful_product or doubtful_cta or "product" in missing or "call_to_action" in missing
+    )
     if not essentials_unsure:
         return follow_up_question(missing)  # only the audience: the plain question
     understood: list[str] = []

@@ -53,7 +53,9 @@ _SEP = r"\s*(?::|=|->|→|—|–|-(?=\s)|\bis\b|\bare\b|\bwill be\b)\s*"
 
 def _label_re(names: list[str]) -> re.Pattern[str]:
     alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"^\s*(?:[-*•>]\s*)?(?:(?:the|our)\s+)?(?:{alts})(?:\s*\([^)]{{0,40}}\))?{_SEP}(?P<v>.+)$", re.I)
+    return re.compile(
+        rf"^\s*(?:[-*•>]\s*)?(?:(?:the|our)\s+)?(?:{alts})(?:\s*\([^)]{{0,40}}\))?{_SEP}(?P<v>.+)$", re.I
+    )
 
 
 _LABEL_RES = {name: _label_re(words) for name, words in _LABELS.items()}
@@ -64,7 +66,9 @@ _URL = re.compile(
     r"\.(?-i:[a-z]{2,24})(?:/[^\s<>\"'()\[\]{},]*[^\s<>\"'()\[\]{},.!?;:])?(?![\w@])",
     re.I,
 )
-_NOT_TLD = frozenset("e g i e eg ie vs etc am pm na n.a".split()) | frozenset(_V["file_endings"])
+_NOT_TLD = frozenset(["e", "g", "i", "e", "eg", "ie", "vs", "etc", "am", "pm", "na", "n.a"]) | frozenset(
+    _V["file_endings"]
+)
 _ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co)\.$", re.I)
 _CAP = r"(?:[A-Z][\w'’&-]{0,40})"
 _CTA_CUE = re.compile(
@@ -82,15 +86,16 @@ _MUST_CUE = re.compile(
 )
 _AVOID_CUE = re.compile(
     r"\b(?:avoid|steer clear of|stay away from|leave out|keep out|skip|nothing with|don'?t (?:show|want|use|feature|"
-    r"include|do|put in)|do not (?:show|want|use|feature|include)|no(?:t)? (?:want )?to show|not want|never show|"
-    r"without)\b",
+    r"include|do|put in)|do not (?:show|want|use|feature|include)|no(?:t)? (?:want )?to show|not want|never show)\b",
     re.I,
 )
 _DURATION_MINUTES = re.compile(
     r"\b(?:(?P<n>\d+(?:\.\d+)?)|(?P<w>one|two|three|four|five|a|half a))[\s-]*(?:minutes?|mins?)\b(?:\s+(?:long|film|video|ad|spot|cut))?",
     re.I,
 )
-_MINUTE_LENGTH_CUE = re.compile(r"\b(?:about|around|like|film|video|ad|spot|be|length|duration|runtime|long)\b", re.I)
+_MINUTE_LENGTH_CUE = re.compile(
+    r"\b(?:about|around|like|film|video|ad|spot|be|length|duration|runtime|long)\b", re.I
+)
 
 
 # ── sentences ────────────────────────────────────────────────────────────────────────────
@@ -215,7 +220,11 @@ def read_thread(messages: list[tuple[str, str]]) -> Findings:
         _must(sentence, found)
         _avoid(sentence, found)
         _minutes(sentence, found)
-        for m in re.finditer(r"(?<![\w.])(\d{1,3})\s*-?\s*(?:s|sec|secs|second|seconds)\b(?!\s*(?:later|in|of|into|ago|each|per))", sentence.text, re.I):
+        for m in re.finditer(
+            r"(?<![\w.])(\d{1,3})\s*-?\s*(?:s|sec|secs|second|seconds)\b(?!\s*(?:later|in|of|into|ago|each|per))",
+            sentence.text,
+            re.I,
+        ):
             before = sentence.text[max(0, m.start() - 12) : m.start()].lower()
             if not re.search(r"\b(?:first|last|every|each|the|in|within|under)\s*$", before):
                 found.lengths.append(int(m.group(1)))
@@ -266,7 +275,9 @@ def _labels(sentence: Sentence, found: Findings) -> None:
             for url in urls(value)[:1]:
                 found.offer("url", url, LABELLED, sentence.order)
                 found.bad_url = None
-            if not urls(value) and not any(cue in value.lower() for cue in ("none", "no ", "n/a", "tbc", "tbd", "later")):
+            if not urls(value) and not any(
+                cue in value.lower() for cue in ("none", "no ", "n/a", "tbc", "tbd", "later")
+            ):
                 found.bad_url = value.strip()[:60]
         elif name == "must":
             if head.strip().lower().startswith(("offer", "price", "promo")) and not re.search(r"\d", value):
@@ -275,12 +286,16 @@ def _labels(sentence: Sentence, found: Findings) -> None:
         elif name == "avoid":
             if head.strip().lower() in ("no", "not", "never") and not head.strip().endswith(":"):
                 pass
-            found.avoid.extend(_avoid_items(re.sub(r"^(?:show|use|feature|include)\s+", "", value, flags=re.I)))
+            found.avoid.extend(
+                _avoid_items(re.sub(r"^(?:show|use|feature|include)\s+", "", value, flags=re.I))
+            )
 
 
 def _strip(text: str) -> str:
     text = text.strip().strip("\"'“”‘’").strip()
-    text = re.sub(r"^(?:the|our|their|a|an|its|my)\s+", "", text, flags=re.I) if len(text.split()) > 1 else text
+    text = (
+        re.sub(r"^(?:the|our|their|a|an|its|my)\s+", "", text, flags=re.I) if len(text.split()) > 1 else text
+    )
     text = re.sub(r"\s*[,.;:!?]+$", "", text)
     return text.strip().strip("\"'“”‘’").strip()
 
@@ -326,7 +341,7 @@ def _cta_value(value: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(
-    rf"(?<![\w&.-])(?P<owner>(?:[\w&.-]{{1,30}}\s+){{0,2}}[\w&.-]{{1,30}})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^,.;!?]{{2,80}})"
+    r"(?<![\w&.-])(?P<owner>(?:[\w&.-]{1,30}\s+){0,2}[\w&.-]{1,30})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^,.;!?]{2,80})"
 )
 _OUR_APP = re.compile(
     rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,6}})\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
@@ -341,7 +356,7 @@ _AD_FOR = re.compile(
     r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|"
     r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
     r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+)?"
-    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
 )
 _SUBJECT = re.compile(
     rf"^(?:[^\w]*\s*)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:wants|needs|is running|is opening|is launching|"
@@ -354,7 +369,7 @@ _WE_ARE = re.compile(
 )
 _HOSTED_BY = re.compile(rf"\b(?:hosted by|by|powered by|made by)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})")
 _X_FROM_Y = re.compile(
-    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
 )
 _PRODUCT_NOUNS = re.compile(
     r"\b(?:app|application|platform|tool|software|service|plan|card|account|tariff|package|bouquet|set|loaf|"
@@ -368,15 +383,22 @@ _PRODUCT_NOUNS = re.compile(
 
 def _is_name(text: str) -> bool:
     words = text.split()
-    return bool(words) and words[0].lower().strip("'’") not in _NAME_STOP and not re.fullmatch(r"[\d\W]+", text)
+    return (
+        bool(words) and words[0].lower().strip("'’") not in _NAME_STOP and not re.fullmatch(r"[\d\W]+", text)
+    )
 
 
 def _names(sentence: Sentence, found: Findings) -> None:
     text, order = sentence.text, sentence.order
-    m = re.search(rf"\b(?:the\s+)?(?:client|brand|company|advertiser)\s+(?:is|=)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})", text)
+    m = re.search(
+        rf"\b(?:the\s+)?(?:client|brand|company|advertiser)\s+(?:is|=)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})",
+        text,
+    )
     if m and _is_name(m.group("n")):
         found.offer("brand", m.group("n"), LABELLED - 0.05, order)
-    m = re.search(rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})\s+(?:brand\s+)?(?:colou?rs|palette|font|typeface)\b", text)
+    m = re.search(
+        rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})\s+(?:brand\s+)?(?:colou?rs|palette|font|typeface)\b", text
+    )
     if m and _is_name(m.group("n")) and m.group("n").lower() not in ("brand", "our"):
         found.offer("brand", m.group("n"), SHAPED, order)
     m = re.search(rf"\b(?:the|our)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,2}})\s+logo\b", text)
@@ -404,16 +426,27 @@ def _names(sentence: Sentence, found: Findings) -> None:
     for m in _POSSESSIVE.finditer(text):
         owner = _owner(m.group("owner"))
         rest = m.group("rest")
-        if not owner or owner.lower() in _NAME_STOP or owner.lower() in ("it", "that", "there", "what", "who", "let"):
+        if (
+            not owner
+            or owner.lower() in _NAME_STOP
+            or owner.lower() in ("it", "that", "there", "what", "who", "let")
+        ):
             continue
-        appositive = re.match(r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6})", rest)
-        named = re.match(rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0,20})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest)
+        appositive = re.match(
+            r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6})",
+            rest,
+        )
+        named = re.match(
+            rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest
+        )
         if owner[0].isupper() or appositive or named:
             if appositive:
                 found.offer("product", appositive.group("q").strip("\"“”'‘’"), SHAPED, order)
                 found.offer("brand", owner, SHAPED, order)
             elif named and _is_name(named.group("n")):
-                found.offer("product", (named.group("n") + _noun_tail(named.group("t"))).strip(), SHAPED, order)
+                found.offer(
+                    "product", (named.group("n") + _noun_tail(named.group("t"))).strip(), SHAPED, order
+                )
                 found.offer("brand", owner, SHAPED, order)
             elif owner[0].isupper() and _is_name(owner):
                 found.offer("brand", owner, GUESSED + 0.1, order)
@@ -439,7 +472,9 @@ def _names(sentence: Sentence, found: Findings) -> None:
                 continue
             if _looks_like_cta(quote) or len(quote.split()) > 7 or quote.endswith((".", "!", "?")):
                 continue
-            if re.search(r"\b(?:say|says|read|reads|mention|include|text|line|tagline|slogan|hook)\W*$", before):
+            if re.search(
+                r"\b(?:say|says|read|reads|mention|include|text|line|tagline|slogan|hook)\W*$", before
+            ):
                 continue
             if _PRODUCT_NOUNS.search(before[-25:] + " " + after[:20]) or re.search(
                 r"\b(?:called|named|new|our|their|its|the|promo:?|for)\s*$", before
@@ -450,11 +485,15 @@ def _names(sentence: Sentence, found: Findings) -> None:
     if m and _is_name(m.group("n")) and not _has_character_cue(text):
         name = m.group("n")
         verb_rest = text[m.end() :]
-        if re.match(r"\s*(?:an?\s+)?(?:app install|install|launch|ad\b|video|spot|promo)", verb_rest, re.I) or re.match(
-            r"\s+installs", text[m.end("n") :]
-        ):
+        if re.match(
+            r"\s*(?:an?\s+)?(?:app install|install|launch|ad\b|video|spot|promo)", verb_rest, re.I
+        ) or re.match(r"\s+installs", text[m.end("n") :]):
             found.offer("product", name, GUESSED + 0.1, order)
-        if re.search(r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b", verb_rest[:50], re.I):
+        if re.search(
+            r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b",
+            verb_rest[:50],
+            re.I,
+        ):
             found.offer("brand", name, GUESSED + 0.15, order)
     two = re.search(
         rf"\b(?:ads?|videos?|spots?|promos?)\s+(?:for|about)\s+(?:the\s+|our\s+)?(?P<a>{_CAP}(?:\s+{_CAP}){{0,3}})"
@@ -480,10 +519,14 @@ def _names(sentence: Sentence, found: Findings) -> None:
     # "we're Crumb & Co. bakery", "its tash from grindhouse coffee", "hosted by Stackly"
     for m in _WE_ARE.finditer(text):
         name = _brand_name(m.group("n"))
-        if name and not m.group(0).lower().startswith("from") or (name and name[0].isupper()):
-            if name and _is_name(name) and not re.match(r"(?:the|a)\b", name, re.I):
-                conf = SHAPED if not m.group(0).lower().startswith("from") else GUESSED
-                found.offer("brand", name, conf, order)
+        from_x = m.group(0).lower().startswith("from")
+        if (
+            name
+            and (not from_x or name[0].isupper())
+            and _is_name(name)
+            and not re.match(r"(?:the|a)\b", name, re.I)
+        ):
+            found.offer("brand", name, GUESSED if from_x else SHAPED, order)
     for m in _HOSTED_BY.finditer(text):
         if _is_name(m.group("n")) and "by" in m.group(0).lower():
             found.offer("brand", m.group("n"), GUESSED + 0.05, order)
@@ -506,7 +549,9 @@ def _owner(owner: str) -> str:
 
 def _brand_name(text: str) -> str:
     """``Crumb & Co. bakery on the high st`` → ``Crumb & Co.``; ``grindhouse coffee`` stays."""
-    text = re.split(r"\s+(?:on|in|at|and|for|with|marketing|team|here|wants?|make|making|want|,)\b|[,!?;]", text)[0]
+    text = re.split(
+        r"\s+(?:on|in|at|and|for|with|marketing|team|here|wants?|make|making|want|,)\b|[,!?;]", text
+    )[0]
     words = text.split()
     if words and words[0][:1].isupper():
         caps = []
@@ -558,7 +603,12 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
     # terse heads: "FIZZWICK yuzu soda." / "Spokes & Sprockets. winter bike service £35."
     pieces = [s.text for s in firsts[:2]]
     head = _strip(pieces[0])
-    if not head or len(head.split()) > 6 or not _is_name(head) or re.search(r"\b(?:hi|hello|hey|ok)\b", head, re.I):
+    if (
+        not head
+        or len(head.split()) > 6
+        or not _is_name(head)
+        or re.search(r"\b(?:hi|hello|hey|ok)\b", head, re.I)
+    ):
         return
     bare = all(w[:1].isupper() or w == "&" for w in head.split())
     if bare and len(pieces) > 1:
@@ -577,7 +627,9 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
         found.offer("product", head, GUESSED - 0.05, order)
 
 
-_AD_WORDS = frozenset("ad ads video vid spot film clip please pls need want make".split())
+_AD_WORDS = frozenset(
+    ["ad", "ads", "video", "vid", "spot", "film", "clip", "please", "pls", "need", "want", "make"]
+)
 _DURATION_LIKE = re.compile(r"\b\d+\s*(?:s|sec|secs|seconds?)\b", re.I)
 
 
@@ -630,9 +682,15 @@ def _url(sentence: Sentence, found: Findings) -> None:
     for url in urls(text):
         start = lowered.find(url.lower())
         context = lowered[max(0, start - 80) : start + len(url) + 60]
-        if any(cue in context for cue in _LEGAL_URL) and not re.search(r"\b(?:url|link|cta)\s*[-:—]", lowered[:12]):
+        if any(cue in context for cue in _LEGAL_URL) and not re.search(
+            r"\b(?:url|link|cta)\s*[-:—]", lowered[:12]
+        ):
             continue
-        conf = LABELLED if re.search(r"\b(?:changed|typo|actually|correct(?:ed|ion)?|now|new link|instead)\b", lowered) else SHAPED
+        conf = (
+            LABELLED
+            if re.search(r"\b(?:changed|typo|actually|correct(?:ed|ion)?|now|new link|instead)\b", lowered)
+            else SHAPED
+        )
         found.offer("url", url, conf, sentence.order)
         found.no_url = False
 
@@ -659,7 +717,12 @@ def _items(value: str) -> list[str]:
     parts = [q for _, q in quotes]
     for piece in re.split(r"\s*(?:[·•;|]|,\s+(?=[^\d])|\s+and\s+(?=[\"'‘“\d£$€]|[a-z]+ ))\s*", rest):
         piece = piece.strip(" .:-—")
-        if piece and re.search(r"[^\W_]", piece) and len(piece.split()) <= 14 and piece.lower() not in ("and", "both"):
+        if (
+            piece
+            and re.search(r"[^\W_]", piece)
+            and len(piece.split()) <= 14
+            and piece.lower() not in ("and", "both")
+        ):
             parts.append(piece)
     return parts
 
@@ -672,12 +735,16 @@ def _must(sentence: Sentence, found: Findings) -> None:
     if cue and not sentence.labelled:
         quotes = _quotes(text)
         if quotes:
-            found.must_include.extend(q for _, q in quotes if not _looks_like_cta(q) or _MUST_CUE.search(text[:cue.end()]))
+            found.must_include.extend(
+                q for _, q in quotes if not _looks_like_cta(q) or _MUST_CUE.search(text[: cue.end()])
+            )
         else:
             after = text[cue.end() :].strip(" :—-")
             target = after if len(after.split()) >= 2 else text[: cue.start()]
             target = re.sub(r"^(?:that|the|:)\s+", "", target.strip(" ,:—-"))
-            target = re.sub(r"\s*(?:—|-|–)?\s*(?:say it|on screen|must be on|please)\.?\s*$", "", target, flags=re.I)
+            target = re.sub(
+                r"\s*(?:—|-|–)?\s*(?:say it|on screen|must be on|please)\.?\s*$", "", target, flags=re.I
+            )
             if target and len(target.split()) <= 14 and not re.search(r"\b(?:cta|url|link)\b", target, re.I):
                 found.must_include.extend(_items(target))
     # Prices, rates, codes, dates and addresses are facts wherever they are said.
@@ -694,19 +761,63 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
         return
     cue = _AVOID_CUE.search(text)
     if cue:
-        found.avoid.extend(_avoid_items(re.sub(r"^(?:show(?:ing)?|use|feature|include|anything that shames people:?)\s+", "", text[cue.end() :].strip(" :—-"), flags=re.I)))
+        found.avoid.extend(
+            _avoid_items(
+                re.sub(
+                    r"^(?:show(?:ing)?|use|feature|include|anything that shames people:?)\s+",
+                    "",
+                    text[cue.end() :].strip(" :—-"),
+                    flags=re.I,
+                )
+            )
+        )
     # "no X" at the start of a clause, unless X is a benefit ("no monthly fee") or a fact to show.
     if _MUST_CUE.search(text) and re.search(r"\b(?:say it|on screen|must|selling point)\b", text, re.I):
         return
-    for m in re.finditer(r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})", text):
+    for m in re.finditer(
+        r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})",
+        text,
+    ):
         item = m.group("x").strip()
         words = re.findall(r"[\w'-]+", item.lower())
         visual = any(w in _AVOID_FOLLOW for w in words)
-        if not words or (any(w in _BENEFIT for w in words[:3]) and not visual) or words[0] in ("one", "more", "longer", "need", "way", "idea", "problem", "problems", "worries", "rush", "pressure", "hurry", "doubt", "matter", "thanks", "kidding", "joke", "clue", "wonder"):
+        if (
+            not words
+            or (any(w in _BENEFIT for w in words[:3]) and not visual)
+            or words[0]
+            in (
+                "one",
+                "more",
+                "longer",
+                "need",
+                "way",
+                "idea",
+                "problem",
+                "problems",
+                "worries",
+                "rush",
+                "pressure",
+                "hurry",
+                "doubt",
+                "matter",
+                "thanks",
+                "kidding",
+                "joke",
+                "clue",
+                "wonder",
+            )
+        ):
             continue
         if re.search(r"\b(?:budget|necessary|needed|required)\b", item, re.I):
             continue
-        item = re.sub(r"\s+(?:pls|please|plz|thanks|obviously|its|it's|thats|that's|the client|legal|we|they)\b.*$", "", item, flags=re.I)
+        if re.match(r"[A-Z][a-z]", item):
+            continue  # "No Drama: Fixing Pipelines" is a title, not something to avoid
+        item = re.sub(
+            r"\s+(?:pls|please|plz|thanks|though|tho|obviously|its|it's|thats|that's|the client|legal|we|they)\b.*$",
+            "",
+            item,
+            flags=re.I,
+        )
         found.avoid.append(item.strip())
 
 
@@ -716,12 +827,16 @@ def _avoid_items(value: str) -> list[str]:
     for piece in re.split(r"\s*(?:,|;|\band\s+no\b|\bor\s+no\b|·)\s*", value):
         piece = re.sub(r"^(?:and|no|any|the|also)\s+", "", piece.strip(" .!:—-"), flags=re.I)
         piece = re.sub(
-            r"\s+(?:pls|please|plz|thanks|obviously|sorry|lol)\b.*$|\s*,?\s*(?:it'?s|its|they|we|that'?s|the client|legal)\b.*$",
+            r"\s+(?:pls|please|plz|thanks|though|tho|obviously|sorry|lol)\b.*$|\s*,?\s*(?:it'?s|its|they|we|that'?s|the client|legal)\b.*$",
             "",
             piece,
             flags=re.I,
         ).strip(" .!")
-        if not piece or len(piece.split()) > 12 or re.match(r"^(?:it|they|we|you|that|this|he|she)\b", piece, re.I):
+        if (
+            not piece
+            or len(piece.split()) > 12
+            or re.match(r"^(?:it|they|we|you|that|this|he|she)\b", piece, re.I)
+        ):
             continue
         out.append(piece)
     return out
@@ -732,19 +847,26 @@ def _minutes(sentence: Sentence, found: Findings) -> None:
     for m in _DURATION_MINUTES.finditer(sentence.text):
         before = sentence.text[max(0, m.start() - 25) : m.start()].lower()
         after = sentence.text[m.end() : m.end() + 15].lower()
-        if re.search(r"\b(?:in|within|under|takes?|every|per|for|after|first|last)\s*$", before) and not re.search(
-            r"\b(?:be|is|film|video|ad)\s+(?:about|around)?\s*$", before
-        ):
+        if re.search(
+            r"\b(?:in|within|under|takes?|every|per|for|after|first|last)\s*$", before
+        ) and not re.search(r"\b(?:be|is|film|video|ad)\s+(?:about|around)?\s*$", before):
             continue
         if not (_MINUTE_LENGTH_CUE.search(before) or re.match(r"\s*long\b", after)):
             continue
-        if re.search(r"\b(?:webinar|talk|class|session|course|show|call|meeting|episode|podcast)\s+(?:is|lasts|runs)\s*$", before):
+        if re.search(
+            r"\b(?:webinar|talk|class|session|course|show|call|meeting|episode|podcast)\s+(?:is|lasts|runs)\s*$",
+            before,
+        ):
             continue
         if re.search(r"\b\d+\s*(?:s|sec|secs|seconds)\b", sentence.text):
             continue
         n = m.group("n")
         word = (m.group("w") or "").lower()
-        value = float(n) if n else {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "half a": 0.5}[word]
+        value = (
+            float(n)
+            if n
+            else {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "half a": 0.5}[word]
+        )
         found.duration_minutes = value
 
 
@@ -761,17 +883,37 @@ _NAMED = re.compile(
     r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
     r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|\s+the\s|\s+is\b|\s+-\s))|"
     r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star)\s+(?P<m>[A-Z][\w'’-]+)|"
-    r"\b(?:barista|mascot|mascotte)\s+(?P<l>[a-z][\w'-]+)\b",
+    r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
 )
 
 
-_VERBS = frozenset("is was are will should must has have had called named be gets goes can could would".split())
+_VERBS = frozenset(
+    [
+        "is",
+        "was",
+        "are",
+        "will",
+        "should",
+        "must",
+        "has",
+        "have",
+        "had",
+        "called",
+        "named",
+        "be",
+        "gets",
+        "goes",
+        "can",
+        "could",
+        "would",
+    ]
+)
 
 
 def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[str, str, str]]:
     people: list[tuple[str, str, str]] = []
     names_taken = {str(f.value).lower() for f in (found.product, found.brand) if f is not None}
-    for sentence in all_sentences:
+    for position, sentence in enumerate(all_sentences):
         text = sentence.text
         if not _has_character_cue(text) and not re.match(
             r"^\s*(?:character|characters|mascot|spokesperson|presenter|speaker|star|vet on camera|[\w ]{0,20}on camera)\s*[:—–-]",
@@ -786,7 +928,12 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
         for m in _NAMED.finditer(text):
             group = next(g for g in ("n", "t", "c", "m", "l") if m.group(g))
             name, start = m.group(group), m.start(group)
-            if not name or name.lower() in _NAME_STOP or name.lower() in names_taken or name.lower() in _VERBS:
+            if (
+                not name
+                or name.lower() in _NAME_STOP
+                or name.lower() in names_taken
+                or name.lower() in _VERBS
+            ):
                 continue
             if name.lower().rstrip(".") in _TITLES:
                 continue
@@ -808,14 +955,31 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
         for i, (start, name) in enumerate(spans):
             end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
             segment = text[start + len(name) : end]
+            if i + 1 == len(spans):
+                # Looks often follow in the next line or two: "...in every shot pls!! chubby cheeks, red hair".
+                for following in all_sentences[position + 1 : position + 3]:
+                    pieces = [p for p in following.text.split(",") if p.strip()]
+                    if (
+                        following.order == sentence.order
+                        and len(pieces) >= 2
+                        and all(len(p.split()) <= 7 for p in pieces)
+                    ):
+                        segment += " , " + following.text
+                        break
             if i == 0:
-                segment = text[:start] + " , " + segment if start > 0 and not re.search(r"[A-Z]", text[:start]) else segment
+                # Looks said before the name: "a golden retriever puppy called Biscuit", only the
+                # part after the last cue ("should be", "mascot", a dash or a comma).
+                prefix = re.split(
+                    r"[,;:—–]|\s-\s|\b(?:should be|must be|is|be|then|mascot|mascotte|character|featuring)\b",
+                    text[:start],
+                    flags=re.I,
+                )[-1]
+                if len(prefix.split()) <= 8:
+                    segment = prefix + " , " + segment
             look = _look(segment, name)
             kind = _kind(text, name)
             if text not in found.character_sentences:
                 found.character_sentences.append(text)
-            if i == 0 and len(spans) == 1:
-                look = _look(text[:start] + " , " + segment, name) if _look(text[:start], name) else look
             people.append((name, kind, look))
     merged: dict[str, tuple[str, str, str]] = {}
     for name, kind, look in people:
@@ -847,11 +1011,19 @@ def _look(segment: str, name: str) -> str:
         if any(re.search(rf"\b{re.escape(stop)}\b", low) for stop in _LOOK_STOP):
             # keep the part before a cue: "mustard apron" in "mustard apron everyone loves him"
             continue
-        if re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b", low) and not low.startswith(("wearing", "holding", "carrying")):
+        if re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b", low) and not low.startswith(
+            ("wearing", "holding", "carrying")
+        ):
             continue
         if re.match(r"^(?:a|an|the)\s+(?:retired|little|tiny|young|old)?\s*$", low):
             continue
-        piece = re.sub(r"^(?:and|with|she have|he have|she has|he has|she's got|he's got|he's|she's|who has|has)\s+", "", piece, flags=re.I)
+        piece = re.sub(r"\s+and$", "", piece)
+        piece = re.sub(
+            r"^(?:and|with|she have|he have|she has|he has|she's got|he's got|he's|she's|who has|has)\s+",
+            "",
+            piece,
+            flags=re.I,
+        )
         keep.append(piece)
     return ", ".join(dict.fromkeys(keep))[:300]
 
@@ -866,7 +1038,9 @@ _GOAL_LABEL = re.compile(
     r"\b(?:an?|the)\s+(?P<v3>[\w-]+(?:\s[\w-]+)?)\s+(?:ad|piece|campaign|spot|push|vid|video)\b",
     re.I,
 )
-_ADDRESS = re.compile(r"\b\d{1,4}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b")
+_ADDRESS = re.compile(
+    r"\b\d{1,4}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b"
+)
 _PRICE = re.compile(r"[$£€]\s?\d")
 
 
@@ -890,9 +1064,12 @@ def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | Non
             mapped = _map_goal(value, _GOALS["stated"])
             if m.group("v3") and mapped in ("offer", "launch", "local_business", "signup"):
                 mapped = None  # "a launch ad" says less than "Goal: launch"; leave it to the thread's words
-            if mapped and (m.group("v") or m.group("v2") or mapped not in ("offer", "launch", "local_business")):
-                stated = mapped
-            elif mapped and stated is None:
+            if (
+                mapped
+                and (m.group("v") or m.group("v2") or mapped not in ("offer", "launch", "local_business"))
+                or mapped
+                and stated is None
+            ):
                 stated = mapped
         if stated is None and re.search(r"\b(?:want|goal|objective|aim)", line, re.I):
             for m in re.finditer(r"\((?P<v>[\w -]{3,30})\)", line):
@@ -925,7 +1102,25 @@ _LENGTHY = re.compile(
 )
 
 
-_TONE_WORDS = ("playful", "premium", "fun", "bold", "calm", "warm", "bright", "cheeky", "serious", "friendly", "edgy", "minimal", "luxurious", "energetic", "upbeat", "clean", "modern")
+_TONE_WORDS = (
+    "playful",
+    "premium",
+    "fun",
+    "bold",
+    "calm",
+    "warm",
+    "bright",
+    "cheeky",
+    "serious",
+    "friendly",
+    "edgy",
+    "minimal",
+    "luxurious",
+    "energetic",
+    "upbeat",
+    "clean",
+    "modern",
+)
 
 
 def _has_people(text: str, within: int = 6) -> bool:
