@@ -160,12 +160,12 @@ def merge(
         # Of two items where one contains the other, the longer fact wins ("30% off everything")
         # and the shorter avoid, when it still names a thing ("medical claim").
         must: list[str] = []
-        for item in [*brief.must_include, *found.must_include]:
-            longer = [m for m in must if _within(m, item, extra=40)]
-            if longer:
-                must[must.index(longer[0])] = item
-            elif not any(_within(item, m, extra=40) for m in must):
-                must.append(item)
+        for fact in [*brief.must_include, *found.must_include]:
+            shorter = [m for m in must if _within(m, fact, extra=40)]
+            if shorter:
+                must[must.index(shorter[0])] = fact
+            elif not any(_within(fact, m, extra=40) for m in must):
+                must.append(fact)
         update["must_include"] = must[:10]
         avoid: list[str] = []
         for item in brief.avoid:

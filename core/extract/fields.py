@@ -1044,11 +1044,11 @@ _ADDRESS = re.compile(
 _PRICE = re.compile(r"[$£€]\s?\d")
 
 
-def _map_goal(value: str, table: list[list[object]]) -> str | None:
+def _map_goal(value: str, table: list[tuple[str, list[str]]]) -> str | None:
     lowered = value.lower()
     for goal, words in table:
-        if any(str(w) in lowered for w in words):  # type: ignore[union-attr]
-            return str(goal)
+        if any(w in lowered for w in words):
+            return goal
     return None
 
 
@@ -1080,8 +1080,8 @@ def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | Non
     for goal, words in _GOALS["inferred"]:
         if goal == "local_business" and _ADDRESS.search(text):
             return "local_business", GUESSED
-        if any(str(w) in lowered for w in words):  # type: ignore[union-attr]
-            return str(goal), GUESSED
+        if any(w in lowered for w in words):
+            return goal, GUESSED
     if _PRICE.search(text):
         return "offer", GUESSED - 0.1
     return None, 0.0
