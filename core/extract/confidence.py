@@ -70,6 +70,8 @@ def merge(
         confidence[name] = finding_conf if finding_conf is not None else (_RULES_ONLY if value else 0.0)
 
     product = brief.product
+    if product and not re.search(r"[^\W\d_]{3,}", product):
+        product = None  # "4 Dec" is a date, not a product
     if found.product is not None:
         mine = str(found.product.value)
         if product and _within(mine, product):

@@ -122,7 +122,7 @@ def sentences(text: str) -> list[str]:
             continue
         quoted = [(m.start(), m.end()) for m in _QUOTE.finditer(line)]
         start = 0
-        for m in re.finditer(r"(?<=[.!?])\s+(?=\S)|\s+[·|•]\s+", line):
+        for m in re.finditer(r"(?<=[.!?])\s+(?=\S)", line):
             if any(a < m.start() < b for a, b in quoted):
                 continue
             piece = line[start : m.start()]
@@ -251,6 +251,9 @@ def _dedupe(items: list[str]) -> list[str]:
 
 def _labels(sentence: Sentence, found: Findings) -> None:
     text = sentence.text
+    head, colon, rest = text.partition(": ")
+    if colon and len(head.split()) <= 8 and not any(p.match(text) for p in _LABEL_RES.values()):
+        text = rest  # "OK here's everything for the spot: the product is ..."
     for name, pattern in _LABEL_RES.items():
         m = pattern.match(text)
         if not m:
@@ -282,7 +285,10 @@ def _labels(sentence: Sentence, found: Findings) -> None:
         elif name == "must":
             if head.strip().lower().startswith(("offer", "price", "promo")) and not re.search(r"\d", value):
                 continue
-            found.must_include.extend(_items(value))
+            quoted = [q for _, q in _quotes(value)]
+            found.must_include.extend(
+                quoted if quoted and len(quoted) >= len(_items(value)) - 1 else _items(value)
+            )
         elif name == "avoid":
             if head.strip().lower() in ("no", "not", "never") and not head.strip().endswith(":"):
                 pass
@@ -341,7 +347,7 @@ def _cta_value(value: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(
-    r"(?<![\w&.-])(?P<owner>(?:[\w&.-]{1,30}\s+){0,2}[\w&.-]{1,30})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^,.;!?]{2,80})"
+    r"(?<![\w&.-])(?P<owner>(?:[\w&.-]{1,30}\s+){0,2}[\w&.-]{1,30})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^.;!?]{2,80})"
 )
 _OUR_APP = re.compile(
     rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,6}})\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
@@ -353,7 +359,7 @@ _CALLED = re.compile(
 )
 _AD_FOR = re.compile(
     r"\b(?:ad|advert|advertising|advertisement|video|vid|spot|film|promo|campaign|push|piece|cut|launch ad|"
-    r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|"
+    r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|running|selling|pushing|"
     r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
     r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+)?"
     rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
@@ -510,6 +516,10 @@ def _names(sentence: Sentence, found: Findings) -> None:
             continue
         if re.match(r"(?:[A-Z][a-z]+)$", name) and name.lower() in _NAME_STOP:
             continue
+        if m.group("noun") and any(
+            w in _NAME_STOP or w in ("ppl", "people") for w in m.group("noun").split()
+        ):
+            continue
         tail = _noun_tail(m.group("tail") or "")
         product = (name + tail).strip()
         conf = GUESSED + 0.12 if m.group(0).lower().startswith("for") else SHAPED - 0.05
@@ -593,7 +603,12 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
                 found.offer("brand", a, GUESSED + 0.05, order)
                 if rest_name and (found.product is None) and not re.search(r"\d", rest_name.group(0)[:3]):
                     piece = _strip(re.split(r"\s+(?:push|piece|season|ad|campaign)\b", rest_name.group(0))[0])
-                    if piece and len(piece.split()) <= 6 and not _DURATION_LIKE.search(piece):
+                    if (
+                        piece
+                        and len(piece.split()) <= 6
+                        and not _DURATION_LIKE.search(piece)
+                        and (_PRODUCT_NOUNS.search(piece) or re.search(r"[A-Z]", piece))
+                    ):
                         found.offer("product", piece, GUESSED - 0.1, order)
                 if found.product is None:
                     found.offer("product", a, GUESSED - 0.15, order)
@@ -700,7 +715,8 @@ def _url(sentence: Sentence, found: Findings) -> None:
 _FACT = re.compile(
     r"(?:(?:from|only|just)\s+)?[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:pp|per \w+|a \w+|/\w+|each|including VAT|incl\.? VAT))?|"
     r"\d[\d,.]*\s?%\s?(?:off|APR(?: representative)?|AER(?: variable)?|abv|ABV|of \w+)?|"
-    r"\b(?:code|promo code)\s+[A-Z0-9]{3,}\b|"
+    r"\b(?i:code|promo code)\s+[A-Z0-9]{3,}\b|"
+    r"\b(?i:ages?)\s+\d{1,2}\+?|\b\d+(?:\.\d+)?\s?(?i:g|gram|grams|kg|km|mg|ml|kcal|mah|gb|tb)\b|"
     r"\b\d{1,3}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b\.?|"
     r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b",
 )
@@ -732,6 +748,8 @@ def _must(sentence: Sentence, found: Findings) -> None:
     if _CTA_CUE.search(text[:30]) and not _MUST_CUE.search(text):
         return
     cue = _MUST_CUE.search(text)
+    if cue and _has_character_cue(text):
+        cue = None  # "must be in all the scenes" is about a character
     if cue and not sentence.labelled:
         quotes = _quotes(text)
         if quotes:
@@ -740,7 +758,12 @@ def _must(sentence: Sentence, found: Findings) -> None:
             )
         else:
             after = text[cue.end() :].strip(" :—-")
-            target = after if len(after.split()) >= 2 else text[: cue.start()]
+            postfix = re.match(
+                r"(?:say it|on[- ]screen|be on|is a must|insist|worth a mention|essential)",
+                cue.group(0),
+                re.I,
+            )
+            target = after if len(after.split()) >= 2 else (text[: cue.start()] if postfix else "")
             target = re.sub(r"^(?:that|the|:)\s+", "", target.strip(" ,:—-"))
             target = re.sub(
                 r"\s*(?:—|-|–)?\s*(?:say it|on screen|must be on|please)\.?\s*$", "", target, flags=re.I
@@ -818,7 +841,7 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
             item,
             flags=re.I,
         )
-        found.avoid.append(item.strip())
+        found.avoid.extend(_avoid_items(item.strip()))
 
 
 def _avoid_items(value: str) -> list[str]:
@@ -835,10 +858,16 @@ def _avoid_items(value: str) -> list[str]:
         if (
             not piece
             or len(piece.split()) > 12
-            or re.match(r"^(?:it|they|we|you|that|this|he|she)\b", piece, re.I)
+            or re.match(
+                r"^(?:it|they|we|you|that|this|he|she|is|are|keep|please|pls|our|customers|the client)\b",
+                piece,
+                re.I,
+            )
         ):
             continue
-        out.append(piece)
+        # "litter and anything that looks like a glamping advert": two things when the second has words of its own
+        parts = re.split(r"\s+and\s+(?=(?:anything|any|no)\b|\S+\s+\S+)", piece)
+        out.extend(p.strip() for p in parts if p.strip())
     return out
 
 
