@@ -846,7 +846,7 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
 
 def _avoid_items(value: str) -> list[str]:
     value = re.sub(r"\([^)]*\)", " ", value)
-    out = []
+    out: list[str] = []
     for piece in re.split(r"\s*(?:,|;|\band\s+no\b|\bor\s+no\b|·)\s*", value):
         piece = re.sub(r"^(?:and|no|any|the|also)\s+", "", piece.strip(" .!:—-"), flags=re.I)
         piece = re.sub(
