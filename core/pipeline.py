@@ -15,11 +15,12 @@ import json
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from PIL import Image
 
 from core.artifacts import ArtifactStore, safe_key
-from core.backends import Backends
+from core.backends import Backends, Planner
 from core.errors import InputError
 from core.models import AspectRatio, Brief, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
@@ -122,12 +123,10 @@ def redo_scene(
     seed: int,
     on_progress: OnProgress = no_progress,
 ) -> Storyboard:
-    """A fresh take on one scene; every other scene stays exactly as it was."""
-    from core.plan import redo_shot
-
+    """A fresh take on one scene, by the configured planner; every other scene stays exactly as it was."""
     if not 1 <= index <= len(board.plan.shots):
         raise InputError(f"There is no scene {index}; this storyboard has {len(board.plan.shots)} scenes.")
-    new_plan = redo_shot(board.plan, index, seed=seed)
+    new_plan = redo_plan_shot(board.plan, index, planner=backends.planner, seed=seed)
     return make_storyboard(
         new_plan,
         store,
@@ -137,6 +136,36 @@ def redo_scene(
         version=board.version + 1,
         on_progress=on_progress,
     )
+
+
+def redo_plan_shot(plan: Plan, index: int, *, planner: Planner, seed: int) -> Plan:
+    """One shot redone by ``planner``: its own ``redo_shot`` when it has one, the embedded
+    planner's shot-level redo for the embedded planner, and otherwise a fresh plan from the same
+    planner whose shot in the same role (nearest that position) takes the old shot's place, at the
+    old length and transition, with only entities the storyboard's bible already has."""
+    from core.plan import EmbeddedPlanner, redo_shot
+
+    own = getattr(planner, "redo_shot", None)
+    if callable(own):
+        return cast(Plan, own(plan, index, seed=seed))
+    if isinstance(planner, EmbeddedPlanner):
+        return redo_shot(plan, index, seed=seed)
+    old = plan.shots[index - 1]
+    fresh = planner.plan(plan.brief, seed=seed, fps=plan.fps)
+    same_role = [s for s in fresh.shots if s.role == old.role] or list(fresh.shots)
+    pick = min(same_role, key=lambda s: (abs(s.index - index), s.description == old.description))
+    known = {e.id for e in plan.bible.entities}
+    new = pick.model_copy(
+        update={
+            "index": index,
+            "duration_s": old.duration_s,
+            "transition_in": old.transition_in,
+            "is_end_card": old.is_end_card,
+            "entities": [e for e in pick.entities if e in known] or list(old.entities),
+        }
+    )
+    shots = [new if s.index == index else s for s in plan.shots]
+    return Plan.model_validate(plan.model_dump() | {"shots": [s.model_dump() for s in shots]})
 
 
 def redo_all(

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY", "CUTROOM_OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=_env("OPENAI_BASE_URL", "CUTROOM_OPENAI_BASE_URL"))
     openai_model: str = "gpt-6.1-terra"
+    # Any OpenAI-compatible server (vLLM, Ollama, llama.cpp): which API it speaks, and the name
+    # it accepts for the token limit (Ollama documents max_tokens; "none" sends no limit).
+    openai_api: Literal["chat", "responses"] = "chat"
+    openai_max_tokens: int = Field(default=8192, ge=256)
+    openai_max_tokens_param: Literal["max_completion_tokens", "max_tokens", "none"] = "max_completion_tokens"
+    llm_timeout_s: float = Field(default=120.0, gt=0, description="Per request to a hosted or local LLM.")
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="The SDK's own retries of a failed request.")
     elevenlabs_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ELEVENLABS_API_KEY", "CUTROOM_ELEVENLABS_API_KEY"))
     elevenlabs_base_url: str | None = Field(default=None, validation_alias=_env("ELEVENLABS_BASE_URL", "CUTROOM_ELEVENLABS_BASE_URL"))
     diffusers_model: Path | None = Field(default=None, description="Local folder of a diffusers text-to-image pipeline.")

@@ -42,12 +42,19 @@ def llm_options(settings: Settings, name: str) -> dict[str, Any]:
             "api_key": _secret(settings.anthropic_api_key),
             "base_url": settings.anthropic_base_url,
             "model": settings.anthropic_model,
+            "timeout_s": settings.llm_timeout_s,
+            "max_retries": settings.llm_max_retries,
         }
     if name == "openai":
         return {
             "api_key": _secret(settings.openai_api_key),
             "base_url": settings.openai_base_url,
             "model": settings.openai_model,
+            "api": settings.openai_api,
+            "max_tokens": settings.openai_max_tokens,
+            "max_tokens_param": settings.openai_max_tokens_param,
+            "timeout_s": settings.llm_timeout_s,
+            "max_retries": settings.llm_max_retries,
         }
     return {}
 

@@ -87,7 +87,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "product": "Data Without Drama webinar",
         "product_category": "phone",
         "audience": "data engineering leads and heads of data at mid-size SaaS companies",
-        "goal": "awareness",
+        "goal": "event",  # a webinar: the event goal added to core.models
         "tone": ["professional", "bold", "dry humour"],
         "duration_s": 60,  # 45 s first, then "make it 60"; the 45-minute webinar is not the ad's length
         "platforms": ["LinkedIn", "YouTube"],
@@ -97,14 +97,14 @@ EXPECTED: dict[str, dict[str, object]] = {
         "brand_name": "Northwind Analytics",
         "palette": ["#0b3d91", "#00c2a8", "#ffffff"],
         "characters": ["Amara Okafor, the speaker", "a frazzled engineer"],
-        "must_include": ["it's free and only 45 minutes"],
+        "must_include": ["it's free and only 45 minutes", "March 12"],  # the webinar's date is a fact to show
         "avoid": ["cheesy", "stock photos of people pointing at screens"],
     },
     "restaurant": {
         "product": "weekend brunch menu",
         "product_category": "food",
         "audience": "locals and young families in Brooklyn looking for a relaxed weekend spot",
-        "goal": "launch",
+        "goal": "local_business",  # a trattoria with an address: the local-business goal
         "tone": ["warm", "playful"],
         "duration_s": 30,  # "Length: 20s", then "let's do 30s"
         "platforms": ["Instagram Reels", "Instagram Stories"],
@@ -121,7 +121,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "product": "winter clean-water fundraiser",
         "product_category": "generic",
         "audience": "existing supporters and people who gave last winter",
-        "goal": "awareness",
+        "goal": "donation",  # a fundraiser: the donation goal added to core.models
         "tone": ["inspiring", "heartfelt"],
         "duration_s": 30,  # a 45-second appeal first, then "let's go with 30 seconds"
         "platforms": ["YouTube", "Facebook", "Instagram Stories"],
@@ -670,7 +670,7 @@ def test_one_line_briefs_a_new_user_types(text: str, expected: dict[str, object]
                 "goal": "offer",
                 "audience": "urban millennials with small apartments",
                 "characters": ["a woman in her 20s", "a cat"],
-                "must_include": ["40% off all plants"],
+                "must_include": ["40% off all plants", "April 30"],  # when the offer ends,
                 "call_to_action": "Shop the sale",
             },
         ),
@@ -682,7 +682,7 @@ def test_one_line_briefs_a_new_user_types(text: str, expected: dict[str, object]
                 "product": "Riverside Half Marathon",
                 "call_to_action": "Register",
                 "url": "riversidehalf.org",
-                "must_include": ["date", "Limited spots"],
+                "must_include": ["date", "Limited spots", "June 8"],  # the date itself too,
             },
         ),
         (

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -366,6 +367,42 @@ class ToolModel(ABC):
         return BackendError(f"{self.provider} rejected the request ({status}): {_short(exc)}")
 
 
+#: Names a server may want for the token limit ("none": send no limit at all).
+MAX_TOKEN_PARAMS = ("max_completion_tokens", "max_tokens", "none")
+#: The key sent to an OpenAI-compatible server that needs none (the SDK insists on some key).
+LOCAL_PLACEHOLDER_KEY = "sk-no-key-needed"
+_FENCE = re.compile(r"```(?:json)?\s*(?P<body>.*?)```", re.S)
+
+
+def json_in_content(content: str | None, turn: Any, tool: Tool) -> Answer:
+    """The tool's arguments from a plain-text answer: JSON alone, fenced, or the first {...} object.
+
+    Validation is the caller's (``parse``), exactly as for a real tool call; anything that is not a
+    JSON object leaves ``arguments`` None with the reason, for the repair turn.
+    """
+    text = (content or "").strip()
+    if not text:
+        return Answer(None, turn, f"You answered without calling the '{tool.name}' tool.")
+    fenced = _FENCE.search(text)
+    candidates = [fenced.group("body")] if fenced else []
+    candidates.append(text)
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            # Some models wrap the arguments: {"name": "record_brief", "arguments": {...}}.
+            inner = value.get("arguments") if value.get("name") == tool.name else None
+            return Answer(inner if isinstance(inner, dict) else value, turn)
+    return Answer(
+        None, turn, f"You answered in text without calling the '{tool.name}' tool, and it held no JSON object."
+    )
+
+
 def _seconds(value: str | None) -> float | None:
     """``retry-after`` in seconds (the HTTP-date form is ignored; backoff covers it)."""
     try:
@@ -475,12 +512,22 @@ class OpenAITools(ToolModel):
         base_url: str | None = None,
         model: str = "gpt-6.1-terra",
         max_tokens: int = 8192,
+        max_tokens_param: str = "max_completion_tokens",
         timeout_s: float = 120.0,
         max_retries: int = 2,
     ) -> None:
         super().__init__(model=model, max_tokens=max_tokens)
         import openai
 
+        if max_tokens_param not in MAX_TOKEN_PARAMS:
+            raise UnavailableError(
+                f"The OpenAI backend sends the token limit as {' or '.join(MAX_TOKEN_PARAMS)}, "
+                f"not '{max_tokens_param}'."
+            )
+        self.max_tokens_param = max_tokens_param
+        if not api_key and base_url:
+            # vLLM, Ollama and llama.cpp's server accept any key; the SDK only needs one to send.
+            api_key = LOCAL_PLACEHOLDER_KEY
         self._openai = openai
         self.client: Any = openai.OpenAI(
             api_key=_require_key(api_key, self.key_env, self.provider),
@@ -488,6 +535,19 @@ class OpenAITools(ToolModel):
             timeout=timeout_s,
             max_retries=max_retries,
         )
+        self.base_url = str(self.client.base_url)
+
+    def _token_limit(self, default_name: str) -> dict[str, int]:
+        """The token limit under the name the server accepts (``none`` sends no limit)."""
+        name = default_name if self.max_tokens_param == "max_completion_tokens" else self.max_tokens_param
+        return {} if name == "none" else {name: self.max_tokens}
+
+    def _map_error(self, exc: Exception, *, status: int | None, retry_after: str | None) -> BackendError:
+        """As for every provider, plus the URL tried: a local server's address is the usual culprit."""
+        err = super()._map_error(exc, status=status, retry_after=retry_after)
+        mapped = type(err)(f"{err} (tried {self.base_url})")
+        mapped.retry_after_s = getattr(err, "retry_after_s", None)  # type: ignore[attr-defined]
+        return mapped
 
     def _start(self, prompt: str) -> list[dict[str, Any]]:
         return [{"role": "user", "content": prompt}]
@@ -508,7 +568,7 @@ class OpenAITools(ToolModel):
         with self._provider_errors():
             response = self.client.chat.completions.create(
                 model=self.model,
-                max_completion_tokens=self.max_tokens,
+                **self._token_limit("max_completion_tokens"),
                 messages=[{"role": "system", "content": system}, *messages],
                 tools=[
                     {
@@ -543,7 +603,8 @@ class OpenAITools(ToolModel):
                 except json.JSONDecodeError as exc:
                     return Answer(None, turn, f"The tool arguments were not valid JSON ({exc.msg}).")
                 return Answer(arguments if isinstance(arguments, dict) else None, turn)
-        return Answer(None, turn)
+        # Servers that ignore a forced tool_choice (many local models) answer in the content.
+        return json_in_content(message.content, turn, tool)
 
     def _repair(self, turn: Any, error: str) -> list[dict[str, Any]]:
         calls = turn.get("tool_calls") or []
@@ -561,7 +622,7 @@ class OpenAIResponsesTools(OpenAITools):
                 model=self.model,
                 instructions=system,
                 input=messages,
-                max_output_tokens=self.max_tokens,
+                **self._token_limit("max_output_tokens"),
                 store=False,
                 tools=[
                     {
@@ -586,15 +647,21 @@ class OpenAIResponsesTools(OpenAITools):
                 except json.JSONDecodeError as exc:
                     return Answer(None, turn, f"The tool arguments were not valid JSON ({exc.msg}).")
                 return Answer(arguments if isinstance(arguments, dict) else None, turn)
+        if not calls:
+            text = getattr(response, "output_text", "") or ""
+            answer = json_in_content(text, [], tool)
+            if answer.arguments is not None:
+                return answer
+            return Answer(None, [{"role": "assistant", "content": text}] if text else [], answer.problem)
         return Answer(None, turn)
 
     def _repair(self, turn: Any, error: str) -> list[dict[str, Any]]:
-        if turn:
+        if turn and all("call_id" in c for c in turn):
             return [
                 *turn,
                 *({"type": "function_call_output", "call_id": c["call_id"], "output": error} for c in turn),
             ]
-        return [{"role": "user", "content": error}]
+        return [*turn, {"role": "user", "content": error}]
 
 
 def _openai_tools(api: str = "chat", **options: Any) -> OpenAITools:

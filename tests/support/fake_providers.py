@@ -58,7 +58,8 @@ class FakeProvider:
     key_header = "authorization"
     key_prefix = ""
 
-    def __init__(self, api_key: str = "test-key") -> None:
+    def __init__(self, api_key: str | None = "test-key") -> None:
+        """``api_key=None``: a server that needs no key (vLLM, Ollama) and accepts whatever is sent."""
         self.api_key = api_key
         self.requests: list[Recorded] = []
         self._script: deque[Reply] = deque()
@@ -135,7 +136,7 @@ class FakeProvider:
         handler.wfile.write(payload)
 
     def _reply_for(self, request: Recorded) -> Reply:
-        if request.headers.get(self.key_header) != f"{self.key_prefix}{self.api_key}":
+        if self.api_key is not None and request.headers.get(self.key_header) != f"{self.key_prefix}{self.api_key}":
             return Reply(status=401, body=self.error_body(401, "invalid api key"))
         if not self._script:
             return Reply(status=599, body=self.error_body(599, f"no scripted reply for {request.path}"))
@@ -258,6 +259,54 @@ class OpenAIFake(FakeProvider):
             ],
             "parallel_tool_calls": True,
             "tool_choice": {"type": "function", "name": name},
+            "tools": [],
+            "error": None,
+            "incomplete_details": None,
+            "instructions": None,
+            "metadata": {},
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "usage": {"input_tokens": 120, "output_tokens": 80, "total_tokens": 200},
+        }
+
+    def content_answer(self, content: str, *, model: str = "local-model") -> dict[str, Any]:
+        """A Chat Completions answer with text only: what a server that ignores ``tool_choice`` sends."""
+        n = next(_ids)
+        return {
+            "id": f"chatcmpl-{n:04d}",
+            "object": "chat.completion",
+            "created": 1_760_000_000,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 120, "completion_tokens": 80, "total_tokens": 200},
+        }
+
+    def output_text(self, text: str, *, model: str = "local-model") -> dict[str, Any]:
+        """A Responses API answer holding one text message and no function call."""
+        n = next(_ids)
+        return {
+            "id": f"resp_{n:04d}",
+            "object": "response",
+            "created_at": 1_760_000_000,
+            "status": "completed",
+            "model": model,
+            "output": [
+                {
+                    "type": "message",
+                    "id": f"msg_{n:04d}",
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": [{"type": "output_text", "text": text, "annotations": []}],
+                }
+            ],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
             "tools": [],
             "error": None,
             "incomplete_details": None,

@@ -28,17 +28,17 @@ notice.
 from __future__ import annotations
 
 import colorsys
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 from core import consistency
 from core.backends import extractors
 from core.errors import InputError
+from core.extract.confidence import drop_injections, injection_notice, merge
+from core.extract.threads import sort_key
 from core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
 from core.text import clean_block, clean_inline, has_letters, strip_chat_markup
 
@@ -50,7 +50,6 @@ MAX_MESSAGES = 500
 MAX_SENTENCE_CHARS = 1_000
 MAX_MATCHES = 16
 MAX_SENTENCES = 1_200
-MAX_PARSED_MESSAGES = 5_000
 MAX_NOTES = 30
 MAX_NOTE_CHARS = 300
 MAX_NOTES_TOTAL_CHARS = 4_000
@@ -489,34 +488,6 @@ _SCRIPTS: list[tuple[str, str]] = [
 _SCRIPT_RES = [(re.compile(f"[{rng}]"), lang) for rng, lang in _SCRIPTS]
 
 # Words that look like "alice:" at the start of a line but label a field instead of an author.
-_FIELD_LABEL_SET = _words(
-    """cta url link links website site target audience length duration runtime tone tones vibe mood platform
-    platforms channel channels product products brand client company colours colors colour color palette
-    goal goals objective kpi kpis note notes avoid must-include must-haves mandatory mandatories required
-    dont don'ts donts do's dos format formats aspect ratio ratios deadline budget characters cast mascot
-    hook tagline headline offer promo code voice voiceover voice-over vo music language title logo legal
-    disclaimer ps p.s fyi nb edit update also todo q a re subject eg e.g i.e ie btw http https mailto
-    example reminder summary brief ask demo event date time when where venue location price pricing specs
-    details deliverables assets references ref inspo inspiration idea concept style look feel copy script
-    endcard button launch sizes size dimensions campaign theme restrictions warning important context
-    background question answer"""
-) | {
-    "call to action",
-    "target audience",
-    "brand name",
-    "must include",
-    "must haves",
-    "aspect ratio",
-    "promo code",
-    "key message",
-    "the ask",
-    "end card",
-    "launch date",
-    "avoid list",
-    "note to self",
-    "look and feel",
-}
-
 _CAPITALISED_STOP = _words(
     """I We Our The A An This That It Its Hi Hey Thanks Ok Okay Yes No So And But Also Let Let's Can Could
     Please Make Use Keep Need Just Maybe Actually Love Great Quick Here There What When Where Who Why How
@@ -1026,12 +997,6 @@ _PLATFORM_LABEL = re.compile(
     _FLAGS,
 )
 
-_AUTHOR_LINE = re.compile(
-    r"^\s*(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?\s?(?:[ap]\.?m\.?)?\)?\]?\s*[-–]?\s*)?@?"
-    r"(?P<author>[^\W\d_][\w .'’-]{0,38}?)\s*(?:\(?\[?\d{1,2}:\d{2}\s?(?:[ap]\.?m\.?)?\]?\)?)?\s*:\s+(?P<text>.*)$",
-    re.I,
-)
-_IRC_LINE = re.compile(r"^\s*<(?P<author>[^\W\d_][\w .'-]{0,38})>\s+(?P<text>.*)$")
 
 
 # ── the draft ───────────────────────────────────────────────────────────────────────────
@@ -1087,6 +1052,7 @@ class _Draft:
     dropped_notes: int = 0
     notes_chars: int = 0
     several_lengths: str | None = None
+    injections: int = 0
 
     @classmethod
     def from_brief(cls, base: Brief) -> _Draft:
@@ -1149,145 +1115,6 @@ def _remove(items: list[str], value: str) -> bool:
     return len(items) != before
 
 
-# ── parsing raw input ───────────────────────────────────────────────────────────────────
-
-
-def parse_thread(raw: str) -> list[Message]:
-    """The CLI's input as messages: JSON (ours, Slack-export-like, Discord-export-like) or text lines.
-
-    Text lines look like ``alice: make a 30s ad``; a line without an author prefix continues
-    the previous message, and text with no prefixes at all is one message from "user".
-    """
-    raw = raw.lstrip("\ufeff")
-    stripped = raw.strip()
-    if not stripped:
-        return []
-    if stripped[0] in "[{":
-        try:
-            data = json.loads(stripped)
-        except (ValueError, RecursionError):
-            data = None
-        if data is not None:
-            messages = _messages_from_json(data)
-            if messages is not None:
-                return _in_time_order(messages)
-    return _messages_from_lines(stripped)
-
-
-def _messages_from_json(data: Any) -> list[Message] | None:
-    if isinstance(data, dict):
-        for key in ("messages", "thread", "replies", "items", "data"):
-            if isinstance(data.get(key), list):
-                return _messages_from_json(data[key])
-        if any(k in data for k in ("text", "content", "message", "body")):
-            data = [data]
-        else:
-            return None
-    if not isinstance(data, list):
-        return None
-    messages: list[Message] = []
-    for item in data[-MAX_PARSED_MESSAGES:]:
-        if isinstance(item, str):
-            messages.append(Message(text=item))
-            continue
-        if not isinstance(item, dict):
-            continue
-        if item.get("subtype") in ("channel_join", "channel_leave", "channel_topic", "channel_purpose"):
-            continue
-        text = next((item[k] for k in ("text", "content", "message", "body") if k in item), "")
-        author = next(
-            (
-                item[k]
-                for k in (
-                    "author",
-                    "user_profile",
-                    "user_name",
-                    "username",
-                    "real_name",
-                    "user",
-                    "name",
-                    "sender",
-                    "from",
-                )
-                if item.get(k)
-            ),
-            "user",
-        )
-        if isinstance(author, dict):
-            author = next(
-                (
-                    author[k]
-                    for k in ("real_name", "display_name", "nickname", "name", "username", "id")
-                    if author.get(k)
-                ),
-                "user",
-            )
-        if isinstance(text, list):  # Slack blocks or Discord embeds flattened to text
-            text = " ".join(str(t.get("text", "")) if isinstance(t, dict) else str(t) for t in text)
-        timestamp = _timestamp(
-            next((item[k] for k in ("timestamp", "ts", "time", "date", "created_at") if k in item), None)
-        )
-        messages.append(
-            Message(
-                author=clean_inline(str(author), max_chars=60) or "user", text=str(text), timestamp=timestamp
-            )
-        )
-    return messages
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """ISO strings, Slack's "1700000000.000100" and epoch numbers; anything else is None."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        if isinstance(value, int | float) or (
-            isinstance(value, str) and re.fullmatch(r"\d{9,11}(?:\.\d+)?", value)
-        ):
-            return datetime.fromtimestamp(float(value), tz=UTC)
-        if isinstance(value, str):
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        return None
-    return None
-
-
-def _messages_from_lines(text: str) -> list[Message]:
-    messages: list[Message] = []
-    for line in text.split("\n"):
-        match = _AUTHOR_LINE.match(line[:2000]) or _IRC_LINE.match(line[:2000])
-        author = match.group("author").strip() if match else ""
-        if match and _is_author(author):
-            messages.append(Message(author=author, text=match.group("text")))
-        elif messages:
-            joined = f"{messages[-1].text}\n{line}" if line.strip() else messages[-1].text + "\n"
-            messages[-1] = messages[-1].model_copy(update={"text": joined})
-        elif line.strip():
-            messages.append(Message(author="user", text=line))
-    return [m.model_copy(update={"text": m.text.strip()}) for m in messages if m.text.strip()]
-
-
-def _is_author(name: str) -> bool:
-    lowered = name.lower().strip()
-    if not lowered or lowered in _FIELD_LABEL_SET or len(lowered.split()) > 3:
-        return False
-    return not lowered.startswith(("http", "www", "make sure", "don't", "note", "p.s", "ps "))
-
-
-def _in_time_order(messages: list[Message]) -> list[Message]:
-    """Oldest first when every message has a time (Slack's API lists newest first)."""
-    if messages and all(m.timestamp is not None for m in messages):
-        return sorted(messages, key=_sort_key)
-    return messages
-
-
-def _sort_key(message: Message) -> float:
-    stamp = message.timestamp
-    assert stamp is not None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.timestamp()
-
-
 # ── the extractor ───────────────────────────────────────────────────────────────────────
 
 
@@ -1341,13 +1168,18 @@ class HeuristicExtractor:
                 draft.notices.append("The thread has no words Cutroom could read (only emoji or symbols).")
             elif base is None:
                 draft.notices.append("The thread is empty, so this brief has only defaults.")
-        return _finish(draft, base)
+        if draft.injections:
+            draft.notices.append(injection_notice(draft.injections))
+        extraction = _finish(draft, base)
+        if draft.language.value not in (None, "en"):
+            return extraction  # the whole-thread pass reads English; the rules' notice stands
+        return merge(extraction, messages, editing=base is not None, bot_authors=BOT_AUTHORS)
 
     def _prepare(self, thread: Sequence[Message], draft: _Draft) -> list[tuple[str, str]]:
         """Clean, order and cap the messages; say what was cut."""
         ordered = list(thread)
         if ordered and all(isinstance(m, Message) and m.timestamp is not None for m in ordered):
-            ordered = sorted(ordered, key=_sort_key)
+            ordered = sorted(ordered, key=sort_key)
         if len(ordered) > MAX_MESSAGES:
             draft.notices.append(
                 f"The thread has {len(ordered):,} messages; Cutroom read only the latest {MAX_MESSAGES}."
@@ -1365,6 +1197,13 @@ class HeuristicExtractor:
             text = clean_block(
                 strip_chat_markup(raw[: self.max_message_chars * 2]), max_chars=self.max_message_chars
             )
+            text, dropped = drop_injections(text)
+            for line in dropped:
+                # Not read as the brief, but kept word for word in the notes (text is data).
+                draft.injections += 1
+                for sentence in _sentences(line):
+                    if len(draft.notes) < MAX_NOTES:
+                        draft.notes.append(clean_inline(sentence, max_chars=MAX_NOTE_CHARS))
             prepared.append((clean_inline(author, max_chars=60) or "user", text))
         total = 0
         kept: list[tuple[str, str]] = []
@@ -2827,5 +2666,4 @@ __all__ = [
     "MAX_THREAD_CHARS",
     "extract_brief",
     "follow_up_question",
-    "parse_thread",
 ]

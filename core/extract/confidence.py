@@ -1,0 +1,340 @@
+"""Merge the whole-thread findings over the sentence rules, rate each field, ask one question.
+
+The sentence rules (``rules.py``) are good at lengths, platforms, tone, colours and goals; the
+whole-thread pass (``fields.py``) at names, calls to action, characters and lists. Where the
+pass found something it wins; where it found nothing the rules' value stays, rated lower.
+
+Each brief field gets a confidence from 0 to 1 in ``Extraction.confidence``: 0.9 when a label
+said it, about 0.75 when a name was found by its shape, 0.5 for a guess from position, 0.3 for
+a value only the sentence rules found, 0 when missing. A product or call to action under 0.6
+makes the follow-up question say what was understood and ask to confirm it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from core.extract.fields import (
+    AVOID_FOLLOWERS,
+    BENEFIT_NOUNS,
+    LABELLED,
+    NAME_STOP,
+    SHAPED,
+    Findings,
+    audience_of,
+    goal_of,
+    is_injection,
+    read_thread,
+)
+from core.models import MAX_DURATION_S, Brief, Extraction
+
+DOUBTFUL = 0.6
+SURE = SHAPED - 0.05  # a whole-thread finding this sure replaces the sentence rules' value
+_RULES_ONLY = 0.6  # the sentence rules alone: fine on their own phrasings, unproven elsewhere
+_FIELD_NAMES = {
+    "product": "product",
+    "brand": "brand",
+    "cta": "call to action",
+    "url": "link",
+}
+
+
+def drop_injections(text: str) -> tuple[str, list[str]]:
+    """The message without lines that try to instruct Cutroom ("ignore previous instructions"), and those lines."""
+    lines = text.split("\n")
+    kept = [line for line in lines if not is_injection(line)]
+    return "\n".join(kept), [line for line in lines if is_injection(line)]
+
+
+def injection_notice(count: int) -> str:
+    return (
+        f"Cutroom ignored {count} line(s) that tried to give it instructions "
+        "(“ignore previous instructions” and the like); the rest of the thread was read as usual."
+    )
+
+
+def merge(
+    extraction: Extraction, messages: Sequence[tuple[str, str]], *, editing: bool, bot_authors: frozenset[str]
+) -> Extraction:
+    """``extraction`` with the whole-thread findings applied, confidences set, the question redone."""
+    said = [(a, t) for a, t in messages if a.lower() not in bot_authors]
+    found = read_thread(list(said))
+    thread_text = "\n".join(t for _, t in said)
+    brief = extraction.brief
+    update: dict[str, object] = {}
+    confidence: dict[str, float] = {}
+    notices = list(extraction.notices)
+
+    def rate(name: str, finding_conf: float | None, value: object) -> None:
+        confidence[name] = finding_conf if finding_conf is not None else (_RULES_ONLY if value else 0.0)
+
+    product = brief.product
+    if product and not re.search(r"[^\W\d_]{3,}", product):
+        product = None  # "4 Dec" is a date, not a product
+    if found.product is not None:
+        mine = str(found.product.value)
+        if product and _within(mine, product):
+            pass  # the rules' "Budgetly app" names the same thing as "Budgetly", with its noun
+        elif found.product.confidence >= SURE or not product:
+            product = mine
+    update["product"] = product
+    rate(
+        "product",
+        found.product.confidence if found.product and product == found.product.value else None,
+        product,
+    )
+
+    brand_name: str | None = None
+    if found.brand is not None:
+        brand_name = str(found.brand.value)
+    elif editing or (brief.brand.name and product and _within(brief.brand.name, product, extra=8)):
+        brand_name = brief.brand.name
+    elif (
+        brief.brand.name
+        and product
+        and not re.match(r"[A-Z0-9]", product)
+        and re.match(r"[A-Z]", brief.brand.name)
+        and not re.search(r"\d|&$", brief.brand.name)
+        and brief.brand.name.lower() not in NAME_STOP
+        and brief.brand.name not in {n for n, _, _ in found.characters}
+    ):
+        brand_name = brief.brand.name  # "the new summer menu at Taco Loco"
+    elif product:
+        run = re.match(r"(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*)(?:\s+(?:&\s+)?(?:[A-Z][\w'’&.-]*))*", product)
+        brand_name = run.group(0) if run else None
+    if brand_name:
+        brand_name = brand_name.strip(" .,;:")
+    update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
+    rate("brand", found.brand.confidence if found.brand else None, brand_name)
+
+    if found.cta is not None:
+        update["call_to_action"] = str(found.cta.value)
+    rate(
+        "call_to_action",
+        found.cta.confidence if found.cta else None,
+        update.get("call_to_action", brief.call_to_action),
+    )
+
+    if found.url is not None:
+        update["url"] = str(found.url.value)
+    elif found.no_url and not editing:
+        update["url"] = None
+    rate("url", found.url.confidence if found.url else None, update.get("url", brief.url))
+
+    if found.characters:
+        names: list[str] = []
+        looks: dict[str, str] = {}
+        context = " ".join(found.character_sentences).lower()
+        for name, _, look in found.characters:
+            longer = next(
+                (c for c in brief.characters if _within(name, c, extra=3) and len(c) > len(name)), None
+            )
+            names.append(longer or name)
+            if look:
+                looks[longer or name] = look
+        for other in brief.characters:
+            if other in names or any(_within(n, other, extra=3) for n in names):
+                continue
+            other_key = _key(re.sub(r"^(?:a|an|the|their|our|my)\s+", "", other, flags=re.I))
+            in_look = any(other_key and other_key in _key(look) for _, _, look in found.characters)
+            grouped = (
+                re.search(rf"\bsame\s+(?:\w+\s+){{0,2}}{re.escape(other_key)}\b", _key(context))
+                if other_key
+                else None
+            )
+            if in_look or grouped or other_key in {_key(n) for n in names}:
+                continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
+            names.append(other)
+        order = {c: i for i, c in enumerate(brief.characters)}
+        names.sort(key=lambda n: order.get(n, len(order)))  # the rules' order first, as before
+        update["characters"] = names[:6]
+        update["character_looks"] = {n: looks[n] for n in names[:6] if n in looks}
+        confidence["characters"] = 0.75
+    else:
+        confidence["characters"] = _RULES_ONLY if brief.characters else 0.6
+    if editing:
+        # Iterating: what the brief had stays in its order; the new messages add to it.
+        update["must_include"] = _union(list(brief.must_include), found.must_include)[:10]
+        update["avoid"] = _union(list(brief.avoid), found.avoid)[:10]
+    else:
+        # The rules' items first, in their order; the whole-thread pass adds what they missed.
+        # Of two items where one contains the other, the longer fact wins ("30% off everything")
+        # and the shorter avoid, when it still names a thing ("medical claim").
+        must: list[str] = []
+        for fact in [*brief.must_include, *found.must_include]:
+            shorter = [m for m in must if _within(m, fact, extra=40)]
+            if shorter:
+                must[must.index(shorter[0])] = fact
+            elif not any(_within(fact, m, extra=40) for m in must):
+                must.append(fact)
+        update["must_include"] = must[:10]
+        avoid: list[str] = []
+        for item in brief.avoid:
+            words = _key(item).split()
+            negated = re.search(rf"\bno\s+{re.escape(item)}", thread_text, re.I)
+            visual = any(w in AVOID_FOLLOWERS for w in words)
+            if (negated and not visual and any(w in BENEFIT_NOUNS for w in words[:3])) or any(
+                w in NAME_STOP for w in words[:1]
+            ):
+                continue  # "no monthly fee" is a benefit, "YouTube" a platform
+            if len(words) > 3 and not any(
+                _within(a, item, extra=40) or _within(item, a, extra=40) for a in found.avoid
+            ):
+                continue  # a long fragment the whole-thread pass did not read as something to avoid
+            avoid.append(item)
+        for item in found.avoid:
+            inside = [a for a in avoid if _within(a, item, extra=40)]
+            if inside and len(_key(inside[0]).split()) < 2:
+                avoid[avoid.index(inside[0])] = item  # "fish" gives way to "fish and chips"
+            elif not inside and not any(_within(item, a, extra=40) for a in avoid):
+                avoid.append(item)
+        update["avoid"] = avoid[:10]
+    if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
+        asked = int(found.duration_minutes * 60)
+        if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):
+            update["duration_s"] = MAX_DURATION_S
+            notices.append(
+                f"You asked for {asked} s; Cutroom makes ads of at most {MAX_DURATION_S} s, so this one is {MAX_DURATION_S} s."
+            )
+    goal, goal_confidence = goal_of(list(said), str(update.get("call_to_action", brief.call_to_action) or ""))
+    if (
+        goal
+        and not (editing and goal_confidence < LABELLED)
+        and not (brief.goal == "testimonial" and goal_confidence < LABELLED)
+    ):
+        update["goal"] = goal
+    confidence["goal"] = goal_confidence if goal else 0.4
+    audience, audience_confidence = audience_of(list(said))
+    if audience and (not editing or audience_confidence >= LABELLED):
+        update["audience"] = audience
+        confidence["audience"] = audience_confidence
+    else:
+        confidence["audience"] = _RULES_ONLY if brief.audience else 0.0
+    for name in ("duration_s", "aspect_ratios", "tone"):
+        confidence[name] = 0.7 if getattr(brief, name) else 0.0
+
+    for name in dict.fromkeys(found.changed):
+        value = getattr(found, name).value if getattr(found, name) is not None else None
+        if value:
+            notices.append(
+                f"The thread changed the {_FIELD_NAMES.get(name, name)}; Cutroom used the latest: “{value}”."
+            )
+    if found.injections:
+        notices.append(injection_notice(found.injections))
+    clamped = [n for n in notices if n.startswith("You asked for") and "so this one is 60 s" in n]
+    if (
+        clamped
+        and found.duration_minutes is None
+        and found.lengths
+        and 15 <= found.lengths[-1] < 60
+        and not editing
+    ):
+        # The sentence rules took "a quote in 3 minutes" for the length; the thread said seconds.
+        update["duration_s"] = max(15, min(60, found.lengths[-1]))
+        notices = [n for n in notices if n not in clamped]
+    said_lengths = list(dict.fromkeys(found.lengths))
+    final_length = int(update.get("duration_s", brief.duration_s))  # type: ignore[call-overload]
+    if len(said_lengths) > 2 and found.lengths[-1] == final_length and not editing:
+        # Back and forth (three lengths or more): say which one won. One change is an ordinary edit.
+        notices.append(
+            "The length changed during the thread ("
+            + ", ".join(f"{n} s" for n in said_lengths)
+            + f"); Cutroom used the latest: {final_length} s."
+        )
+    if found.bad_url and found.url is None:
+        notices.append(
+            f"The link given (“{found.bad_url}”) is not a web address, so the ad has no link yet; "
+            "reply with one, for example “Link: acme.com/trial”."
+        )
+    if len({p.lower() for p in found.products_named}) > 1:
+        notices.append(
+            "The thread names more than one product: " + ", ".join(dict.fromkeys(found.products_named)) + "."
+        )
+
+    if len({p.lower() for p in found.products_named}) > 1 and not editing:
+        update["product"] = found.products_named[0]  # asked below which one; the first until then
+    new_brief = Brief.model_validate({**brief.model_dump(), **{k: _dump(v) for k, v in update.items()}})
+    missing = [name for name in ("product", "audience", "call_to_action") if not getattr(new_brief, name)]
+    question = question_for(new_brief, missing, confidence, found)
+    return extraction.model_copy(
+        update={
+            "brief": new_brief,
+            "missing": missing,
+            "question": question,
+            "notices": list(dict.fromkeys(notices)),
+            "confidence": confidence,
+        }
+    )
+
+
+def _union(first: list[str], more: list[str]) -> list[str]:
+    out = list(first)
+    for item in more:
+        if not any(_within(item, o, extra=40) for o in out):
+            out.append(item)
+    return out
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
+
+
+def _within(short: str, long: str, *, extra: int = 2) -> bool:
+    """``short`` appears in ``long`` as whole words, with at most ``extra`` words more."""
+    a, b = _key(short), _key(long)
+    return bool(a) and f" {a} " in f" {b} " and len(b.split()) - len(a.split()) <= extra
+
+
+def _dump(value: object) -> object:
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def question_for(
+    brief: Brief, missing: list[str], confidence: dict[str, float], found: Findings
+) -> str | None:
+    """One question: what was understood, then what is missing or doubtful.
+
+    "I read the product as Acme Invoice, and no call to action yet: what should viewers do at
+    the end?" A thread naming two products asks which one.
+    """
+    from core.extract.rules import follow_up_question
+
+    products = list(dict.fromkeys(p for p in found.products_named))
+    if len({p.lower() for p in products}) > 1:
+        names = " or ".join(f"“{p}”" for p in products[:3])
+        return f"This thread names more than one product ({names}): which one is this ad for?"
+    doubtful_product = bool(brief.product) and confidence.get("product", 0) < DOUBTFUL
+    doubtful_cta = bool(brief.call_to_action) and confidence.get("call_to_action", 0) < DOUBTFUL
+    essentials_unsure = (
+        doubtful_product or doubtful_cta or "product" in missing or "call_to_action" in missing
+    )
+    if not essentials_unsure:
+        return follow_up_question(missing)  # only the audience: the plain question
+    understood: list[str] = []
+    asks: list[str] = []
+    if brief.product:
+        brand = brief.brand.name
+        maker = f" from {brand}" if brand and not _within(brand, brief.product, extra=8) else ""
+        understood.append(f"the product as {brief.product}{maker}")
+        if doubtful_product:
+            asks.append("is that the product")
+    if brief.call_to_action:
+        understood.append(f"the call to action as “{brief.call_to_action}”")
+        if doubtful_cta:
+            asks.append("is that how it should end")
+    elif "call_to_action" in missing:
+        understood.append("no call to action yet")
+    if not understood or (not brief.product and not brief.call_to_action):
+        return follow_up_question(missing)
+    rest = follow_up_question(missing)
+    tail = rest[0].lower() + rest[1:] if rest else ""
+    if asks and tail:
+        tail = " or ".join(asks) + "? And " + tail
+    elif asks:
+        tail = " or ".join(asks) + "?"
+    return f"I read {', and '.join(understood)}: {tail}" if tail else None

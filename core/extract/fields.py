@@ -1,0 +1,1200 @@
+"""The whole-thread pass: the fields a careful reader gets from the shape of what was said.
+
+The sentence rules (``rules.py``) read phrasings one at a time. This pass reads the thread as a
+person would, with a few general methods instead of phrase lists:
+
+- **labels in any form**: a line or sentence that starts with a known label and a separator
+  (``CTA -``, ``End card:``, ``Who for —``, ``goal ->``, ``product =``, ``audience is``) gives
+  that field its value; labels live in ``data/fields.json``;
+- **names**: quoted strings, capitalised runs (CamelCase, ALL CAPS, several words), possessives
+  ("Oakhaven's new sofa, the Drift"), "X = our ... app", "X (by Y)", "X from Y", "called X",
+  subjects of "wants an ad", "we're X" and "from X";
+- **imperatives**: a call to action is the quoted (or labelled) text after an ending cue
+  ("end with", "close on", "final text", "CTA"), with the URL kept apart;
+- **characters**: a sentence that asks for someone recurring ("in every shot", "mascot",
+  "throughout") gives a name (a capitalised word, "called X", a titled "Dr. X") or a role noun,
+  and the comma-separated descriptions that follow are its looks;
+- **later wins**: for each field the latest statement is kept, and a changed value is said.
+
+Every finding carries a confidence: 0.9 for a labelled value, 0.75 for a name found by shape,
+0.5 for a guess from position. ``core.extract.rules`` merges these over its own reading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.extract import vocabulary
+
+_V = vocabulary.table("fields")
+_LABELS: dict[str, list[str]] = _V["labels"]
+_BUSINESS = frozenset(_V["business_nouns"])
+_COMPANY_SUFFIX = frozenset(_V["company_suffixes"])
+_BENEFIT = BENEFIT_NOUNS = frozenset(_V["benefit_nouns"])
+_AVOID_FOLLOW = AVOID_FOLLOWERS = frozenset(_V["avoid_followers"])
+_CHAR_CUES = tuple(_V["character_cues"])
+_ANIMALS = frozenset(_V["animal_words"])
+_MASCOTS = frozenset(_V["mascot_words"])
+_PERSON_NOUNS = tuple(sorted(_V["person_nouns"], key=len, reverse=True))
+_TITLES = frozenset(_V["title_words"])
+_LOOK_STOP = tuple(_V["look_stop"])
+_NAME_STOP = NAME_STOP = frozenset(_V["name_stop"])
+_INJECTION = tuple(_V["injection_markers"])
+_LEGAL_URL = tuple(_V["legal_url_cues"])
+_NO_URL = tuple(_V["no_url_cues"])
+
+LABELLED, SHAPED, GUESSED = 0.9, 0.75, 0.5
+MAX_SENTENCE_CHARS = 600  # a brief's sentence is short; a longer one is read only this far
+MAX_SENTENCES = 400  # per message
+
+_SEP = r"\s*(?::|=|->|→|—|–|-(?=\s)|\bis\b|\bare\b|\bwill be\b)\s*"
+
+
+def _label_re(names: list[str]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    return re.compile(
+        rf"^\s*(?:[-*•>]\s*)?(?:(?:the|our)\s+)?(?:{alts})(?:\s*\([^)]{{0,40}}\))?{_SEP}(?P<v>.+)$", re.I
+    )
+
+
+_LABEL_RES = {name: _label_re(words) for name, words in _LABELS.items()}
+# "Brand — product" at the head of a thread needs a dash between spaces, so "e-bike" is not cut.
+_QUOTE = re.compile(r"[\"“”](?P<a>[^\"“”\n]{2,90})[\"“”]|(?<![\w])['‘’](?P<b>[^'‘’\n]{2,90}?)['‘’](?![\w])")
+_URL = re.compile(
+    r"(?<![@\w.])(?:https?://)?(?:www\.)?(?=[a-z0-9-]*[a-z])[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,62})*"
+    r"\.(?-i:[a-z]{2,24})(?:/[^\s<>\"'()\[\]{},]*[^\s<>\"'()\[\]{},.!?;:])?(?![\w@])",
+    re.I,
+)
+_NOT_TLD = frozenset(["e", "g", "i", "e", "eg", "ie", "vs", "etc", "am", "pm", "na", "n.a"]) | frozenset(
+    _V["file_endings"]
+)
+_ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co)\.$", re.I)
+_CAP = r"(?:[A-Z][\w'’&-]{0,40})"
+_CTA_CUE = re.compile(
+    r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|final (?:text|line|card|frame)|"
+    r"button|sign[- ]off|(?:end|ends|ending|finish|finishes|close|closes|wrap(?: it)? up)\s+(?:w/|with|on)|"
+    r"at (?:the )?end|tagline at the end)\b",
+    re.I,
+)
+_MUST_CUE = re.compile(
+    r"\b(?:must (?:include|show|say|mention|be (?:on|shown|in|written|visible|there))|must\b|mandatory|"
+    r"has to be (?:in|on)|have to (?:say|show|include)|gotta (?:say|have|show|include)|needs? to (?:say|show|be on)|"
+    r"on[- ]screen|say it|include|mention|stat|disclaimer|small print|worth a mention|essential|"
+    r"put the .{1,20} in|please say|be on\b|is a must|insist)",
+    re.I,
+)
+_AVOID_CUE = re.compile(
+    r"\b(?:avoid|steer clear of|stay away from|leave out|keep out|skip|nothing with|don'?t (?:show|want|use|feature|"
+    r"include|do|put in)|do not (?:show|want|use|feature|include)|no(?:t)? (?:want )?to show|not want|never show)\b",
+    re.I,
+)
+_DURATION_MINUTES = re.compile(
+    r"\b(?:(?P<n>\d+(?:\.\d+)?)|(?P<w>one|two|three|four|five|a|half a))[\s-]*(?:minutes?|mins?)\b(?:\s+(?:long|film|video|ad|spot|cut))?",
+    re.I,
+)
+_MINUTE_LENGTH_CUE = re.compile(
+    r"\b(?:about|around|like|film|video|ad|spot|be|length|duration|runtime|long)\b", re.I
+)
+
+
+# ── sentences ────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Sentence:
+    text: str
+    order: int  # the message's index
+    labelled: bool = False
+
+
+def is_injection(line: str) -> bool:
+    lowered = line.lower()
+    return any(marker in lowered for marker in _INJECTION)
+
+
+def sentences(text: str) -> list[str]:
+    """Lines, then sentences, never cut inside a quote, after "Dr." or inside "£4.99"."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip().lstrip(">").strip()
+        if not line:
+            continue
+        quoted = [(m.start(), m.end()) for m in _QUOTE.finditer(line)]
+        start = 0
+        for m in re.finditer(r"(?<=[.!?])\s+(?=\S)", line):
+            if any(a < m.start() < b for a, b in quoted):
+                continue
+            piece = line[start : m.start()]
+            if piece.endswith(".") and _ABBREV.search(piece):
+                continue
+            out.append(piece.strip())
+            start = m.end()
+        out.append(line[start:].strip())
+    return [s[:MAX_SENTENCE_CHARS] for s in out if s][:MAX_SENTENCES]
+
+
+def _quotes(text: str) -> list[tuple[int, str]]:
+    return [(m.start(), (m.group("a") or m.group("b")).strip()) for m in _QUOTE.finditer(text)]
+
+
+def urls(text: str) -> list[str]:
+    found = []
+    for m in _URL.finditer(text):
+        url = m.group(0)
+        host = url.split("/")[0].lower()
+        if "." not in host or host.rsplit(".", 1)[1] in _NOT_TLD or re.fullmatch(r"[\d.]+", host):
+            continue
+        if re.search(r"@", text[max(0, m.start() - 1) : m.start()]):
+            continue
+        found.append(url)
+    return found
+
+
+# ── findings ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Finding:
+    value: object
+    confidence: float
+    order: int
+
+
+@dataclass
+class Findings:
+    product: Finding | None = None
+    brand: Finding | None = None
+    cta: Finding | None = None
+    url: Finding | None = None
+    no_url: bool = False
+    characters: list[tuple[str, str, str]] = field(default_factory=list)  # name, kind, look
+    character_sentences: list[str] = field(default_factory=list)
+    must_include: list[str] = field(default_factory=list)
+    avoid: list[str] = field(default_factory=list)
+    duration_minutes: float | None = None
+    products_named: list[str] = field(default_factory=list)  # "ads for X and for Y": two products
+    bad_url: str | None = None  # a labelled link that is no web address
+    lengths: list[int] = field(default_factory=list)  # every ad length said, in order
+    changed: list[str] = field(default_factory=list)
+    injections: int = 0
+
+    def offer(self, name: str, value: object, confidence: float, order: int) -> None:
+        """Keep the stronger finding; among equals, the later one (a correction) wins."""
+        if value in (None, ""):
+            return
+        current: Finding | None = getattr(self, name)
+        if current is not None and confidence < current.confidence:
+            return
+        if current is not None and confidence == current.confidence and order < current.order:
+            return
+        if (
+            current is not None
+            and order > current.order
+            and confidence >= LABELLED
+            and _key(str(current.value)) != _key(str(value))
+        ):
+            self.changed.append(name)
+        setattr(self, name, Finding(value, confidence, order))
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
+
+
+def read_thread(messages: list[tuple[str, str]]) -> Findings:
+    """Every finding over the whole thread, in message order (later statements win)."""
+    found = Findings()
+    all_sentences: list[Sentence] = []
+    for order, (_, text) in enumerate(messages):
+        for s in sentences(text):
+            if is_injection(s):
+                found.injections += 1
+                continue
+            all_sentences.append(Sentence(s, order))
+    for sentence in all_sentences:
+        _labels(sentence, found)
+        _names(sentence, found)
+        _cta(sentence, found)
+        _url(sentence, found)
+        _must(sentence, found)
+        _avoid(sentence, found)
+        _minutes(sentence, found)
+        for m in re.finditer(
+            r"(?<![\w.])(\d{1,3})\s*-?\s*(?:s|sec|secs|second|seconds)\b(?!\s*(?:later|in|of|into|ago|each|per))",
+            sentence.text,
+            re.I,
+        ):
+            before = sentence.text[max(0, m.start() - 12) : m.start()].lower()
+            if not re.search(r"\b(?:first|last|every|each|the|in|within|under)\s*$", before):
+                found.lengths.append(int(m.group(1)))
+    _heads(all_sentences, found)
+    found.characters = _characters(all_sentences, found)
+    found.must_include = _dedupe(found.must_include)[:10]
+    found.avoid = _dedupe(found.avoid)[:10]
+    return found
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        k = _key(item)
+        if not k or any(k in _key(o) for o in out):
+            continue
+        out = [o for o in out if _key(o) not in k]
+        out.append(item)
+    return out
+
+
+# ── labels ───────────────────────────────────────────────────────────────────────────────
+
+
+def _labels(sentence: Sentence, found: Findings) -> None:
+    text = sentence.text
+    head, colon, rest = text.partition(": ")
+    if colon and len(head.split()) <= 8 and not any(p.match(text) for p in _LABEL_RES.values()):
+        text = rest  # "OK here's everything for the spot: the product is ..."
+    for name, pattern in _LABEL_RES.items():
+        m = pattern.match(text)
+        if not m:
+            continue
+        value = m.group("v").strip()
+        # "is" is a separator only after a label that starts the sentence and is short.
+        head = text[: m.start("v")].lower()
+        if re.search(r"\b(?:is|are|will be)\s*$", head) and len(head.split()) > 4:
+            continue
+        sentence.labelled = True
+        if name == "product":
+            _product_value(value, sentence.order, found, LABELLED)
+        elif name == "brand":
+            brand = _strip(value.split(",")[0])
+            if brand and len(brand.split()) <= 5:
+                found.offer("brand", brand, LABELLED, sentence.order)
+        elif name == "cta":
+            cta = _cta_value(value)
+            if cta:
+                found.offer("cta", cta, LABELLED, sentence.order)
+        elif name == "url":
+            for url in urls(value)[:1]:
+                found.offer("url", url, LABELLED, sentence.order)
+                found.bad_url = None
+            if not urls(value) and not any(
+                cue in value.lower() for cue in ("none", "no ", "n/a", "tbc", "tbd", "later")
+            ):
+                found.bad_url = value.strip()[:60]
+        elif name == "must":
+            if head.strip().lower().startswith(("offer", "price", "promo")) and not re.search(r"\d", value):
+                continue
+            quoted = [q for _, q in _quotes(value)]
+            found.must_include.extend(
+                quoted if quoted and len(quoted) >= len(_items(value)) - 1 else _items(value)
+            )
+        elif name == "avoid":
+            if head.strip().lower() in ("no", "not", "never") and not head.strip().endswith(":"):
+                pass
+            found.avoid.extend(
+                _avoid_items(re.sub(r"^(?:show|use|feature|include)\s+", "", value, flags=re.I))
+            )
+
+
+def _strip(text: str) -> str:
+    text = text.strip().strip("\"'“”‘’").strip()
+    text = (
+        re.sub(r"^(?:the|our|their|a|an|its|my)\s+", "", text, flags=re.I) if len(text.split()) > 1 else text
+    )
+    text = re.sub(r"\s*[,.;:!?]+$", "", text)
+    return text.strip().strip("\"'“”‘’").strip()
+
+
+def _product_value(value: str, order: int, found: Findings, confidence: float) -> None:
+    """``the Skiddaw 2 tent from Tarnbeck Outdoor, a two-person tent`` → product and brand."""
+    quotes = _quotes(value)
+    value = re.split(r",\s+(?:a|an|which|that|it|who)\b|\.\s|;\s|\s+[—–]\s+", value)[0]
+    brand = None
+    m = re.search(r"\s*\((?:by\s+|from\s+)?(?P<b>[^)]{2,40})\)", value)
+    if m:
+        if re.match(r"[A-Z]", m.group("b")):
+            brand = m.group("b")
+        value = value[: m.start()] + value[m.end() :]
+    m = re.search(rf"\s+(?:from|by|at)\s+(?P<b>{_CAP}(?:\s+{_CAP}){{0,6}})\s*$", value)
+    if m:
+        brand = m.group("b")
+        value = value[: m.start()]
+    product = quotes[0][1] if quotes else _strip(value)
+    product = re.sub(r"\s+(?:[$£€]\s?\d[\d,.]*\S*|\d[\d,.]*\s?(?:[$£€]|pp|p\b)).*$", "", product)
+    if product and len(product.split()) <= 8 and len(product) <= 60:
+        found.offer("product", product, confidence, order)
+    if brand:
+        found.offer("brand", _strip(brand), confidence - 0.05, order)
+
+
+def _cta_value(value: str) -> str | None:
+    quotes = _quotes(value)
+    if quotes and quotes[0][0] < 12:
+        return quotes[0][1].rstrip(".!").strip()
+    text = _URL.sub(" ", value)
+    text = re.split(r"\s+(?:[—–→]|->|at|to|and|\+|on|via|then)\s+|[.;!(]|\s-\s|,\s", text.strip())[0]
+    text = re.split(r"\s{2,}|\s[#@]", text.strip())[0]
+    text = re.sub(r"\s+(?:at|to|on|via|→|->|:|and|\+|[—–-])\s*$", "", text.strip())
+    text = text.strip(" \"'“”‘’:,-—–")
+    text = text[:1].upper() + text[1:]
+    if not text or len(text.split()) > 9 or not re.search(r"[^\W\d_]", text):
+        return None
+    return text
+
+
+# ── names: product and brand ─────────────────────────────────────────────────────────────
+
+
+_POSSESSIVE = re.compile(
+    r"(?<![\w&.-])(?P<owner>(?:[\w&.-]{1,30}\s+){0,2}[\w&.-]{1,30})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^.;!?]{2,80})"
+)
+_OUR_APP = re.compile(
+    rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,6}})\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
+    r"(?:new\s+)?(?P<what>[a-z][\w -]{2,40}?)(?=[).,;]|\s+(?:for|to|that|which)\b|$)"
+)
+_CALLED = re.compile(
+    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6}))",
+    re.I,
+)
+_AD_FOR = re.compile(
+    r"\b(?:ad|advert|advertising|advertisement|video|vid|spot|film|promo|campaign|push|piece|cut|launch ad|"
+    r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|running|selling|pushing|"
+    r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
+    r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
+)
+_SUBJECT = re.compile(
+    rf"^(?:[^\w]*\s*)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:wants|needs|is running|is opening|is launching|"
+    r"would like|is|are|has|have|launches|presents|here)\b"
+)
+_WE_ARE = re.compile(
+    r"\b(?:we(?:'re| are| r)|we from|i am from|i'm from|i'm with|from|this is|our company|company)\s+"
+    r"(?P<n>[\w&'’.-]+(?:\s+(?:&\s+)?[\w&'’.-]+){0,3})",
+    re.I,
+)
+_HOSTED_BY = re.compile(rf"\b(?:hosted by|by|powered by|made by)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})")
+_X_FROM_Y = re.compile(
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
+)
+_PRODUCT_NOUNS = re.compile(
+    r"\b(?:app|application|platform|tool|software|service|plan|card|account|tariff|package|bouquet|set|loaf|"
+    r"menu|sofa|serum|soda|tent|frame|pendant|jumper|bootcamp|course|appeal|offer|deal|break|sack|kit|bundle|"
+    r"range|collection|product|subscription|membership|pass|box|drink|beer|ipa|coffee|tablets|game|device|"
+    r"phone|watch|shoe|shoes|bag|backpack|bike|car|hatchback|lofts|webinar|event|open day|day|night|festival|"
+    r"show|tour|policy|insurance|loan|mortgage|fund|spray|cream|bar|blend|tea|wine|gin|juice|snack|meal)\b",
+    re.I,
+)
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return (
+        bool(words) and words[0].lower().strip("'’") not in _NAME_STOP and not re.fullmatch(r"[\d\W]+", text)
+    )
+
+
+def _names(sentence: Sentence, found: Findings) -> None:
+    text, order = sentence.text, sentence.order
+    m = re.search(
+        rf"\b(?:the\s+)?(?:client|brand|company|advertiser)\s+(?:is|=)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})",
+        text,
+    )
+    if m and _is_name(m.group("n")):
+        found.offer("brand", m.group("n"), LABELLED - 0.05, order)
+    m = re.search(
+        rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})\s+(?:brand\s+)?(?:colou?rs|palette|font|typeface)\b", text
+    )
+    if m and _is_name(m.group("n")) and m.group("n").lower() not in ("brand", "our"):
+        found.offer("brand", m.group("n"), SHAPED, order)
+    m = re.search(rf"\b(?:the|our)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,2}})\s+logo\b", text)
+    if m and _is_name(m.group("n")):
+        found.offer("brand", m.group("n"), SHAPED - 0.1, order)
+    for m in re.finditer(rf"\bat\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})", text):
+        if _is_name(m.group("n")) and not _has_character_cue(text):
+            found.offer("brand", m.group("n"), GUESSED - 0.1, order)
+    if _CTA_CUE.search(text[:40]) or sentence.labelled:
+        return
+    # "X = our email security platform", "LingoPop (it is our application ...)"
+    for m in _OUR_APP.finditer(text):
+        if _is_name(m.group("n")):
+            found.offer("product", m.group("n"), SHAPED + 0.05, order)
+    # "a service called EasyWill", "its called 'low tide'" — not in a sentence about a character.
+    if not _has_character_cue(text):
+        for m in _CALLED.finditer(text):
+            before = text[max(0, m.start() - 25) : m.start()].lower()
+            if any(re.search(rf"\b{re.escape(n)}s?\b", before) for n in (*_PERSON_NOUNS, *_ANIMALS)):
+                continue  # "a girl named Amina" is a character, not a product
+            name = (m.group("q") or m.group("n") or "").strip("\"“”'‘’ ")
+            if name and _is_name(name) and len(name.split()) <= 6:
+                found.offer("product", name, SHAPED + 0.05, order)
+    # "Oakhaven's new modular sofa, the Drift"; "Blocktopia's Moonbase Builder set"
+    for m in _POSSESSIVE.finditer(text):
+        owner = _owner(m.group("owner"))
+        rest = m.group("rest")
+        if (
+            not owner
+            or owner.lower() in _NAME_STOP
+            or owner.lower() in ("it", "that", "there", "what", "who", "let")
+        ):
+            continue
+        appositive = re.match(
+            r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6})",
+            rest,
+        )
+        named = re.match(
+            rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest
+        )
+        if owner[0].isupper() or appositive or named:
+            if appositive:
+                found.offer("product", appositive.group("q").strip("\"“”'‘’"), SHAPED, order)
+                found.offer("brand", owner, SHAPED, order)
+            elif named and _is_name(named.group("n")):
+                found.offer(
+                    "product", (named.group("n") + _noun_tail(named.group("t"))).strip(), SHAPED, order
+                )
+                found.offer("brand", owner, SHAPED, order)
+            elif owner[0].isupper() and _is_name(owner):
+                found.offer("brand", owner, GUESSED + 0.1, order)
+                phrase = re.match(r"(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*", rest)
+                if phrase and _PRODUCT_NOUNS.search(phrase.group(0)):
+                    words = phrase.group(0).split()
+                    while words and not _PRODUCT_NOUNS.fullmatch(words[-1]):
+                        words.pop()
+                    if words:
+                        found.offer("product", " ".join(words), GUESSED + 0.12, order)
+    # "Dewdrop Barrier Serum from Lumière Lab", "PawSafe pet insurance (by Northgate Mutual)"
+    for m in _X_FROM_Y.finditer(text):
+        product, brand = m.group("p"), m.group("b")
+        if _is_name(product) and _is_name(brand) and not _has_character_cue(text):
+            found.offer("product", _strip(product), SHAPED, order)
+            found.offer("brand", brand, SHAPED, order)
+    # quoted names beside a product noun: "their 'Forever Red' bouquet", "new plan 'Velo Unlimited 5G'"
+    if not _MUST_CUE.search(text) or re.search(r"\b(?:called|new|our|their)\b", text, re.I):
+        for start, quote in _quotes(text):
+            after = text[start + len(quote) + 2 : start + len(quote) + 30].lower()
+            before = text[max(0, start - 40) : start].lower()
+            if re.match(r"\s*(?:is the|as the)\s+(?:line|tagline|slogan|hook)", after):
+                continue
+            if _looks_like_cta(quote) or len(quote.split()) > 7 or quote.endswith((".", "!", "?")):
+                continue
+            if re.search(
+                r"\b(?:say|says|read|reads|mention|include|text|line|tagline|slogan|hook)\W*$", before
+            ):
+                continue
+            if _PRODUCT_NOUNS.search(before[-25:] + " " + after[:20]) or re.search(
+                r"\b(?:called|named|new|our|their|its|the|promo:?|for)\s*$", before
+            ):
+                found.offer("product", quote, SHAPED + 0.02, order)
+    # "Petal Post wants an ad for ...", "Volta Motors is opening test drives"
+    m = _SUBJECT.match(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        name = m.group("n")
+        verb_rest = text[m.end() :]
+        if re.match(
+            r"\s*(?:an?\s+)?(?:app install|install|launch|ad\b|video|spot|promo)", verb_rest, re.I
+        ) or re.match(r"\s+installs", text[m.end("n") :]):
+            found.offer("product", name, GUESSED + 0.1, order)
+        if re.search(
+            r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b",
+            verb_rest[:50],
+            re.I,
+        ):
+            found.offer("brand", name, GUESSED + 0.15, order)
+    two = re.search(
+        rf"\b(?:ads?|videos?|spots?|promos?)\s+(?:for|about)\s+(?:the\s+|our\s+)?(?P<a>{_CAP}(?:\s+{_CAP}){{0,3}})"
+        rf"\s*(?:,|and|&|\+|plus)\s+(?:also\s+)?(?:(?:for|about)\s+)?(?:the\s+|our\s+)?(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})",
+        text,
+    )
+    if two and _is_name(two.group("a")) and _is_name(two.group("b")) and two.group("a") != two.group("b"):
+        found.products_named.extend([two.group("a"), two.group("b")])
+        found.offer("product", two.group("a"), GUESSED, order)
+    # "ad for the part-time Data Analytics Bootcamp", "for the app Stridely", "its Winter Beds appeal"
+    for m in _AD_FOR.finditer(text):
+        name = m.group("n")
+        if not _is_name(name) or _has_character_cue(text) or len(name) < 2 or re.search(r"['’]s$", name):
+            continue
+        if re.match(r"(?:[A-Z][a-z]+)$", name) and name.lower() in _NAME_STOP:
+            continue
+        if m.group("noun") and any(
+            w in _NAME_STOP or w in ("ppl", "people") for w in m.group("noun").split()
+        ):
+            continue
+        tail = _noun_tail(m.group("tail") or "")
+        product = (name + tail).strip()
+        conf = GUESSED + 0.12 if m.group(0).lower().startswith("for") else SHAPED - 0.05
+        if m.group("noun") and _PRODUCT_NOUNS.search(m.group("noun")):
+            conf = SHAPED  # "for our invoicing app Acme Invoice": a product noun, then its name
+        found.offer("product", product, conf, order)
+    # "we're Crumb & Co. bakery", "its tash from grindhouse coffee", "hosted by Stackly"
+    for m in _WE_ARE.finditer(text):
+        name = _brand_name(m.group("n"))
+        from_x = m.group(0).lower().startswith("from")
+        if (
+            name
+            and (not from_x or name[0].isupper())
+            and _is_name(name)
+            and not re.match(r"(?:the|a)\b", name, re.I)
+        ):
+            found.offer("brand", name, GUESSED if from_x else SHAPED, order)
+    for m in _HOSTED_BY.finditer(text):
+        if _is_name(m.group("n")) and "by" in m.group(0).lower():
+            found.offer("brand", m.group("n"), GUESSED + 0.05, order)
+
+
+def _owner(owner: str) -> str:
+    words = owner.split()
+    if not words:
+        return ""
+    keep = [words[-1]]
+    for word in reversed(words[:-1]):
+        if keep[0].lower().rstrip(".") in _COMPANY_SUFFIX or (word[:1].isupper() and keep[0][:1].isupper()):
+            keep.insert(0, word)
+        else:
+            break
+    while keep and not re.match(r"[\w]", keep[0]):
+        keep.pop(0)
+    return " ".join(keep)
+
+
+def _brand_name(text: str) -> str:
+    """``Crumb & Co. bakery on the high st`` → ``Crumb & Co.``; ``grindhouse coffee`` stays."""
+    text = re.split(
+        r"\s+(?:on|in|at|and|for|with|marketing|team|here|wants?|make|making|want|,)\b|[,!?;]", text
+    )[0]
+    words = text.split()
+    if words and words[0][:1].isupper():
+        caps = []
+        for w in words:
+            if w[:1].isupper() or w == "&":
+                caps.append(w)
+            else:
+                break
+        return " ".join(caps).rstrip(",")
+    if words and words[-1].lower() in _BUSINESS and len(words) <= 3:
+        return " ".join(words)
+    return ""
+
+
+def _noun_tail(tail: str) -> str:
+    words = []
+    for w in tail.split():
+        if w.lower() in _NAME_STOP or w.lower() in ("is", "was", "in", "this", "that", "launches", "drops"):
+            break
+        if not _PRODUCT_NOUNS.search(w) and w.lower() not in ("wedding", "open", "walk-in", "kids", "hazy"):
+            break
+        words.append(w)
+    return (" " + " ".join(words)) if words else ""
+
+
+def _heads(all_sentences: list[Sentence], found: Findings) -> None:
+    """The thread's first lines often name the thing: "Harbor Bank — 'Piggy Saver' kids account."."""
+    firsts = [s for s in all_sentences if s.order == all_sentences[0].order] if all_sentences else []
+    if not firsts:
+        return
+    first = firsts[0].text
+    order = firsts[0].order
+    m = re.match(r"^(?P<a>[^—–:.]{2,60}?)\s*(?:[—–]|:(?=\s)|\s-\s)\s*(?P<b>.+)$", first)
+    if m and not firsts[0].labelled:
+        a, b = _strip(m.group("a")), m.group("b")
+        if _is_name(a) and len(a.split()) <= 6:
+            rest_name = re.match(r"[^,.;]{2,60}", b)
+            if a[:1].isupper() and all(w[:1].isupper() or w in "&" for w in a.split()):
+                found.offer("brand", a, GUESSED + 0.05, order)
+                if rest_name and (found.product is None) and not re.search(r"\d", rest_name.group(0)[:3]):
+                    piece = _strip(re.split(r"\s+(?:push|piece|season|ad|campaign)\b", rest_name.group(0))[0])
+                    if (
+                        piece
+                        and len(piece.split()) <= 6
+                        and not _DURATION_LIKE.search(piece)
+                        and (_PRODUCT_NOUNS.search(piece) or re.search(r"[A-Z]", piece))
+                    ):
+                        found.offer("product", piece, GUESSED - 0.1, order)
+                if found.product is None:
+                    found.offer("product", a, GUESSED - 0.15, order)
+            else:
+                found.offer("product", a, GUESSED, order)
+            return
+    # terse heads: "FIZZWICK yuzu soda." / "Spokes & Sprockets. winter bike service £35."
+    pieces = [s.text for s in firsts[:2]]
+    head = _strip(pieces[0])
+    if (
+        not head
+        or len(head.split()) > 6
+        or not _is_name(head)
+        or re.search(r"\b(?:hi|hello|hey|ok)\b", head, re.I)
+    ):
+        return
+    bare = all(w[:1].isupper() or w == "&" for w in head.split())
+    if bare and len(pieces) > 1:
+        found.offer("brand", head, GUESSED, order)
+        nxt = re.sub(r"\s*(?:[$£€]\s?\d[\d,.]*|\d[\d,.]*\s?[$£€]).*$", "", pieces[1]).strip(" .")
+        if nxt and len(nxt.split()) <= 5 and not re.search(r"\d|['\"‘“]", nxt):
+            found.offer("product", nxt, GUESSED - 0.05, order)
+        else:
+            found.offer("product", head, GUESSED - 0.15, order)
+    elif (
+        not bare
+        and len(head.split()) <= 5
+        and not re.search(r"\d", head)
+        and not any(w.lower().strip(":") in _NAME_STOP or w.lower() in _AD_WORDS for w in head.split())
+    ):
+        found.offer("product", head, GUESSED - 0.05, order)
+
+
+_AD_WORDS = frozenset(
+    ["ad", "ads", "video", "vid", "spot", "film", "clip", "please", "pls", "need", "want", "make"]
+)
+_DURATION_LIKE = re.compile(r"\b\d+\s*(?:s|sec|secs|seconds?)\b", re.I)
+
+
+# ── call to action and URL ───────────────────────────────────────────────────────────────
+
+
+def _looks_like_cta(text: str) -> bool:
+    first = text.split()[0].lower() if text.split() else ""
+    return first in _CTA_VERBS
+
+
+_CTA_VERBS = vocabulary.words("cta_verbs")
+
+
+def _cta(sentence: Sentence, found: Findings) -> None:
+    text, order = sentence.text, sentence.order
+    if sentence.labelled and found.cta is not None and found.cta.order == order:
+        return
+    if text.rstrip().endswith("?"):
+        return  # a question ("what should viewers do at the end (e.g. “Shop now”)?") states nothing
+    cue = _CTA_CUE.search(text)
+    if cue:
+        after = text[cue.end() :]
+        quotes = _quotes(after)
+        if quotes and quotes[0][0] < 60:
+            found.offer("cta", quotes[0][1].rstrip(".!").strip(), LABELLED, order)
+            return
+        value = re.sub(r"^\s*(?:is|should be|stays|to be|says|should say|will be|:|-|—|–|=)+\s*", "", after)
+        if cue.group(0).lower().startswith(("cta", "call", "end", "final", "button")):
+            cta = _cta_value(value)
+            if cta and _looks_like_cta(cta):
+                found.offer("cta", cta, SHAPED, order)
+        return
+    # A quoted imperative in a message with a link: "Book a 15-minute demo." Then logo. sentrix.ai/demo
+    for start, quote in _quotes(text):
+        before = text[max(0, start - 30) : start].lower()
+        if re.search(r"\b(?:e\.g\.?|for example|such as|like)\s*\(?$", before.strip()):
+            continue
+        if _looks_like_cta(quote) and len(quote.split()) <= 8 and not _MUST_CUE.search(before):
+            found.offer("cta", quote.rstrip(".!").strip(), GUESSED, order)
+
+
+def _url(sentence: Sentence, found: Findings) -> None:
+    text = sentence.text
+    lowered = text.lower()
+    if any(cue in lowered for cue in _NO_URL):
+        found.no_url = True
+        found.url = None
+        return
+    for url in urls(text):
+        start = lowered.find(url.lower())
+        context = lowered[max(0, start - 80) : start + len(url) + 60]
+        if any(cue in context for cue in _LEGAL_URL) and not re.search(
+            r"\b(?:url|link|cta)\s*[-:—]", lowered[:12]
+        ):
+            continue
+        conf = (
+            LABELLED
+            if re.search(r"\b(?:changed|typo|actually|correct(?:ed|ion)?|now|new link|instead)\b", lowered)
+            else SHAPED
+        )
+        found.offer("url", url, conf, sentence.order)
+        found.no_url = False
+
+
+# ── must include and avoid ───────────────────────────────────────────────────────────────
+
+_FACT = re.compile(
+    r"(?:(?:from|only|just)\s+)?[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:pp|per \w+|a \w+|/\w+|each|including VAT|incl\.? VAT))?|"
+    r"\d[\d,.]*\s?%\s?(?:off|APR(?: representative)?|AER(?: variable)?|abv|ABV|of \w+)?|"
+    r"\b(?i:code|promo code)\s+[A-Z0-9]{3,}\b|"
+    r"\b(?i:ages?)\s+\d{1,2}\+?|\b\d+(?:\.\d+)?\s?(?i:g|gram|grams|kg|km|mg|ml|kcal|mah|gb|tb)\b|"
+    r"\b\d{1,3}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b\.?|"
+    r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b",
+)
+_DATE = re.compile(
+    r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b",
+    re.I,
+)
+
+
+def _items(value: str) -> list[str]:
+    quotes = _quotes(value)
+    rest = _QUOTE.sub(" ", value)
+    parts = [q for _, q in quotes]
+    for piece in re.split(r"\s*(?:[·•;|]|,\s+(?=[^\d])|\s+and\s+(?=[\"'‘“\d£$€]|[a-z]+ ))\s*", rest):
+        piece = piece.strip(" .:-—")
+        if (
+            piece
+            and re.search(r"[^\W_]", piece)
+            and len(piece.split()) <= 14
+            and piece.lower() not in ("and", "both")
+        ):
+            parts.append(piece)
+    return parts
+
+
+def _must(sentence: Sentence, found: Findings) -> None:
+    text = sentence.text
+    if _CTA_CUE.search(text[:30]) and not _MUST_CUE.search(text):
+        return
+    cue = _MUST_CUE.search(text)
+    if cue and _has_character_cue(text):
+        cue = None  # "must be in all the scenes" is about a character
+    if cue and not sentence.labelled:
+        quotes = _quotes(text)
+        if quotes:
+            found.must_include.extend(
+                q for _, q in quotes if not _looks_like_cta(q) or _MUST_CUE.search(text[: cue.end()])
+            )
+        else:
+            after = text[cue.end() :].strip(" :—-")
+            postfix = re.match(
+                r"(?:say it|on[- ]screen|be on|is a must|insist|worth a mention|essential)",
+                cue.group(0),
+                re.I,
+            )
+            target = after if len(after.split()) >= 2 else (text[: cue.start()] if postfix else "")
+            target = re.sub(r"^(?:that|the|:)\s+", "", target.strip(" ,:—-"))
+            target = re.sub(
+                r"\s*(?:—|-|–)?\s*(?:say it|on screen|must be on|please)\.?\s*$", "", target, flags=re.I
+            )
+            if target and len(target.split()) <= 14 and not re.search(r"\b(?:cta|url|link)\b", target, re.I):
+                found.must_include.extend(_items(target))
+    # Prices, rates, codes, dates and addresses are facts wherever they are said.
+    if not _AVOID_CUE.search(text) and not _CTA_CUE.search(text):
+        for m in _FACT.finditer(text):
+            found.must_include.append(m.group(0).strip())
+        for m in _DATE.finditer(text):
+            found.must_include.append(m.group(0).strip())
+
+
+def _avoid(sentence: Sentence, found: Findings) -> None:
+    text = sentence.text
+    if sentence.labelled:
+        return
+    cue = _AVOID_CUE.search(text)
+    if cue:
+        found.avoid.extend(
+            _avoid_items(
+                re.sub(
+                    r"^(?:show(?:ing)?|use|feature|include|anything that shames people:?)\s+",
+                    "",
+                    text[cue.end() :].strip(" :—-"),
+                    flags=re.I,
+                )
+            )
+        )
+    # "no X" at the start of a clause, unless X is a benefit ("no monthly fee") or a fact to show.
+    if _MUST_CUE.search(text) and re.search(r"\b(?:say it|on screen|must|selling point)\b", text, re.I):
+        return
+    for m in re.finditer(
+        r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})",
+        text,
+    ):
+        item = m.group("x").strip()
+        words = re.findall(r"[\w'-]+", item.lower())
+        visual = any(w in _AVOID_FOLLOW for w in words)
+        if (
+            not words
+            or (any(w in _BENEFIT for w in words[:3]) and not visual)
+            or words[0]
+            in (
+                "one",
+                "more",
+                "longer",
+                "need",
+                "way",
+                "idea",
+                "problem",
+                "problems",
+                "worries",
+                "rush",
+                "pressure",
+                "hurry",
+                "doubt",
+                "matter",
+                "thanks",
+                "kidding",
+                "joke",
+                "clue",
+                "wonder",
+            )
+        ):
+            continue
+        if re.search(r"\b(?:budget|necessary|needed|required)\b", item, re.I):
+            continue
+        if re.match(r"[A-Z][a-z]", item):
+            continue  # "No Drama: Fixing Pipelines" is a title, not something to avoid
+        item = re.sub(
+            r"\s+(?:pls|please|plz|thanks|though|tho|obviously|its|it's|thats|that's|the client|legal|we|they)\b.*$",
+            "",
+            item,
+            flags=re.I,
+        )
+        found.avoid.extend(_avoid_items(item.strip()))
+
+
+def _avoid_items(value: str) -> list[str]:
+    value = re.sub(r"\([^)]*\)", " ", value)
+    out: list[str] = []
+    for piece in re.split(r"\s*(?:,|;|\band\s+no\b|\bor\s+no\b|·)\s*", value):
+        piece = re.sub(r"^(?:and|no|any|the|also)\s+", "", piece.strip(" .!:—-"), flags=re.I)
+        piece = re.sub(
+            r"\s+(?:pls|please|plz|thanks|though|tho|obviously|sorry|lol)\b.*$|\s*,?\s*(?:it'?s|its|they|we|that'?s|the client|legal)\b.*$",
+            "",
+            piece,
+            flags=re.I,
+        ).strip(" .!")
+        if (
+            not piece
+            or len(piece.split()) > 12
+            or re.match(
+                r"^(?:it|they|we|you|that|this|he|she|is|are|keep|please|pls|our|customers|the client)\b",
+                piece,
+                re.I,
+            )
+        ):
+            continue
+        # "litter and anything that looks like a glamping advert": two things when the second has words of its own
+        parts = re.split(r"\s+and\s+(?=(?:anything|any|no)\b|\S+\s+\S+)", piece)
+        out.extend(p.strip() for p in parts if p.strip())
+    return out
+
+
+def _minutes(sentence: Sentence, found: Findings) -> None:
+    """A length said in minutes ("a minute long", "about two minutes"), not "a quote in 3 minutes"."""
+    for m in _DURATION_MINUTES.finditer(sentence.text):
+        before = sentence.text[max(0, m.start() - 25) : m.start()].lower()
+        after = sentence.text[m.end() : m.end() + 15].lower()
+        if re.search(
+            r"\b(?:in|within|under|takes?|every|per|for|after|first|last)\s*$", before
+        ) and not re.search(r"\b(?:be|is|film|video|ad)\s+(?:about|around)?\s*$", before):
+            continue
+        if not (_MINUTE_LENGTH_CUE.search(before) or re.match(r"\s*long\b", after)):
+            continue
+        if re.search(
+            r"\b(?:webinar|talk|class|session|course|show|call|meeting|episode|podcast)\s+(?:is|lasts|runs)\s*$",
+            before,
+        ):
+            continue
+        if re.search(r"\b\d+\s*(?:s|sec|secs|seconds)\b", sentence.text):
+            continue
+        n = m.group("n")
+        word = (m.group("w") or "").lower()
+        value = (
+            float(n)
+            if n
+            else {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "half a": 0.5}[word]
+        )
+        found.duration_minutes = value
+
+
+# ── characters ───────────────────────────────────────────────────────────────────────────
+
+
+def _has_character_cue(text: str) -> bool:
+    lowered = text.lower()
+    return any(cue in lowered for cue in _CHAR_CUES)
+
+
+_NAMED = re.compile(
+    r"\b(?:called|named|name is|is)\s+(?P<n>[A-Z][\w'’-]+)|"
+    r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|\s+the\s|\s+is\b|\s+-\s))|"
+    r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star)\s+(?P<m>[A-Z][\w'’-]+)|"
+    r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
+)
+
+
+_VERBS = frozenset(
+    [
+        "is",
+        "was",
+        "are",
+        "will",
+        "should",
+        "must",
+        "has",
+        "have",
+        "had",
+        "called",
+        "named",
+        "be",
+        "gets",
+        "goes",
+        "can",
+        "could",
+        "would",
+    ]
+)
+
+
+def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[str, str, str]]:
+    people: list[tuple[str, str, str]] = []
+    names_taken = {str(f.value).lower() for f in (found.product, found.brand) if f is not None}
+    for position, sentence in enumerate(all_sentences):
+        text = sentence.text
+        if not _has_character_cue(text) and not re.match(
+            r"^\s*(?:character|characters|mascot|spokesperson|presenter|speaker|star|vet on camera|[\w ]{0,20}on camera)\s*[:—–-]",
+            text,
+            re.I,
+        ):
+            continue
+        lowered = text.lower()
+        if re.match(r"^\s*speaker\b", lowered):
+            continue
+        spans: list[tuple[int, str]] = []
+        for m in _NAMED.finditer(text):
+            group = next(g for g in ("n", "t", "c", "m", "l") if m.group(g))
+            name, start = m.group(group), m.start(group)
+            if (
+                not name
+                or name.lower() in _NAME_STOP
+                or name.lower() in names_taken
+                or name.lower() in _VERBS
+            ):
+                continue
+            if name.lower().rstrip(".") in _TITLES:
+                continue
+            if any(abs(start - s) < 3 for s, _ in spans):
+                continue
+            spans.append((start, name))
+        # "Ife, tall, yellow beanie, and Rob, short, red waterproof": capitalised words after ", and".
+        for m in re.finditer(r"(?:,\s*and|\band)\s+(?P<n>[A-Z][a-z]+)\s*,", text):
+            if m.group("n").lower() not in _NAME_STOP and all(m.start("n") != s for s, _ in spans):
+                spans.append((m.start("n"), m.group("n")))
+        spans.sort()
+        if not spans:
+            noun = next((n for n in _PERSON_NOUNS if re.search(rf"\b{re.escape(n)}\b", lowered)), None)
+            animal = next((a for a in _ANIMALS if re.search(rf"\b{a}\b", lowered)), None)
+            if noun is None and animal is None:
+                continue
+            name = noun or animal or ""
+            spans = [(lowered.find(name), name)]
+        for i, (start, name) in enumerate(spans):
+            end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
+            segment = text[start + len(name) : end]
+            if i + 1 == len(spans):
+                # Looks often follow in the next line or two: "...in every shot pls!! chubby cheeks, red hair".
+                for following in all_sentences[position + 1 : position + 3]:
+                    pieces = [p for p in following.text.split(",") if p.strip()]
+                    if (
+                        following.order == sentence.order
+                        and len(pieces) >= 2
+                        and all(len(p.split()) <= 7 for p in pieces)
+                    ):
+                        segment += " , " + following.text
+                        break
+            if i == 0:
+                # Looks said before the name: "a golden retriever puppy called Biscuit", only the
+                # part after the last cue ("should be", "mascot", a dash or a comma).
+                prefix = re.split(
+                    r"[,;:—–]|\s-\s|\b(?:should be|must be|is|be|then|mascot|mascotte|character|featuring)\b",
+                    text[:start],
+                    flags=re.I,
+                )[-1]
+                if len(prefix.split()) <= 8:
+                    segment = prefix + " , " + segment
+            look = _look(segment, name)
+            kind = _kind(text, name)
+            if text not in found.character_sentences:
+                found.character_sentences.append(text)
+            people.append((name, kind, look))
+    merged: dict[str, tuple[str, str, str]] = {}
+    for name, kind, look in people:
+        key = name.lower()
+        if key in merged and not look:
+            continue
+        merged[key] = (name, kind, look or merged.get(key, ("", "", ""))[2])
+    return list(merged.values())[:6]
+
+
+def _kind(text: str, name: str) -> str:
+    lowered = text.lower()
+    if re.search(r"\bmascot", lowered):
+        return "mascot"
+    if any(re.search(rf"\b{a}\b", lowered) for a in _ANIMALS):
+        return "animal"
+    return "person"
+
+
+def _look(segment: str, name: str) -> str:
+    segment = re.sub(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", " ", segment)
+    pieces = re.split(r"\s*(?:,|;|—|–|\s-\s|:|\.\s|\(|\)|!+)\s*", segment)
+    keep: list[str] = []
+    for piece in pieces:
+        piece = piece.strip(" .!?")
+        low = piece.lower()
+        if not piece or len(piece.split()) > 14:
+            continue
+        if any(re.search(rf"\b{re.escape(stop)}\b", low) for stop in _LOOK_STOP):
+            # keep the part before a cue: "mustard apron" in "mustard apron everyone loves him"
+            continue
+        if re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b", low) and not low.startswith(
+            ("wearing", "holding", "carrying")
+        ):
+            continue
+        if re.match(r"^(?:a|an|the)\s+(?:retired|little|tiny|young|old)?\s*$", low):
+            continue
+        piece = re.sub(r"\s+and$", "", piece)
+        piece = re.sub(
+            r"^(?:and|with|she have|he have|she has|he has|she's got|he's got|he's|she's|who has|has)\s+",
+            "",
+            piece,
+            flags=re.I,
+        )
+        keep.append(piece)
+    return ", ".join(dict.fromkeys(keep))[:300]
+
+
+# ── goal ─────────────────────────────────────────────────────────────────────────────────
+
+_GOALS = _V["goals"]
+_GOAL_LABEL = re.compile(
+    r"(?:^|[.;!]\s+)\s*(?:goal|objective|aim|kpi|purpose|why|the goal is|goal is|our goal is)\s*(?:is\b|[:=—–-]|->|→)\s*"
+    r"(?:to\s+|simply\s+)?(?P<v>[^.;\n]{2,60})|"
+    r"(?P<v2>\b[\w-]+(?:\s+[\w-]+)?)\s+is the (?:goal|objective|aim)|"
+    r"\b(?:an?|the)\s+(?P<v3>[\w-]+(?:\s[\w-]+)?)\s+(?:ad|piece|campaign|spot|push|vid|video)\b",
+    re.I,
+)
+_ADDRESS = re.compile(
+    r"\b\d{1,4}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b"
+)
+_PRICE = re.compile(r"[$£€]\s?\d")
+
+
+def _map_goal(value: str, table: list[tuple[str, list[str]]]) -> str | None:
+    lowered = value.lower()
+    for goal, words in table:
+        if any(w in lowered for w in words):
+            return goal
+    return None
+
+
+def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | None, float]:
+    """The goal a thread states ("Goal: demo signups", "an event ad"), else the one its words imply."""
+    stated: str | None = None
+    text = "\n".join(t for _, t in messages if not is_injection(t))
+    for line in text.split("\n"):
+        if is_injection(line):
+            continue
+        for m in _GOAL_LABEL.finditer(line):
+            value = m.group("v") or m.group("v2") or m.group("v3") or ""
+            mapped = _map_goal(value, _GOALS["stated"])
+            if m.group("v3") and mapped in ("offer", "launch", "local_business", "signup"):
+                mapped = None  # "a launch ad" says less than "Goal: launch"; leave it to the thread's words
+            if (
+                mapped
+                and (m.group("v") or m.group("v2") or mapped not in ("offer", "launch", "local_business"))
+                or mapped
+                and stated is None
+            ):
+                stated = mapped
+        if stated is None and re.search(r"\b(?:want|goal|objective|aim)", line, re.I):
+            for m in re.finditer(r"\((?P<v>[\w -]{3,30})\)", line):
+                stated = _map_goal(m.group("v"), _GOALS["stated"]) or stated
+    if stated:
+        return stated, LABELLED
+    lowered = (text + " " + (cta or "")).lower()
+    for goal, words in _GOALS["inferred"]:
+        if goal == "local_business" and _ADDRESS.search(text):
+            return "local_business", GUESSED
+        if any(w in lowered for w in words):
+            return goal, GUESSED
+    if _PRICE.search(text):
+        return "offer", GUESSED - 0.1
+    return None, 0.0
+
+
+# ── audience ─────────────────────────────────────────────────────────────────────────────
+
+_PEOPLE = frozenset(_V["people_nouns"])
+_AUDIENCE_CUE = re.compile(
+    r"\b(?:aimed at|targeting|we(?:'re| are) targeting|target(?:ing)? is|we target are|the people we want are|"
+    r"we want (?:to )?reach(?: the)?|(?:it'?s|its|is|mostly|mainly|made|speaking|talking) (?:for|to)|"
+    r"we(?:'re| are) talking to|for)\s+(?P<v>[^.;!?\n]{3,120})",
+    re.I,
+)
+_LENGTHY = re.compile(
+    r",?\s*(?:(?<![\w-])\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    re.I,
+)
+
+
+_TONE_WORDS = (
+    "playful",
+    "premium",
+    "fun",
+    "bold",
+    "calm",
+    "warm",
+    "bright",
+    "cheeky",
+    "serious",
+    "friendly",
+    "edgy",
+    "minimal",
+    "luxurious",
+    "energetic",
+    "upbeat",
+    "clean",
+    "modern",
+)
+
+
+def _has_people(text: str, within: int = 6) -> bool:
+    words = re.findall(r"[\w'+-]+", text.lower())[:within]
+    joined = " ".join(words)
+    if any(w in _PEOPLE or re.fullmatch(r"[a-z]+(?:ers|ees|ists|goers|ians)", w) for w in words):
+        return True
+    return any(" " in p and p in joined for p in _PEOPLE)
+
+
+def _audience_value(value: str) -> str:
+    value = _LENGTHY.sub("", value)
+    value = re.sub(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", " ", value)
+    value = re.sub(r"^(?:the|our|target(?:ing)?|targets)\s+", "", value.strip(" :—–-,"), flags=re.I)
+    value = re.split(r",\s*(?=[\"“'‘])|,\s*(?=(?:" + "|".join(_TONE_WORDS) + r")\b)", value)[0]
+    words = value.split()
+    return " ".join(words[:16]).strip(" ,.")[:100]
+
+
+def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
+    """Who the ad is for: a labelled line ("Who for — ..."), "aimed at ...", or a terse "cat owners."."""
+    best: tuple[str | None, float] = (None, 0.0)
+    for order, (_, text) in enumerate(messages):
+        for s in sentences(text):
+            if is_injection(s):
+                continue
+            m = _LABEL_RES["audience"].match(s)
+            if m:
+                value = _audience_value(m.group("v"))
+                if value:
+                    best = (value, LABELLED)  # a later label corrects an earlier one
+                continue
+            if best[1] >= LABELLED or _CTA_CUE.search(s[:30]):
+                continue
+            for m in _AUDIENCE_CUE.finditer(s):
+                value = m.group("v")
+                if _has_people(value, 5):
+                    conf = SHAPED - order * 0.001
+                    if conf > best[1]:
+                        best = (_audience_value(value), conf)
+                    break
+            else:
+                first = re.split(r"[.;]\s|,\s(?=\d+\s*(?:s|sec|secs|seconds?)\b)", s)[0]
+                if _has_people(first, 3) and len(first.split()) <= 16 and not _LABEL_RES["avoid"].match(s):
+                    conf = GUESSED - order * 0.001
+                    if conf > best[1]:
+                        best = (_audience_value(first), conf)
+    return best
