@@ -33,7 +33,7 @@ _TIME = re.compile(
 )
 _SUPERLATIVE = re.compile(
     r"#\s?1\b|\bno\.? ?1\b|\bnumber one\b|\b(?:top|leading|ultimate|unbeatable|unmatched|unrivalled|"
-    r"guaranteed?|proven|free|clinically|certified|award-winning|world-class|only|every|always|never|"
+    r"guaranteed?|proven|free|clinically|certified|award-winning|world-class|every|always|never|"
     r"all-day|forever|first|perfect|best|most|least|worst)\b|\b[a-z]{2,}iest\b|\b[a-z]{3,}est\b",
     re.I,
 )
@@ -73,8 +73,10 @@ _NOT_SUPERLATIVE = frozenset(
         "latest",
     ]
 )
+#: "this one's for you", "no one", "someone": not a count.
+_NOT_A_NUMBER = re.compile(r"(?:this|that|no|the|any|every)\s+one\b|\bone['’]s", re.I)
 _COMPARISON = re.compile(
-    r"\b(?:than|compared|versus|vs\.?|better|worse|more|less|fewer|faster|slower|cheaper|cheapest|"
+    r"\b(?:than|compared|versus|vs\.?|better|worse|faster|slower|cheaper|cheapest|"
     r"longer|shorter|stronger|lighter|healthier|easier|smarter|bigger|smaller|higher|lower|"
     r"upgraded|improved)\b",
     re.I,
@@ -88,6 +90,8 @@ def claims_in(text: str) -> list[str]:
         for match in pattern.finditer(text):
             token = match.group(0).lower()
             if pattern is _SUPERLATIVE and token in _NOT_SUPERLATIVE:
+                continue
+            if token == "one" and _NOT_A_NUMBER.search(text[max(0, match.start() - 8) : match.end() + 2]):
                 continue
             found.append(_norm_number(token) if pattern is _NUMBER else token)
     return list(dict.fromkeys(found))
