@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -259,3 +260,40 @@ def test_the_sheet_and_the_chat_post_show_suggested_lines_differently() -> None:
     assert f"“{stated.voice_over}”" in post.shots[stated.index - 1]
     assert "(suggested)" not in post.shots[stated.index - 1].split("on screen:")[0]
     assert "suggested lines" in post.as_text()
+
+
+@pytest.mark.slow
+def test_storyboard_and_render_of_an_unnamed_product_show_no_placeholder(tmp_path: Path) -> None:
+    from core.backends import Backends
+    from core.pipeline import make_storyboard, plan as make_plan, render_storyboard
+    from core.render import RenderOptions
+    from storage.artifacts import LocalArtifactStore
+
+    thread = _thread("We need a 15 second ad for our invoicing app for freelancers", "End with Try it free")
+    brief = Brief(
+        audience="freelancers",
+        duration_s=15,
+        notes=["We need a 15 second ad for our invoicing app for freelancers"],
+        call_to_action="Try it free",
+    )
+    backends = Backends.embedded()
+    plan = make_plan(brief, backends=backends, thread=thread)
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    board = make_storyboard(plan, store, backends=backends, aspect="9:16")
+    post = storyboard_post(board, b"png")
+    opts = RenderOptions(preset="ultrafast", workers=1, voice_backend=None)
+    [variant] = render_storyboard(board, store, aspects=["9:16"], options=opts, scale=0.15)
+    captions = store.get_bytes(variant.captions).decode("utf-8")
+    texts = {
+        "plan": _text(board.plan),
+        "script": board.plan.script,
+        "captions": captions,
+        "post": post.as_text(),
+        "entities": " ".join(e.name for e in board.plan.bible.entities),
+        "descriptions": " ".join(s.description for s in board.plan.shots),
+    }
+    for where, text in texts.items():
+        assert not PLACEHOLDER.search(text), (where, text)
+    assert "invoicing app" in texts["plan"] and "invoicing app" in captions
+    assert board.plan.cta.text == "Try it free"
+    assert board.plan.sources["cta"] == LineSource(kind="message", message=2, field="call_to_action")

@@ -85,6 +85,15 @@ _META = re.compile(
     r"lunch order|coffee machine|burrito)\b|\?$",
     re.I,
 )
+#: "£30 pays for a bed, and the small print must read 'X'" is two facts.
+_PIECES = re.compile(
+    r"(?:,\s*|\s+)(?:and|also|plus)\s+(?=(?:the |that |please |pls |mention|say |put |small print|legal))|;\s+",
+    re.I,
+)
+_LEAD = re.compile(
+    r"^.*\b(?:must (?:read|say|include|mention)|say that|mention(?: that)?|put in|small print)\b\s*[:\-–—]?\s*",
+    re.I,
+)
 _CHATTER = re.compile(
     r"^(?:so |and |also |oh and )?(?:we(?:'re| are)|there(?:'s| is)|it's|its|we have|we've got|we're doing)\s+"
     r"(?:running|doing|offering|having|giving|got)?\s*(?:an? )?",
@@ -237,7 +246,7 @@ def _note_facts(brief: Brief) -> tuple[list[Fact], list[str]]:
                 body = re.sub(
                     r"^(?:the\s+)?(?:price|address|line|fact)s?\s+(?:in\s+|that\s+)?", "", body, flags=re.I
                 )
-                for item in _split_items(body):
+                for item in [i for piece in _PIECES.split(body) for i in _split_items(_LEAD.sub("", piece))]:
                     item = re.sub(r"\s+(?:must|is|are)\s+(?:on screen|in it|shown)$", "", item, flags=re.I)
                     if item and len(item.split()) <= MAX_FACT_WORDS * 2:
                         facts.append(Fact(item, classify(item), "notes", True))
