@@ -178,6 +178,12 @@ def naming(brief: Brief) -> Naming:
     if product and product.lower() in ("generic", "the product", "product", "none", "null", "n/a", "tbd"):
         product = ""
     if product and not is_generic(product):
+        last = product.split()[-1]
+        # "the Winter Beds appeal", but "Ledgerly Travel Card", "Morning Rye" and "Pawsome dog
+        # treats" as they are.
+        singular = not last.endswith("s") or last.endswith("ss")
+        if singular and last.islower() and last in _vocab()["nouns"] and not re.match(r"(?i)(the|a|an|our|this)\b", product):
+            product = f"the {product}"
         return Naming(product, brand, True, "product", app)
     if product and brand:  # a common noun: "The Gullhouse's winter spa break"
         mark = "\u2019" if brand.endswith("s") else "\u2019s"
@@ -382,8 +388,8 @@ class Writer:
             if not values.get(key):
                 return None
         text = template.format(**values)
-        if self.naming.name.startswith(("this ", "our ", "something ")):
-            text = re.sub(r"^(this|our|something)\b", lambda m: _cap(m.group(1)), text)
+        if self.naming.name.startswith(("this ", "our ", "something ", "the ")):
+            text = re.sub(r"^(this|our|something|the)\b", lambda m: _cap(m.group(1)), text)
         return text
 
     def _stock(self, keys: list[str], max_words: int, *, fresh_only: bool = False) -> list[str]:
@@ -550,8 +556,10 @@ class Writer:
             said = _sentence(fact.text) if fact.kind == "code" else None
         else:
             key = f"{fact.kind}_voice" if f"{fact.kind}_voice" in _lines() else "fact_voice"
-            options = [t.format(fact=fact.text) for t in _lines()[key]]
-            options = [o for o in options if _words(o) <= slot.max_voice_words]
+            filled = [self._fill(t, fact=fact.text) for t in _lines()[key]]
+            fits = [o for o in filled if o and _words(o) <= slot.max_voice_words]
+            # The bare fact ("£4.99.") only when no fuller sentence fits.
+            options = [o for o in fits if _key(o) != _key(fact.text)] or fits
             said = _cap(self.choose.choice(options)) if options else None
         if said is None or _words(said) > slot.max_voice_words:
             return None
@@ -609,9 +617,15 @@ def write_copy(brief: Brief, beats: list[Beat], durations: list[float], choose: 
     slots[0].screen = hook
     slots[0].voice = hook
 
-    # 3. Facts: each in the beat that asks for its kind, else any free slot; required first.
-    facts = facts_of(brief)
+    # 3. The name, where the arc reveals it (first, so no fact takes its place).
     middle = slots[1:-1] or slots[:1]
+    for slot in middle:
+        if slot.beat.line == "name":
+            writer.name_lines(slot)
+            break
+
+    # 4. Facts: each in the beat that asks for its kind, else any free slot; required first.
+    facts = facts_of(brief)
     unplaced: list[Fact] = []
     for fact in sorted(facts, key=lambda f: not f.required):
         if not _place_fact(writer, fact, middle):
@@ -639,14 +653,13 @@ def write_copy(brief: Brief, beats: list[Beat], durations: list[float], choose: 
                 f"a {longer} s cut would hold it."
             )
 
-    # 4. Every beat's own line: name, audience, benefits; stock lines only where nothing is left.
+    # 5. Every beat's own line: name, audience, benefits; stock lines only where nothing is left.
     benefits = benefits_of(brief) + [f.text for f in facts if f.kind == "claim" and not _placed(f, slots)]
-    named = False
+    named = any(slot.beat.line == "name" for slot in middle)
     for slot in middle:
         kind = slot.beat.line
         if kind == "name":
-            writer.name_lines(slot)
-            named = True
+            pass
         elif kind == "audience":
             writer.audience_lines(slot)
         elif kind in ("benefit", "fact", "impact", "testimony"):
