@@ -112,7 +112,9 @@ def extracted_brief(thread: Sequence[Message]) -> Brief:
     return Backends.embedded().extractor.extract(thread).brief
 
 
-def score_plan(plan: Plan, thread: Sequence[Message], expected: dict[str, Any], score: Score, name: str) -> None:
+def score_plan(
+    plan: Plan, thread: Sequence[Message], expected: dict[str, Any], score: Score, name: str
+) -> None:
     lines = copy_lines(plan)
     texts = [t for _, t in lines]
     joined = _norm(" \n ".join(texts))

@@ -50,6 +50,7 @@ MAX_TEXT_WORDS = 6
 
 # ── arcs ────────────────────────────────────────────────────────────────────────────────
 
+
 def arc_for(goal: Goal, n_shots: int) -> list[ShotRole]:
     """The roles of the goal's arc (``core/planning/data/arcs.json``) stretched or trimmed to
     ``n_shots``: hook first, call to action last."""
@@ -285,9 +286,7 @@ def _embedded(**options: Any) -> EmbeddedPlanner:
     return EmbeddedPlanner()
 
 
-def plan_ad(
-    brief: Brief, *, seed: int = 0, fps: int = 30, thread: Sequence[Message] | None = None
-) -> Plan:
+def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30, thread: Sequence[Message] | None = None) -> Plan:
     """The whole plan: arc, timings, bible, copy from the brief, and shots.
 
     With ``thread``, lines built from the brief point at the message that states them.

@@ -25,64 +25,136 @@ def _thread(*texts: str) -> list[Message]:
 #: One thread of each kind, and the brief a careful reading gives.
 CASES: dict[Goal, tuple[list[Message], Brief, list[str]]] = {
     "offer": (
-        _thread("Holiday offer for Crumb & Co. pies: £12 a box, until 24 December, at 14 Mill Lane.",
-                'End with "Order your pies"'),
-        Brief(product="pies", brand=BrandKit(name="Crumb & Co."), goal="offer", duration_s=30,
-              must_include=["£12 a box", "until 24 December", "14 Mill Lane"], call_to_action="Order your pies"),
+        _thread(
+            "Holiday offer for Crumb & Co. pies: £12 a box, until 24 December, at 14 Mill Lane.",
+            'End with "Order your pies"',
+        ),
+        Brief(
+            product="pies",
+            brand=BrandKit(name="Crumb & Co."),
+            goal="offer",
+            duration_s=30,
+            must_include=["£12 a box", "until 24 December", "14 Mill Lane"],
+            call_to_action="Order your pies",
+        ),
         ["hook", "what", "price", "deadline", "where", "cta"],
     ),
     "event": (
-        _thread("Webinar: Zero-Downtime Postgres Migrations, with Dr. Lena Park, Thu 5 March 4pm GMT, online.",
-                "Audience: platform engineers. CTA: Save your seat"),
-        Brief(product="Zero-Downtime Postgres Migrations", audience="platform engineers", goal="event",
-              duration_s=30, must_include=["Dr. Lena Park", "Thu 5 March 4pm GMT"], call_to_action="Save your seat"),
+        _thread(
+            "Webinar: Zero-Downtime Postgres Migrations, with Dr. Lena Park, Thu 5 March 4pm GMT, online.",
+            "Audience: platform engineers. CTA: Save your seat",
+        ),
+        Brief(
+            product="Zero-Downtime Postgres Migrations",
+            audience="platform engineers",
+            goal="event",
+            duration_s=30,
+            must_include=["Dr. Lena Park", "Thu 5 March 4pm GMT"],
+            call_to_action="Save your seat",
+        ),
         ["hook", "what", "who", "when", "where", "cta"],
     ),
     "donation": (
-        _thread("Harbour House Winter Beds appeal. £30 pays for a warm bed for one night.",
-                "Small print: Registered charity no. 1098765. Finish on Give a bed tonight"),
-        Brief(product="Winter Beds appeal", brand=BrandKit(name="Harbour House"), goal="donation",
-              tone=["emotional", "hopeful"], duration_s=30, call_to_action="Give a bed tonight",
-              must_include=["£30 pays for a warm bed for one night", "Registered charity no. 1098765"]),
+        _thread(
+            "Harbour House Winter Beds appeal. £30 pays for a warm bed for one night.",
+            "Small print: Registered charity no. 1098765. Finish on Give a bed tonight",
+        ),
+        Brief(
+            product="Winter Beds appeal",
+            brand=BrandKit(name="Harbour House"),
+            goal="donation",
+            tone=["emotional", "hopeful"],
+            duration_s=30,
+            call_to_action="Give a bed tonight",
+            must_include=["£30 pays for a warm bed for one night", "Registered charity no. 1098765"],
+        ),
         ["hook", "problem", "people", "who_we_are", "impact", "ask"],
     ),
     "local_business": (
-        _thread("Nonna Rosa trattoria in Brookline, open Sundays 12-4, 3 courses for $29.", "CTA Book your Sunday table"),
-        Brief(product="Nonna Rosa", audience="families nearby", goal="local_business", duration_s=30,
-              must_include=["open Sundays 12-4", "3 courses for $29", "Brookline"],
-              call_to_action="Book your Sunday table"),
+        _thread(
+            "Nonna Rosa trattoria in Brookline, open Sundays 12-4, 3 courses for $29.",
+            "CTA Book your Sunday table",
+        ),
+        Brief(
+            product="Nonna Rosa",
+            audience="families nearby",
+            goal="local_business",
+            duration_s=30,
+            must_include=["open Sundays 12-4", "3 courses for $29", "Brookline"],
+            call_to_action="Book your Sunday table",
+        ),
         ["hook", "who", "where", "when_open", "offer", "cta"],
     ),
     "app_install": (
-        _thread("Stridely, a running app with a coach in your ear. First week free, no card required.",
-                "Download Stridely free"),
-        Brief(product="Stridely", goal="app_install", duration_s=30, audience="new runners",
-              must_include=["First week free, no card required"], call_to_action="Download Stridely free"),
+        _thread(
+            "Stridely, a running app with a coach in your ear. First week free, no card required.",
+            "Download Stridely free",
+        ),
+        Brief(
+            product="Stridely",
+            goal="app_install",
+            duration_s=30,
+            audience="new runners",
+            must_include=["First week free, no card required"],
+            call_to_action="Download Stridely free",
+        ),
         ["hook", "need", "reveal", "feature", "detail", "cta"],
     ),
     "signup": (
-        _thread("Ledgerly Travel Card for frequent travellers. Must include: 0% FX markup", "CTA - Get your card"),
-        Brief(product="Ledgerly Travel Card", brand=BrandKit(name="Ledgerly"), goal="signup", duration_s=30,
-              audience="frequent travellers", must_include=["0% FX markup"], call_to_action="Get your card"),
+        _thread(
+            "Ledgerly Travel Card for frequent travellers. Must include: 0% FX markup", "CTA - Get your card"
+        ),
+        Brief(
+            product="Ledgerly Travel Card",
+            brand=BrandKit(name="Ledgerly"),
+            goal="signup",
+            duration_s=30,
+            audience="frequent travellers",
+            must_include=["0% FX markup"],
+            call_to_action="Get your card",
+        ),
         ["hook", "need", "reveal", "what_you_get", "detail", "cta"],
     ),
     "launch": (
-        _thread("Launching Dewdrop Barrier Serum from Lumière Lab. Must include: fragrance-free, dermatologist tested"),
-        Brief(product="Dewdrop Barrier Serum", brand=BrandKit(name="Lumière Lab"), goal="launch", duration_s=30,
-              must_include=["fragrance-free", "dermatologist tested"], call_to_action="Shop the launch"),
+        _thread(
+            "Launching Dewdrop Barrier Serum from Lumière Lab. Must include: fragrance-free, dermatologist tested"
+        ),
+        Brief(
+            product="Dewdrop Barrier Serum",
+            brand=BrandKit(name="Lumière Lab"),
+            goal="launch",
+            duration_s=30,
+            must_include=["fragrance-free", "dermatologist tested"],
+            call_to_action="Shop the launch",
+        ),
         ["hook", "need", "reveal", "benefit", "detail", "cta"],
     ),
     "awareness": (
-        _thread("Awareness spot for PawSafe pet insurance. Disclaimer: Pre-existing conditions are not covered."),
-        Brief(product="PawSafe", goal="awareness", duration_s=30,
-              must_include=["Pre-existing conditions are not covered"], call_to_action="Get a quote"),
+        _thread(
+            "Awareness spot for PawSafe pet insurance. Disclaimer: Pre-existing conditions are not covered."
+        ),
+        Brief(
+            product="PawSafe",
+            goal="awareness",
+            duration_s=30,
+            must_include=["Pre-existing conditions are not covered"],
+            call_to_action="Get a quote",
+        ),
         ["hook", "need", "benefit", "reveal", "detail", "cta"],
     ),
     "testimonial": (
-        _thread("Customer stories for Pipewise, the sales pipeline tool. Must say: syncs with HubSpot",
-                "CTA: Start your free trial"),
-        Brief(product="Pipewise", goal="testimonial", duration_s=30, audience="sales managers",
-              must_include=["syncs with HubSpot"], call_to_action="Start your free trial"),
+        _thread(
+            "Customer stories for Pipewise, the sales pipeline tool. Must say: syncs with HubSpot",
+            "CTA: Start your free trial",
+        ),
+        Brief(
+            product="Pipewise",
+            goal="testimonial",
+            duration_s=30,
+            audience="sales managers",
+            must_include=["syncs with HubSpot"],
+            call_to_action="Start your free trial",
+        ),
         ["hook", "before", "testimony", "reveal", "benefit", "cta"],
     ),
 }
@@ -114,7 +186,9 @@ def test_each_arc_tells_its_story_with_every_fact_and_no_invented_claim(goal: Go
                     assert field in shot.sources
         for fact in brief.must_include:
             low = fact.lower()
-            holder = next(s for s in plan.shots if low in s.on_screen_text.lower() or low in s.voice_over.lower())
+            holder = next(
+                s for s in plan.shots if low in s.on_screen_text.lower() or low in s.voice_over.lower()
+            )
             src = holder.sources["on_screen_text" if low in holder.on_screen_text.lower() else "voice_over"]
             assert src.kind == "message" and src.message is not None
             assert fact.lower().split()[0] in thread[src.message - 1].text.lower()
@@ -265,7 +339,8 @@ def test_the_sheet_and_the_chat_post_show_suggested_lines_differently() -> None:
 @pytest.mark.slow
 def test_storyboard_and_render_of_an_unnamed_product_show_no_placeholder(tmp_path: Path) -> None:
     from core.backends import Backends
-    from core.pipeline import make_storyboard, plan as make_plan, render_storyboard
+    from core.pipeline import make_storyboard, render_storyboard
+    from core.pipeline import plan as make_plan
     from core.render import RenderOptions
     from storage.artifacts import LocalArtifactStore
 

@@ -182,7 +182,12 @@ def naming(brief: Brief) -> Naming:
         # "the Winter Beds appeal", but "Ledgerly Travel Card", "Morning Rye" and "Pawsome dog
         # treats" as they are.
         singular = not last.endswith("s") or last.endswith("ss")
-        if singular and last.islower() and last in _vocab()["nouns"] and not re.match(r"(?i)(the|a|an|our|this)\b", product):
+        if (
+            singular
+            and last.islower()
+            and last in _vocab()["nouns"]
+            and not re.match(r"(?i)(the|a|an|our|this)\b", product)
+        ):
             product = f"the {product}"
         return Naming(product, brand, True, "product", app)
     if product and brand:  # a common noun: "The Gullhouse's winter spa break"
