@@ -61,24 +61,33 @@ _PRICE = re.compile(
     re.I,
 )
 _PLACE = re.compile(
-    r"\d+\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*\s+(?:street|st|lane|ln|road|rd|avenue|ave|way|square|sq|"
+    r"\d+\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*?\s+(?i:street|st|lane|ln|road|rd|avenue|ave|way|square|sq|"
     r"place|pl|quay|row|drive|dr|court|ct|parade|terrace|hill|gardens|high st)\b|"
     r"\b(?:at|in)\s+(?:the\s+)?[A-Z][\w'&-]+(?:\s+[A-Z][\w'&-]+)*|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s?\d[A-Z]{2}\b",
 )
 _DIRECTIVE = re.compile(
-    r"^(?:.*?\b)?(?:must (?:say|read|include|mention|show|be on screen)|(?:please |pls |and )?(?:say|mention)"
-    r"(?: that)?|include|key (?:message|messages|points?)|usps?|selling points?|benefits?|features?|"
-    r"offer details?|disclaimer|small print(?: must read)?|legal(?: line)?|the line)\s*[:\-–—]\s*",
+    r"^(?:.*?\b)?(?:must (?:say|read|include|mention|show|be on screen|be written)|must|(?:please |pls |and )?"
+    r"(?:say|mention)(?: that)?|include|key (?:message|messages|points?|facts?)|usps?|selling points?|"
+    r"benefits?|features?|offer details?|disclaimer|small print(?: must read)?|legal(?: lines?)?|"
+    r"compliance(?: lines?)?|the line|on screen(?: we need| we want)?|must be (?:written|shown|on screen))"
+    r"\s*[:\-–—]\s*",
     re.I,
 )
 _DIRECTIVE_LOOSE = re.compile(
     r"\b(?:must (?:say|read|include|mention)|please say(?: that)?|pls (?:say|put)(?: in)?|mention(?: that)?|"
-    r"must be on screen|has to be in it|mandatory)\b",
+    r"must be on screen|has to be in it|mandatory|(?:gotta|got to|have to|need to|needs to) "
+    r"(?:say|have|include|mention|show)|on screen (?:we|you) (?:need|want)|must be (?:written|shown))\b",
+    re.I,
+)
+#: "we run 12 classes a week, mention that": the fact comes first.
+_TRAILING_DIRECTIVE = re.compile(
+    r"[,;—–-]+\s*(?:pls |please )?(?:mention (?:that|it)|say (?:it|that)|include (?:it|that)|put (?:it|that) in)"
+    r"[.!]*$|\s+(?:is|as) the (?:line|tagline|slogan)[.!]*$",
     re.I,
 )
 #: A note about the ad's making, the team or a stranger's instructions, not about the product.
 _META = re.compile(
-    r"\b(?:ignore|instructions?|prompt|bot|system|seconds?|secs?|minutes? long|film|video|ad\b|ads\b|cut\b|"
+    r"\b(?:ignore|instructions?|prompt|bot|system|seconds?|secs?|minutes? long|film|video|cut\b|"
     r"aspect|ratio|9:16|16:9|1:1|4:5|tiktok|instagram|insta|reels?|youtube|facebook|linkedin|shorts|"
     r"stories|budget|typo|cta|end (?:card|with)|finish on|link|url|https?|www|thanks|thank you|lol|haha|"
     r"music|shots?|scene|colou?rs?|palette|logo|font|tone|style|cartoon|team|client|legal says|"
@@ -95,7 +104,8 @@ _LEAD = re.compile(
     re.I,
 )
 _CHATTER = re.compile(
-    r"^(?:so |and |also |oh and )?(?:we(?:'re| are)|there(?:'s| is)|it's|its|we have|we've got|we're doing)\s+"
+    r"^(?:so |and |also |oh and )?(?:we(?:'re| are)|there(?:'s| is)|it's|its|we have|we've got|we're doing|"
+    r"(?:the )?offer is|price is)\s+"
     r"(?:running|doing|offering|having|giving|got)?\s*(?:an? )?",
     re.I,
 )
@@ -251,9 +261,16 @@ def _note_facts(brief: Brief) -> tuple[list[Fact], list[str]]:
                     if part and len(part.split()) <= 8:
                         benefits.append(part)
                 continue
+            trailing = _TRAILING_DIRECTIVE.search(sentence)
             directive = _DIRECTIVE.match(sentence) or _DIRECTIVE_LOOSE.search(sentence)
-            if directive:
-                body = sentence[directive.end() :]
+            if directive or trailing:
+                body = (
+                    sentence[directive.end() :]
+                    if directive
+                    else sentence[: trailing.start()]
+                    if trailing
+                    else ""
+                )
                 body = re.sub(
                     r"^(?:the\s+)?(?:price|address|line|fact)s?\s+(?:in\s+|that\s+)?", "", body, flags=re.I
                 )
@@ -262,13 +279,13 @@ def _note_facts(brief: Brief) -> tuple[list[Fact], list[str]]:
                     if item and len(item.split()) <= MAX_FACT_WORDS * 2:
                         facts.append(Fact(item, classify(item), "notes", True))
                 continue
-            if _META.search(sentence) or len(sentence.split()) > 12:
+            if _META.search(sentence) or len(sentence.split()) > 18:
                 continue
             kind = classify(sentence)
             if kind in ("price", "deadline", "date", "legal", "code") or (
                 kind == "place" and re.search(r"\d", sentence)
             ):
-                label = re.match(r"^[A-Za-z /]{2,24}:\s*", sentence)
+                label = re.match(r"^[A-Za-z' /]{2,24}:\s*", sentence)
                 item = _clean(sentence[label.end() :] if label else sentence)
                 item = _cap(_CHATTER.sub("", item))
                 facts.append(Fact(item, kind, "notes", False))
