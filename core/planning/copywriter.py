@@ -299,6 +299,13 @@ def facts_of(brief: Brief) -> list[Fact]:
 
     def add(fact: Fact) -> None:
         key = fact.text.lower()
+        for i, old in enumerate(seen):
+            at = key.find(old)
+            # "off-peak rate 7" cut at a decimal point: the note's "7.5p/kWh" is the fact.
+            if at >= 0 and old[-1:].isdigit() and re.match(r"[.,]?\d", key[at + len(old) :]):
+                seen[i] = key
+                facts[i] = Fact(fact.text, classify(fact.text), facts[i].field, facts[i].required)
+                return
         if not key or any(key in s or s in key for s in seen):
             return
         if brief.call_to_action and key == brief.call_to_action.lower().strip(" ."):
