@@ -22,6 +22,7 @@ from core.planning.claims import claims_in, supported
 #: Words on screen for a built line; facts (a legal line, an address) may run longer.
 MAX_TEXT_WORDS = 6
 MAX_FACT_WORDS = 14
+MAX_LEGAL_WORDS = 22
 #: An end card's button holds about this many characters on two lines.
 MAX_CTA_CHARS = 32
 WORDS_PER_S = 2.1
@@ -87,7 +88,7 @@ _TRAILING_DIRECTIVE = re.compile(
 )
 #: A note about the ad's making, the team or a stranger's instructions, not about the product.
 _META = re.compile(
-    r"\b(?:ignore|instructions?|prompt|bot|system|seconds?|secs?|minutes? long|film|video|cut\b|"
+    r"\b(?:ignore|instructions?|prompt|bot|system|seconds?|secs?|minutes? long|film|video|vid|promo|cut\b|"
     r"aspect|ratio|9:16|16:9|1:1|4:5|tiktok|instagram|insta|reels?|youtube|facebook|linkedin|shorts|"
     r"stories|budget|typo|cta|end (?:card|with)|finish on|link|url|https?|www|thanks|thank you|lol|haha|"
     r"music|shots?|scene|colou?rs?|palette|logo|font|tone|style|cartoon|team|client|legal says|"
@@ -140,7 +141,7 @@ def _clean(text: str) -> str:
     text = " ".join(text.split()).strip()
     while len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
         text = text[1:-1].strip()
-    return text.strip(" .,;:")
+    return text.strip(" .,;:\u2014\u2013-")
 
 
 def _vocab() -> dict[str, Any]:
@@ -282,8 +283,9 @@ def _note_facts(brief: Brief) -> tuple[list[Fact], list[str]]:
             if _META.search(sentence) or len(sentence.split()) > 18:
                 continue
             kind = classify(sentence)
-            if kind in ("price", "deadline", "date", "legal", "code") or (
-                kind == "place" and re.search(r"\d", sentence)
+            # Unasked, only a figure is a fact worth a line: a price, a date, an address.
+            if kind in ("price", "deadline", "date", "legal", "code", "place") and re.search(
+                r"[\d£$€¥₹]", sentence
             ):
                 label = re.match(r"^[A-Za-z' /]{2,24}:\s*", sentence)
                 item = _clean(sentence[label.end() :] if label else sentence)
@@ -711,7 +713,9 @@ def _placed(fact: Fact, slots: list[ShotCopy]) -> bool:
 def _place_fact(writer: Writer, fact: Fact, slots: list[ShotCopy]) -> bool:
     """The fact on screen in the best free slot (joined to a short fact there if need be)."""
     words = _words(fact.text)
-    if words > MAX_FACT_WORDS:
+    # Small print may run longer than a caption: it is read, not glanced at.
+    limit = MAX_LEGAL_WORDS if fact.kind == "legal" else MAX_FACT_WORDS
+    if words > limit:
         for slot in slots:
             if slot.voice is None and words <= slot.max_voice_words:
                 slot.voice = Line(_sentence(fact.text), _brief_src(fact.field))
@@ -734,7 +738,7 @@ def _place_fact(writer: Writer, fact: Fact, slots: list[ShotCopy]) -> bool:
             slot.facts.append(fact)
             return True
     for slot in ranked:  # two short facts share a caption: "£4.99 · 14 Mill Lane"
-        if slot.screen is not None and slot.facts and _words(slot.screen.text) + words + 1 <= MAX_FACT_WORDS:
+        if slot.screen is not None and slot.facts and _words(slot.screen.text) + words + 1 <= limit:
             slot.screen = Line(f"{slot.screen.text} \u00b7 {fact.text}", slot.screen.source)
             slot.facts.append(fact)
             return True
