@@ -372,3 +372,38 @@ def test_storyboard_and_render_of_an_unnamed_product_show_no_placeholder(tmp_pat
     assert "invoicing app" in texts["plan"] and "invoicing app" in captions
     assert board.plan.cta.text == "Try it free"
     assert board.plan.sources["cta"] == LineSource(kind="message", message=2, field="call_to_action")
+
+
+def test_a_hosted_plan_keeps_sources_that_check_out_and_marks_the_rest_suggested() -> None:
+    """The real anthropic client against a loopback fake: the tool schema asks for sources, and
+    the model's claims the brief does not state ("5 pm", "all-day") come back as suggestions."""
+    from core.backends import planners
+    from tests.support.fake_providers import AnthropicFake, serving
+    from tests.test_backends_llm import BRIEF, KEY, plan_arguments
+
+    args = plan_arguments()
+    args["sources"] = {"hook": {"kind": "brief", "field": "notes"}, "cta": {"kind": "brief"}}
+    args["shots"][1]["voice_over"] = "Women 25-40, meet Glow serum."
+    args["shots"][1]["sources"] = {"voice_over": {"kind": "brief", "field": "audience"}}
+    args["shots"][2]["sources"] = {"voice_over": {"kind": "brief", "field": "notes"}}
+    with serving(AnthropicFake(KEY)) as fake:
+        fake.script(fake.tool_use("record_plan", args))
+        planner = planners.create("anthropic", api_key=KEY, base_url=fake.url, model="claude-test")
+        plan = planner.plan(BRIEF)
+        body = fake.requests[0].json
+    assert "sources" in body["tools"][0]["input_schema"]["properties"]
+    assert "source" in body["system"]
+    assert plan.sources["hook"].kind == "suggested"  # "Tired skin at 5 pm?": nobody said 5 pm
+    assert plan.sources["title"].kind == "suggested"  # no source given
+    assert plan.sources["cta"].kind == "brief"
+    assert plan.shots[1].sources["voice_over"] == LineSource(kind="brief", field="audience")
+    assert plan.shots[2].suggested("voice_over")  # "One drop, all-day glow."
+
+
+def test_the_tone_asked_for_sets_the_voice() -> None:
+    warm = [plan_ad(Brief(product="Fernhill Honey", tone=["hopeful"]), seed=s).hook for s in range(6)]
+    hype = [plan_ad(Brief(product="Fernhill Honey", tone=["hype"]), seed=s).hook for s in range(6)]
+    assert all(not h.endswith("!") for h in warm) and all(h.endswith("!") for h in hype)
+    stock_warm = set(load("lines.json")["hooks_warm"])
+    assert any(h in stock_warm for h in warm)
+    assert not any(h.rstrip("!") + "." in stock_warm for h in hype)
