@@ -219,6 +219,13 @@ def sheet_line(shot: Shot, field: str) -> tuple[str, bool]:
     return (f"{SUGGESTED_MARK} {text} (suggested)" if guess else text), guess
 
 
+def hook_line(plan: Plan) -> str:
+    """The header's hook in quotes, marked when the thread did not say it."""
+    source = plan.sources.get("hook")
+    mark = f" {SUGGESTED_MARK}" if plan.sources and (source is None or source.suggested) else ""
+    return f"\u201c{plan.hook}\u201d{mark}"
+
+
 def _without_size(description: str, lighting: str = "") -> str:
     """The meta line names the framing and the header the light: keep the action only."""
     light = LIGHT_PHRASES.get(lighting)
@@ -260,7 +267,7 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     header_text_w = int((SHEET_WIDTH - 2 * MARGIN) * 0.64)
     title_h = _text_block(None, (0, 0), plan.title, title_font, header_text_w, head_ink, max_lines=2)
     hook_h = _text_block(
-        None, (0, 0), f"\u201c{plan.hook}\u201d", hook_font, header_text_w, head_ink, max_lines=2
+        None, (0, 0), hook_line(plan), hook_font, header_text_w, head_ink, max_lines=2
     )
     header_h = max(300, 56 + 44 + title_h + 18 + hook_h + 52)
     footer_h = 90
@@ -280,7 +287,7 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     _text_block(
         draw,
         (MARGIN, y),
-        f"\u201c{plan.hook}\u201d",
+        hook_line(plan),
         hook_font,
         header_text_w,
         mix(head_ink, dark, 0.2),

@@ -732,7 +732,7 @@ def _place_fact(writer: Writer, fact: Fact, slots: list[ShotCopy]) -> bool:
     )
     for slot in ranked:
         if slot.screen is None:
-            slot.screen = Line(_cap(fact.text) if fact.kind == "claim" else fact.text, _brief_src(fact.field))
+            slot.screen = Line(_cap(fact.text), _brief_src(fact.field))
             if slot.voice is None:
                 slot.voice = writer.fact_voice(fact, slot)
             slot.facts.append(fact)
