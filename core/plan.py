@@ -39,7 +39,7 @@ from core.models import (
     Transition,
 )
 from core.planning.arcs import arc_beats, load
-from core.planning.claims import attach_thread
+from core.planning.claims import attach_thread, supported
 from core.planning.copywriter import ShotCopy, goal_default_cta, naming, write_copy
 
 MIN_SHOT_S = 3.0
@@ -328,7 +328,26 @@ def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30, thread: Sequence[Mess
         sources={"title": words.title.source, "hook": words.hook.source, "cta": words.cta_source},
         notices=words.notices,
     )
-    return attach_thread(plan, thread) if thread else plan
+    return _only_what_the_thread_says(attach_thread(plan, thread), thread) if thread else plan
+
+
+def _only_what_the_thread_says(plan: Plan, thread: Sequence[Message]) -> Plan:
+    """Lines whose figures no message states (a brief read wrong: "rate 7" for "7.5p") are left
+    out and said, so the embedded planner never puts an unstated claim on screen."""
+    texts = [m.text for m in thread]
+    notices = list(plan.notices)
+    shots = []
+    for shot in plan.shots:
+        update: dict[str, Any] = {}
+        sources = dict(shot.sources)
+        for name in ("on_screen_text", "voice_over"):
+            line = getattr(shot, name)
+            if line and not shot.is_end_card and not supported(line, texts):
+                update[name] = ""
+                sources.pop(name, None)
+                notices.append(f"\u201c{line}\u201d was left out: no message of the thread says it so.")
+        shots.append(shot.model_copy(update=update | {"sources": sources}) if update else shot)
+    return plan.model_copy(update={"shots": shots, "notices": list(dict.fromkeys(notices))})
 
 
 def _with_copy(shot: Shot, slot: ShotCopy) -> Shot:

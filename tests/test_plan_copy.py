@@ -407,3 +407,16 @@ def test_the_tone_asked_for_sets_the_voice() -> None:
     stock_warm = set(load("lines.json")["hooks_warm"])
     assert any(h in stock_warm for h in warm)
     assert not any(h.rstrip("!") + "." in stock_warm for h in hype)
+
+
+def test_a_figure_the_thread_states_otherwise_is_left_out_and_said() -> None:
+    thread = _thread(
+        "GreenVolt FlexSaver: off-peak rate 7.5p/kWh between midnight and 5am. CTA: Find out more"
+    )
+    misread = Brief(product="FlexSaver", must_include=["off-peak rate 7"], call_to_action="Find out more")
+    plan = plan_ad(misread, thread=thread)
+    stated = [m.text for m in thread]
+    for _, line in copy_lines(plan):
+        assert supported(line, stated), line
+    assert any("off-peak rate 7" in n and "left out" in n for n in plan.notices), plan.notices
+    assert not supported("Off-peak rate 7", stated) and supported("7.5p/kWh off-peak", stated)

@@ -102,7 +102,9 @@ def _norm_number(token: str) -> str:
 
 
 def _evidence_tokens(text: str) -> set[str]:
-    return set(claims_in(text)) | {w.lower() for w in re.findall(r"[\w'#%£$€]+", text)}
+    # Figures only as whole numbers ("7.5", never the "7" of it); words as words.
+    words = {w.lower() for w in re.findall(r"[\w'#%£$€]+", text) if not w[0].isdigit()}
+    return set(claims_in(text)) | words
 
 
 def supported(line: str, evidence: str | Sequence[str]) -> bool:
