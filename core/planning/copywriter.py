@@ -573,12 +573,13 @@ class Writer:
             "impact": ["impact_voice"],
             "testimony": ["testimony_voice"],
         }.get(kind, self._category_keys("benefit_voice"))
+        # A stock line is never said twice: a quiet shot reads better than a repeat.
         if slot.screen is None:
-            text = self._pick(self._stock(screen_keys, MAX_TEXT_WORDS))
+            text = self._pick(self._stock(screen_keys, MAX_TEXT_WORDS, fresh_only=True))
             if text:
                 slot.screen = Line(text, SUGGESTED)
         if slot.voice is None:
-            text = self._pick(self._stock(voice_keys, slot.max_voice_words))
+            text = self._pick(self._stock(voice_keys, slot.max_voice_words, fresh_only=True))
             if text:
                 slot.voice = Line(text, SUGGESTED)
 

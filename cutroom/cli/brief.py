@@ -113,8 +113,10 @@ def plan_command(
     settings = Settings()
     if out is not None:
         writable_folder(out.parent, "plan")
-    result = _extract(text, file, settings)
-    the_plan = pipeline.plan(result.brief, backends=_backends(settings), seed=seed, fps=settings.fps)
+    thread = read_thread(text, file)
+    backends = _backends(settings)
+    result = pipeline.extract(thread, backends=backends)
+    the_plan = pipeline.plan(result.brief, backends=backends, seed=seed, fps=settings.fps, thread=thread)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(the_plan.model_dump_json(indent=2))
