@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from core.consistency import consistency_line
-from core.models import Storyboard, Variant
+from core.models import Shot, Storyboard, Variant
 
 APPROVE = "✅"
 REDO = "🔁"
@@ -75,6 +75,17 @@ class VariantPost(BaseModel):
 
 # ── builders ────────────────────────────────────────────────────────────────────────────
 
+#: Marks a line of copy the thread did not state (Slack and Discord both read _x_ as italics).
+SUGGESTED = "✎"
+
+
+def _copy_line(shot: Shot, field: str, text: str) -> str:
+    """A line as posted: a suggestion in italics with a mark, so the approver sees it."""
+    if not shot.suggested(field):
+        return text
+    return f"_{SUGGESTED} {text.replace('_', ' ')} (suggested)_"
+
+
 
 def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
     plan = board.plan
@@ -82,9 +93,13 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
     lines = []
     for shot in plan.shots:
         line = f"{shot.index}. *{shot.role}* ({shot.duration_s:g} s) {shot.description}"
+        if shot.on_screen_text and not shot.is_end_card:
+            line += f" — on screen: {_copy_line(shot, 'on_screen_text', shot.on_screen_text)}"
         if shot.voice_over:
-            line += f" — “{shot.voice_over}”"
+            line += f" — {_copy_line(shot, 'voice_over', f'“{shot.voice_over}”')}"
         lines.append(line)
+    if any(shot.suggested(f) for shot in plan.shots for f in ("on_screen_text", "voice_over")):
+        lines.append(f"{SUGGESTED} _suggested lines: not said in the thread; reply to change them_")
     scenes = min(n, len(SCENES))
     scene_hint = f"1️⃣–{SCENES[scenes - 1]} redo that scene, " if scenes > 1 else "1️⃣ redo the scene, "
     buttons = [

@@ -201,6 +201,24 @@ class StyleBible(_Model):
         return self
 
 
+LineSourceKind = Literal["message", "brief", "suggested"]
+
+
+class LineSource(_Model):
+    """Where a line of copy came from, like a citation: a message of the thread, a field of the
+    brief, or a suggestion nobody in the thread made (shown as such to the approver)."""
+
+    kind: LineSourceKind = "suggested"
+    message: int | None = Field(
+        default=None, ge=1, description="1-based number of the thread message that states it."
+    )
+    field: str | None = Field(default=None, description="The brief field it was built from, e.g. must_include.")
+
+    @property
+    def suggested(self) -> bool:
+        return self.kind == "suggested"
+
+
 class Shot(_Model):
     index: int = Field(ge=1, description="1-based position in the plan.")
     duration_s: float = Field(gt=0, le=20)
@@ -214,6 +232,16 @@ class Shot(_Model):
     on_screen_text: str = ""
     transition_in: Transition = "cut"
     is_end_card: bool = False
+    beat: str = Field(default="", description="The arc's beat this shot plays, e.g. price, deadline, ask.")
+    sources: dict[str, LineSource] = Field(
+        default_factory=dict, description="Where on_screen_text and voice_over came from, by field name."
+    )
+
+    def suggested(self, field: str) -> bool:
+        """True when the line in ``field`` is a suggestion (or nobody said where it came from)."""
+        value = getattr(self, field, "")
+        source = self.sources.get(field)
+        return bool(value) and (source is None or source.suggested)
 
 
 class CallToAction(_Model):
@@ -233,6 +261,12 @@ class Plan(_Model):
     aspect_ratios: list[AspectRatio] = Field(default_factory=_portrait_only)
     fps: int = Field(default=30, ge=12, le=60)
     seed: int = 0
+    sources: dict[str, LineSource] = Field(
+        default_factory=dict, description="Where title, hook and cta came from, by field name."
+    )
+    notices: list[str] = Field(
+        default_factory=list, description="What the planner could not do as asked (facts that did not fit...)."
+    )
 
     @property
     def duration_s(self) -> float:

@@ -33,8 +33,23 @@ def extract(thread: Sequence[Message], *, backends: Backends, base: Brief | None
     return backends.extractor.extract(thread, base=base)
 
 
-def plan(brief: Brief, *, backends: Backends, seed: int = 0, fps: int = 30) -> Plan:
-    return backends.planner.plan(brief, seed=seed, fps=fps)
+def plan(
+    brief: Brief,
+    *,
+    backends: Backends,
+    seed: int = 0,
+    fps: int = 30,
+    thread: Sequence[Message] | None = None,
+) -> Plan:
+    """Brief to plan. With the ``thread``, every line's source is checked against it: lines
+    built from the brief point at the message that states them, and a claim no message states
+    is marked suggested, whichever planner wrote it."""
+    the_plan = backends.planner.plan(brief, seed=seed, fps=fps)
+    if thread:
+        from core.planning.claims import attach_thread, check_sources
+
+        the_plan = check_sources(attach_thread(the_plan, thread), thread)
+    return the_plan
 
 
 def storyboard_id(plan: Plan, aspect: AspectRatio, seed: int, artist: str = "") -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import random
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,8 @@ from core.models import (
     CameraMove,
     Entity,
     Goal,
+    LineSource,
+    Message,
     Plan,
     ProductCategory,
     Shot,
@@ -35,52 +38,23 @@ from core.models import (
     StyleBible,
     Transition,
 )
+from core.planning.arcs import arc_beats, load
+from core.planning.claims import attach_thread, supported
+from core.planning.copywriter import ShotCopy, goal_default_cta, naming, write_copy
 
 MIN_SHOT_S = 3.0
 MAX_SHOT_S = 8.0
 #: Words per second of voice-over: ~150 wpm is 2.5/s; 2.1 leaves room to breathe.
 WORDS_PER_S = 2.1
 MAX_TEXT_WORDS = 6
-DEFAULT_OFFER = "Limited-time offer"
 
 # ── arcs ────────────────────────────────────────────────────────────────────────────────
 
-ARCS: dict[Goal, list[ShotRole]] = {
-    "awareness": ["hook", "problem", "benefit", "reveal", "proof", "cta"],
-    "launch": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
-    "offer": ["hook", "reveal", "offer", "benefit", "proof", "cta"],
-    "testimonial": ["hook", "problem", "proof", "reveal", "benefit", "cta"],
-    "app_install": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
-    "signup": ["hook", "problem", "reveal", "benefit", "proof", "cta"],
-    "event": ["hook", "reveal", "benefit", "offer", "proof", "cta"],
-    "donation": ["hook", "problem", "proof", "reveal", "benefit", "cta"],
-    "local_business": ["hook", "reveal", "benefit", "offer", "proof", "cta"],
-}
-#: Roles dropped first when the ad is short.
-_DROP_ORDER: list[ShotRole] = ["proof", "problem", "benefit", "offer"]
-_ROLE_WEIGHT: dict[str, float] = {
-    "hook": 0.8,
-    "problem": 1.0,
-    "reveal": 1.15,
-    "benefit": 1.1,
-    "proof": 1.0,
-    "offer": 1.0,
-    "cta": 0.9,
-}
-
 
 def arc_for(goal: Goal, n_shots: int) -> list[ShotRole]:
-    """The goal's arc stretched or trimmed to ``n_shots`` (hook first, CTA last, reveal kept)."""
-    roles = list(ARCS[goal])
-    for role in _DROP_ORDER:
-        while len(roles) > n_shots and role in roles:
-            roles.remove(role)
-    extra: list[ShotRole] = ["benefit", "proof"]
-    i = 0
-    while len(roles) < n_shots:
-        roles.insert(len(roles) - 1, extra[i % 2])
-        i += 1
-    return roles
+    """The roles of the goal's arc (``core/planning/data/arcs.json``) stretched or trimmed to
+    ``n_shots``: hook first, call to action last."""
+    return [beat.role for beat in arc_beats(goal, n_shots)]
 
 
 def shot_count(duration_s: int) -> int:
@@ -125,261 +99,25 @@ def allocate(weights: list[float], total_s: int, fps: int) -> list[float]:
 
 @dataclass(frozen=True)
 class Domain:
-    """Copy for one kind of product: the pain, the promise, the proof and where it lives."""
+    """A kind of product: how to draw it and where its scenes take place (copy lives in data)."""
 
     name: str
     keywords: tuple[str, ...]
     category: ProductCategory
-    hooks: tuple[str, ...]
-    pains: tuple[str, ...]  # "... <pain>"
-    pain_texts: tuple[str, ...]  # on screen, short
-    promises: tuple[str, ...]  # "... <promise>"
-    promise_texts: tuple[str, ...]
-    rituals: tuple[str, ...]  # how it is used, a verb phrase
-    proofs: tuple[str, ...]
-    proof_texts: tuple[str, ...]
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 DOMAINS: list[Domain] = [
-    # Before "pets": a leash or a bed is for a dog, but it is not a treat.
     Domain(
-        name="pet gear",
-        keywords=(
-            "leash",
-            "lead for",
-            "collar",
-            "harness",
-            "dog bed",
-            "cat bed",
-            "pet bed",
-            "dog toy",
-            "cat toy",
-            "pet toy",
-            "chew toy",
-            "scratching post",
-            "cat tree",
-            "pet carrier",
-            "dog crate",
-            "grooming",
-        ),
-        category="box",
-        hooks=("Walkies, upgraded.", "Ready when they are.", "Their favourite part of the day."),
-        pains=("the old gear gives up halfway through the walk", "every walk turns into a tug of war"),
-        pain_texts=("Tangled again?", "Worn-out gear?", "Pulling every walk?"),
-        promises=("easy walks and happy tails", "gear that keeps up with them"),
-        promise_texts=("Easy walks", "Built for adventures", "Happy tails"),
-        rituals=("Clip on, head out", "Grab it and go", "One click, out the door"),
-        proofs=("Tested on thousands of walks", "Tough, comfy and vet-approved"),
-        proof_texts=("Walk-tested", "Tough by design", "Loved by pets"),
-        places={
-            "hook": ("a sunny green park", "a calm home living room at morning light"),
-            "problem": ("a calm home living room by the window", "a sunny green park"),
-            "benefit": ("a sunny green park", "a calm home living room"),
-            "proof": ("a sunny green park", "a calm home living room"),
-        },
-    ),
-    Domain(
-        name="pets",
-        keywords=(
-            "dog",
-            "puppy",
-            "puppies",
-            "cat food",
-            "cat treat",
-            "cat litter",
-            "cats",
-            "kitten",
-            "kibble",
-            "pet food",
-            "pet treat",
-            "pet shop",
-            "pet store",
-            "pets",
-        ),
-        category="food",
-        hooks=("Somebody's been waiting for this.", "Tails up, it's treat time.", "Guess who heard the bag?"),
-        pains=("the same old bowl gets a sad look", "waiting all day for something good"),
-        pain_texts=("Bored of the bowl?", "That sad-eyes look?", "Waiting all day?"),
-        promises=("happy tails and clean bowls", "a treat they'll beg for, made right"),
-        promise_texts=("Happy tails guaranteed", "Clean bowls, happy pets", "Worth the wait"),
-        rituals=("Shake the bag", "One treat, every good moment", "Pour, wait, watch"),
-        proofs=("Made with real ingredients pets love", "Vet-approved and simple"),
-        proof_texts=("Real ingredients", "Vet-approved", "Gone in seconds"),
-        places={
-            "hook": ("a sunny green park", "a calm home living room at morning light"),
-            "problem": ("the home kitchen, by the bowl", "a calm home living room by the window"),
-            "benefit": ("a calm home living room", "a sunny green park", "the home kitchen"),
-            "proof": ("a sunny green park", "a calm home living room"),
-        },
-    ),
-    Domain(
-        name="skincare",
-        keywords=(
-            "serum",
-            "cream",
-            "skin",
-            "moistur",
-            "lotion",
-            "spf",
-            "cleanser",
-            "glow",
-            "beauty",
-            "face oil",
-        ),
-        category="bottle",
-        hooks=("Long days showing on your skin?", "What if your skin kept up?", "Glow, without the effort."),
-        pains=("long days show up on your skin", "tired, dull skin tells the story of your week"),
-        pain_texts=("Tired skin by 3 pm?", "Dull by Wednesday?", "Skin running on empty?"),
-        promises=("skin that looks rested all day", "a real glow that lasts", "soft, bright skin by lunch"),
-        promise_texts=("Glow that lasts all day", "Rested skin, busy life", "Bright by lunch"),
-        rituals=("Two drops every morning", "One step, thirty seconds", "Press in two drops"),
-        proofs=("Made with gentle, skin-loving ingredients", "Light, fast and never sticky"),
-        proof_texts=("Gentle, clean formula", "Never sticky", "Thirty seconds a day"),
-        places={
-            "problem": ("a bright office desk late in the day", "a home bathroom mirror at night"),
-            "benefit": (
-                "a calm home bathroom in morning light",
-                "a bright city street",
-                "a calm home living room",
-            ),
-        },
-    ),
-    Domain(
-        name="beverage",
-        keywords=(
-            "coffee",
-            "tea",
-            "drink",
-            "juice",
-            "soda",
-            "water",
-            "brew",
-            "kombucha",
-            "latte",
-            "sparkling",
-        ),
-        category="can",
-        hooks=("Need a better pick-me-up?", "Your afternoon called.", "Taste the good part."),
-        pains=("the afternoon slump hits hard", "the same old drink gets boring"),
-        pain_texts=("3 pm slump?", "Bored of the usual?", "Running on fumes?"),
-        promises=("clean energy that tastes great", "real refreshment, no crash"),
-        promise_texts=("Clean energy, no crash", "Crisp, bright, refreshing", "Real taste, real lift"),
-        rituals=("Crack one open", "Pour it over ice", "Take one on the go"),
-        proofs=("Simple ingredients you can pronounce", "Made in small batches"),
-        proof_texts=("Simple ingredients", "Small-batch made", "No crash later"),
-    ),
-    Domain(
-        name="food",
-        keywords=(
-            "snack",
-            "bar",
-            "cereal",
-            "granola",
-            "meal",
-            "burger",
-            "pizza",
-            "chocolate",
-            "cookie",
-            "food",
-            "sauce",
-            "bowl",
-        ),
-        category="food",
-        hooks=("Hungry for something better?", "Snack time, upgraded.", "This is the good stuff."),
-        pains=("the vending machine lets you down again", "busy days leave no time to eat well"),
-        pain_texts=("Snack regret?", "No time to eat?", "Hungry at 4 pm?"),
-        promises=("real food that keeps you going", "flavour you can feel good about"),
-        promise_texts=("Real food, real fast", "Tasty and satisfying", "Fuel that tastes great"),
-        rituals=("Grab one on the way out", "Ready in minutes", "Share it, or don't"),
-        proofs=("Made with real ingredients", "Packed with flavour, not fillers"),
-        proof_texts=("Real ingredients", "No fillers", "Ready in minutes"),
-    ),
-    Domain(
-        name="app",
-        keywords=(
-            "app",
-            "software",
-            "platform",
-            "saas",
-            "tracker",
-            "planner app",
-            "budget",
-            "booking",
-            "download",
-        ),
-        category="phone",
-        hooks=("Your day, finally sorted.", "There's an app for this.", "Too many tabs open?"),
-        pains=("juggling ten tools eats your day", "the to-do list never ends"),
-        pain_texts=("Too many tabs?", "Drowning in to-dos?", "Always behind?"),
-        promises=("everything in one calm place", "hours back every week"),
-        promise_texts=("All in one place", "Hours back every week", "Sorted in one tap"),
-        rituals=("Open it, tap once", "Set up in two minutes", "Swipe, tap, done"),
-        proofs=("Built for busy people", "Simple from the first tap"),
-        proof_texts=("Set up in 2 minutes", "Simple from tap one", "Built for busy days"),
-    ),
-    Domain(
-        name="footwear",
-        keywords=("shoe", "sneaker", "trainer", "boot", "runner", "running", "sandal"),
-        category="shoe",
-        hooks=("Ready to move?", "Every step, lighter.", "Built for your stride."),
-        pains=("sore feet slow you down", "your old pair gave up miles ago"),
-        pain_texts=("Sore feet?", "Worn-out pair?", "Slowing down?"),
-        promises=("cushioned comfort from the first step", "light, springy miles"),
-        promise_texts=("Comfort every step", "Light. Springy. Yours.", "Made for miles"),
-        rituals=("Lace up and go", "From the commute to the track", "Slip on, step out"),
-        proofs=("Tested over thousands of miles", "Breathable and built to last"),
-        proof_texts=("Built to last", "Breathable all day", "Tested for miles"),
-    ),
+        name=d["name"],
+        keywords=tuple(d["keywords"]),
+        category=d["category"],
+        places={k: tuple(v) for k, v in d["places"].items()},
+    )
+    for d in load("categories.json")["domains"]
 ]
+GENERIC = Domain(name="generic", keywords=(), category="box")
 
-GENERIC = Domain(
-    name="generic",
-    keywords=(),
-    category="box",
-    hooks=("This changes your routine.", "You deserve better than this.", "Small change, big difference."),
-    pains=("the old way just takes too long", "everyday things should feel easier"),
-    pain_texts=("Sound familiar?", "Still doing it the hard way?", "There's a better way"),
-    promises=("a simpler, better everyday", "more of what matters to you"),
-    promise_texts=("Simply better", "Made for your day", "Everyday, upgraded"),
-    rituals=("Use it every day", "Set it and forget it", "Made to fit right in"),
-    proofs=("Thoughtfully made, built to last", "Designed with real people"),
-    proof_texts=("Thoughtfully made", "Built to last", "Made for real life"),
-)
-
-GOAL_HOOKS: dict[Goal, tuple[str, ...]] = {
-    "awareness": ("Meet the better everyday.", "You haven't seen this yet."),
-    "launch": ("Something new just landed.", "Meet your new favourite.", "New, and worth it."),
-    "offer": ("Don't miss this one.", "This deal won't wait.", "Better, and now for less."),
-    "testimonial": ("Don't take our word.", "Hear it from them.", "Real people, real results."),
-    "app_install": ("Your day, finally sorted.", "One app. Less chaos."),
-    "signup": ("Join in.", "Come on in."),
-    "event": ("Save the date.", "Be there."),
-    "donation": ("Help is close.", "Together, we can."),
-    "local_business": ("Right around the corner.", "Come and see us."),
-}
-GOAL_CTA: dict[Goal, str] = {
-    "awareness": "Learn more",
-    "launch": "Shop now",
-    "offer": "Claim the offer",
-    "testimonial": "Try it yourself",
-    "app_install": "Download the app",
-    "signup": "Sign up",
-    "event": "Register now",
-    "donation": "Donate now",
-    "local_business": "Visit us",
-}
-GOAL_TITLES: dict[Goal, tuple[str, ...]] = {
-    "awareness": ("Everyday, Better", "A Closer Look", "Meet the Difference"),
-    "launch": ("First Light", "The New Ritual", "Now Arriving"),
-    "offer": ("Too Good to Wait", "The Limited Run", "Now's the Time"),
-    "testimonial": ("In Their Words", "Real Days, Real Results", "Heard It Here"),
-    "app_install": ("Tap In", "Your Day, Sorted", "One Tap Away"),
-    "signup": ("Join Us", "Come On In"),
-    "event": ("Save the Date", "Be There"),
-    "donation": ("Make a Difference", "Together"),
-    "local_business": ("Around the Corner", "Come Say Hello"),
-}
 
 # ── pictures ────────────────────────────────────────────────────────────────────────────
 
@@ -548,8 +286,11 @@ def _embedded(**options: Any) -> EmbeddedPlanner:
     return EmbeddedPlanner()
 
 
-def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30) -> Plan:
-    """The whole plan: arc, timings, bible, script and shots."""
+def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30, thread: Sequence[Message] | None = None) -> Plan:
+    """The whole plan: arc, timings, bible, copy from the brief, and shots.
+
+    With ``thread``, lines built from the brief point at the message that states them.
+    """
     if not 12 <= fps <= 60:
         raise PlanError(f"{fps} frames per second is not supported; choose between 12 and 60.")
     choose = consistency.chooser("plan", seed, brief.model_dump_json())
@@ -557,37 +298,67 @@ def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30) -> Plan:
     bible = _bible(brief, seed, domain)
     ctx = _context(brief, bible, domain)
 
-    roles = arc_for(brief.goal, shot_count(brief.duration_s))
-    durations = allocate([_ROLE_WEIGHT[r] for r in roles], brief.duration_s, fps)
-    hook = _pick(choose, _hooks(ctx), ctx, MAX_TEXT_WORDS, fallback=_hooks(replace(ctx, domain=GENERIC)))
+    beats = arc_beats(brief.goal, shot_count(brief.duration_s))
+    roles = [beat.role for beat in beats]
+    durations = allocate([beat.share for beat in beats], brief.duration_s, fps)
+    words = write_copy(brief, beats, durations, choose)
     shots: list[Shot] = []
-    used: set[str] = set()
-    for index, (role, duration) in enumerate(zip(roles, durations, strict=True), start=1):
+    for index, (slot, duration) in enumerate(zip(words.shots, durations, strict=True), start=1):
         shot = _compose_shot(
             ctx,
-            role,
+            slot.beat.role,
             index,
             duration,
-            entities=_entities_for(ctx, role, index, roles),
+            entities=_entities_for(ctx, slot.beat.role, index, roles),
             choose=choose,
-            hook=hook,
-            used=used,
-            last=index == len(roles),
+            last=index == len(beats),
         )
-        shots.append(shot)
+        shots.append(_with_copy(shot, slot))
     shots = _place_must_include(ctx, shots)
-    title = f"{ctx.product} \u2014 {choose.choice(GOAL_TITLES[brief.goal])}"
-    return _validated(
-        title=_scrub(title, ctx.avoid),
-        hook=hook,
+    plan = _validated(
+        title=words.title.text,
+        hook=words.hook.text,
         brief=brief,
         shots=shots,
-        cta=ctx.cta,
+        cta=words.cta,
         bible=bible,
         aspect_ratios=list(brief.aspect_ratios),
         fps=fps,
         seed=seed,
+        sources={"title": words.title.source, "hook": words.hook.source, "cta": words.cta_source},
+        notices=words.notices,
     )
+    return _only_what_the_thread_says(attach_thread(plan, thread), thread) if thread else plan
+
+
+def _only_what_the_thread_says(plan: Plan, thread: Sequence[Message]) -> Plan:
+    """Lines whose figures no message states (a brief read wrong: "rate 7" for "7.5p") are left
+    out and said, so the embedded planner never puts an unstated claim on screen."""
+    texts = [m.text for m in thread]
+    notices = list(plan.notices)
+    shots = []
+    for shot in plan.shots:
+        update: dict[str, Any] = {}
+        sources = dict(shot.sources)
+        for name in ("on_screen_text", "voice_over"):
+            line = getattr(shot, name)
+            if line and not shot.is_end_card and not supported(line, texts):
+                update[name] = ""
+                sources.pop(name, None)
+                notices.append(f"\u201c{line}\u201d was left out: no message of the thread says it so.")
+        shots.append(shot.model_copy(update=update | {"sources": sources}) if update else shot)
+    return plan.model_copy(update={"shots": shots, "notices": list(dict.fromkeys(notices))})
+
+
+def _with_copy(shot: Shot, slot: ShotCopy) -> Shot:
+    sources: dict[str, LineSource] = {}
+    update: dict[str, Any] = {"beat": slot.beat.beat}
+    for field_name, line in (("on_screen_text", slot.screen), ("voice_over", slot.voice)):
+        update[field_name] = line.text if line else ""
+        if line:
+            sources[field_name] = line.source
+    update["sources"] = sources
+    return shot.model_copy(update=update)
 
 
 def redo_shot(plan: Plan, index: int, *, seed: int) -> Plan:
@@ -596,7 +367,6 @@ def redo_shot(plan: Plan, index: int, *, seed: int) -> Plan:
         raise PlanError(f"There is no scene {index}; this plan has {len(plan.shots)} scenes.")
     old = plan.shots[index - 1]
     ctx = _context(plan.brief, plan.bible, _domain(plan.brief))
-    used = {t for s in plan.shots if s.index != index for t in (s.voice_over, s.on_screen_text)}
     best: Shot | None = None
     for attempt in range(12):
         choose = consistency.chooser("redo", plan.seed, index, seed, attempt)
@@ -607,18 +377,25 @@ def redo_shot(plan: Plan, index: int, *, seed: int) -> Plan:
             old.duration_s,
             entities=list(old.entities),
             choose=choose,
-            hook=plan.hook,
-            used=set(used),
             last=old.is_end_card,
             first=index == 1,
         )
+        # The words are the thread's (facts, names, the CTA): a redo reframes the shot, it
+        # does not drop a must-include fact or invent a new line.
         candidate = candidate.model_copy(
-            update={"transition_in": old.transition_in, "is_end_card": old.is_end_card}
+            update={
+                "transition_in": old.transition_in,
+                "is_end_card": old.is_end_card,
+                "on_screen_text": old.on_screen_text,
+                "voice_over": old.voice_over,
+                "sources": dict(old.sources),
+                "beat": old.beat,
+            }
         )
         best = candidate
         changed = sum(
             getattr(candidate, f) != getattr(old, f)
-            for f in ("description", "camera_move", "lens_mm", "shot_size", "voice_over")
+            for f in ("description", "camera_move", "lens_mm", "shot_size")
         )
         if candidate.description != old.description and changed >= 2:
             break
@@ -708,8 +485,9 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
     category: ProductCategory = brief.product_category
     if category == "generic" and domain is not GENERIC:
         category = domain.category
-    product_name = brief.product or (f"{brief.brand.name} product" if brief.brand.name else "The product")
-    brand = brief.brand.name or product_name
+    named = naming(brief)
+    product_name = named.name
+    brand = named.brand or product_name
     colours = consistency.product_colours(palette)
     entities = [
         Entity(
@@ -868,12 +646,13 @@ def _slug(name: str, taken: set[str]) -> str:
 
 def _context(brief: Brief, bible: StyleBible, domain: Domain) -> _Context:
     product = next((e for e in bible.entities if e.kind == "product"), None)
-    product_name = product.name if product else (brief.product or "The product")
-    cta_text = (brief.call_to_action or GOAL_CTA[brief.goal]).strip()
+    named = naming(brief)
+    product_name = product.name if product else named.name
+    cta_text = (brief.call_to_action or goal_default_cta(brief.goal)).strip()
     return _Context(
         brief=brief,
         product=product_name,
-        brand=brief.brand.name or product_name,
+        brand=named.brand or product_name,
         domain=domain,
         product_id=product.id if product else "",
         characters=[e for e in bible.entities if e.kind == "character"],
@@ -896,13 +675,6 @@ def _entities_for(ctx: _Context, role: str, index: int, roles: list[ShotRole]) -
     return lead or product
 
 
-def _hooks(ctx: _Context) -> list[str]:
-    goal = GOAL_HOOKS[ctx.brief.goal]
-    if ctx.brief.goal in ("launch", "offer"):
-        return [*goal, *ctx.domain.hooks]
-    return [*ctx.domain.hooks, *goal]
-
-
 def _compose_shot(
     ctx: _Context,
     role: ShotRole,
@@ -911,34 +683,16 @@ def _compose_shot(
     *,
     entities: list[str],
     choose: random.Random,
-    hook: str,
-    used: set[str],
     last: bool,
     first: bool | None = None,
 ) -> Shot:
+    """The pictures of a shot: size, move, lens, place, action, transition (its words are set
+    by the copywriter)."""
     first = index == 1 if first is None else first
     size: ShotSize = choose.choice(ROLE_SIZES[role])
     move: CameraMove = choose.choice(ROLE_MOVES[role])
     lens = choose.choice(SIZE_LENSES[size])
     place = choose.choice(ctx.domain.places.get(role, PLACES[role]))
-    max_words = max(4, int(duration * WORDS_PER_S))
-    generic = replace(ctx, domain=GENERIC)
-    voice = _pick(
-        choose, _voice_lines(ctx, role), ctx, max_words, used=used, fallback=_voice_lines(generic, role)
-    )
-    used.add(voice)
-    if first:
-        text = hook
-    else:
-        text = _pick(
-            choose,
-            _text_lines(ctx, role),
-            ctx,
-            MAX_TEXT_WORDS,
-            used=used,
-            fallback=_text_lines(generic, role),
-        )
-    used.add(text)
     description = _describe(ctx, role, size, place, entities, choose)
     transition: Transition = "cut"
     if role == "reveal":
@@ -956,8 +710,6 @@ def _compose_shot(
         camera_move=move,
         lens_mm=lens,
         entities=entities,
-        voice_over=voice,
-        on_screen_text=text,
         transition_in=transition,
         is_end_card=last,
     )
@@ -1043,103 +795,6 @@ def _describe(
     return f"{SIZE_LABELS[size]}: {action}; {light}."
 
 
-def _plural(product: str) -> bool:
-    """A rough test of whether a product name is plural ("dog treats", "trail shoes")."""
-    last = product.strip().split()[-1].lower() if product.strip() else ""
-    return len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is", "ics"))
-
-
-def _voice_lines(ctx: _Context, role: str) -> list[str]:
-    d, p = ctx.domain, ctx.product
-    testimonial = ctx.brief.goal == "testimonial"
-    if role == "hook":
-        return [*d.hooks, *GOAL_HOOKS[ctx.brief.goal]]
-    if role == "problem":
-        return [f"Some weeks, {pain}." for pain in d.pains] + [f"You know the feeling: {d.pains[0]}."]
-    if role == "reveal":
-        promise = d.promises[0]
-        # "This is Pawsome dog treats" reads wrong: plural products get "These are".
-        this = "These are" if _plural(p) else "This is"
-        return [f"Meet {p}.", f"Introducing {p}, for {promise}.", f"{this} {p}.", f"Say hello to {p}."]
-    if role == "benefit":
-        return [f"{ritual}, and you get {promise}." for ritual in d.rituals for promise in d.promises] + [
-            f"{d.rituals[0]}. That's it."
-        ]
-    if role == "proof":
-        if testimonial:
-            return [
-                f"\u201cHonestly? I noticed {d.promises[0]} in a week.\u201d",
-                f"\u201cI didn't expect {d.promises[-1]}. Now I'm hooked.\u201d",
-                "\u201cIt just fits my life.\u201d",
-            ]
-        return [f"{proof}." for proof in d.proofs]
-    if role == "offer":
-        offer = _offer_text(ctx)
-        if offer == DEFAULT_OFFER:
-            return ["For a limited time only.", "The launch price won't last.", "The intro offer ends soon."]
-        return [
-            f"Right now: {offer.lower()}.",
-            f"For a limited time, {offer.lower()}.",
-            f"{offer}. Don't wait.",
-        ]
-    cta = ctx.cta.text.rstrip(".!")
-    lines = [f"{p}. {cta}.", f"{cta}. {p}."]
-    host = re.sub(r"^(https?://)?(www\.)?", "", ctx.cta.url or "").split("/")[0]
-    if host:
-        lines.append(f"{cta} at {host}.")
-    return lines
-
-
-def _text_lines(ctx: _Context, role: str) -> list[str]:
-    d = ctx.domain
-    if role == "problem":
-        return list(d.pain_texts)
-    if role == "reveal":
-        return [f"Meet {ctx.product}", ctx.product, f"New from {ctx.brand}"]
-    if role == "benefit":
-        return list(d.promise_texts)
-    if role == "proof":
-        return list(d.proof_texts)
-    if role == "offer":
-        return [_offer_text(ctx)]
-    if role == "cta":
-        return [ctx.cta.text]
-    return list(d.hooks)
-
-
-def _offer_text(ctx: _Context) -> str:
-    pattern = re.compile(r"(\d+\s?% off[^.,;]*|free shipping|buy one[^.,;]*|\bbogo\b|half price)", re.I)
-    for source in [*ctx.brief.must_include, *ctx.brief.notes, ctx.brief.call_to_action or ""]:
-        match = pattern.search(source)
-        if match:
-            return _short(match.group(0).strip().capitalize(), MAX_TEXT_WORDS)
-    return DEFAULT_OFFER
-
-
-def _pick(
-    choose: random.Random,
-    candidates: list[str],
-    ctx: _Context,
-    max_words: int,
-    *,
-    used: set[str] | None = None,
-    fallback: list[str] | None = None,
-) -> str:
-    """A line that fits the word budget, says nothing the brief avoids, and is not used yet.
-
-    The product's own lines come first, then the generic ``fallback``; only when every line
-    mentions something to avoid is a line cut down.
-    """
-    used = used or set()
-    for pool in (candidates, fallback or []):
-        clean = [c for c in pool if not _mentions(c, ctx.avoid) and _words(c) <= max_words]
-        fresh = [c for c in clean if c not in used]
-        if fresh or clean:
-            return choose.choice(fresh or clean)
-    everything = [_scrub(c, ctx.avoid) for c in [*candidates, *(fallback or [])]]
-    return _short(min(everything, key=_words), max_words)
-
-
 def _words(text: str) -> int:
     return len(text.split())
 
@@ -1163,8 +818,13 @@ def _scrub(text: str, avoid: list[str]) -> str:
 
 
 def _place_must_include(ctx: _Context, shots: list[Shot]) -> list[Shot]:
-    """Each must-include item goes into a shot's description (benefit/reveal/proof first)."""
-    items = [m.strip() for m in ctx.brief.must_include if m.strip() and not _mentions(m, ctx.avoid)]
+    """Each must-include item that can be seen (no figures: "the gold dropper") also goes into a
+    shot's description, benefit/reveal/proof first; its words are on screen or said already."""
+    items = [
+        m.strip()
+        for m in ctx.brief.must_include
+        if m.strip() and not _mentions(m, ctx.avoid) and not re.search(r"\d", m)
+    ]
     if not items:
         return shots
     order = {"benefit": 0, "reveal": 1, "proof": 2, "offer": 3, "problem": 4, "hook": 5, "cta": 6}

@@ -188,12 +188,14 @@ def _caption(
     small = _font(24)
     vo_font = _font(28, italic=True)
     tag = _font(20, bold=True)
+    text_italic = _font(29, bold=True, italic=True)
     rows: list[tuple[str, str, fonts.Font, RGB, int]] = []
     if shot.on_screen_text:
-        rows.append(("TEXT", shot.on_screen_text, body, ink, 2))
+        text, guess = sheet_line(shot, "on_screen_text")
+        rows.append(("TEXT", text, text_italic if guess else body, muted if guess else ink, 2))
     if shot.voice_over:
-        spoken = shot.voice_over.strip(_QUOTES)
-        rows.append(("VO", f"\u201c{spoken}\u201d", vo_font, ink, 4))
+        text, guess = sheet_line(shot, "voice_over")
+        rows.append(("VO", text, vo_font, muted if guess else ink, 4))
     rows.append(("SHOT", _without_size(shot.description, lighting), small, muted, 3))
     tag_w = 74
     for name, text, font, colour, max_lines in rows:
@@ -201,6 +203,27 @@ def _caption(
             draw.text((x, y + 5), name, font=tag, fill=accent)
         y += _text_block(draw, (x + tag_w, y), text, font, width - tag_w, colour, max_lines=max_lines) + 14
     return int(y - start)
+
+
+#: Marks a line the thread did not state (a stock line or a hosted planner's own claim).
+SUGGESTED_MARK = "\u270e"
+
+
+def sheet_line(shot: Shot, field: str) -> tuple[str, bool]:
+    """A shot's line as the sheet prints it, and whether it is a suggestion (italic, muted,
+    marked), so the approver sees what the thread did not say."""
+    text = getattr(shot, field).strip()
+    if field == "voice_over":
+        text = f"\u201c{text.strip(_QUOTES)}\u201d"
+    guess = shot.suggested(field)
+    return (f"{SUGGESTED_MARK} {text} (suggested)" if guess else text), guess
+
+
+def hook_line(plan: Plan) -> str:
+    """The header's hook in quotes, marked when the thread did not say it."""
+    source = plan.sources.get("hook")
+    mark = f" {SUGGESTED_MARK}" if plan.sources and (source is None or source.suggested) else ""
+    return f"\u201c{plan.hook}\u201d{mark}"
 
 
 def _without_size(description: str, lighting: str = "") -> str:
@@ -244,7 +267,7 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     header_text_w = int((SHEET_WIDTH - 2 * MARGIN) * 0.64)
     title_h = _text_block(None, (0, 0), plan.title, title_font, header_text_w, head_ink, max_lines=2)
     hook_h = _text_block(
-        None, (0, 0), f"\u201c{plan.hook}\u201d", hook_font, header_text_w, head_ink, max_lines=2
+        None, (0, 0), hook_line(plan), hook_font, header_text_w, head_ink, max_lines=2
     )
     header_h = max(300, 56 + 44 + title_h + 18 + hook_h + 52)
     footer_h = 90
@@ -264,7 +287,7 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     _text_block(
         draw,
         (MARGIN, y),
-        f"\u201c{plan.hook}\u201d",
+        hook_line(plan),
         hook_font,
         header_text_w,
         mix(head_ink, dark, 0.2),
@@ -342,6 +365,8 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     footer_y = height - footer_h + 24
     draw.line((MARGIN, footer_y - 18, SHEET_WIDTH - MARGIN, footer_y - 18), fill=shade(paper, -0.12), width=2)
     left = f"{plan.title}  \u00b7  seed {plan.seed}"
+    if any(shot.suggested(f) for shot in plan.shots for f in ("on_screen_text", "voice_over")):
+        left += f"  \u00b7  {SUGGESTED_MARK} suggested: not said in the thread"
     draw.text((MARGIN, footer_y), left, font=_font(22), fill=colours["muted"])
     right = "Drawn by Cutroom \u00b7 animatic preview, not final frames"
     rf = _font(22)

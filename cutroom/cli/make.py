@@ -61,10 +61,11 @@ def _plan_from_text(text: str, settings: Settings, seed: int, fps: int) -> Plan:
     from cutroom.wiring import build_backends
 
     backends = build_backends(settings)
-    result = pipeline.extract(read_thread(text, None), backends=backends)
+    thread = read_thread(text, None)
+    result = pipeline.extract(thread, backends=backends)
     for notice in result.notices:
         console.print(f"[yellow]•[/] {notice}")
-    return pipeline.plan(result.brief, backends=backends, seed=seed, fps=fps)
+    return pipeline.plan(result.brief, backends=backends, seed=seed, fps=fps, thread=thread)
 
 
 def _print_variants(variants: list[Variant], elapsed: float) -> None:
