@@ -195,6 +195,8 @@ BUILTIN_MODULES: list[str] = [
     "core.backends.espeak",  # voice "espeak"
     "core.backends.llm",  # extractor/planner "anthropic", "openai"
     "core.backends.diffusion",  # image/clip "diffusers"
+    "core.backends.openai_images",  # image "openai"
+    "core.backends.google_images",  # image "google"
     "core.backends.elevenlabs",  # voice "elevenlabs"
     "core.backends.faces",  # face "insightface"
 ]
