@@ -142,6 +142,32 @@ def _caster(image: ImageBackend) -> CastingBackend:
     return AnimaticImageBackend()
 
 
+def images_to_cast(
+    plan: Plan, store: ArtifactStore, *, image: ImageBackend, previous: Cast | None = None
+) -> tuple[int, float]:
+    """How many pictures casting ``plan`` would ask the engine for, and their estimated cost (USD).
+
+    Uploads and looks already cast (in ``previous`` or in the store) cost nothing.
+    """
+    from core.cost import price_of
+
+    caster = _caster(image)
+    artist = artist_of(caster)
+    count = 0
+    for entity in plan.bible.entities:
+        if entity.reference_image and is_store_key(store, entity.reference_image):
+            continue
+        key = look_key(plan, entity, artist)
+        old = previous.member(entity.id) if previous else None
+        if old is not None and old.key == key:
+            continue
+        if store.exists(f"{CAST_PREFIX}/members/{key}.json"):
+            continue
+        per_entity = getattr(caster, "images_for_cast", None)
+        count += int(per_entity(entity)) if callable(per_entity) else 1
+    return count, count * price_of(caster)
+
+
 def cast_entity(
     plan: Plan,
     entity: Entity,

@@ -352,6 +352,7 @@ class Storyboard(_Model):
     sheet: str = Field(description="Artifact key (or path) of the storyboard sheet PNG.")
     version: int = 1
     cast: Cast | None = Field(default=None, description="The references the panels were drawn from.")
+    spend_usd: float = Field(default=0.0, ge=0, description="Estimated cost of the paid images this version made.")
 
 
 # ── rendering ───────────────────────────────────────────────────────────────────────────

@@ -71,13 +71,29 @@ def make_storyboard(
     ``previous_cast`` keeps every member whose look did not change (a scene redo keeps the
     cast); ``keep_panels`` (shot index to panel key) keeps panels that need no redraw.
     """
-    from core.cast import cast_digest, cast_pictures, cast_plan, check_references, plan_with_cast
+    from core.cast import (
+        cast_digest,
+        cast_pictures,
+        cast_plan,
+        check_references,
+        images_to_cast,
+        plan_with_cast,
+    )
+    from core.cost import SpendLedger, price_of
     from core.storyboard import draw_storyboard, sheet_png_bytes
 
     on_progress("plan", 0.0, "Writing the shot list")
     the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
     the_plan, ref_notes = check_references(the_plan, store)
     the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
+    ledger = SpendLedger(store, daily_budget_usd=backends.image_daily_budget_usd)
+    n_cast, cast_cost = images_to_cast(the_plan, store, image=backends.image, previous=previous_cast)
+    kept = {i for i, key in (keep_panels or {}).items() if store.exists(key)}
+    n_panels = len([s for s in the_plan.shots if s.index not in kept])
+    ledger.check(
+        cast_cost + n_panels * price_of(backends.image),
+        f"This storyboard ({n_cast} reference pictures and {n_panels} panels)",
+    )
     on_progress("cast", 0.0, f"Casting {len(the_plan.bible.entities)} characters and products")
     the_cast = cast_plan(
         the_plan,
@@ -88,6 +104,8 @@ def make_storyboard(
         notes=ref_notes,
         on_progress=scaled(on_progress, 0.0, 0.05),
     ).cast
+    ledger.record(cast_cost, f"cast of {the_plan.title[:60]}")
+    spend = cast_cost
     drawer = type(backends.image)
     artist = f"{drawer.__module__}.{drawer.__qualname__}:{getattr(backends.image, 'version', '')}"
     sb_id = storyboard_id(the_plan, the_aspect, seed, f"{artist}:{cast_digest(the_cast)}")
@@ -96,12 +114,15 @@ def make_storyboard(
         on_progress("storyboard", 1.0, "Storyboard ready")
         return existing
 
-    on_progress("storyboard", 0.05, f"Drawing {len(the_plan.shots)} panels")
     given = {
         index: Image.open(io.BytesIO(store.get_bytes(key))).convert("RGB")
         for index, key in (keep_panels or {}).items()
         if store.exists(key)
     }
+    n_draw = len([s for s in the_plan.shots if s.index not in given])
+    draw_cost = n_draw * price_of(backends.image)
+    ledger.check(draw_cost, f"Drawing {n_draw} panels")
+    on_progress("storyboard", 0.05, f"Drawing {n_draw} panels")
     with tempfile.TemporaryDirectory(prefix="cutroom-assets-") as assets:
         drawable = with_local_assets(plan_with_cast(the_plan, the_cast), store, Path(assets))
         drawn = draw_storyboard(
@@ -113,6 +134,8 @@ def make_storyboard(
             cast=cast_pictures(the_cast, store),
             given=given,
         )
+    ledger.record(draw_cost, f"panels of {sb_id}")
+    spend += draw_cost
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
     for shot, image in zip(the_plan.shots, drawn.panels, strict=True):
@@ -130,6 +153,7 @@ def make_storyboard(
         sheet=sheet_key,
         version=version,
         cast=the_cast,
+        spend_usd=round(spend, 4),
     )
     # Written last: its presence means the run folder is complete.
     store.put_bytes(

@@ -177,4 +177,5 @@ def build_backends(settings: Settings) -> Backends:
         clip=clips.create(settings.clip_backend, **clip_options(settings, settings.clip_backend)),
         voice=voice,
         face=face,
+        image_daily_budget_usd=settings.image_daily_budget_usd,
     )

@@ -203,7 +203,12 @@ def _scale(value: Any) -> float:
 
 
 def _board_result(board: Any) -> dict[str, Any]:
-    return {"storyboard_id": board.id, "version": board.version, "sheet": board.sheet}
+    return {
+        "storyboard_id": board.id,
+        "version": board.version,
+        "sheet": board.sheet,
+        "spend_usd": getattr(board, "spend_usd", 0.0),
+    }
 
 
 def _require(payload: dict[str, Any], name: str) -> Any:

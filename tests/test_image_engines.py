@@ -226,3 +226,32 @@ def test_cutroom_storyboard_and_make_with_a_hosted_engine(tmp_path: Path, engine
     assert len(render_calls) == len(board.plan.shots)
     manifest = json.loads(next(out.rglob("manifest.json")).read_text())
     assert manifest
+
+
+# ── cost before spending ────────────────────────────────────────────────────────────────
+
+
+def test_the_budget_is_checked_before_anything_is_sent_and_the_spend_is_recorded(
+    tmp_path: Path, openai_fake: OpenAIImagesFake
+) -> None:
+    from core.cost import SpendLedger
+    from core.errors import BudgetError
+
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    engine = _openai(openai_fake, cost_per_image_usd=0.05)
+    backends = Backends.embedded()
+    backends.image = engine  # type: ignore[assignment]
+    brief = sample_brief().model_copy(update={"duration_s": 15})
+    backends.image_daily_budget_usd = 0.10
+    with pytest.raises(BudgetError, match=r"would cost about \$0\.\d\d.*\$0\.10 of today's"):
+        make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
+    assert openai_fake.requests == []  # nothing was submitted
+
+    backends.image_daily_budget_usd = 5.0
+    board = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
+    sent = len(openai_fake.requests)
+    assert board.spend_usd == pytest.approx(0.05 * sent)
+    assert SpendLedger(store, daily_budget_usd=5.0).spent_today() == pytest.approx(board.spend_usd)
+    # The same storyboard again costs nothing: the cast and the panels are found in the store.
+    again = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
+    assert again.id == board.id and len(openai_fake.requests) == sent

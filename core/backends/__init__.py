@@ -212,6 +212,8 @@ class Backends:
     clip: ClipBackend
     voice: VoiceBackend | None = None
     face: FaceEmbedder | None = None
+    #: Most the image engine may spend per UTC day (USD); None means no limit (core.cost).
+    image_daily_budget_usd: float | None = None
 
     @classmethod
     def embedded(cls) -> Backends:
