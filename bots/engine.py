@@ -79,9 +79,10 @@ LABELS = {
     "storyboard": "Storyboard",
     "redo_scene": "Redrawing a scene",
     "redo_all": "New storyboard",
+    "recast": "Recasting",
     "render": "Rendering",
 }
-STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all")
+STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all", "recast")
 LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 MAX_LOGO_BYTES = 10 * 1024 * 1024
 INDEX_TTL_S = 90 * 24 * 3600
@@ -415,7 +416,12 @@ class Engine:
         files: Sequence[Attachment],
         message_id: str,
     ) -> None:
-        """A reply after a storyboard: edit the brief (keeping what it does not mention) and re-plan."""
+        """A reply after a storyboard: edit the brief (keeping what it does not mention) and re-plan.
+
+        "make Ava older" recasts that one entity instead: only the shots it is in are redrawn.
+        """
+        if await self._recast(session, actor, workspace, text, message_id):
+            return
         base = session.brief or Brief()
         extraction = await asyncio.to_thread(
             self.extractor.extract, [Message(author=actor.name or actor.id, text=text)], base=base
@@ -441,6 +447,30 @@ class Engine:
             {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
             request_key=f"{session.key.as_str()}:storyboard:{message_id}:{_digest(brief)}",
         )
+
+    async def _recast(self, session: Session, actor: Actor, workspace: str, text: str, message_id: str) -> bool:
+        from core.cast import recast_request
+
+        if session.plan is None or not session.storyboard_id:
+            return False
+        found = recast_request(text, session.plan)
+        if found is None:
+            return False
+        refusal = await self.policy.admit_request(actor, workspace)
+        if refusal:
+            await self._say(session.key, refusal)
+            return True
+        entity_id, look = found
+        name = session.plan.bible.entity(entity_id).name
+        await self._remember(session.key, message_id, "request", session.key.as_str())
+        await self._say(session.key, f"🎭 Recasting {name}; only the scenes {name} is in are redrawn.")
+        await self._start(
+            session,
+            "recast",
+            {"storyboard_id": session.storyboard_id, "entity_id": entity_id, "look": look},
+            request_key=f"{session.key.as_str()}:recast:{session.storyboard_id}:{entity_id}:{_digest_text(look)}",
+        )
+        return True
 
     async def _take_logos(
         self, key: SessionKey, brief: Brief, files: Sequence[Attachment]
@@ -1026,3 +1056,9 @@ def _platform_of(event: Event) -> str:
 async def _as_str(call: Any) -> str:
     await call
     return ""
+
+
+def _digest_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -311,6 +311,42 @@ def with_look(plan: Plan, entity_id: str, *, look: str | None = None, upload: st
     return plan.model_copy(update={"bible": plan.bible.model_copy(update={"entities": entities})})
 
 
+_RECAST = (
+    # "make Ava older", "make Ava look older", "make the dog smaller"
+    r"^(?:please\s+|can you\s+|could you\s+)?make\s+{name}\s+(?:look\s+)?(?P<change>.+)$",
+    # "Ava should be older", "Ava should look more formal", "Ava needs to be taller"
+    r"^{name}\s+(?:should|needs to|must)\s+(?:be|look)\s+(?P<change>.+)$",
+    # "recast Ava as an older woman", "recast Ava: grey hair"
+    r"^recast\s+{name}\s*(?:as|:|with|-)\s*(?P<change>.+)$",
+)
+
+
+def recast_request(text: str, plan: Plan) -> tuple[str, str] | None:
+    """(entity id, new look) when ``text`` asks to change one cast member's look, else None.
+
+    Only the entity's own name (or the word after "the" in its look, such as "the dog") counts,
+    so "make it punchier" stays a brief edit. The change is added to the look the bible had.
+    """
+    import re
+
+    line = " ".join(text.strip().rstrip(".!").split())
+    if not line or len(line) > 300:
+        return None
+    for entity in plan.bible.entities:
+        names = [re.escape(entity.name)]
+        species = _is_animal(entity) and entity.look.split(",")[0].split()[-1:]
+        if species:
+            names.append(rf"the\s+{re.escape(species[0])}")
+        name = "(?:" + "|".join(names) + ")"
+        for pattern in _RECAST:
+            found = re.match(pattern.format(name=name), line, flags=re.IGNORECASE)
+            if found:
+                change = found.group("change").strip(" ,.")
+                look = f"{entity.look}; now {change}" if entity.look else change
+                return entity.id, look[:400]
+    return None
+
+
 __all__ = [
     "CAST_PREFIX",
     "CastResult",
@@ -323,5 +359,6 @@ __all__ = [
     "plan_with_cast",
     "put_picture",
     "read_upload",
+    "recast_request",
     "with_look",
 ]

@@ -127,6 +127,23 @@ def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[st
     return _board_result(board)
 
 
+def _recast(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
+    """One entity's new look (or new upload): that entity recast, only its shots redrawn."""
+    from core.pipeline import load_storyboard, recast
+
+    board = load_storyboard(env.store, _require(payload, "storyboard_id"))
+    board = recast(
+        board,
+        str(_require(payload, "entity_id")),
+        env.store,
+        backends=env.backends,
+        look=payload.get("look"),
+        upload=payload.get("upload"),
+        on_progress=pulse.on_progress,
+    )
+    return _board_result(board)
+
+
 def _render(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     from core.pipeline import load_storyboard, render_storyboard
 
@@ -172,6 +189,7 @@ WORK: dict[str, Work] = {
     "storyboard": _storyboard,
     "redo_scene": _redo_scene,
     "redo_all": _redo_all,
+    "recast": _recast,
     "render": _render,
     "ping": _ping,
 }
