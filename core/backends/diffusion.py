@@ -199,6 +199,7 @@ class Family:
     ip_adapter_weights: str | None = None
     true_cfg: float | None = None
     references_by_class: tuple[tuple[str, str], ...] = ()
+    negative_prompt: bool = True
 
     def reference_mode(self, class_name: str) -> str | None:
         return dict(self.references_by_class).get(class_name, self.references)
@@ -224,6 +225,7 @@ def families() -> dict[str, Family]:
             ip_adapter_weights=row.get("ip_adapter_weights"),
             true_cfg=row.get("true_cfg"),
             references_by_class=tuple(sorted((row.get("references_by_class") or {}).items())),
+            negative_prompt=bool(row.get("negative_prompt", True)),
         )
     return out
 
@@ -279,9 +281,12 @@ def call_arguments(
         "generator": generator,
         "output_type": "pil",
     }
+    if family.references in ("image", "images"):
+        # Editing models resize their output to about a megapixel unless told the area we work at.
+        wanted["max_area"] = width * height
     if family.true_cfg is not None:
         wanted["true_cfg_scale"] = family.true_cfg
-    elif family.name == "flux1":  # FLUX.1 distils guidance; true CFG (with the negative) would double the cost
+    if not family.negative_prompt:
         wanted.pop("negative_prompt")
     mode = family.reference_mode(class_name)
     if mode == "ip_adapter" and ip_adapter_loaded:
@@ -290,7 +295,11 @@ def call_arguments(
     elif mode == "images" and references:
         wanted["image"] = list(references)
     elif mode == "image":
-        wanted["image"] = side_by_side(references) if references else Image.new("RGB", (width, height), (200, 200, 200))
+        # One picture at the working size: references side by side, padded (never cropped), and the
+        # model told not to resize it to its own preferred size.
+        single = side_by_side(references) if references else Image.new("RGB", (width, height), (200, 200, 200))
+        wanted["image"] = ImageOps.pad(single.convert("RGB"), (width, height), color=(255, 255, 255))
+        wanted["_auto_resize"] = False
     names = set(accepted)
     if not names & {"kwargs"}:
         dropped = [k for k in wanted if k not in names]
