@@ -74,6 +74,7 @@ def image_options(settings: Settings, name: str) -> dict[str, Any]:
             "model": settings.openai_image_model,
             "quality": settings.openai_image_quality,
             "cost_per_image_usd": settings.image_cost_usd,
+            "cache_dir": str(settings.data_dir / "cache" / "keyframes"),
         }
     if name == "google":
         return {
@@ -81,6 +82,7 @@ def image_options(settings: Settings, name: str) -> dict[str, Any]:
             "base_url": settings.google_base_url,
             "model": settings.google_image_model,
             "cost_per_image_usd": settings.image_cost_usd,
+            "cache_dir": str(settings.data_dir / "cache" / "keyframes"),
         }
     return {}
 

@@ -221,9 +221,11 @@ def test_cutroom_storyboard_and_make_with_a_hosted_engine(tmp_path: Path, engine
         assert rendered.returncode == 0, rendered.stderr[-2000:]
     videos = [Path(line) for line in rendered.stdout.split() if line.endswith(".mp4")]
     assert videos and all(v.is_file() and v.stat().st_size > 1000 for v in videos)
-    # The render drew every shot again from the approved cast: no new cast pictures were asked for.
-    render_calls = fake.requests[calls_after_board:]
-    assert len(render_calls) == len(board.plan.shots)
+    # The render drew every shot from the approved cast with the same requests the storyboard made,
+    # so every keyframe came from the keyframe cache: nothing was paid for twice.
+    assert fake.requests[calls_after_board:] == []
+    cached = list((tmp_path / "data" / "cache" / "keyframes").glob("*.png"))
+    assert len(cached) == calls_after_board
     manifest = json.loads(next(out.rglob("manifest.json")).read_text())
     assert manifest
 

@@ -19,6 +19,7 @@ from PIL import Image
 from core.backends import PanelArt, images
 from core.backends.image_engines import (
     VIEWS_BY_KIND,
+    PictureCache,
     cast_prompt,
     fit,
     png_bytes,
@@ -70,6 +71,7 @@ class GoogleImages:
         initial_delay_s: float = 1.0,
         timeout_s: float = 180.0,
         cost_per_image_usd: float | None = None,
+        cache_dir: str | None = None,
     ) -> None:
         if not api_key:
             raise UnavailableError(
@@ -96,6 +98,7 @@ class GoogleImages:
         self.model = model or DEFAULT_MODEL
         self.attempts = attempts
         self._price = cost_per_image_usd
+        self.cache = PictureCache(cache_dir)
 
     def cost_per_image(self) -> float:
         if self._price is not None:
@@ -132,7 +135,12 @@ class GoogleImages:
 
     def _generate(self, pictures: list[Image.Image], prompt: str, aspect: str, seed: int, what: str) -> Image.Image:
         t = self._types
-        contents: list[Any] = [t.Part.from_bytes(data=png_bytes(p), mime_type="image/png") for p in pictures]
+        encoded = [png_bytes(p) for p in pictures]
+        key = self.cache.key("google", self.model, aspect, str(seed), prompt, *encoded)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        contents: list[Any] = [t.Part.from_bytes(data=data, mime_type="image/png") for data in encoded]
         contents.append(prompt)
         config = t.GenerateContentConfig(
             response_modalities=["IMAGE"],
@@ -146,7 +154,9 @@ class GoogleImages:
             raise self._map(exc, what) from exc
         except (OSError, TimeoutError) as exc:
             raise TransientError(f"Could not reach Google GenAI at {what} ({type(exc).__name__}).") from exc
-        return self._picture(response, what)
+        picture = self._picture(response, what)
+        self.cache.put(key, picture)
+        return picture
 
     def _map(self, exc: Any, what: str) -> Exception:
         code = int(getattr(exc, "code", 0) or 0)

@@ -158,3 +158,46 @@ def png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+class PictureCache:
+    """Paid pictures kept on disk by request: the same request is never paid for twice.
+
+    The storyboard and the render ask an engine for the same shot at the same standard size,
+    and every variant of a render asks again; the key is the engine, model, size, prompt and the
+    reference pictures' bytes, so any change is a new request. ``folder=None`` keeps nothing.
+    """
+
+    def __init__(self, folder: str | Path | None) -> None:
+        self.folder = Path(folder) if folder else None
+
+    @staticmethod
+    def key(*parts: str | bytes) -> str:
+        import hashlib
+
+        digest = hashlib.sha256()
+        for part in parts:
+            data = part if isinstance(part, bytes) else part.encode()
+            digest.update(len(data).to_bytes(8, "big"))
+            digest.update(data)
+        return digest.hexdigest()[:40]
+
+    def get(self, key: str) -> Image.Image | None:
+        if self.folder is None:
+            return None
+        path = self.folder / f"{key}.png"
+        if not path.is_file():
+            return None
+        try:
+            with Image.open(path) as image:
+                return image.convert("RGB")
+        except OSError:
+            return None
+
+    def put(self, key: str, image: Image.Image) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{key}.tmp"
+        image.convert("RGB").save(tmp, format="PNG")
+        tmp.replace(self.folder / f"{key}.png")

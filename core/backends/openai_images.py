@@ -22,6 +22,7 @@ from PIL import Image
 from core.backends import PanelArt, images
 from core.backends.image_engines import (
     VIEWS_BY_KIND,
+    PictureCache,
     cast_prompt,
     fit,
     png_bytes,
@@ -63,6 +64,7 @@ class OpenAIImages:
         max_retries: int = 4,
         timeout_s: float = 180.0,
         cost_per_image_usd: float | None = None,
+        cache_dir: str | None = None,
     ) -> None:
         if not api_key:
             raise UnavailableError(
@@ -78,6 +80,7 @@ class OpenAIImages:
         self.quality = quality
         self.max_retries = max_retries
         self._price = cost_per_image_usd
+        self.cache = PictureCache(cache_dir)
 
     def cost_per_image(self) -> float:
         """Estimated USD per image (list price for the model and quality, or the setting)."""
@@ -121,22 +124,32 @@ class OpenAIImages:
     # ── calls ──
 
     def _generate(self, prompt: str, size: str, what: str) -> Image.Image:
-        return self._call(
+        key = self.cache.key("openai", "generate", self.model, self.quality, size, prompt)
+        return self._cached(key, lambda: self._call(
             lambda: self.client.images.generate(
                 model=self.model, prompt=prompt, size=size, quality=self.quality, n=1, output_format="png"
             ),
             what,
-        )
+        ))
 
     def _edit(self, prompt: str, pictures: list[Image.Image], size: str, what: str) -> Image.Image:
         files = [(f"reference-{k}.png", png_bytes(p), "image/png") for k, p in enumerate(pictures, start=1)]
-        return self._call(
+        key = self.cache.key("openai", "edit", self.model, self.quality, size, prompt, *(f[1] for f in files))
+        return self._cached(key, lambda: self._call(
             lambda: self.client.images.edit(
                 model=self.model, image=files, prompt=prompt, size=size, quality=self.quality, n=1,
                 output_format="png",
             ),
             what,
-        )
+        ))
+
+    def _cached(self, key: str, request: Any) -> Image.Image:
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        picture: Image.Image = request()
+        self.cache.put(key, picture)
+        return picture
 
     def _call(self, request: Any, what: str) -> Image.Image:
         o = self._openai
