@@ -420,7 +420,7 @@ class Engine:
 
         "make Ava older" recasts that one entity instead: only the shots it is in are redrawn.
         """
-        if await self._recast(session, actor, workspace, text, message_id):
+        if await self._recast(session, actor, workspace, text, message_id, files):
             return
         base = session.brief or Brief()
         extraction = await asyncio.to_thread(
@@ -448,12 +448,43 @@ class Engine:
             request_key=f"{session.key.as_str()}:storyboard:{message_id}:{_digest(brief)}",
         )
 
-    async def _recast(self, session: Session, actor: Actor, workspace: str, text: str, message_id: str) -> bool:
-        from core.cast import recast_request
+    async def _recast(
+        self,
+        session: Session,
+        actor: Actor,
+        workspace: str,
+        text: str,
+        message_id: str,
+        files: Sequence[Attachment] = (),
+    ) -> bool:
+        """A new look in words ("make Ava older") or a photo captioned with a cast member's name."""
+        from core.cast import entity_named, read_upload, recast_request
 
         if session.plan is None or not session.storyboard_id:
             return False
         found = recast_request(text, session.plan)
+        upload: str | None = None
+        photo = next((f for f in files if f.mimetype.lower() in LOGO_TYPES), None)
+        if found is None and photo is not None:
+            named = entity_named(text, session.plan)
+            if named is None or "logo" in text.lower():
+                return False
+            try:
+                data = await self.platform.fetch_file(photo)
+                await asyncio.to_thread(read_upload, data, what=session.plan.bible.entity(named).name)
+            except PlatformError as err:
+                await self._say(session.key, f"I couldn't download “{photo.name}” ({err}).")
+                return True
+            except CutroomError as err:
+                await self._say(session.key, str(err))
+                return True
+            upload = await asyncio.to_thread(
+                self.store.put_bytes,
+                safe_key("uploads", slug(session.key.as_str(), max_len=80), f"{named}-{_digest_text(photo.id)}.{LOGO_TYPES[photo.mimetype.lower()]}"),
+                data,
+                content_type=photo.mimetype,
+            )
+            found = (named, "")
         if found is None:
             return False
         refusal = await self.policy.admit_request(actor, workspace)
@@ -467,8 +498,8 @@ class Engine:
         await self._start(
             session,
             "recast",
-            {"storyboard_id": session.storyboard_id, "entity_id": entity_id, "look": look},
-            request_key=f"{session.key.as_str()}:recast:{session.storyboard_id}:{entity_id}:{_digest_text(look)}",
+            {"storyboard_id": session.storyboard_id, "entity_id": entity_id, "look": look or None, "upload": upload},
+            request_key=f"{session.key.as_str()}:recast:{session.storyboard_id}:{entity_id}:{_digest_text(look + str(upload))}",
         )
         return True
 

@@ -347,6 +347,16 @@ def recast_request(text: str, plan: Plan) -> tuple[str, str] | None:
     return None
 
 
+def entity_named(text: str, plan: Plan) -> str | None:
+    """The id of the one bible entity whose name ``text`` mentions as a word (a photo's caption)."""
+    import re
+
+    found = [
+        e.id for e in plan.bible.entities if re.search(rf"(?<!\w){re.escape(e.name)}(?!\w)", text, flags=re.IGNORECASE)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 __all__ = [
     "CAST_PREFIX",
     "CastResult",
@@ -355,6 +365,7 @@ __all__ = [
     "cast_pictures",
     "cast_plan",
     "check_references",
+    "entity_named",
     "is_store_key",
     "plan_with_cast",
     "put_picture",
