@@ -81,9 +81,10 @@ LABELS = {
     "storyboard": "Storyboard",
     "redo_scene": "Redrawing a scene",
     "redo_all": "New storyboard",
+    "recast": "Recasting",
     "render": "Rendering",
 }
-STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all")
+STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all", "recast")
 LOGO_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 INDEX_TTL_S = 90 * 24 * 3600
 #: Replies that mean "yes, use that suggestion" (bots/consent.json).
@@ -437,7 +438,12 @@ class Engine:
         files: Sequence[Attachment],
         message_id: str,
     ) -> None:
-        """A reply after a storyboard: edit the brief (keeping what it does not mention) and re-plan."""
+        """A reply after a storyboard: edit the brief (keeping what it does not mention) and re-plan.
+
+        "make Ava older" recasts that one entity instead: only the shots it is in are redrawn.
+        """
+        if await self._recast(session, actor, workspace, text, message_id, files):
+            return
         base = session.brief or Brief()
         extraction = await asyncio.to_thread(
             self.extractor.extract, [Message(author=actor.name or actor.id, text=text)], base=base
@@ -469,6 +475,61 @@ class Engine:
             {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
             request_key=f"{session.key.as_str()}:storyboard:{message_id}:{_digest(brief)}",
         )
+
+    async def _recast(
+        self,
+        session: Session,
+        actor: Actor,
+        workspace: str,
+        text: str,
+        message_id: str,
+        files: Sequence[Attachment] = (),
+    ) -> bool:
+        """A new look in words ("make Ava older") or a photo captioned with a cast member's name."""
+        from core.cast import entity_named, read_upload, recast_request
+
+        if session.plan is None or not session.storyboard_id:
+            return False
+        found = recast_request(text, session.plan)
+        upload: str | None = None
+        photo = next((f for f in files if f.mimetype.lower() in LOGO_TYPES), None)
+        if found is None and photo is not None:
+            named = entity_named(text, session.plan)
+            if named is None or "logo" in text.lower():
+                return False
+            try:
+                data = await self.platform.fetch_file(photo)
+                await asyncio.to_thread(read_upload, data, what=session.plan.bible.entity(named).name)
+            except PlatformError as err:
+                await self._say(session.key, f"I couldn't download “{photo.name}” ({err}).")
+                return True
+            except CutroomError as err:
+                await self._say(session.key, str(err))
+                return True
+            upload = await asyncio.to_thread(
+                self.store.put_bytes,
+                safe_key("uploads", slug(session.key.as_str(), max_len=80), f"{named}-{_digest_text(photo.id)}.{LOGO_TYPES[photo.mimetype.lower()]}"),
+                data,
+                content_type=photo.mimetype,
+            )
+            found = (named, "")
+        if found is None:
+            return False
+        refusal = await self.policy.admit_request(actor, workspace)
+        if refusal:
+            await self._say(session.key, refusal)
+            return True
+        entity_id, look = found
+        name = session.plan.bible.entity(entity_id).name
+        await self._remember(session.key, message_id, "request", session.key.as_str())
+        await self._say(session.key, f"🎭 Recasting {name}; only the scenes {name} is in are redrawn.")
+        await self._start(
+            session,
+            "recast",
+            {"storyboard_id": session.storyboard_id, "entity_id": entity_id, "look": look or None, "upload": upload},
+            request_key=f"{session.key.as_str()}:recast:{session.storyboard_id}:{entity_id}:{_digest_text(look + str(upload))}",
+        )
+        return True
 
     async def _take_logos(
         self, key: SessionKey, brief: Brief, files: Sequence[Attachment]
@@ -1179,3 +1240,9 @@ def _platform_of(event: Event) -> str:
 async def _as_str(call: Any) -> str:
     await call
     return ""
+
+
+def _digest_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -39,6 +39,9 @@ class StoryboardPost(BaseModel):
     summary: str = Field(description="One line: scenes, length, aspect.")
     shots: list[str] = Field(description="One line per scene, numbered from 1.")
     footer: str = Field(description="How to answer: which reaction does what.")
+    cast: list[str] = Field(
+        default_factory=list, description="One line per cast member (approved with the storyboard), then notes."
+    )
     image_png: bytes
     image_name: str = "storyboard.png"
     reactions: list[str]
@@ -54,7 +57,7 @@ class StoryboardPost(BaseModel):
 
     def as_text(self) -> str:
         """A plain-text rendering (fallback text, logs, text-only surfaces)."""
-        return "\n".join([f"*{self.title}* — {self.summary}", *self.shots, self.footer])
+        return "\n".join([f"*{self.title}* — {self.summary}", *self.cast, *self.shots, self.footer])
 
 
 class VariantPost(BaseModel):
@@ -112,6 +115,7 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
         Button(id="cancel", emoji=CANCEL, label="Cancel", style="danger"),
     ]
     return StoryboardPost(
+        cast=cast_lines(board),
         storyboard_id=board.id,
         version=board.version,
         title=plan.title,
@@ -133,6 +137,23 @@ def cta_destination(text: str | None, url: str | None) -> str:
     if not url:
         return f" · CTA “{text}” (no link)" if text else ""
     return f" · CTA “{text or 'Learn more'}” → {url}"
+
+
+def cast_lines(board: Storyboard) -> list[str]:
+    """The cast in words: who, from what (upload or generated, which views), and any notes."""
+    cast = board.cast
+    if cast is None or not cast.members:
+        return []
+    views = {"front": "front", "three_quarter": "¾", "side": "side", "packshot": "packshot"}
+    people = []
+    for member in cast.members:
+        origin = "your photo" if member.source == "upload" else ", ".join(views[v] for v in member.views)
+        people.append(f"{member.name} ({origin})")
+    lines = [f"🎭 *Cast:* {' · '.join(people)} — every shot follows these looks. "
+             "Reply “make <name> older…” or send a photo to recast one."]
+    lines += [f"• {note}" for member in cast.members for note in member.notes]
+    lines += [f"• {note}" for note in cast.notes]
+    return lines
 
 
 def variant_post(variant: Variant, video: Path, *, link: str | None, title: str) -> VariantPost:

@@ -3,7 +3,9 @@
 CutroomError
  ├── InputError            the user can fix it (bad brief, bad plan edit, bad file); never retried
  │    ├── BriefError
- │    └── PlanError
+ │    ├── PlanError
+ │    ├── RefusedError     an engine's content policy refused a prompt; say which shot, offer a redo
+ │    └── BudgetError      the estimate would pass today's budget; nothing was spent
  ├── BackendError          a provider or tool failed
  │    ├── TransientError   worth retrying (429, 5xx, lost connection)
  │    └── UnavailableError not configured or not installed; says how to fix it
@@ -33,6 +35,15 @@ class BriefError(InputError):
 
 class PlanError(InputError):
     pass
+
+
+class RefusedError(InputError):
+    """An image or video engine refused a shot on content grounds: the message names the shot
+    and the engine's reason, and a redo of that shot (reworded) is the way forward."""
+
+
+class BudgetError(InputError):
+    """Submitting would pass the daily budget; nothing was submitted or paid for."""
 
 
 class BackendError(CutroomError):

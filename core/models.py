@@ -324,6 +324,58 @@ class Panel(_Model):
     height: int
 
 
+CastSource = Literal["upload", "generated"]
+CastView = Literal["front", "three_quarter", "side", "packshot"]
+_MAIN_VIEWS: tuple[CastView, ...] = ("front", "packshot", "three_quarter", "side")
+
+
+class CastMember(_Model):
+    """One bible entity's reference look: the picture every shot of it is conditioned on.
+
+    ``views`` maps a view name to an artifact key (content-addressed, so the same look is
+    stored once). ``key`` identifies the look itself (entity look, colours, seed, engine), so
+    a recast changes it and an unchanged entity keeps it.
+    """
+
+    entity_id: str
+    name: str
+    kind: EntityKind
+    views: dict[CastView, str] = Field(default_factory=dict, description="View name to artifact key.")
+    source: CastSource = "generated"
+    key: str = Field(default="", description="Content hash of what decided this look.")
+    notes: list[str] = Field(default_factory=list, description="What the user should know about it.")
+
+    @property
+    def reference(self) -> str | None:
+        """The main picture: the upload, the front view, or the product's packshot."""
+        for view in _MAIN_VIEWS:
+            if view in self.views:
+                return self.views[view]
+        return None
+
+
+class Cast(_Model):
+    """The references for every recurring entity of a plan, approved with the storyboard."""
+
+    members: list[CastMember] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="E.g. references dropped from the plan.")
+
+    def member(self, entity_id: str) -> CastMember | None:
+        for member in self.members:
+            if member.entity_id == entity_id:
+                return member
+        return None
+
+    def references_for(self, shot: Shot) -> dict[str, str]:
+        """Entity id to main reference key, for the entities in ``shot`` that have one."""
+        found: dict[str, str] = {}
+        for entity_id in shot.entities:
+            member = self.member(entity_id)
+            if member is not None and member.reference:
+                found[entity_id] = member.reference
+        return found
+
+
 class Storyboard(_Model):
     """A plan drawn: one panel per shot and a contact sheet for chat."""
 
@@ -333,6 +385,8 @@ class Storyboard(_Model):
     panels: list[Panel]
     sheet: str = Field(description="Artifact key (or path) of the storyboard sheet PNG.")
     version: int = 1
+    cast: Cast | None = Field(default=None, description="The references the panels were drawn from.")
+    spend_usd: float = Field(default=0.0, ge=0, description="Estimated cost of the paid images this version made.")
 
 
 # ── rendering ───────────────────────────────────────────────────────────────────────────

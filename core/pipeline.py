@@ -22,7 +22,7 @@ from PIL import Image
 from core.artifacts import ArtifactStore, safe_key
 from core.backends import Backends, Planner
 from core.errors import InputError
-from core.models import AspectRatio, Brief, Extraction, Message, Panel, Plan, Storyboard, Variant
+from core.models import AspectRatio, Brief, Cast, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
 
 RUNS = "runs"
@@ -78,30 +78,80 @@ def make_storyboard(
     fps: int = 30,
     version: int = 1,
     on_progress: OnProgress = no_progress,
+    previous_cast: Cast | None = None,
+    keep_panels: dict[int, str] | None = None,
 ) -> Storyboard:
-    """Plan (unless given one) and draw a storyboard, saving plan, panels and sheet.
+    """Plan (unless given one), cast, and draw a storyboard, saving plan, cast, panels and sheet.
 
     Returns at once when a storyboard with the same content is already in the store.
+    ``previous_cast`` keeps every member whose look did not change (a scene redo keeps the
+    cast); ``keep_panels`` (shot index to panel key) keeps panels that need no redraw.
     """
+    from core.cast import (
+        cast_digest,
+        cast_pictures,
+        cast_plan,
+        check_references,
+        images_to_cast,
+        plan_with_cast,
+    )
+    from core.cost import SpendLedger, price_of
     from core.storyboard import draw_storyboard, sheet_png_bytes
 
     on_progress("plan", 0.0, "Writing the shot list")
     the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
+    the_plan, ref_notes = check_references(the_plan, store)
     the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
+    ledger = SpendLedger(store, daily_budget_usd=backends.image_daily_budget_usd)
+    n_cast, cast_cost = images_to_cast(the_plan, store, image=backends.image, previous=previous_cast)
+    kept = {i for i, key in (keep_panels or {}).items() if store.exists(key)}
+    n_panels = len([s for s in the_plan.shots if s.index not in kept])
+    ledger.check(
+        cast_cost + n_panels * price_of(backends.image),
+        f"This storyboard ({n_cast} reference pictures and {n_panels} panels)",
+    )
+    on_progress("cast", 0.0, f"Casting {len(the_plan.bible.entities)} characters and products")
+    the_cast = cast_plan(
+        the_plan,
+        store,
+        image=backends.image,
+        face=backends.face,
+        previous=previous_cast,
+        notes=ref_notes,
+        on_progress=scaled(on_progress, 0.0, 0.05),
+    ).cast
+    ledger.record(cast_cost, f"cast of {the_plan.title[:60]}")
+    spend = cast_cost
     drawer = type(backends.image)
     artist = f"{drawer.__module__}.{drawer.__qualname__}:{getattr(backends.image, 'version', '')}"
-    sb_id = storyboard_id(the_plan, the_aspect, seed, artist)
+    sb_id = storyboard_id(the_plan, the_aspect, seed, f"{artist}:{cast_digest(the_cast)}")
     existing = _load_if_present(store, sb_id)
     if existing is not None:
         on_progress("storyboard", 1.0, "Storyboard ready")
         return existing
 
-    on_progress("storyboard", 0.05, f"Drawing {len(the_plan.shots)} panels")
+    given = {
+        index: Image.open(io.BytesIO(store.get_bytes(key))).convert("RGB")
+        for index, key in (keep_panels or {}).items()
+        if store.exists(key)
+    }
+    n_draw = len([s for s in the_plan.shots if s.index not in given])
+    draw_cost = n_draw * price_of(backends.image)
+    ledger.check(draw_cost, f"Drawing {n_draw} panels")
+    on_progress("storyboard", 0.05, f"Drawing {n_draw} panels")
     with tempfile.TemporaryDirectory(prefix="cutroom-assets-") as assets:
-        drawable = with_local_assets(the_plan, store, Path(assets))
+        drawable = with_local_assets(plan_with_cast(the_plan, the_cast), store, Path(assets))
         drawn = draw_storyboard(
-            drawable, backends.image, aspect=the_aspect, seed=seed, on_progress=scaled(on_progress, 0.05, 0.9)
+            drawable,
+            backends.image,
+            aspect=the_aspect,
+            seed=seed,
+            on_progress=scaled(on_progress, 0.05, 0.9),
+            cast=cast_pictures(the_cast, store),
+            given=given,
         )
+    ledger.record(draw_cost, f"panels of {sb_id}")
+    spend += draw_cost
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
     for shot, image in zip(the_plan.shots, drawn.panels, strict=True):
@@ -112,7 +162,14 @@ def make_storyboard(
         f"{prefix}/plan.json", the_plan.model_dump_json(indent=2).encode(), content_type="application/json"
     )
     board = Storyboard(
-        id=sb_id, plan=the_plan, aspect_ratio=the_aspect, panels=panels, sheet=sheet_key, version=version
+        id=sb_id,
+        plan=the_plan,
+        aspect_ratio=the_aspect,
+        panels=panels,
+        sheet=sheet_key,
+        version=version,
+        cast=the_cast,
+        spend_usd=round(spend, 4),
     )
     # Written last: its presence means the run folder is complete.
     store.put_bytes(
@@ -150,6 +207,45 @@ def redo_scene(
         seed=board_seed(board),
         version=board.version + 1,
         on_progress=on_progress,
+        previous_cast=board.cast,
+    )
+
+
+def recast(
+    board: Storyboard,
+    entity_id: str,
+    store: ArtifactStore,
+    *,
+    backends: Backends,
+    look: str | None = None,
+    upload: str | None = None,
+    on_progress: OnProgress = no_progress,
+) -> Storyboard:
+    """A new look (``look``: "Ava, older, grey hair...") or a new picture (``upload``: a store key)
+    for one entity: only that entity is recast and only the shots it appears in are redrawn."""
+    from core.cast import with_look
+
+    known = {e.id: e for e in board.plan.bible.entities}
+    if entity_id not in known:
+        names = ", ".join(e.name for e in board.plan.bible.entities) or "nobody"
+        raise InputError(f"There is no {entity_id[:40]!r} in this storyboard's cast (it has {names}).")
+    if look is None and upload is None:
+        raise InputError(f"Say how {known[entity_id].name} should look, or send a picture.")
+    new_plan = with_look(board.plan, entity_id, look=look, upload=upload)
+    keep = {panel.shot_index: panel.image for panel in board.panels}
+    for shot in new_plan.shots:
+        if entity_id in shot.entities:
+            keep.pop(shot.index, None)
+    return make_storyboard(
+        new_plan,
+        store,
+        backends=backends,
+        aspect=board.aspect_ratio,
+        seed=board_seed(board),
+        version=board.version + 1,
+        on_progress=on_progress,
+        previous_cast=board.cast,
+        keep_panels=keep,
     )
 
 
@@ -235,7 +331,9 @@ def render_storyboard(
         work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cutroom-render-", dir=work_root) as tmp:
         work = Path(tmp)
-        plan = with_local_assets(board.plan, store, work / "assets")
+        from core.cast import plan_with_cast
+
+        plan = with_local_assets(plan_with_cast(board.plan, board.cast), store, work / "assets")
         specs = variant_specs(
             plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
         )

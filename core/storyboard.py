@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from core import consistency, fonts
 from core.backends import ImageBackend, PanelArt
 from core.backends.animatic import draw_text_layer, end_card_layer, layout_text, mood_for
 from core.consistency import RGB, luminance, mix, shade
-from core.models import FRAME_SIZES, AspectRatio, Plan, Shot
+from core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
 from core.plan import LIGHT_PHRASES
 from core.progress import OnProgress, no_progress
 
@@ -25,6 +25,9 @@ SHEET_WIDTH = 1800
 MARGIN = 64
 GUTTER = 40
 MAX_SHEET_BYTES = 2 * 1024 * 1024
+#: The cast row: one square reference picture per entity, this tall, under the header.
+CAST_THUMB = 200
+CAST_ROW_PAD = 28
 
 _SIZE_LABELS = {
     "extreme_wide": "Extreme wide",
@@ -82,17 +85,27 @@ def draw_storyboard(
     seed: int,
     panel_width: int | None = None,
     on_progress: OnProgress = no_progress,
+    cast: list[tuple[CastMember, Image.Image]] | None = None,
+    given: dict[int, Image.Image] | None = None,
 ) -> DrawnStoryboard:
-    """Draw every shot with ``image`` and lay them out on a sheet."""
+    """Draw every shot with ``image`` and lay them out on a sheet.
+
+    ``cast`` adds the cast row (each entity's reference picture); ``given`` holds panels
+    already drawn (by shot index) that are kept as they are, e.g. after a recast.
+    """
     size = panel_size(aspect, panel_width or cell_width(aspect, len(plan.shots)))
     panels: list[Image.Image] = []
     total = len(plan.shots)
     for k, shot in enumerate(plan.shots):
+        kept = (given or {}).get(shot.index)
+        if kept is not None:
+            panels.append(kept.convert("RGB"))
+            continue
         on_progress("storyboard", k / total, f"Drawing panel {k + 1} of {total}")
         art = image.draw(plan, shot, size=size, seed=seed)
         panels.append(panel_with_text(plan, shot, art, size))
     on_progress("storyboard", 0.95, "Laying out the sheet")
-    sheet = render_sheet(plan, panels, aspect=aspect)
+    sheet = render_sheet(plan, panels, aspect=aspect, cast=cast)
     on_progress("storyboard", 1.0, "Storyboard drawn")
     return DrawnStoryboard(panels=panels, sheet=sheet)
 
@@ -237,8 +250,56 @@ def _without_size(description: str, lighting: str = "") -> str:
     return description
 
 
-def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) -> Image.Image:
-    """The storyboard sheet: a branded header and a grid of numbered, annotated panels."""
+def cast_row_height(cast: list[tuple[CastMember, Image.Image]] | None) -> int:
+    """Height of the cast row (0 without a cast): thumbnails, names and a band above the grid."""
+    return CAST_THUMB + 2 * CAST_ROW_PAD + 84 if cast else 0
+
+
+def cast_row_boxes(cast: list[tuple[CastMember, Image.Image]], top: int) -> list[tuple[int, int, int, int]]:
+    """Where each cast picture sits on the sheet (x0, y0, x1, y1); tests check these regions."""
+    step = CAST_THUMB + 36
+    per_row = max(1, (SHEET_WIDTH - 2 * MARGIN - 150) // step)
+    x0 = MARGIN + 150
+    y0 = top + CAST_ROW_PAD
+    return [(x0 + k * step, y0, x0 + k * step + CAST_THUMB, y0 + CAST_THUMB) for k in range(min(len(cast), per_row))]
+
+
+def _draw_cast_row(
+    sheet: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    cast: list[tuple[CastMember, Image.Image]],
+    top: int,
+    colours: dict[str, RGB],
+    paper: RGB,
+) -> None:
+    """The approved looks: each entity's reference, its name and where the picture came from."""
+    height = cast_row_height(cast)
+    draw.rectangle((0, top, SHEET_WIDTH, top + height - 12), fill=shade(paper, -0.05))
+    draw.text((MARGIN, top + CAST_ROW_PAD + 6), "CAST", font=_font(30, bold=True), fill=colours["accent"])
+    draw.text(
+        (MARGIN, top + CAST_ROW_PAD + 46), "approved with\nthe storyboard", font=_font(20), fill=colours["muted"]
+    )
+    name_font = _font(24, bold=True)
+    note_font = _font(19)
+    for (member, picture), box in zip(cast, cast_row_boxes(cast, top), strict=False):
+        thumb = ImageOps.fit(picture.convert("RGB"), (CAST_THUMB, CAST_THUMB), Image.Resampling.LANCZOS)
+        sheet.paste(thumb, box[:2], _rounded_mask(thumb.size, 14))
+        name = member.name
+        if fonts.text_width(name_font, name) > CAST_THUMB + 30:
+            name = fonts.ellipsize(name, name_font, CAST_THUMB + 30)
+        draw.text((box[0], box[3] + 10), name, font=name_font, fill=colours["ink"])
+        origin = "your upload" if member.source == "upload" else ("packshot" if member.kind == "product" else "generated")
+        draw.text((box[0], box[3] + 42), origin, font=note_font, fill=colours["muted"])
+
+
+def render_sheet(
+    plan: Plan,
+    panels: list[Image.Image],
+    *,
+    aspect: AspectRatio,
+    cast: list[tuple[CastMember, Image.Image]] | None = None,
+) -> Image.Image:
+    """The storyboard sheet: a branded header, the cast row, and a grid of numbered, annotated panels."""
     n = len(panels)
     cols = columns_for(aspect, n)
     cell_w = cell_width(aspect, n)
@@ -271,7 +332,9 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
     )
     header_h = max(300, 56 + 44 + title_h + 18 + hook_h + 52)
     footer_h = 90
-    height = header_h + 48 + sum(row_heights) + GUTTER * (rows - 1) + footer_h
+    cast_row = cast  # the header reuses the name ``cast`` for its one-line character list
+    cast_h = cast_row_height(cast_row)
+    height = header_h + cast_h + 48 + sum(row_heights) + GUTTER * (rows - 1) + footer_h
     sheet = Image.new("RGB", (SHEET_WIDTH, height), paper)
     draw = ImageDraw.Draw(sheet)
 
@@ -321,8 +384,8 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
             width=2,
         )
     fy += 62
-    cast = [e for e in plan.bible.entities if e.kind == "character"]
-    for entity in cast[:2]:
+    people = [e for e in plan.bible.entities if e.kind == "character"]
+    for entity in people[:2]:
         # People have skin and outfit colours; animals fur and a collar.
         skin = consistency.hex_rgb(entity.colors.get("skin") or entity.colors.get("fur") or "#e0b090")
         outfit = consistency.hex_rgb(entity.colors.get("outfit") or entity.colors.get("collar") or "#3d5a80")
@@ -342,8 +405,11 @@ def render_sheet(plan: Plan, panels: list[Image.Image], *, aspect: AspectRatio) 
         )
         fy += 36
 
+    if cast_row:
+        _draw_cast_row(sheet, draw, cast_row, header_h, colours, paper)
+
     # The grid.
-    y = header_h + 48
+    y = header_h + cast_h + 48
     for r in range(rows):
         for c in range(cols):
             k = r * cols + c

@@ -59,6 +59,24 @@ class Settings(BaseSettings):
     diffusers_model: Path | None = Field(default=None, description="Local folder of a diffusers text-to-image pipeline.")
     diffusers_video_model: Path | None = None
     diffusers_device: str = "cuda"
+    # keyframes and the cast (CUTROOM_IMAGE_BACKEND=diffusers|openai|google|animatic)
+    diffusers_dtype: str = Field(default="auto", description="auto (the family's), bfloat16, float16 or float32.")
+    diffusers_steps: int | None = Field(default=None, ge=1, le=200, description="Default: the model family's.")
+    diffusers_guidance: float | None = Field(default=None, ge=0, le=30, description="Default: the model family's.")
+    diffusers_resolution: int | None = Field(default=None, ge=256, le=2048, description="Default: the model family's.")
+    diffusers_ip_adapter: Path | None = Field(default=None, description="IP-Adapter folder (default MODEL/ip_adapter).")
+    diffusers_ip_adapter_weights: str | None = Field(default=None, description="Weights file in that folder.")
+    diffusers_ip_adapter_scale: float = Field(default=0.6, ge=0, le=1.5)
+    diffusers_cpu_offload: bool = Field(default=False, description="enable_model_cpu_offload (needs accelerate).")
+    openai_image_model: str = "gpt-image-2"
+    openai_image_quality: Literal["low", "medium", "high", "auto"] = "medium"
+    google_api_key: SecretStr | None = Field(default=None, validation_alias=_env("GEMINI_API_KEY", "GOOGLE_API_KEY", "CUTROOM_GOOGLE_API_KEY"))
+    google_base_url: str | None = Field(default=None, validation_alias=_env("GOOGLE_GEMINI_BASE_URL", "CUTROOM_GOOGLE_BASE_URL"))
+    google_image_model: str = "gemini-3.1-flash-image"
+    image_cost_usd: float | None = Field(default=None, ge=0, description="Override the engine's price per image.")
+    image_daily_budget_usd: float | None = Field(
+        default=None, ge=0, description="Most that image engines may spend per UTC day; unset means no limit."
+    )
 
     # rendering
     fps: int = Field(default=30, ge=12, le=60)
@@ -105,7 +123,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "anthropic_api_key", "openai_api_key", "elevenlabs_api_key", "slack_bot_token",
+        "anthropic_api_key", "openai_api_key", "elevenlabs_api_key", "google_api_key", "slack_bot_token",
         "slack_signing_secret", "slack_app_token", "discord_token", mode="before",
     )
     @classmethod

@@ -61,7 +61,36 @@ def llm_options(settings: Settings, name: str) -> dict[str, Any]:
 
 def image_options(settings: Settings, name: str) -> dict[str, Any]:
     if name == "diffusers":
-        return {"model_path": settings.diffusers_model, "device": settings.diffusers_device}
+        options: dict[str, Any] = {
+            "model_path": settings.diffusers_model,
+            "device": settings.diffusers_device,
+            "dtype": settings.diffusers_dtype,
+            "steps": settings.diffusers_steps,
+            "guidance_scale": settings.diffusers_guidance,
+            "resolution": settings.diffusers_resolution,
+            "ip_adapter": settings.diffusers_ip_adapter,
+            "ip_adapter_weights": settings.diffusers_ip_adapter_weights,
+            "ip_adapter_scale": settings.diffusers_ip_adapter_scale,
+            "cpu_offload": settings.diffusers_cpu_offload,
+        }
+        return options
+    if name == "openai":
+        return {
+            "api_key": _secret(settings.openai_api_key),
+            "base_url": settings.openai_base_url,
+            "model": settings.openai_image_model,
+            "quality": settings.openai_image_quality,
+            "cost_per_image_usd": settings.image_cost_usd,
+            "cache_dir": str(settings.data_dir / "cache" / "keyframes"),
+        }
+    if name == "google":
+        return {
+            "api_key": _secret(settings.google_api_key),
+            "base_url": settings.google_base_url,
+            "model": settings.google_image_model,
+            "cost_per_image_usd": settings.image_cost_usd,
+            "cache_dir": str(settings.data_dir / "cache" / "keyframes"),
+        }
     return {}
 
 
@@ -117,7 +146,9 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
         fps=fps or settings.fps,
         preset=settings.encoder_preset,
         crf=settings.crf,
-        workers=settings.render_workers,
+        # A GPU pipeline is loaded once per process (core.backends.diffusion._PIPELINES): render the
+        # variants in one process so they share it instead of loading a copy each.
+        workers=1 if "diffusers" in (settings.image_backend, settings.clip_backend) else settings.render_workers,
         image_backend=settings.image_backend,
         clip_backend=settings.clip_backend,
         voice_backend=_named(settings.voice_backend),
@@ -155,4 +186,5 @@ def build_backends(settings: Settings) -> Backends:
         clip=clips.create(settings.clip_backend, **clip_options(settings, settings.clip_backend)),
         voice=voice,
         face=face,
+        image_daily_budget_usd=settings.image_daily_budget_usd,
     )

@@ -129,6 +129,23 @@ def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[st
     return _board_result(board)
 
 
+def _recast(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
+    """One entity's new look (or new upload): that entity recast, only its shots redrawn."""
+    from core.pipeline import load_storyboard, recast
+
+    board = load_storyboard(env.store, _require(payload, "storyboard_id"))
+    board = recast(
+        board,
+        str(_require(payload, "entity_id")),
+        env.store,
+        backends=env.backends,
+        look=payload.get("look"),
+        upload=payload.get("upload"),
+        on_progress=pulse.on_progress,
+    )
+    return _board_result(board)
+
+
 def _render(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     from core.pipeline import load_storyboard
 
@@ -186,6 +203,7 @@ WORK: dict[str, Work] = {
     "storyboard": _storyboard,
     "redo_scene": _redo_scene,
     "redo_all": _redo_all,
+    "recast": _recast,
     "render": _render,
     "ping": _ping,
 }
@@ -224,7 +242,12 @@ def _scale(value: Any) -> float:
 
 
 def _board_result(board: Any) -> dict[str, Any]:
-    return {"storyboard_id": board.id, "version": board.version, "sheet": board.sheet}
+    return {
+        "storyboard_id": board.id,
+        "version": board.version,
+        "sheet": board.sheet,
+        "spend_usd": getattr(board, "spend_usd", 0.0),
+    }
 
 
 def _require(payload: dict[str, Any], name: str) -> Any:

@@ -85,6 +85,7 @@ def job_options(config: WorkerConfig) -> JobOptions:
         "storyboard": float(config.storyboard_timeout_s),
         "redo_scene": float(config.storyboard_timeout_s),
         "redo_all": float(config.storyboard_timeout_s),
+        "recast": float(config.storyboard_timeout_s),
         "render": float(config.job_timeout_s),
         "ping": float(config.ping_timeout_s),
     }

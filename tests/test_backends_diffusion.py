@@ -131,7 +131,7 @@ def test_cuda_requested_without_a_gpu_is_unavailable(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    (tmp_path / "model_index.json").write_text("{}")
+    (tmp_path / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
     backend = images.create("diffusers", model_path=tmp_path, device="cuda")
     with pytest.raises(UnavailableError, match="CUTROOM_DIFFUSERS_DEVICE"):
         backend.draw(make_plan(), make_plan().shots[0], size=(64, 64), seed=0)
@@ -139,7 +139,7 @@ def test_cuda_requested_without_a_gpu_is_unavailable(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_broken_model_folder_is_unavailable_in_words(tmp_path: Path) -> None:
-    (tmp_path / "model_index.json").write_text("{}")
+    (tmp_path / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
     backend = images.create("diffusers", model_path=tmp_path, device="cpu")
     with pytest.raises(
         UnavailableError, match="Could not load the diffusers pipeline in .*CUTROOM_DIFFUSERS_MODEL"

@@ -385,6 +385,59 @@ async def test_a_reply_edits_the_brief_keeps_the_rest_and_replans(rig: Rig, work
 
 
 @pytest.mark.slow
+async def test_a_reply_that_changes_one_look_recasts_that_entity_only(rig: Rig, worker) -> None:
+    await rig.engine.handle(mention("Ev1"))
+    await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()
+    before = await rig.sessions.get(KEY)
+    assert before is not None and before.plan is not None and before.brief is not None
+    entity = before.plan.bible.entities[-1]
+    await rig.engine.handle(
+        ThreadMessage(
+            event_id="Ev2", workspace="W1", actor=BOB, key=KEY, message_id="m2", text=f"make {entity.name} older"
+        )
+    )
+    await until(lambda: len(rig.platform.of("storyboard")) >= 2, what="recast storyboard")
+    await rig.engine.idle()
+    after = await rig.sessions.get(KEY)
+    assert after is not None and after.plan is not None and after.brief == before.brief
+    assert after.plan.bible.entity(entity.id).look.endswith("now older")
+    others = [e for e in after.plan.bible.entities if e.id != entity.id]
+    assert others == [e for e in before.plan.bible.entities if e.id != entity.id]
+    assert after.plan.shots == before.plan.shots
+    assert any(f"Recasting {entity.name}" in t for t in rig.platform.texts())
+
+
+@pytest.mark.slow
+async def test_a_photo_captioned_with_a_cast_name_becomes_that_reference(rig: Rig, worker) -> None:
+    await rig.engine.handle(mention("Ev1"))
+    await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()
+    before = await rig.sessions.get(KEY)
+    assert before is not None and before.plan is not None
+    entity = before.plan.bible.entities[-1]
+    rig.platform.files = {"bad": b"%PDF-1.4 not an image", "photo": _tiny_png()}
+    bad = [Attachment(id="F9", name="x.png", mimetype="image/png", size=20, url="bad")]
+    await rig.engine.handle(
+        ThreadMessage(event_id="Ev2", workspace="W1", actor=BOB, key=KEY, message_id="m2",
+                      text=f"this is {entity.name}", files=bad)
+    )
+    assert any("not a picture Cutroom can read" in t for t in rig.platform.texts())
+    good = [Attachment(id="F1", name="photo.png", mimetype="image/png", size=100, url="photo")]
+    await rig.engine.handle(
+        ThreadMessage(event_id="Ev3", workspace="W1", actor=BOB, key=KEY, message_id="m3",
+                      text=f"use this for {entity.name}", files=good)
+    )
+    await until(lambda: len(rig.platform.of("storyboard")) >= 2, what="recast storyboard")
+    await rig.engine.idle()
+    after = await rig.sessions.get(KEY)
+    assert after is not None and after.plan is not None and after.brief == before.brief
+    ref = after.plan.bible.entity(entity.id).reference_image
+    assert ref is not None and ref.startswith("uploads/")
+    assert after.brief is not None and after.brief.brand.logo == before.brief.brand.logo  # not taken as a logo
+
+
+@pytest.mark.slow
 async def test_a_restart_during_an_upload_lets_it_land_and_records_it(rig: Rig, worker) -> None:
     """close() (a redeploy) while the storyboard is uploading: the upload finishes, the session
     points at it, and the next process has nothing left to deliver."""

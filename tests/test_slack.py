@@ -232,6 +232,9 @@ async def test_thread_to_storyboard_to_approval_to_videos_in_the_thread(
     )
     header = board["blocks"][0]["text"]["text"]
     assert header and "Glow" in json.dumps(board["blocks"])
+    # The cast, approved with the storyboard, is named in the post under the summary.
+    cast = next(b for b in board["blocks"] if b["type"] == "context" and "Cast:" in b["elements"][0]["text"])
+    assert "recast" in cast["elements"][0]["text"]
     status = next(m for m in fake.bot_posts(C, parent) if "Storyboard" in m["text"] and m.get("edits"))
     assert status["text"].startswith("✅ Storyboard")
 

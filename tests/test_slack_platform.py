@@ -127,6 +127,9 @@ def test_block_kit_buttons_mirror_the_reactions() -> None:
     # every button's emoji means the same choice as a reaction
     for button in board.buttons:
         assert choice_for(button.emoji, "storyboard") == button.id
+    cast = board.model_copy(update={"cast": ["🎭 *Cast:* Ava (front, ¾, side) · Glow (packshot)"]})
+    context = [b for b in storyboard_blocks(cast) if b["type"] == "context"]
+    assert "Ava (front, ¾, side)" in context[0]["elements"][0]["text"]
     long = post(60).model_copy(update={"shots": ["x" * 200] * 60})
     assert all(len(b["text"]["text"]) <= 3000 for b in storyboard_blocks(long) if b["type"] == "section")
 

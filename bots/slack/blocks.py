@@ -26,6 +26,8 @@ def storyboard_blocks(post: StoryboardPost) -> list[Block]:
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": post.summary}},
     ]
+    if post.cast:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(post.cast)[:2900]}]})
     for chunk in _chunks(post.shots):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": post.footer[:2900]}]})

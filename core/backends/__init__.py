@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from core.errors import UnknownBackendError
-from core.models import AspectRatio, Brief, Extraction, Message, Plan, Shot
+from core.models import AspectRatio, Brief, Entity, Extraction, Message, Plan, Shot
 
 # ── the interfaces ──────────────────────────────────────────────────────────────────────
 
@@ -63,6 +63,18 @@ class ImageBackend(Protocol):
     """Shot to picture, consistent across shots through ``plan.bible``."""
 
     def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt: ...
+
+
+@runtime_checkable
+class CastingBackend(Protocol):
+    """An image backend that also draws an entity's reference look (its cast picture).
+
+    Returns one picture per view it supports: ``front`` (plus ``three_quarter`` and ``side``
+    where the engine can) for characters, ``packshot`` for products. Plain background,
+    neutral light, no text. Engines without it are cast by the animatic drawings.
+    """
+
+    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]: ...
 
 
 @runtime_checkable
@@ -183,6 +195,8 @@ BUILTIN_MODULES: list[str] = [
     "core.backends.espeak",  # voice "espeak"
     "core.backends.llm",  # extractor/planner "anthropic", "openai"
     "core.backends.diffusion",  # image/clip "diffusers"
+    "core.backends.openai_images",  # image "openai"
+    "core.backends.google_images",  # image "google"
     "core.backends.elevenlabs",  # voice "elevenlabs"
     "core.backends.face_identity",  # face "insightface" (not "faces": that name is the registry)
 ]
@@ -198,6 +212,8 @@ class Backends:
     clip: ClipBackend
     voice: VoiceBackend | None = None
     face: FaceEmbedder | None = None
+    #: Most the image engine may spend per UTC day (USD); None means no limit (core.cost).
+    image_daily_budget_usd: float | None = None
 
     @classmethod
     def embedded(cls) -> Backends:
@@ -219,6 +235,7 @@ class Backends:
 __all__ = [
     "AspectRatio",
     "Backends",
+    "CastingBackend",
     "ClipBackend",
     "Extractor",
     "FaceEmbedder",

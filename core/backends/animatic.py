@@ -1995,6 +1995,11 @@ class AnimaticImageBackend:
             extras={"text_layer": text_layer, "text_boxes": text_boxes, "place": place},
         )
 
+    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
+        """The entity's reference drawing: a front view (people, animals) or a packshot (products)."""
+        view = "packshot" if entity.kind == "product" else "front"
+        return {view: draw_cast_view(plan, entity, size)}
+
     def _animals(
         self,
         draw: ImageDraw.ImageDraw,
@@ -2065,6 +2070,34 @@ class AnimaticImageBackend:
             (cx + radius * 0.35, top, cx + radius, top + radius * 2.2), fill=_rgba(shade(stone, -0.22))
         )
         _ellipse(draw, cx, top, radius, ry, _rgba(shade(stone, 0.1)))
+
+
+def draw_cast_view(plan: Plan, entity: Entity, size: tuple[int, int]) -> Image.Image:
+    """One entity alone on a plain, light background in neutral light: its reference picture."""
+    width, height = int(size[0]), int(size[1])
+    ss = 3 if max(width, height) <= 720 else 2
+    W, H = width * ss, height * ss
+    paper = mix(consistency.roles(plan.bible.palette)["light"], (238, 238, 236), 0.7)
+    canvas = Image.new("RGBa", (W, H), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
+    ground = H * 0.92
+    if entity.kind == "product":
+        ph = H * 0.62
+        AnimaticImageBackend._shadow(draw, W / 2, ground, ph * 0.3, ph * 0.035)
+        brand = plan.brief.brand.name or entity.name
+        draw_product(draw, entity, brand, W / 2, ground, ph, plan.brief.brand.font)
+    else:
+        pet = animal_for(plan, entity, pose="sit", face="smile")
+        if pet is not None:
+            draw_animal(draw, pet, W / 2, ground, min(W, H) * 0.34)
+        else:
+            u = min(H * 0.86 / 6.4, W / 3.2)
+            top = ground - 6.4 * u
+            AnimaticImageBackend._shadow(draw, W / 2, ground, 0.9 * u, 0.14 * u)
+            draw_figure(draw, figure_for(plan, entity, pose="relaxed", face="smile"), W / 2, top, u)
+    out = Image.new("RGBA", size, paper + (255,))
+    out.alpha_composite(canvas.reduce(ss).convert("RGBA"))
+    return out.convert("RGB")
 
 
 def _pose(shot: Shot, with_product: bool) -> tuple[str, str]:

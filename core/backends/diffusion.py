@@ -13,9 +13,14 @@ an IP-Adapter when one is installed (``<model>/ip_adapter/`` with an ``image_enc
 
 from __future__ import annotations
 
+import inspect
+import json
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,7 @@ from PIL import Image, ImageOps
 
 from core.backends import PanelArt, clips, images
 from core.errors import BackendError, InputError, UnavailableError
-from core.models import Plan, Shot
+from core.models import Entity, Plan, Shot
 
 IMAGE_ENV = "CUTROOM_DIFFUSERS_MODEL"
 VIDEO_ENV = "CUTROOM_DIFFUSERS_VIDEO_MODEL"
@@ -175,41 +180,281 @@ class _Loader:
         raise NotImplementedError
 
 
-# ── text to image ───────────────────────────────────────────────────────────────────────
+# ── text to image: one table row per model family ───────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one model family is driven (from ``data/diffusers_families.json``)."""
+
+    name: str
+    label: str
+    classes: tuple[str, ...]
+    resolution: int
+    multiple: int
+    steps: int
+    guidance: float
+    dtype: str
+    references: str | None  # "ip_adapter", "image", "images" or None
+    ip_adapter_weights: str | None = None
+    true_cfg: float | None = None
+    references_by_class: tuple[tuple[str, str], ...] = ()
+    negative_prompt: bool = True
+
+    def reference_mode(self, class_name: str) -> str | None:
+        return dict(self.references_by_class).get(class_name, self.references)
+
+
+@cache
+def families() -> dict[str, Family]:
+    text = resources.files("core.backends").joinpath("data/diffusers_families.json").read_text(encoding="utf-8")
+    out: dict[str, Family] = {}
+    for name, row in json.loads(text).items():
+        if name.startswith("_"):
+            continue
+        out[name] = Family(
+            name=name,
+            label=row["label"],
+            classes=tuple(row["classes"]),
+            resolution=int(row["resolution"]),
+            multiple=int(row["multiple"]),
+            steps=int(row["steps"]),
+            guidance=float(row["guidance"]),
+            dtype=row["dtype"],
+            references=row.get("references"),
+            ip_adapter_weights=row.get("ip_adapter_weights"),
+            true_cfg=row.get("true_cfg"),
+            references_by_class=tuple(sorted((row.get("references_by_class") or {}).items())),
+            negative_prompt=bool(row.get("negative_prompt", True)),
+        )
+    return out
+
+
+def pipeline_class_name(folder: Path) -> str:
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UnavailableError(f"Cannot read {folder / 'model_index.json'} ({exc}). Check {IMAGE_ENV}.") from exc
+    return str(index.get("_class_name", "")) if isinstance(index, dict) else ""
+
+
+def detect_family(folder: Path) -> tuple[Family, str]:
+    """The family of the pipeline saved in ``folder`` (from model_index.json's ``_class_name``)."""
+    class_name = pipeline_class_name(folder)
+    for family in families().values():
+        if class_name in family.classes:
+            return family, class_name
+    supported = "; ".join(f"{f.label} ({', '.join(f.classes)})" for f in families().values())
+    raise UnavailableError(
+        f"The model in {folder} is a {class_name or 'pipeline of unknown kind'}, which Cutroom cannot draw with. "
+        f"Supported families: {supported}."
+    )
+
+
+def call_arguments(
+    family: Family,
+    class_name: str,
+    accepted: Iterable[str],
+    *,
+    prompt: str,
+    negative: str,
+    width: int,
+    height: int,
+    steps: int,
+    guidance: float,
+    generator: Any,
+    references: list[Image.Image],
+    ip_adapter_loaded: bool,
+) -> tuple[dict[str, Any], list[str]]:
+    """The keyword arguments for the pipeline's ``__call__``, and the names it does not accept.
+
+    Only names in ``accepted`` (the call's signature) are passed: FLUX.2 takes no
+    ``negative_prompt``, SD1.5 no ``max_sequence_length``. The references go the family's way.
+    """
+    wanted: dict[str, Any] = {
+        "prompt": prompt,
+        "negative_prompt": negative,
+        "width": width,
+        "height": height,
+        "num_inference_steps": steps,
+        "guidance_scale": guidance,
+        "generator": generator,
+        "output_type": "pil",
+    }
+    if family.references in ("image", "images"):
+        # Editing models resize their output to about a megapixel unless told the area we work at.
+        wanted["max_area"] = width * height
+    if family.true_cfg is not None:
+        wanted["true_cfg_scale"] = family.true_cfg
+    if not family.negative_prompt:
+        wanted.pop("negative_prompt")
+    mode = family.reference_mode(class_name)
+    if mode == "ip_adapter" and ip_adapter_loaded:
+        # The adapter is always loaded, so shots without references get a blank one at scale 0.
+        wanted["ip_adapter_image"] = [references[:1] or [Image.new("RGB", (224, 224), (127, 127, 127))]]
+    elif mode == "images" and references:
+        wanted["image"] = list(references)
+    elif mode == "image":
+        # One picture at the working size: references side by side, padded (never cropped), and the
+        # model told not to resize it to its own preferred size.
+        single = side_by_side(references) if references else Image.new("RGB", (width, height), (200, 200, 200))
+        wanted["image"] = ImageOps.pad(single.convert("RGB"), (width, height), color=(255, 255, 255))
+        wanted["_auto_resize"] = False
+    names = set(accepted)
+    if not names & {"kwargs"}:
+        dropped = [k for k in wanted if k not in names]
+        wanted = {k: v for k, v in wanted.items() if k in names}
+    else:
+        dropped = []
+    return wanted, dropped
+
+
+def side_by_side(pictures: list[Image.Image], height: int = 512) -> Image.Image:
+    """Several references as one picture (for models that take a single input image)."""
+    if len(pictures) == 1:
+        return pictures[0]
+    scaled = [p.resize((max(1, round(p.width * height / p.height)), height)) for p in pictures]
+    out = Image.new("RGB", (sum(p.width for p in scaled), height), (255, 255, 255))
+    x = 0
+    for p in scaled:
+        out.paste(p, (x, 0))
+        x += p.width
+    return out
+
+
+@dataclass
+class _Shared:
+    """One loaded pipeline and the lock its generations take turns on."""
+
+    pipe: Any
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+#: One pipeline per (folder, device, dtype, adapter, offload) in this process. Every DiffusersImage
+#: built in the process (the storyboard's, each variant's, each job's) draws through the same
+#: weights instead of loading a copy each: load once per GPU, then share. Renders with this
+#: backend run their variants in one process (``cutroom.wiring.render_options`` sets one worker),
+#: so a render's variants share it too.
+_PIPELINES: dict[tuple[str, ...], _Shared] = {}
+_PIPELINES_LOCK = threading.Lock()
+
+
+def shared_pipeline(key: tuple[str, ...], load: Callable[[], Any]) -> _Shared:
+    with _PIPELINES_LOCK:
+        shared = _PIPELINES.get(key)
+        if shared is None:
+            shared = _Shared(load())
+            _PIPELINES[key] = shared
+        return shared
+
+
+def forget_pipelines() -> None:
+    """Drop every cached pipeline (tests; a worker changing models)."""
+    with _PIPELINES_LOCK:
+        _PIPELINES.clear()
 
 
 class _ImageLoader(_Loader):
     def __init__(
-        self, folder: Path, device: str, dtype: str, ip_adapter: Path | None, ip_weights: str | None
+        self,
+        folder: Path,
+        device: str,
+        dtype: str,
+        family: Family,
+        class_name: str,
+        ip_adapter: Path | None,
+        ip_weights: str | None,
+        cpu_offload: bool,
     ) -> None:
         super().__init__(folder, device, dtype)
+        self.family = family
+        self.class_name = class_name
         self.ip_adapter = ip_adapter
         self.ip_weights = ip_weights
+        self.cpu_offload = cpu_offload
+        self.shared: _Shared | None = None
+
+    def torch_dtype(self, torch: Any) -> Any:
+        name = self.dtype
+        if name == "auto":
+            # The family's dtype on a GPU (bf16 for FLUX, SD3, Qwen); float32 on a CPU.
+            name = self.family.dtype if self.device.startswith("cuda") else "float32"
+        return {"float16": torch.float16, "fp16": torch.float16, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}.get(
+            name, torch.float32
+        )
+
+    def pipeline(self) -> Any:
+        key = (
+            str(self.folder.resolve()), self.device, self.dtype, str(self.ip_adapter or ""), self.ip_weights or "",
+            str(self.cpu_offload),
+        )
+
+        def load() -> Any:
+            torch = self._torch()
+            try:
+                pipe = self._load(torch)
+            except UnavailableError:
+                raise
+            except Exception as exc:  # diffusers' load errors share no base class (KeyError, OSError...)
+                raise UnavailableError(
+                    f"Could not load the diffusers pipeline in {self.folder} ({exc}). Check {self.env}."
+                ) from exc
+            pipe.set_progress_bar_config(disable=True)
+            if self.cpu_offload:
+                try:
+                    pipe.enable_model_cpu_offload(device=self.device)
+                except (ImportError, RuntimeError, ValueError) as exc:
+                    raise UnavailableError(
+                        f"CPU offload needs the accelerate package and a GPU ({exc}). Install cutroom[gpu], or "
+                        "unset CUTROOM_DIFFUSERS_CPU_OFFLOAD."
+                    ) from exc
+                return pipe
+            return pipe.to(self.device)
+
+        self.shared = shared_pipeline(key, load)
+        self.lock = self.shared.lock
+        return self.shared.pipe
 
     def _load(self, torch: Any) -> Any:
-        from diffusers import AutoPipelineForText2Image
+        import diffusers
 
-        pipe = AutoPipelineForText2Image.from_pretrained(
-            str(self.folder), local_files_only=True, dtype=self.torch_dtype(torch)
-        )
-        if self.ip_adapter is not None:
-            weights = self.ip_weights or _first_weights(self.ip_adapter)
-            pipe.load_ip_adapter(
-                str(self.ip_adapter), subfolder="", weight_name=weights, local_files_only=True
+        cls = getattr(diffusers, self.class_name, None)
+        if cls is None:
+            raise UnavailableError(
+                f"The installed diffusers ({diffusers.__version__}) has no {self.class_name}: "
+                "upgrade it (pip install -U 'cutroom[gpu]')."
             )
+        pipe = cls.from_pretrained(str(self.folder), local_files_only=True, dtype=self.torch_dtype(torch))
+        if self.ip_adapter is not None and self.family.reference_mode(self.class_name) == "ip_adapter":
+            weights = self.ip_weights or _adapter_weights(self.ip_adapter, self.family)
+            pipe.load_ip_adapter(str(self.ip_adapter), subfolder="", weight_name=weights, local_files_only=True)
         return pipe
 
 
-def _first_weights(folder: Path) -> str:
-    for pattern in ("*.safetensors", "*.bin"):
-        found = sorted(p.name for p in folder.glob(pattern))
-        if found:
-            return found[0]
-    raise UnavailableError(f"The IP-Adapter folder {folder} has no .safetensors or .bin weights.")
+def _adapter_weights(folder: Path, family: Family) -> str:
+    """The family's usual general-purpose adapter file, or the only weights file in the folder.
+
+    Never the alphabetically first of several: folders ship face-only and "plus" variants
+    beside the general one, and picking by name silently changes what the references do.
+    """
+    if family.ip_adapter_weights and (folder / family.ip_adapter_weights).is_file():
+        return family.ip_adapter_weights
+    found = sorted(p.name for pattern in ("*.safetensors", "*.bin") for p in folder.glob(pattern))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UnavailableError(f"The IP-Adapter folder {folder} has no .safetensors or .bin weights.")
+    raise UnavailableError(
+        f"The IP-Adapter folder {folder} has several weights files ({', '.join(found[:6])}) and none is "
+        f"{family.ip_adapter_weights or 'the usual one'}: name one with CUTROOM_DIFFUSERS_IP_ADAPTER_WEIGHTS."
+    )
 
 
 class DiffusersImage:
-    """Panels from a local Stable Diffusion pipeline, with IP-Adapter references when set."""
+    """Panels and the cast from a local diffusers pipeline, per model family (see ``families()``)."""
+
+    version = "2"
+    engine = "diffusers"
 
     def __init__(
         self,
@@ -217,30 +462,43 @@ class DiffusersImage:
         model_path: str | Path | None = None,
         device: str = "cpu",
         dtype: str = "auto",
-        steps: int = 30,
-        guidance_scale: float = 7.0,
-        resolution: int = 512,
+        steps: int | None = None,
+        guidance_scale: float | None = None,
+        resolution: int | None = None,
         ip_adapter: str | Path | None = None,
         ip_adapter_weights: str | None = None,
         ip_adapter_scale: float = 0.6,
         reference_root: str | Path | None = None,
+        cpu_offload: bool = False,
+        cost_per_image_usd: float | None = None,
     ) -> None:
         folder = _model_folder(model_path, IMAGE_ENV, "image")
+        family, class_name = detect_family(folder)
         adapter = Path(ip_adapter) if ip_adapter else folder / "ip_adapter"
         if ip_adapter and not adapter.is_dir():
             raise UnavailableError(f"The IP-Adapter folder {adapter} does not exist.")
+        use_adapter = adapter.is_dir() and family.reference_mode(class_name) == "ip_adapter"
+        self.family = family
+        self.class_name = class_name
+        self.model = f"{family.name}:{folder.name}"
         self.loader = _ImageLoader(
-            folder, device, dtype, adapter if adapter.is_dir() else None, ip_adapter_weights
+            folder, device, dtype, family, class_name, adapter if use_adapter else None, ip_adapter_weights,
+            cpu_offload,
         )
-        self.steps = steps
-        self.guidance_scale = guidance_scale
-        self.resolution = resolution
+        self.steps = steps or family.steps
+        self.guidance_scale = family.guidance if guidance_scale is None else guidance_scale
+        self.resolution = resolution or family.resolution
         self.ip_adapter_scale = ip_adapter_scale
         self.reference_root = Path(reference_root) if reference_root else None
+        self._price = cost_per_image_usd or 0.0
+
+    def cost_per_image(self) -> float:
+        return self._price
 
     @property
     def uses_references(self) -> bool:
-        return self.loader.ip_adapter is not None
+        mode = self.family.reference_mode(self.class_name)
+        return mode in ("image", "images") or (mode == "ip_adapter" and self.loader.ip_adapter is not None)
 
     def references(self, plan: Plan, shot: Shot) -> list[Image.Image]:
         """The reference pictures of the shot's entities that have one."""
@@ -254,7 +512,7 @@ class DiffusersImage:
                 path = self.reference_root / path
             if not path.is_file():
                 raise InputError(
-                    f"The reference picture for {entity.name} ({entity.reference_image}) was not found. "
+                    f"The reference picture for {entity.name} ({entity.reference_image[:60]}) was not found. "
                     "Upload it again or remove it from the style bible."
                 )
             try:
@@ -266,35 +524,53 @@ class DiffusersImage:
                 ) from exc
         return found
 
+    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
+        """The entity's reference: a front view (or packshot) on a plain background, no references in."""
+        view = "packshot" if entity.kind == "product" else "front"
+        from core.backends.image_engines import cast_prompt
+
+        prompt = cast_prompt(plan, entity, view).replace("\n", " ")
+        art = self._generate(prompt, negative_prompt(plan), size, seed, [], f"the reference picture of {entity.name}")
+        return {view: art.background}
+
     def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
+        refs = self.references(plan, shot) if self.uses_references else []
+        prompt = shot_prompt(plan, shot)
+        if self.family.reference_mode(self.class_name) in ("image", "images"):
+            from core.backends.image_engines import Reference, shot_instruction
+
+            entities = [plan.bible.entity(e) for e in shot.entities if plan.bible.entity(e).reference_image]
+            prompt = shot_instruction(plan, shot, [Reference(e, r) for e, r in zip(entities, refs, strict=False)])
+        return self._generate(prompt, negative_prompt(plan), size, shot_seed(plan, shot, seed), refs, f"shot {shot.index}")
+
+    def _generate(
+        self, prompt: str, negative: str, size: tuple[int, int], noise_seed: int, refs: list[Image.Image], what: str
+    ) -> PanelArt:
         pipe = self.loader.pipeline()
         import torch
 
-        width, height = generation_size(size, self.resolution)
-        noise_seed = shot_seed(plan, shot, seed)
-        kwargs: dict[str, Any] = {}
-        refs = self.references(plan, shot) if self.uses_references else []
-        if self.uses_references:
-            # The adapter is always loaded, so shots without references get a blank one at scale 0.
-            kwargs["ip_adapter_image"] = [refs or [Image.new("RGB", (224, 224), (127, 127, 127))]]
-        prompt = shot_prompt(plan, shot)
+        width, height = generation_size(size, self.resolution, self.family.multiple)
+        kwargs, dropped = call_arguments(
+            self.family,
+            self.class_name,
+            inspect.signature(pipe.__call__).parameters,
+            prompt=prompt,
+            negative=negative,
+            width=width,
+            height=height,
+            steps=self.steps,
+            guidance=self.guidance_scale,
+            generator=torch.Generator(device="cpu").manual_seed(noise_seed % 2**63),
+            references=refs,
+            ip_adapter_loaded=self.loader.ip_adapter is not None,
+        )
         try:
-            with self.loader.lock:  # one generation at a time: the scale below is pipeline state
-                if self.uses_references:
+            with self.loader.lock:  # one generation at a time: the adapter scale is pipeline state
+                if "ip_adapter_image" in kwargs:
                     pipe.set_ip_adapter_scale(self.ip_adapter_scale if refs else 0.0)
-                result = pipe(
-                    prompt=prompt,
-                    negative_prompt=negative_prompt(plan),
-                    width=width,
-                    height=height,
-                    num_inference_steps=self.steps,
-                    guidance_scale=self.guidance_scale,
-                    generator=torch.Generator(device="cpu").manual_seed(noise_seed),
-                    output_type="pil",
-                    **kwargs,
-                )
-        except RuntimeError as exc:  # CUDA out of memory and friends
-            raise BackendError(f"Stable Diffusion failed on shot {shot.index}: {exc}") from exc
+                result = pipe(**kwargs)
+        except (RuntimeError, TypeError, ValueError, IndexError) as exc:  # CUDA OOM, a bad argument for this model
+            raise BackendError(f"{self.family.label} failed on {what}: {type(exc).__name__}: {exc}") from exc
         picture = ImageOps.fit(result.images[0].convert("RGB"), size, Image.Resampling.LANCZOS)
         return PanelArt(
             background=picture,
@@ -303,6 +579,10 @@ class DiffusersImage:
                 "seed": noise_seed,
                 "references": len(refs),
                 "model_size": (width, height),
+                "family": self.family.name,
+                "call": {k: v for k, v in kwargs.items() if isinstance(v, str | int | float)},
+                "call_names": sorted(kwargs),
+                "not_accepted": dropped,
             },
         )
 

@@ -68,6 +68,33 @@ def _plan_from_text(text: str, settings: Settings, seed: int, fps: int) -> Plan:
     return pipeline.plan(result.brief, backends=backends, seed=seed, fps=fps, thread=thread)
 
 
+def _cast(plan: Plan, settings: Settings, from_storyboard: Path | None, out: Path) -> Plan:
+    """The plan every shot is drawn from: each entity pointing at its cast picture (a local file).
+
+    An approved storyboard folder brings its cast (storyboard.json); otherwise the entities are
+    cast now with the configured image engine, reusing any look already in the store.
+    """
+    from core.backends import images
+    from core.cast import cast_plan, check_references, plan_with_cast
+    from core.models import Cast, Storyboard
+    from core.pipeline import with_local_assets
+    from cutroom.wiring import image_options
+    from storage.artifacts import LocalArtifactStore
+
+    store = LocalArtifactStore(settings.data_dir / "artifacts")
+    cast: Cast | None = None
+    saved = (from_storyboard / "storyboard.json") if from_storyboard and from_storyboard.is_dir() else None
+    if saved is not None and saved.is_file():
+        cast = Storyboard.model_validate_json(saved.read_text(encoding="utf-8")).cast
+    if cast is None:
+        plan, notes = check_references(plan, store)
+        engine = images.create(settings.image_backend, **image_options(settings, settings.image_backend))
+        cast = cast_plan(plan, store, image=engine, notes=notes).cast
+        for note in cast.notes:
+            console.print(f"[yellow]•[/] {note}")
+    return with_local_assets(plan_with_cast(plan, cast), store, out / "assets")
+
+
 def _print_variants(variants: list[Variant], elapsed: float) -> None:
     table = Table(title=f"{len(variants)} variant(s) in {elapsed:.0f} s", title_justify="left")
     for column in ("variant", "size", "length", "what changed", "video"):
@@ -120,7 +147,8 @@ def make_command(
             f"{', '.join(bad)} is not an aspect ratio Cutroom renders; use 16:9, 9:16, 1:1 or 4:5."
         )
     aspects: list[AspectRatio] = list(dict.fromkeys(aspect or plan.aspect_ratios))  # type: ignore[arg-type]
-    specs = variant_specs(plan, aspects=aspects, n_variants=variants, seed=seed, fps=options.fps)
+    drawable = _cast(plan, settings, from_storyboard, out)
+    specs = variant_specs(drawable, aspects=aspects, n_variants=variants, seed=seed, fps=options.fps)
     preview = _size(size)
     if preview:
         specs = [s.model_copy(update={"width": preview[0], "height": preview[1]}) for s in specs]

@@ -397,3 +397,140 @@ def serving(fake: FakeProvider) -> Iterator[FakeProvider]:
         yield fake
     finally:
         fake.stop()
+
+
+# ── image engines ───────────────────────────────────────────────────────────────────────
+
+
+def picture_png(seed_text: str, size: tuple[int, int] = (1024, 1024)) -> bytes:
+    """A real PNG whose colour follows ``seed_text``, so different prompts give different pictures."""
+    import hashlib
+    import io
+
+    from PIL import Image, ImageDraw
+
+    digest = hashlib.sha256(seed_text.encode()).digest()
+    image = Image.new("RGB", size, (digest[0], digest[1], digest[2]))
+    ImageDraw.Draw(image).ellipse(
+        (size[0] // 4, size[1] // 4, 3 * size[0] // 4, 3 * size[1] // 4), fill=(digest[3], digest[4], digest[5])
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def multipart_parts(request: Recorded) -> list[tuple[str, str | None, bytes]]:
+    """(field name, file name or None, bytes) for each part of a multipart/form-data body."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"content-type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
+    parts = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True) or b""
+        parts.append((part.get_param("name", header="content-disposition") or "", part.get_filename(), payload))
+    return parts
+
+
+class OpenAIImagesFake(OpenAIFake):
+    """OpenAI's Images API: ``POST /v1/images/generations`` (JSON) and ``POST /v1/images/edits``
+    (multipart, ``image[]`` files): https://platform.openai.com/docs/api-reference/images.
+
+    With nothing scripted it draws: a PNG of the requested size whose colour follows the prompt,
+    as ``data[0].b64_json`` with ``usage``. ``refusal()`` is the safety system's 400.
+    """
+
+    def _reply_for(self, request: Recorded) -> Reply:
+        if self._script or request.headers.get(self.key_header) != f"{self.key_prefix}{self.api_key}":
+            return super()._reply_for(request)
+        if request.path == "/v1/images/generations":
+            body = request.json
+            return Reply(body=self.image(body["prompt"], body.get("size", "1024x1024")))
+        if request.path == "/v1/images/edits":
+            fields = {name: data.decode() for name, filename, data in multipart_parts(request) if filename is None}
+            return Reply(body=self.image(fields.get("prompt", ""), fields.get("size", "1024x1024")))
+        return Reply(status=404, body=self.error_body(404, f"no route {request.path}"))
+
+    def image(self, prompt: str, size: str = "1024x1024") -> dict[str, Any]:
+        w, h = (int(v) for v in size.split("x")) if "x" in size else (1024, 1024)
+        return {
+            "created": 1_760_000_000,
+            "background": "opaque",
+            "output_format": "png",
+            "quality": "medium",
+            "size": f"{w}x{h}",
+            "data": [{"b64_json": base64.b64encode(picture_png(prompt, (w // 8, h // 8))).decode()}],
+            "usage": {
+                "input_tokens": 50,
+                "input_tokens_details": {"image_tokens": 0, "text_tokens": 50},
+                "output_tokens": 1056,
+                "total_tokens": 1106,
+            },
+        }
+
+    def refusal(self) -> Reply:
+        return Reply(
+            status=400,
+            body={
+                "error": {
+                    "message": "Your request was rejected as a result of our safety system. Your prompt may contain "
+                    "text that is not allowed by our safety system.",
+                    "type": "image_generation_user_error",
+                    "param": None,
+                    "code": "moderation_blocked",
+                }
+            },
+        )
+
+    def edits(self) -> list[list[tuple[str, str | None, bytes]]]:
+        return [multipart_parts(r) for r in self.requests if r.path == "/v1/images/edits"]
+
+
+class GoogleGenAIFake(FakeProvider):
+    """The Gemini API's ``POST /{v1,v1beta}/models/{model}:generateContent`` for image models:
+    https://ai.google.dev/api/generate-content. Key in ``x-goog-api-key``.
+
+    With nothing scripted it draws a PNG (colour follows the prompt) as an ``inlineData`` part.
+    ``blocked()`` is a prompt the safety filters stopped; errors use Google's
+    ``{"error": {"code", "message", "status"}}`` shape.
+    """
+
+    key_header = "x-goog-api-key"
+
+    def _reply_for(self, request: Recorded) -> Reply:
+        if self._script or request.headers.get(self.key_header) != self.api_key:
+            return super()._reply_for(request)
+        if not (request.path.startswith(("/v1beta/models/", "/v1/models/")) and request.path.endswith(":generateContent")):
+            return Reply(status=404, body=self.error_body(404, f"no route {request.path}"))
+        texts = [p.get("text", "") for c in request.json.get("contents", []) for p in c.get("parts", [])]
+        return Reply(body=self.image(" ".join(texts)))
+
+    def image(self, prompt: str) -> dict[str, Any]:
+        return {
+            "candidates": [
+                {
+                    "content": {
+                        "role": "model",
+                        "parts": [
+                            {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(picture_png(prompt, (96, 160))).decode()}}
+                        ],
+                    },
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": {"promptTokenCount": 300, "candidatesTokenCount": 1290, "totalTokenCount": 1590},
+            "modelVersion": "gemini-test-image",
+        }
+
+    def blocked(self) -> Reply:
+        return Reply(body={"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}, "usageMetadata": {"promptTokenCount": 30}})
+
+    def error_body(self, status: int, message: str) -> Any:
+        kind = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 429: "RESOURCE_EXHAUSTED",
+                503: "UNAVAILABLE"}.get(status, "INTERNAL")
+        return {"error": {"code": status, "message": message, "status": kind}}
+
+    def inline_images(self, request: Recorded) -> int:
+        return sum(1 for c in request.json.get("contents", []) for p in c.get("parts", []) if "inlineData" in p)

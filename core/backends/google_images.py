@@ -1,0 +1,208 @@
+"""Image backend "google": keyframes and the cast from a Gemini image model (``google-genai`` SDK).
+
+Gemini image models take reference pictures in the request itself: the cast pictures of the
+shot's entities go in as image parts before the instruction, numbered in the same order the
+instruction names them. ``generate_content`` with ``response_modalities=["IMAGE"]``, the shot's
+aspect ratio in ``image_config``, and the bible's seed.
+
+Base URL: the SDK's own ``GOOGLE_GEMINI_BASE_URL`` or ``CUTROOM_GOOGLE_BASE_URL`` (passed as
+``http_options.base_url``). 429 and 5xx are retried by the SDK (``HttpRetryOptions``) with
+exponential backoff, then reported in words; a safety block names the shot and the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PIL import Image
+
+from core.backends import PanelArt, images
+from core.backends.image_engines import (
+    VIEWS_BY_KIND,
+    PictureCache,
+    cast_prompt,
+    fit,
+    png_bytes,
+    price_per_image,
+    shot_instruction,
+    shot_references,
+)
+from core.errors import BackendError, RefusedError, TransientError, UnavailableError
+from core.models import Entity, Plan, Shot
+
+DEFAULT_MODEL = "gemini-3.1-flash-image"
+#: Why a candidate stopped, when it stopped for safety.
+_BLOCKED = {
+    "SAFETY",
+    "IMAGE_SAFETY",
+    "PROHIBITED_CONTENT",
+    "IMAGE_PROHIBITED_CONTENT",
+    "BLOCKLIST",
+    "SPII",
+    "IMAGE_RECITATION",
+    "RECITATION",
+}
+_ASPECTS = {"9:16": "9:16", "16:9": "16:9", "1:1": "1:1", "4:5": "3:4"}
+
+
+def aspect_of(size: tuple[int, int]) -> str:
+    w, h = size
+    ratio = w / h
+    best = min(
+        (("9:16", 9 / 16), ("16:9", 16 / 9), ("1:1", 1.0), ("3:4", 3 / 4), ("4:3", 4 / 3)),
+        key=lambda item: abs(item[1] - ratio),
+    )
+    return best[0]
+
+
+class GoogleImages:
+    """Keyframes conditioned on the cast by putting the references in the prompt."""
+
+    version = "1"
+    engine = "google"
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        model: str | None = None,
+        attempts: int = 5,
+        initial_delay_s: float = 1.0,
+        timeout_s: float = 180.0,
+        cost_per_image_usd: float | None = None,
+        cache_dir: str | None = None,
+    ) -> None:
+        if not api_key:
+            raise UnavailableError(
+                "CUTROOM_IMAGE_BACKEND=google needs GEMINI_API_KEY (or GOOGLE_API_KEY). Set it in the environment or .env."
+            )
+        try:
+            from google import genai
+            from google.genai import errors, types
+        except ImportError as exc:
+            raise UnavailableError(
+                "CUTROOM_IMAGE_BACKEND=google needs the google-genai package: pip install 'cutroom[google]'."
+            ) from exc
+        self._errors = errors
+        self._types = types
+        options = types.HttpOptions(
+            base_url=base_url or None,
+            timeout=int(timeout_s * 1000),
+            retry_options=types.HttpRetryOptions(
+                attempts=attempts, initial_delay=initial_delay_s, max_delay=60.0, exp_base=2.0,
+                http_status_codes=[408, 429, 500, 502, 503, 504],
+            ),
+        )
+        self.client: Any = genai.Client(api_key=api_key, http_options=options)
+        self.model = model or DEFAULT_MODEL
+        self.attempts = attempts
+        self._price = cost_per_image_usd
+        self.cache = PictureCache(cache_dir)
+
+    def cost_per_image(self) -> float:
+        if self._price is not None:
+            return self._price
+        return price_per_image("google", self.model)
+
+    def images_for_cast(self, entity: Entity) -> int:
+        return len(VIEWS_BY_KIND.get(entity.kind, ("front",)))
+
+    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
+        views = VIEWS_BY_KIND.get(entity.kind, ("front",))
+        what = f"the reference picture of {entity.name}"
+        main = self._generate([], cast_prompt(plan, entity, views[0]), aspect_of(size), seed, what)
+        out = {views[0]: fit(main, size)}
+        for view in views[1:]:
+            prompt = (
+                f"The same {entity.kind} as in reference image 1, exactly: same face, hair, build, clothes "
+                f"and colours.\n{cast_prompt(plan, entity, view)}"
+            )
+            out[view] = fit(self._generate([main], prompt, aspect_of(size), seed, f"{what} ({view})"), size)
+        return out
+
+    def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
+        refs = shot_references(plan, shot)
+        prompt = shot_instruction(plan, shot, refs)
+        from core.backends.diffusion import shot_seed
+
+        noise = shot_seed(plan, shot, seed) % 2**31
+        picture = self._generate([r.image for r in refs], prompt, aspect_of(size), noise, f"shot {shot.index}")
+        return PanelArt(
+            background=fit(picture, size),
+            extras={"prompt": prompt, "references": len(refs), "model": self.model, "cost_usd": self.cost_per_image()},
+        )
+
+    def _generate(self, pictures: list[Image.Image], prompt: str, aspect: str, seed: int, what: str) -> Image.Image:
+        t = self._types
+        encoded = [png_bytes(p) for p in pictures]
+        key = self.cache.key("google", self.model, aspect, str(seed), prompt, *encoded)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        contents: list[Any] = [t.Part.from_bytes(data=data, mime_type="image/png") for data in encoded]
+        contents.append(prompt)
+        config = t.GenerateContentConfig(
+            response_modalities=["IMAGE"],
+            image_config=t.ImageConfig(aspect_ratio=aspect),
+            seed=seed,
+            candidate_count=1,
+        )
+        try:
+            response = self.client.models.generate_content(model=self.model, contents=contents, config=config)
+        except self._errors.APIError as exc:
+            raise self._map(exc, what) from exc
+        except (OSError, TimeoutError) as exc:
+            raise TransientError(f"Could not reach Google GenAI at {what} ({type(exc).__name__}).") from exc
+        picture = self._picture(response, what)
+        self.cache.put(key, picture)
+        return picture
+
+    def _map(self, exc: Any, what: str) -> Exception:
+        code = int(getattr(exc, "code", 0) or 0)
+        message = str(getattr(exc, "message", "") or exc)[:300]
+        if code in (401, 403):
+            return UnavailableError(
+                f"Google GenAI refused the API key ({code}). Check GEMINI_API_KEY in the environment or .env."
+            )
+        if code == 429:
+            return TransientError(
+                f"Google GenAI is rate limiting us (HTTP 429) after {self.attempts} tries at {what}. "
+                "Try again in a minute."
+            )
+        if code >= 500 or code == 408:
+            return TransientError(f"Google GenAI is failing right now (HTTP {code}) at {what}. Try again later.")
+        return BackendError(f"Google GenAI rejected {what} (HTTP {code}): {message}")
+
+    def _picture(self, response: Any, what: str) -> Image.Image:
+        feedback = getattr(response, "prompt_feedback", None)
+        block = getattr(feedback, "block_reason", None) if feedback is not None else None
+        if block:
+            reason = getattr(feedback, "block_reason_message", None) or _name(block)
+            raise RefusedError(f"Google GenAI refused {what} ({reason}). Reword that scene and redo it.")
+        for candidate in getattr(response, "candidates", None) or []:
+            content = getattr(candidate, "content", None)
+            for part in getattr(content, "parts", None) or []:
+                blob = getattr(part, "inline_data", None)
+                if blob is not None and blob.data and str(blob.mime_type or "").startswith("image/"):
+                    import io
+
+                    try:
+                        with Image.open(io.BytesIO(blob.data)) as image:
+                            return image.convert("RGB")
+                    except OSError as exc:
+                        raise BackendError(f"Google GenAI sent a picture Cutroom cannot read for {what}.") from exc
+            finish = _name(getattr(candidate, "finish_reason", None))
+            if finish in _BLOCKED:
+                why = getattr(candidate, "finish_message", None) or finish
+                raise RefusedError(f"Google GenAI refused {what} ({why}). Reword that scene and redo it.")
+        raise BackendError(f"Google GenAI sent no picture for {what}.")
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+@images.register("google")
+def _create(**options: Any) -> GoogleImages:
+    return GoogleImages(**options)
