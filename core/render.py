@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core import audio, compose
 from core.artifacts import writable_dir
+from core.clips import backend as clip_hooks
 from core.backends import (
     ClipBackend,
     FaceEmbedder,
@@ -369,6 +370,7 @@ def render_variant(
 
         renderer = _ShotRenderer(spec, options, size=size, layout=layout, logo=logo)
         renderers.append(renderer)
+        clip_hooks.bind(renderer.clip, lambda f, m: on_progress("render", 0.08, m), should_cancel)
         done_frames = 0
         seg_root = segments_dir or work
         for i, shot in enumerate(plan.shots):
@@ -406,6 +408,7 @@ def render_variant(
             segment_paths.append(path)
             shots_report.append({"index": shot.index, "frames": n, "key": keys[i], "reused": reused})
         renderer.finish()
+        notices += clip_hooks.clip_notices(renderer.clip)
         cancelled()
         sound_result = sound.result()
 

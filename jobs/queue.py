@@ -34,9 +34,9 @@ from redis.exceptions import WatchError
 from core.errors import InputError
 from jobs import fairness
 
-JobKind = Literal["storyboard", "redo_scene", "redo_all", "render", "ping"]
+JobKind = Literal["storyboard", "redo_scene", "redo_all", "render", "ping", "clip"]
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
-KINDS: tuple[str, ...] = ("storyboard", "redo_scene", "redo_all", "render", "ping")
+KINDS: tuple[str, ...] = ("storyboard", "redo_scene", "redo_all", "render", "ping", "clip")
 TERMINAL: frozenset[str] = frozenset({"done", "failed", "cancelled"})
 
 #: How long job records and their events are kept: a retried request within this time is a no-op.

@@ -55,6 +55,7 @@ def job_options(config: WorkerConfig) -> JobOptions:
         "redo_scene": float(config.storyboard_timeout_s),
         "redo_all": float(config.storyboard_timeout_s),
         "render": float(config.job_timeout_s),
+        "clip": float(config.job_timeout_s),
         "ping": float(config.ping_timeout_s),
     }
     return JobOptions(
@@ -83,6 +84,7 @@ def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dic
     async def startup(ctx: dict[str, Any]) -> None:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         ctx["settings"] = config
+        ctx["split_queues"] = config.split_queues
         ctx["job_options"] = options
         ctx["work_env"] = WorkEnv(
             store=open_store(config.artifacts_location, endpoint_url=config.s3_endpoint_url),
@@ -134,11 +136,31 @@ def _settings_class() -> type:
     return type("WorkerSettings", (), worker_settings())
 
 
+def queue_settings(queue: str | None) -> dict[str, Any]:
+    """arq overrides for ``cutroom worker --queue gpu|hosted|cpu`` (none: the default queue, every kind)."""
+    if not queue:
+        return {}
+    from jobs.fanout import QUEUES
+
+    if queue not in QUEUES:
+        raise ValueError(f"--queue must be one of {', '.join(QUEUES)}, not '{queue}'.")
+    return {"queue_name": QUEUES[queue]}
+
+
 def run(config: WorkerConfig | None = None, **overrides: Any) -> None:
     """Run a worker in this process until SIGINT/SIGTERM (a running job is re-queued, not lost)."""
     from arq.worker import run_worker
 
+    from core.errors import CutroomError
+    from cutroom.wiring import check_clip_backend
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = config or WorkerConfig()
+    try:  # an engine this worker cannot use fails here, once, not in every job later
+        check_clip_backend(config)
+    except CutroomError as exc:
+        log.error("worker not started: %s", exc)
+        raise SystemExit(f"Cutroom worker not started: {exc}") from None
     try:
         run_worker(worker_settings(config, **overrides))
     except asyncio.CancelledError:  # arq's close() after SIGTERM can surface one; the job is re-queued

@@ -185,6 +185,7 @@ BUILTIN_MODULES: list[str] = [
     "core.backends.diffusion",  # image/clip "diffusers"
     "core.backends.elevenlabs",  # voice "elevenlabs"
     "core.backends.faces",  # face "insightface"
+    "core.clips.backend",  # clip "runway", "veo", "luma", "sim" (SDKs imported inside)
 ]
 
 
