@@ -82,7 +82,9 @@ async def enqueue_shots(redis: ArqRedis, payloads: list[dict[str, Any]], request
         job_id = clip_job_id(payload)
         ids.append(job_id)
         event = await latest_event(redis, job_id)
-        if event is not None and event.state in ("done", "running", "queued"):
+        if event is not None and event.state == "done":
+            continue
+        if event is not None and event.state in ("running", "queued") and not await _lost(redis, job_id, queue):
             continue
         record = JobRecord(job_id=job_id, kind="clip", payload=payload, requester=requester, request_key=job_id)
         await redis.set(record_key(job_id), record.model_dump_json(), ex=RECORD_TTL_S)
@@ -111,9 +113,7 @@ async def wait_shots(
     total = len(job_ids)
     while True:
         if await redis.exists(cancel_key(render_job_id)):
-            for job_id in job_ids:
-                if job_id not in results:
-                    await redis.set(cancel_key(job_id), b"1", ex=RECORD_TTL_S)
+            await cancel_shots(redis, job_ids)
             raise Cancelled("Cancelled.")
         for job_id, payload in zip(job_ids, payloads, strict=True):
             if job_id in results:
@@ -137,6 +137,19 @@ async def wait_shots(
         if time.monotonic() - started > timeout_s:
             raise TransientError(f"Only {len(results)}/{total} shots were ready in time; the render will resume.")
         await asyncio.sleep(0.2)
+
+
+async def _lost(redis: ArqRedis, job_id: str, queue: str) -> bool:
+    """A shot job neither queued nor held by a live worker (its runner died while running it here)."""
+    return not (await redis.exists(in_progress_key_prefix + job_id) or await redis.zscore(queue, job_id) is not None)
+
+
+async def cancel_shots(redis: ArqRedis, job_ids: list[str]) -> None:
+    """Pass a render's cancel on to its shot jobs (each cancels its provider task)."""
+    for job_id in job_ids:
+        event = await latest_event(redis, job_id)
+        if event is not None and not event.terminal:
+            await redis.set(cancel_key(job_id), b"1", ex=RECORD_TTL_S)
 
 
 async def _take_back(redis: ArqRedis, job_id: str, queue: str) -> bool:

@@ -376,11 +376,16 @@ async def _shots_first(ctx: dict[str, Any], payload: dict[str, Any], requester: 
             raise CutroomError(str(result["error"]))
         return result
 
-    results = await fanout.wait_shots(
-        ctx["redis"], ids, payloads, render_job_id=pulse.job_id, queue=queue,
-        on_progress=pulse.on_progress, run_inline=run_inline,
-        timeout_s=ctx["job_options"].timeouts_s.get("render", 1800),
-    )
+    try:
+        results = await fanout.wait_shots(
+            ctx["redis"], ids, payloads, render_job_id=pulse.job_id, queue=queue,
+            on_progress=pulse.on_progress, run_inline=run_inline,
+            timeout_s=ctx["job_options"].timeouts_s.get("render", 1800),
+        )
+    except asyncio.CancelledError:  # the render was aborted (or the worker stops)
+        if await ctx["redis"].exists(cancel_key(pulse.job_id)):
+            await fanout.cancel_shots(ctx["redis"], ids)
+        raise
     cache = Path(env.render_defaults.get("backend_options", {}).get("clip", {}).get("cache_dir") or env.data_dir / "cache" / "clips")
     for result in results:
         local = cache / f"{result['key']}.mp4"
