@@ -35,7 +35,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core import audio, compose
 from core.artifacts import writable_dir
-from core.clips import backend as clip_hooks
 from core.backends import (
     ClipBackend,
     FaceEmbedder,
@@ -47,6 +46,7 @@ from core.backends import (
     images,
     voices,
 )
+from core.clips import backend as clip_hooks
 from core.consistency import consistency_report
 from core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame, extract_frames
 from core.errors import (

@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     clip_concurrency: int | None = Field(default=None, ge=1, description="Clips at once at the chosen engine, farm-wide (default per engine).")
     clip_timeout_s: float | None = Field(default=None, gt=0, description="Give up waiting on one clip after this (default per engine).")
     clip_usd_per_s: float | None = Field(default=None, ge=0, description="Override the engine table's price estimate.")
-    clip_poll_s: float = Field(default=5.0, gt=0)
+    clip_poll_s: float = Field(default=5.0, gt=0, description="First wait between status polls; grows 1.5x per poll.")
+    clip_poll_max_s: float = Field(default=30.0, gt=0, description="Longest wait between status polls.")
     sim_latency_s: float = Field(default=2.0, ge=0, description="The simulated engine's time per clip (bench).")
     split_queues: bool = Field(default=False, description="Shot clips go to the hosted/gpu queues (`cutroom worker --queue ...`).")
 

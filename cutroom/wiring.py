@@ -98,6 +98,7 @@ def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
         "concurrency": settings.clip_concurrency,
         "timeout_s": settings.clip_timeout_s,
         "poll_s": settings.clip_poll_s,
+        "poll_max_s": settings.clip_poll_max_s,
     }
     if name == "sim":
         return {**options, "latency_s": settings.sim_latency_s}

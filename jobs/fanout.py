@@ -106,6 +106,7 @@ async def wait_shots(
     on_progress: Any,
     run_inline: Any,
     timeout_s: float,
+    steal_after_s: float = STEAL_AFTER_S,
 ) -> list[dict[str, Any]]:
     """Every shot job's result, in order; raises the first shot's failure in words with its number."""
     results: dict[str, dict[str, Any]] = {}
@@ -128,7 +129,11 @@ async def wait_shots(
                 if f"Shot {payload['shot_index']}" not in message:
                     message = f"Shot {payload['shot_index']}: {message}"
                 raise InputError(message) if "refused" in message or "budget" in message else CutroomError(message)
-            elif event.state == "queued" and time.monotonic() - started > STEAL_AFTER_S and await _take_back(redis, job_id, queue):
+            elif (
+                event.state == "queued"
+                and 0 <= steal_after_s < time.monotonic() - started
+                and await _take_back(redis, job_id, queue)
+            ):
                 on_progress("clips", len(results) / total, f"{len(results)}/{total} shots (shot {payload['shot_index']} here)")
                 results[job_id] = await run_inline(job_id, payload)
         on_progress("clips", len(results) / total, f"{len(results)}/{total} shots")

@@ -381,6 +381,7 @@ async def _shots_first(ctx: dict[str, Any], payload: dict[str, Any], requester: 
             ctx["redis"], ids, payloads, render_job_id=pulse.job_id, queue=queue,
             on_progress=pulse.on_progress, run_inline=run_inline,
             timeout_s=ctx["job_options"].timeouts_s.get("render", 1800),
+            steal_after_s=float(ctx.get("shot_steal_after_s", fanout.STEAL_AFTER_S)),
         )
     except asyncio.CancelledError:  # the render was aborted (or the worker stops)
         if await ctx["redis"].exists(cancel_key(pulse.job_id)):

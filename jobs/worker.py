@@ -42,6 +42,9 @@ class WorkerConfig(Settings):
     progress_interval_s: float = 0.5
     storyboard_timeout_s: int = 600
     ping_timeout_s: int = 120
+    shot_steal_after_s: float = Field(
+        default=3.0, description="A render runs a shot job itself when no worker started it by then; <0: never."
+    )
     render_scale: float = Field(
         default=1.0, ge=0.1, le=1.0, description="Below 1 renders smaller frames (tests)."
     )
@@ -85,6 +88,7 @@ def worker_settings(config: WorkerConfig | None = None, **overrides: Any) -> dic
         config.data_dir.mkdir(parents=True, exist_ok=True)
         ctx["settings"] = config
         ctx["split_queues"] = config.split_queues
+        ctx["shot_steal_after_s"] = config.shot_steal_after_s
         ctx["job_options"] = options
         ctx["work_env"] = WorkEnv(
             store=open_store(config.artifacts_location, endpoint_url=config.s3_endpoint_url),

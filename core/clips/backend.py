@@ -104,6 +104,7 @@ class HostedClip:
         concurrency: int | None = None,
         timeout_s: float | None = None,
         poll_s: float = 5.0,
+        poll_max_s: float = 30.0,
         latency_s: float | None = None,
     ) -> None:
         options: dict[str, Any] = {"api_key": api_key, "base_url": base_url, "model": model}
@@ -117,7 +118,7 @@ class HostedClip:
         self.publisher = publisher
         self.policy = ClipPolicy(
             daily_budget_usd=daily_budget_usd, usd_per_s=usd_per_s, concurrency=concurrency,
-            timeout_s=timeout_s, poll_s=poll_s, poll_max_s=max(poll_s, 30.0),
+            timeout_s=timeout_s, poll_s=poll_s, poll_max_s=max(poll_s, poll_max_s),
         )
         self.notices: list[str] = []
         self.results: dict[int, ClipResult] = {}
@@ -147,7 +148,7 @@ class HostedClip:
         model, model_spec = spec.model(getattr(self.engine, "model", None))
         picture = self.keyframe(plan, shot, art, size=size, seed=seed)
         buffer = io.BytesIO()
-        picture.save(buffer, format="PNG", optimize=False, compress_level=6)
+        picture.save(buffer, format="PNG", optimize=False, compress_level=1)  # speed over bytes: it is sent once
         png = buffer.getvalue()
         request = ClipRequest(
             shot_index=shot.index,

@@ -6,7 +6,7 @@ frame, visibly, and the report says for how long (``FitReport.held_s``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,25 +51,45 @@ def decode(path: Path) -> Iterator[tuple[float, np.ndarray]]:
 
 
 def fitted_frames(path: Path, *, size: tuple[int, int], fps: int, wanted_s: float, report: FitReport) -> Iterator[np.ndarray]:
-    """``round(wanted_s * fps)`` frames of ``size``: the clip at real speed, then its last frame held."""
+    """``round(wanted_s * fps)`` frames of ``size``: the clip file at real speed, then its last frame held."""
+    return fitted(decode(path), size=size, fps=fps, wanted_s=wanted_s, report=report, name=path.name)
+
+
+def timed(frames: Iterable[np.ndarray], fps: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Frames made at ``fps`` (a local model's output) with their times."""
+    for k, frame in enumerate(frames):
+        yield k / fps, frame
+
+
+def fitted(
+    source: Iterator[tuple[float, np.ndarray]],
+    *,
+    size: tuple[int, int],
+    fps: int,
+    wanted_s: float,
+    report: FitReport,
+    name: str = "clip",
+) -> Iterator[np.ndarray]:
+    """Resample timed frames to ``fps`` by time (nearest earlier frame), then hold the last one."""
     count = max(1, round(wanted_s * fps))
     report.wanted_s = wanted_s
-    source = decode(path)
     current: np.ndarray | None = None
     upcoming: tuple[float, np.ndarray] | None = next(source, None)
     if upcoming is None:
-        raise BackendError(f"The clip {path.name} has no frames.")
+        raise BackendError(f"The {name} has no frames.")
+    step = 0.0
     last_t = 0.0
     ended = False
     for k in range(count):
         t = k / fps
         while upcoming is not None and upcoming[0] <= t + 1e-6:
+            step = upcoming[0] - last_t if upcoming[0] > last_t else step
             last_t, raw = upcoming
             current = _fit(raw, size)
             upcoming = next(source, None)
         if upcoming is None and not ended:
             ended = True
-            report.source_s = last_t + 1 / fps
+            report.source_s = last_t + (step or 1 / fps)
         assert current is not None
         report.frames += 1
         yield current
