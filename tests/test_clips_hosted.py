@@ -122,10 +122,12 @@ def test_a_failed_task_says_which_shot_and_to_redo(engine: str, fake: ClipFake, 
 
 
 def test_rate_limits_are_waited_out(engine: str, fake: ClipFake, tmp_path: Path) -> None:
-    fake.rate_limits = 2
+    fake.rate_limits = 2  # on submitting: nothing was created, so it is sent again
+    fake.status_rate_limits = 2  # on polling: the same task is polled again
     frames_of(make(engine, fake, tmp_path), make_plan())
     assert len(fake.submissions) == 3
     assert len(fake.tasks) == 1
+    assert fake.status_rate_limits == 0
 
 
 def test_an_unknown_status_is_a_clear_failure(fake: ClipFake, engine: str, tmp_path: Path) -> None:

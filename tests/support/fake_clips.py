@@ -375,6 +375,9 @@ class LumaFake(ClipFake):
             if request.method == "DELETE":
                 found.deleted = True
                 return 204, None, {}
+            if self.status_rate_limits > 0:
+                self.status_rate_limits -= 1
+                return 429, {"detail": "Too many requests"}, {"retry-after": "0.1"}
             return 200, self.generation_json(self.step(found)), {}
         return 404, {"detail": "Not found"}, {}
 
