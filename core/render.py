@@ -47,6 +47,7 @@ from core.backends import (
     images,
     voices,
 )
+from core.clips import backend as clip_hooks
 from core.consistency import consistency_report
 from core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame, extract_frames
 from core.errors import (
@@ -371,6 +372,7 @@ def render_variant(
 
         renderer = _ShotRenderer(spec, options, size=size, layout=layout, logo=logo)
         renderers.append(renderer)
+        clip_hooks.bind(renderer.clip, lambda f, m: on_progress("render", 0.08, m), should_cancel)
         done_frames = 0
         seg_root = segments_dir or work
         for i, shot in enumerate(plan.shots):
@@ -408,6 +410,7 @@ def render_variant(
             segment_paths.append(path)
             shots_report.append({"index": shot.index, "frames": n, "key": keys[i], "reused": reused})
         renderer.finish()
+        notices += clip_hooks.clip_notices(renderer.clip)
         cancelled()
         sound_result = sound.result()
 

@@ -78,6 +78,25 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Most that image engines may spend per UTC day; unset means no limit."
     )
 
+    # hosted clip engines (CUTROOM_CLIP_BACKEND=runway|veo|luma); the SDKs are the `hosted` extra
+    runway_api_key: SecretStr | None = Field(default=None, validation_alias=_env("RUNWAYML_API_SECRET", "CUTROOM_RUNWAY_API_KEY"))
+    runway_base_url: str | None = Field(default=None, validation_alias=_env("RUNWAYML_BASE_URL", "CUTROOM_RUNWAY_BASE_URL"))
+    runway_model: str | None = Field(default=None, description="Default: gen4_turbo (see core/clips/engines.json).")
+    veo_api_key: SecretStr | None = Field(default=None, validation_alias=_env("GOOGLE_API_KEY", "CUTROOM_VEO_API_KEY"))
+    veo_base_url: str | None = Field(default=None, validation_alias=_env("CUTROOM_VEO_BASE_URL", "GOOGLE_GEMINI_BASE_URL"))
+    veo_model: str | None = Field(default=None, description="Default: veo-3.1-generate-preview.")
+    luma_api_key: SecretStr | None = Field(default=None, validation_alias=_env("LUMAAI_API_KEY", "CUTROOM_LUMA_API_KEY"))
+    luma_base_url: str | None = Field(default=None, validation_alias=_env("LUMAAI_BASE_URL", "CUTROOM_LUMA_BASE_URL"))
+    luma_model: str | None = Field(default=None, description="Default: ray-flash-2.")
+    clip_daily_budget_usd: float | None = Field(default=None, ge=0, description="Hosted clips' estimated spend per UTC day; None: no limit.")
+    clip_concurrency: int | None = Field(default=None, ge=1, description="Clips at once at the chosen engine, farm-wide (default per engine).")
+    clip_timeout_s: float | None = Field(default=None, gt=0, description="Give up waiting on one clip after this (default per engine).")
+    clip_usd_per_s: float | None = Field(default=None, ge=0, description="Override the engine table's price estimate.")
+    clip_poll_s: float = Field(default=5.0, gt=0, description="First wait between status polls; grows 1.5x per poll.")
+    clip_poll_max_s: float = Field(default=30.0, gt=0, description="Longest wait between status polls.")
+    sim_latency_s: float = Field(default=2.0, ge=0, description="The simulated engine's time per clip (bench).")
+    split_queues: bool = Field(default=False, description="Shot clips go to the hosted/gpu queues (`cutroom worker --queue ...`).")
+
     # rendering
     fps: int = Field(default=30, ge=12, le=60)
     encoder_preset: str = "veryfast"
@@ -124,6 +143,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "anthropic_api_key", "openai_api_key", "elevenlabs_api_key", "google_api_key", "slack_bot_token",
+        "runway_api_key", "veo_api_key", "luma_api_key",
         "slack_signing_secret", "slack_app_token", "discord_token", mode="before",
     )
     @classmethod

@@ -96,8 +96,72 @@ def image_options(settings: Settings, name: str) -> dict[str, Any]:
 
 def clip_options(settings: Settings, name: str) -> dict[str, Any]:
     if name == "diffusers":
-        return {"model_path": settings.diffusers_video_model, "device": settings.diffusers_device}
+        return {
+            "model_path": settings.diffusers_video_model,
+            "device": settings.diffusers_device,
+            "cpu_offload": settings.diffusers_cpu_offload,
+        }
+    if name in HOSTED_CLIP_ENGINES:
+        return hosted_clip_options(settings, name)
     return {}
+
+
+#: Hosted clip engines and the settings that hold their keys, for messages that name them.
+HOSTED_CLIP_ENGINES: dict[str, str] = {
+    "runway": "RUNWAYML_API_SECRET",
+    "veo": "GOOGLE_API_KEY",
+    "luma": "LUMAAI_API_KEY",
+    "sim": "",
+}
+
+
+def clip_ledger_url(settings: Settings) -> str:
+    """Where hosted clips' task ids are written: the workers' Redis when there is one, else a folder."""
+    return settings.redis_url or str((settings.data_dir / "clips" / "ledger").resolve())
+
+
+def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
+    """A hosted clip backend's options: key and base URL for its own host only, ledger, limits."""
+    if settings.redis_url:
+        import storage.tasks  # noqa: F401  (registers the redis:// ledger in this process)
+    options: dict[str, Any] = {
+        "ledger": clip_ledger_url(settings),
+        "cache_dir": str((settings.data_dir / "cache" / "clips").resolve()),
+        "image_backend": settings.image_backend,
+        "image_options": image_options(settings, settings.image_backend),
+        "daily_budget_usd": settings.clip_daily_budget_usd,
+        "usd_per_s": settings.clip_usd_per_s,
+        "concurrency": settings.clip_concurrency,
+        "timeout_s": settings.clip_timeout_s,
+        "poll_s": settings.clip_poll_s,
+        "poll_max_s": settings.clip_poll_max_s,
+    }
+    if name == "sim":
+        return {**options, "latency_s": settings.sim_latency_s}
+    if settings.artifacts_location.startswith("s3://"):
+        options["publisher"] = settings.artifacts_location
+    return {
+        **options,
+        "api_key": _secret(getattr(settings, f"{name}_api_key")),
+        "base_url": getattr(settings, f"{name}_base_url"),
+        "model": getattr(settings, f"{name}_model"),
+    }
+
+
+def check_clip_backend(settings: Settings) -> None:
+    """Refuse to start a worker whose clip engine is unknown or has no key, naming the setting."""
+    from core.errors import UnavailableError, UnknownBackendError
+
+    name = settings.clip_backend
+    if name in HOSTED_CLIP_ENGINES and name != "sim" and getattr(settings, f"{name}_api_key") is None:
+        raise UnavailableError(
+            f"CUTROOM_CLIP_BACKEND is '{name}' but {HOSTED_CLIP_ENGINES[name]} is not set. Put the key in the "
+            "environment or .env, or set CUTROOM_CLIP_BACKEND=animatic."
+        )
+    try:
+        clips.create(name, **clip_options(settings, name))
+    except UnknownBackendError as exc:
+        raise UnknownBackendError(f"CUTROOM_CLIP_BACKEND: {exc}") from None
 
 
 def voice_options(settings: Settings, name: str) -> dict[str, Any]:
@@ -154,7 +218,13 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
         voice_backend=_named(settings.voice_backend),
         face_backend=_named(settings.face_backend),
         backend_options={k: options[k] for k in ("image", "clip", "voice", "face") if options[k]},
+        backend_modules=clip_backend_modules(settings),
     )
+
+
+def clip_backend_modules(settings: Settings) -> list[str]:
+    """Plug-ins the renderer's processes import: the Redis task ledger for hosted clips."""
+    return ["storage.tasks"] if settings.clip_backend in HOSTED_CLIP_ENGINES and settings.redis_url else []
 
 
 def build_backends(settings: Settings) -> Backends:

@@ -176,6 +176,32 @@ def _render_in(env: WorkEnv, board: Any, payload: dict[str, Any], pulse: JobPuls
     )
 
 
+def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
+    """One shot's generated clip (a fan-out job): made or reused, then put in the store for the assembly."""
+    from core.backends import clips
+    from core.clips.backend import HostedClip, engine_size
+    from core.pipeline import load_storyboard
+
+    board = load_storyboard(env.store, _require(payload, "storyboard_id"))
+    index = int(_require(payload, "shot_index"))
+    shot = next((s for s in board.plan.shots if s.index == index), None)
+    if shot is None:
+        raise InputError(f"Shot {index} is not in this storyboard any more.")
+    options: Any = _render_options(dict(env.render_defaults))
+    backend = clips.create(options.clip_backend, **options.create_options("clip"))
+    if not isinstance(backend, HostedClip):
+        raise InputError(f"The clip backend '{options.clip_backend}' does not make clips in shot jobs.")
+    backend.on_progress = lambda fraction, message: pulse.on_progress("clip", fraction, message)
+    backend.should_cancel = pulse.should_cancel
+    size = engine_size(str(_require(payload, "ratio")))
+    result = backend.clip(board.plan, shot, None, size=size, seed=board.plan.seed)
+    store_key = f"clips/{result.key}.mp4"
+    if not env.store.exists(store_key):
+        env.store.put_file(store_key, result.path, content_type="video/mp4")
+    return {"shot_index": index, "key": result.key, "store_key": store_key, "task_id": result.task_id,
+            "reused": result.reused, "cost_usd": result.cost_usd}
+
+
 def _ping(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     """A trivial job for health checks, the queue benchmark and the queue's own tests.
 
@@ -206,6 +232,7 @@ WORK: dict[str, Work] = {
     "recast": _recast,
     "render": _render,
     "ping": _ping,
+    "clip": _clip,
 }
 
 
@@ -313,6 +340,8 @@ async def run_job(ctx: dict[str, Any], kind: str, payload: dict[str, Any], reque
             asyncio.timeout(options.timeouts_s.get(kind, 1800)),
             _storyboard_lock(redis, kind, payload, pulse),
         ):
+            if kind == "render":
+                await _shots_first(ctx, payload, requester, pulse)
             future = executor.submit(WORK[kind], env, payload, pulse)
             result = await asyncio.wrap_future(future)
         await pulse.stop(flush=True)
@@ -365,6 +394,49 @@ async def run_job(ctx: dict[str, Any], kind: str, payload: dict[str, Any], reque
     finally:
         await pulse.stop()  # before any terminal event, so no progress event can land after it
     return await _end(redis, requester, job_id, options, outcome)
+
+
+async def _shots_first(ctx: dict[str, Any], payload: dict[str, Any], requester: str, pulse: JobPulse) -> None:
+    """Fan a generated-clip render out to one job per shot and wait until every clip is here."""
+    from core.pipeline import load_storyboard
+    from jobs import fanout
+
+    env: WorkEnv = ctx["work_env"]
+    clip_backend = str(env.render_defaults.get("clip_backend", "animatic"))
+    if not fanout.fans_out(clip_backend) or clip_backend == "diffusers":
+        return  # the animatic (and, for now, diffusers on this worker) render in-process
+    board = await asyncio.to_thread(load_storyboard, env.store, _require(payload, "storyboard_id"))
+    aspects = payload.get("aspects") or board.plan.aspect_ratios
+    payloads = fanout.shot_jobs(board, list(aspects), clip_backend)
+    if not payloads:
+        return
+    queue = fanout.queue_for(clip_backend, bool(ctx.get("split_queues")))
+    shots_requester = f"{requester}#shots"
+    ids = await fanout.enqueue_shots(ctx["redis"], payloads, shots_requester, queue)
+
+    async def run_inline(job_id: str, shot_payload: dict[str, Any]) -> dict[str, Any]:
+        result = await run_job({**ctx, "job_id": job_id, "job_try": 1}, "clip", shot_payload, shots_requester)
+        if "error" in result:
+            raise CutroomError(str(result["error"]))
+        return result
+
+    try:
+        results = await fanout.wait_shots(
+            ctx["redis"], ids, payloads, render_job_id=pulse.job_id, queue=queue,
+            on_progress=pulse.on_progress, run_inline=run_inline,
+            timeout_s=ctx["job_options"].timeouts_s.get("render", 1800),
+            steal_after_s=float(ctx.get("shot_steal_after_s", fanout.STEAL_AFTER_S)),
+        )
+    except asyncio.CancelledError:  # the render was aborted (or the worker stops)
+        if await ctx["redis"].exists(cancel_key(pulse.job_id)):
+            await fanout.cancel_shots(ctx["redis"], ids)
+        raise
+    cache = Path(env.render_defaults.get("backend_options", {}).get("clip", {}).get("cache_dir") or env.data_dir / "cache" / "clips")
+    for result in results:
+        local = cache / f"{result['key']}.mp4"
+        if not local.is_file():
+            cache.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(env.store.fetch, result["store_key"], local)
 
 
 @contextlib.asynccontextmanager

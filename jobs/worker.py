@@ -60,6 +60,9 @@ class WorkerConfig(Settings):
     progress_interval_s: float = 0.5
     storyboard_timeout_s: int = 600
     ping_timeout_s: int = 120
+    shot_steal_after_s: float = Field(
+        default=3.0, description="A render runs a shot job itself when no worker started it by then; <0: never."
+    )
     render_scale: float = Field(
         default=1.0, ge=0.1, le=1.0, description="Below 1 renders smaller frames (tests)."
     )
@@ -87,6 +90,7 @@ def job_options(config: WorkerConfig) -> JobOptions:
         "redo_all": float(config.storyboard_timeout_s),
         "recast": float(config.storyboard_timeout_s),
         "render": float(config.job_timeout_s),
+        "clip": float(config.job_timeout_s),
         "ping": float(config.ping_timeout_s),
     }
     return JobOptions(
@@ -128,6 +132,8 @@ def worker_settings(
     async def startup(ctx: dict[str, Any]) -> None:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         ctx["settings"] = config
+        ctx["split_queues"] = config.split_queues
+        ctx["shot_steal_after_s"] = config.shot_steal_after_s
         ctx["job_options"] = options
         ctx["work_env"] = WorkEnv(
             store=open_store(config.artifacts_location, endpoint_url=config.s3_endpoint_url),
@@ -176,15 +182,40 @@ def worker_settings(
     }
 
 
+def _settings_class() -> type:
+    """``WorkerSettings`` for ``python -m arq jobs.worker.WorkerSettings``, from the environment."""
+    return type("WorkerSettings", (), worker_settings())
+
+
+def queue_settings(queue: str | None) -> dict[str, Any]:
+    """arq overrides for ``cutroom worker --queue gpu|hosted|cpu`` (none: the default queue, every kind)."""
+    if not queue:
+        return {}
+    from jobs.fanout import QUEUES
+
+    if queue not in QUEUES:
+        raise ValueError(f"--queue must be one of {', '.join(QUEUES)}, not '{queue}'.")
+    return {"queue_name": QUEUES[queue]}
+
+
 def run(config: WorkerConfig | None = None, **overrides: Any) -> None:
     """Run both queues' workers in this process until SIGINT/SIGTERM (running jobs are re-queued)."""
     from arq.worker import create_worker
 
+    from core.errors import CutroomError
+    from cutroom.wiring import check_clip_backend
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = config or WorkerConfig()
+    try:  # an engine this worker cannot use fails here, once, not in every job later
+        check_clip_backend(config)
+    except CutroomError as exc:
+        log.error("worker not started: %s", exc)
+        raise SystemExit(f"Cutroom worker not started: {exc}") from None
     workers = [
         create_worker(worker_settings(config, renders=renders, **overrides))  # type: ignore[arg-type]
-        for renders in (False, True)
+        # ``--queue`` names one queue of shot work: that worker alone; otherwise general + renders.
+        for renders in ((False,) if "queue_name" in overrides else (False, True))
     ]
     # Each worker set its signal handlers (the second replacing the first's): one handler stops
     # both. They keep believing they handle signals, so close() does not cancel a second time a

@@ -17,10 +17,11 @@ from core.backends import PanelArt, clips, images
 from core.backends.diffusion import (
     DiffusersClip,
     DiffusersImage,
+    frame_count,
     generation_size,
     shot_prompt,
     shot_seed,
-    stretch,
+    video_families,
 )
 from core.errors import InputError, UnavailableError
 from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
@@ -90,13 +91,12 @@ def test_generation_size_keeps_the_aspect_in_whole_blocks(size: tuple[int, int],
         assert abs(w / h - size[0] / size[1]) < 0.2
 
 
-def test_stretch_fills_the_shot_and_blends_between_frames() -> None:
-    frames = [np.full((2, 3, 3), v, np.uint8) for v in (0, 100, 200)]
-    out = list(stretch(frames, 5))
-    assert len(out) == 5
-    assert [int(f[0, 0, 0]) for f in out] == [0, 50, 100, 150, 200]
-    assert all(f.dtype == np.uint8 and f.shape == (2, 3, 3) for f in out)
-    assert len(list(stretch(frames, 1))) == 1
+def test_frame_counts_follow_each_family_rule_and_limit() -> None:
+    families = video_families()
+    svd, ltx, wan = (families[k] for k in ("StableVideoDiffusionPipeline", "LTXImageToVideoPipeline", "WanImageToVideoPipeline"))
+    assert frame_count(svd, 1.0) == 8 and frame_count(svd, 9.0) == 25  # 7 fps, at most 25
+    assert frame_count(ltx, 2.0) == 49 and (frame_count(ltx, 3.3) - 1) % 8 == 0  # 8k+1 at 24 fps
+    assert frame_count(wan, 2.0) == 33 and frame_count(wan, 10.0) == 81  # 4k+1 at 16 fps, at most 81
 
 
 def test_missing_model_folder_says_which_variable(tmp_path: Path) -> None:
@@ -253,3 +253,9 @@ def test_clip_backend_fills_the_shot_at_the_requested_size_and_fps(svd_folder: P
     assert all(f.shape == (48, 80, 3) and f.dtype == np.uint8 for f in frames)
     assert all(np.array_equal(x, y) for x, y in zip(frames, again, strict=True))
     assert not np.array_equal(frames[0], frames[-1])  # it moves
+    # 4 frames at SVD's 7 fps last 0.57 s: played at their own speed, then the last one is held
+    # (not cross-faded across the shot), and the report says so.
+    assert np.array_equal(frames[-1], frames[-10])
+    distinct = [i for i in range(1, len(frames)) if not np.array_equal(frames[i], frames[i - 1])]
+    assert distinct and max(distinct) <= 3
+    assert backend.notices and "held for" in backend.notices[0] and f"Shot {shot.index}" in backend.notices[0]

@@ -199,6 +199,7 @@ BUILTIN_MODULES: list[str] = [
     "core.backends.google_images",  # image "google"
     "core.backends.elevenlabs",  # voice "elevenlabs"
     "core.backends.face_identity",  # face "insightface" (not "faces": that name is the registry)
+    "core.clips.backend",  # clip "runway", "veo", "luma", "sim" (SDKs imported inside)
 ]
 
 

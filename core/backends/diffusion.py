@@ -1,4 +1,4 @@
-"""Image and clip backends "diffusers": Stable Diffusion panels and Stable Video Diffusion motion.
+"""Image and clip backends "diffusers": Stable Diffusion panels; SVD, LTX-Video and Wan motion.
 
 Both load a pipeline from a local folder (``from_pretrained(folder, local_files_only=True)``),
 never from a hub, on first use rather than at start-up, so a CLI call that only extracts a
@@ -96,23 +96,6 @@ def generation_size(size: tuple[int, int], side: int, multiple: int = 64) -> tup
         max(multiple, round(w * scale / multiple) * multiple),
         max(multiple, round(h * scale / multiple) * multiple),
     )
-
-
-def stretch(frames: list[np.ndarray], count: int) -> Iterator[np.ndarray]:
-    """``count`` frames spread evenly over ``frames``, blending neighbours in between."""
-    if not frames:
-        return
-    last = len(frames) - 1
-    for i in range(count):
-        position = i * last / (count - 1) if count > 1 else 0.0
-        lo = math.floor(position)
-        hi = min(last, lo + 1)
-        t = position - lo
-        if t < 1e-6 or lo == hi:
-            yield frames[lo]
-        else:
-            mixed = frames[lo].astype(np.float32) * (1 - t) + frames[hi].astype(np.float32) * t
-            yield np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
 
 def _model_folder(model_path: str | Path | None, env: str, what: str) -> Path:
@@ -590,19 +573,75 @@ class DiffusersImage:
 # ── image to video ──────────────────────────────────────────────────────────────────────
 
 
+def video_families() -> dict[str, dict[str, Any]]:
+    """Per pipeline class: native fps, frame counts and rule, size multiple, working side, prompt or not."""
+    data: dict[str, dict[str, Any]] = json.loads(Path(__file__).with_name("video_families.json").read_text())
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def family_of(folder: Path) -> str:
+    """The pipeline class a model folder declares (``model_index.json`` ``_class_name``), if supported."""
+    try:
+        name = str(json.loads((folder / "model_index.json").read_text())["_class_name"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise UnavailableError(f"{folder}/model_index.json could not be read ({exc}). Check {VIDEO_ENV}.") from exc
+    families = video_families()
+    if name not in families:
+        known = ", ".join(f"{v['label']} ({k})" for k, v in families.items())
+        raise UnavailableError(f"{VIDEO_ENV} holds a {name}, which is not an image-to-video family Cutroom runs. Supported: {known}.")
+    return name
+
+
+def frame_count(family: dict[str, Any], seconds: float, override: int | None = None) -> int:
+    """Frames to ask for: enough for the shot at the family's fps, within its longest, on its step*k+1 rule."""
+    step = int(family["frame_step"])
+    wanted = override if override else round(seconds * family["fps"]) + 1
+    wanted = max(step + 1 if step > 1 else 1, min(int(family["max_frames"]), wanted))
+    if step > 1:
+        wanted = ((wanted - 1 + step - 1) // step) * step + 1
+        while wanted > family["max_frames"]:
+            wanted -= step
+    return wanted
+
+
 class _VideoLoader(_Loader):
     env = VIDEO_ENV
 
-    def _load(self, torch: Any) -> Any:
-        from diffusers import StableVideoDiffusionPipeline
+    def __init__(self, folder: Path, device: str, dtype: str, cpu_offload: bool) -> None:
+        super().__init__(folder, device, dtype)
+        self.cpu_offload = cpu_offload
 
-        return StableVideoDiffusionPipeline.from_pretrained(
-            str(self.folder), local_files_only=True, dtype=self.torch_dtype(torch)
-        )
+    def _load(self, torch: Any) -> Any:
+        import diffusers
+
+        cls = getattr(diffusers, family_of(self.folder))
+        return cls.from_pretrained(str(self.folder), local_files_only=True, dtype=self.torch_dtype(torch))
+
+    def pipeline(self) -> Any:
+        if not self.cpu_offload:
+            return super().pipeline()
+        with self.lock:
+            if self._pipe is None:
+                torch = self._torch()
+                pipe = self._load(torch)
+                pipe.set_progress_bar_config(disable=True)
+                try:
+                    pipe.enable_model_cpu_offload(device=self.device if self.device != "cpu" else None)
+                except (ImportError, RuntimeError, ValueError) as exc:
+                    raise UnavailableError(
+                        f"CPU offload needs accelerate and a GPU ({exc}). Unset CUTROOM_DIFFUSERS_CPU_OFFLOAD or install accelerate."
+                    ) from exc
+                self._pipe = pipe
+            return self._pipe
 
 
 class DiffusersClip:
-    """Moving shots from a panel with Stable Video Diffusion, stretched to the shot's length."""
+    """Moving shots from a panel with a local image-to-video pipeline (SVD, LTX-Video, Wan).
+
+    Frames are made at the family's own fps and frame rule, as many as the shot needs up to
+    the family's longest; the ad's fps is reached by resampling in time, and a shot longer
+    than the family can make holds its last frame, visibly, with a notice. Never stretched.
+    """
 
     def __init__(
         self,
@@ -611,57 +650,82 @@ class DiffusersClip:
         device: str = "cpu",
         dtype: str = "auto",
         steps: int = 25,
-        resolution: int = 768,
-        num_frames: int = 14,
+        resolution: int | None = None,
+        num_frames: int | None = None,
         motion_bucket_id: int = 127,
-        motion_fps: int = 7,
+        motion_fps: int | None = None,
         noise_aug_strength: float = 0.02,
         decode_chunk_size: int = 8,
+        guidance_scale: float | None = None,
+        cpu_offload: bool = False,
     ) -> None:
-        self.loader = _VideoLoader(_model_folder(model_path, VIDEO_ENV, "clip"), device, dtype)
+        folder = _model_folder(model_path, VIDEO_ENV, "clip")
+        self.family_name = family_of(folder)
+        self.family = video_families()[self.family_name]
+        self.loader = _VideoLoader(folder, device, dtype, cpu_offload)
         self.steps = steps
-        self.resolution = resolution
+        self.resolution = resolution or int(self.family["side"])
         self.num_frames = num_frames
         self.motion_bucket_id = motion_bucket_id
-        self.motion_fps = motion_fps
+        self.fps = int(motion_fps or self.family["fps"])
         self.noise_aug_strength = noise_aug_strength
         self.decode_chunk_size = decode_chunk_size
+        self.guidance_scale = guidance_scale if guidance_scale is not None else self.family["guidance"]
+        self.notices: list[str] = []
+
+    def call_arguments(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> dict[str, Any]:
+        """The family's arguments, kept to what its ``__call__`` accepts."""
+        import inspect
+
+        import torch
+
+        from core.clips.backend import motion_prompt
+
+        width, height = still.size
+        wanted: dict[str, Any] = {
+            "image": still,
+            "width": width,
+            "height": height,
+            "num_frames": frame_count(self.family, shot.duration_s, self.num_frames),
+            "num_inference_steps": self.steps,
+            "generator": torch.Generator(device="cpu").manual_seed(shot_seed(plan, shot, seed)),
+            "output_type": "np",
+            # SVD: motion conditioning; LTX: the frame rate it was asked for.
+            "fps": self.fps,
+            "frame_rate": self.fps,
+            "motion_bucket_id": self.motion_bucket_id,
+            "noise_aug_strength": self.noise_aug_strength,
+            "decode_chunk_size": self.decode_chunk_size,
+        }
+        if self.family["prompt"]:
+            wanted["prompt"] = motion_prompt(plan, shot)
+            wanted["negative_prompt"] = negative_prompt(plan)
+        if self.guidance_scale is not None:
+            wanted["guidance_scale"] = self.guidance_scale
+        accepted = inspect.signature(self.loader.pipeline().__call__).parameters
+        return {k: v for k, v in wanted.items() if k in accepted}
 
     def frames(
         self, plan: Plan, shot: Shot, art: PanelArt, *, size: tuple[int, int], fps: int, seed: int
     ) -> Iterator[np.ndarray]:
-        pipe = self.loader.pipeline()
-        import torch
+        from core.clips.fit import FitReport, fitted, timed
 
-        width, height = generation_size(size, self.resolution)
+        pipe = self.loader.pipeline()
+        width, height = generation_size(size, self.resolution, int(self.family["multiple"]))
         still = ImageOps.fit(art.flatten().convert("RGB"), (width, height), Image.Resampling.LANCZOS)
+        arguments = self.call_arguments(plan, shot, still, seed)
         try:
             with self.loader.lock:
-                result = pipe(
-                    still,
-                    width=width,
-                    height=height,
-                    num_frames=self.num_frames,
-                    num_inference_steps=self.steps,
-                    fps=self.motion_fps,
-                    motion_bucket_id=self.motion_bucket_id,
-                    noise_aug_strength=self.noise_aug_strength,
-                    decode_chunk_size=self.decode_chunk_size,
-                    generator=torch.Generator(device="cpu").manual_seed(shot_seed(plan, shot, seed)),
-                    output_type="np",
-                )
+                result = pipe(**arguments)
         except RuntimeError as exc:
-            raise BackendError(f"Stable Video Diffusion failed on shot {shot.index}: {exc}") from exc
+            raise BackendError(f"{self.family['label']} failed on shot {shot.index}: {exc}") from exc
         generated = np.asarray(result.frames[0])  # (frames, h, w, 3) floats in 0..1
-        sized = [
-            np.asarray(
-                Image.fromarray(np.clip(frame * 255 + 0.5, 0, 255).astype(np.uint8)).resize(
-                    size, Image.Resampling.BICUBIC
-                )
-            )
-            for frame in generated
-        ]
-        yield from stretch(sized, max(1, round(shot.duration_s * fps)))
+        made = (np.clip(frame * 255 + 0.5, 0, 255).astype(np.uint8) for frame in generated)
+        report = FitReport()
+        yield from fitted(timed(made, self.fps), size=size, fps=fps, wanted_s=shot.duration_s, report=report)
+        note = report.notice(shot.index, self.family["label"])
+        if note and note not in self.notices:
+            self.notices.append(note)
 
 
 @images.register("diffusers")

@@ -32,9 +32,12 @@ def worker(
         "their own slots: as many as the machine's CPUs and memory carry (CUTROOM_WORKER_RENDER_JOBS caps them).",
     ),
     burst: bool = typer.Option(False, "--burst", help="Stop when the queue is empty."),
+    queue: str = typer.Option(
+        None, "--queue", help="Only one kind of work: gpu, hosted (shot clips) or cpu (the rest). Default: all."
+    ),
 ) -> None:
     """Run a job worker (storyboards, redos, renders) against REDIS_URL."""
-    from jobs.worker import WorkerConfig, run
+    from jobs.worker import WorkerConfig, queue_settings, run
 
     config = WorkerConfig()
     if config.redis_url is None:
@@ -44,7 +47,12 @@ def worker(
         raise typer.Exit(2)
     if max_jobs:
         config.worker_max_jobs = max_jobs
-    run(config, burst=burst)
+    try:
+        extra = queue_settings(queue)
+    except ValueError as exc:
+        console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from None
+    run(config, burst=burst, **extra)
 
 
 def redis_binary() -> str:

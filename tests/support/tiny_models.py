@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -346,4 +347,82 @@ def build_face_pack(folder: Path, *, embedding_size: int = 64, seed: int = 0) ->
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, str(folder / "rec_tiny.onnx"))
+    return folder
+
+
+# ── LTX-Video and Wan image to video ───────────────────────────────────────────────────
+
+
+def _tiny_t5(folder: Path) -> tuple[Any, Any]:
+    """A T5 encoder from a tiny config and a word-level tokenizer written here (no hub)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5EncoderModel
+
+    words = ["<pad>", "</s>", "<unk>", *sorted({w for w in ["a", "the", "shot", "camera", "slow", "push", "in", "pan", "left", "right", "of", "and", "with"]})]
+    raw = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    config = T5Config(vocab_size=len(words), d_model=32, d_ff=37, d_kv=8, num_layers=1, num_heads=4,
+                      relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1)
+    return T5EncoderModel(config), tokenizer
+
+
+def build_ltx_image_to_video(folder: Path, *, seed: int = 0) -> Path:
+    """An LTXImageToVideoPipeline from tiny configs (diffusers' own test sizes) saved in ``folder``."""
+    import torch
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXImageToVideoPipeline,
+        LTXVideoTransformer3DModel,
+    )
+
+    torch.manual_seed(seed)
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4, attention_head_dim=8,
+        cross_attention_dim=32, num_layers=1, caption_channels=32,
+    )
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False), decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False), upsample_factor=(1, 1, 1, 1), timestep_conditioning=False,
+        patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False,
+    )
+    text_encoder, tokenizer = _tiny_t5(folder)
+    pipe = LTXImageToVideoPipeline(transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
+                                   text_encoder=text_encoder, tokenizer=tokenizer)
+    pipe.save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def build_wan_image_to_video(folder: Path, *, seed: int = 0) -> Path:
+    """A WanImageToVideoPipeline (the 2.2 5B layout: one transformer, no image encoder) from tiny configs."""
+    import torch
+    from diffusers import (
+        AutoencoderKLWan,
+        UniPCMultistepScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
+
+    torch.manual_seed(seed)
+    vae = AutoencoderKLWan(
+        base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+        latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+        scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True],
+    )
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=48, out_channels=48,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+    text_encoder, tokenizer = _tiny_t5(folder)
+    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
+    pipe = WanImageToVideoPipeline(
+        transformer=transformer, vae=vae, scheduler=scheduler, text_encoder=text_encoder, tokenizer=tokenizer,
+        transformer_2=None, image_encoder=None, image_processor=None, boundary_ratio=None, expand_timesteps=True,
+    )
+    pipe.save_pretrained(folder, safe_serialization=True)
     return folder

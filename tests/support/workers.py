@@ -54,7 +54,12 @@ def worker_env(redis_url: str, data_dir: Path, env: dict[str, str] | None = None
 
 
 def start_worker(
-    redis_url: str, data_dir: Path, *, env: dict[str, str] | None = None, log_path: Path | None = None
+    redis_url: str,
+    data_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    args: list[str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``cutroom worker`` in its own process (and process group) and wait until it polls.
 
@@ -66,7 +71,7 @@ def start_worker(
         log_path = data_dir / f"worker-{n}.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cutroom.cli import main; main()", "worker"],
+        [sys.executable, "-c", "from cutroom.cli import main; main()", "worker", *(args or [])],
         cwd=REPO,
         env=worker_env(redis_url, data_dir, env),
         stdout=log,
