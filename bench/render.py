@@ -9,7 +9,8 @@ Measured in one run, on the same machine, with the same encoder settings:
   (c) the same animatic the idiomatic moviepy way (ImageClip, resized zoom, CrossFadeIn,
       TextClip, CompositeVideoClip, write_videofile)
 It prints a/b (goal <= 1.3), c/a (goal >= 4), and the peak resident memory of (a) for a 30 s
-and a 60 s ad (goal < 1 GiB, the two within 10%).
+and a 60 s ad (goal < 1 GiB, the two within 10%). It also prints qc/a: the share of (a) spent
+on QC scores (sampling frames, scoring shots, the sequence score; goal <= 0.10).
 """
 
 from __future__ import annotations
@@ -187,6 +188,9 @@ def _child(args: argparse.Namespace) -> None:
                 "total_peak_mib": peak["total"],
                 "image_backend": options.image_backend,
                 "timings": manifest["timings_s"],
+                "qc_s": variant.qc.scoring_s if variant.qc else 0.0,
+                "qc_wall_s": manifest["timings_s"].get("qc", 0.0),
+                "retakes": len(variant.qc.retaken) if variant.qc else 0,
                 "video": variant.video,
             }
         )
@@ -417,6 +421,11 @@ def main() -> None:
         if args.repeat > 1:
             print(f"fastest of {args.repeat}: (a) {a['wall_s']:.1f} s, (b) {b:.1f} s", flush=True)
         print(f"a/b = {a['wall_s'] / b:.2f}   (goal <= 1.3)", flush=True)
+        print(
+            f"qc/a = {a['qc_s'] / a['wall_s']:.3f}   (goal <= 0.10; QC {a['qc_s']:.2f} CPU s, "
+            f"{a['qc_wall_s']:.2f} s wall with the GIL shared; {a['retakes']} shot(s) retaken)",
+            flush=True,
+        )
         if not args.skip_moviepy:
             c = run_moviepy(
                 w, h, fps, d, args.preset, args.crf, work / "moviepy.mp4", _mix_of(Path(a["video"]), work)

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.qc.models import QcReport
+
 # ── vocabularies ────────────────────────────────────────────────────────────────────────
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:5"]
@@ -393,3 +395,4 @@ class Variant(_Model):
     scores: dict[str, float] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)
     consistency: ConsistencyReport | None = None
+    qc: QcReport | None = Field(default=None, description="Per-shot scores, takes and retakes (core.qc).")
