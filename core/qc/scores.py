@@ -184,12 +184,16 @@ def flicker(windows: Sequence[Sequence[np.ndarray]], *, grid: int = 8) -> float 
     return float(np.mean(values)) if values else None
 
 
-def _flows(frames: Sequence[np.ndarray], long_side: int = 96) -> list[np.ndarray]:
+def _flows(frames: Sequence[np.ndarray], long_side: int = 96) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Farneback flow between neighbours, and where each pair's brightness changed (> 2 levels)."""
     greys = [_grey(small(f, long_side)) for f in frames]
-    return [
+    pairs = list(zip(greys, greys[1:], strict=False))
+    flows = [
         cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 2, 9, 2, 5, 1.1, 0)  # type: ignore[call-overload]
-        for a, b in zip(greys, greys[1:], strict=False)
+        for a, b in pairs
     ]
+    changed = [cv2.absdiff(a, b) > 2 for a, b in pairs]
+    return flows, changed
 
 
 def motion(windows: Sequence[Sequence[np.ndarray]]) -> tuple[float | None, float | None]:
@@ -202,10 +206,12 @@ def motion(windows: Sequence[Sequence[np.ndarray]]) -> tuple[float | None, float
     for frames in windows:
         if len(frames) < 2:
             continue
-        flows = _flows(frames)
+        flows, changed = _flows(frames)
         short = min(flows[0].shape[:2])
-        for flow in flows:
-            magnitude = np.linalg.norm(flow, axis=2).ravel()
+        for flow, moved in zip(flows, changed, strict=True):
+            # Flow in flat, unchanged areas is noise (the aperture problem): count only pixels
+            # whose brightness changed, so a frozen clip reads as zero motion.
+            magnitude = np.where(moved, np.linalg.norm(flow, axis=2), 0.0).ravel()
             top = np.sort(magnitude)[-max(1, magnitude.size // 20) :]
             degrees.append(float(top.mean()) / short * 100)
             speeds.append(float(magnitude.mean()))
