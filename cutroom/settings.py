@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     clip_backend: str = "animatic"
     voice_backend: str = "espeak"
     face_backend: str | None = None
+    # Modules whose import registers more backends (plug-ins, test engines), imported before lookup.
+    backend_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # providers (secrets have no defaults)
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ANTHROPIC_API_KEY", "CUTROOM_ANTHROPIC_API_KEY"))
@@ -97,7 +99,7 @@ class Settings(BaseSettings):
     playground_port: int = 7860
     playground_concurrency: int = 2
 
-    @field_validator("approvers", "allowed_channels", mode="before")
+    @field_validator("approvers", "allowed_channels", "backend_modules", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

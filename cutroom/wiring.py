@@ -108,6 +108,7 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
     from core.render import RenderOptions
 
     options = backend_options(settings)
+    _import_backend_modules(settings)
     return RenderOptions(
         fps=fps or settings.fps,
         preset=settings.encoder_preset,
@@ -119,7 +120,15 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
         face_backend=_named(settings.face_backend),
         backend_options={k: options[k] for k in ("image", "clip", "voice", "face") if options[k]},
         qc=qc_options(settings),
+        backend_modules=list(settings.backend_modules),
     )
+
+
+def _import_backend_modules(settings: Settings) -> None:
+    import importlib
+
+    for module in settings.backend_modules:
+        importlib.import_module(module)
 
 
 def qc_options(settings: Settings) -> QcOptions:
@@ -148,6 +157,7 @@ def build_backends(settings: Settings) -> Backends:
     ``UnavailableError`` saying what to set, except the default espeak voice: without
     espeak-ng the ad still renders, with captions and no voice, as ``Backends.embedded``.
     """
+    _import_backend_modules(settings)
     voice: VoiceBackend | None = None
     name = (settings.voice_backend or "").strip().lower()
     if name and name != "none":

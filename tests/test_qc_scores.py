@@ -37,7 +37,10 @@ H, W = 144, 256
 def scene(seed: int = 0, palette: list[str] | None = None) -> np.ndarray:
     """A textured picture in the palette's colours: blocks plus edges, twice the frame's size."""
     rng = np.random.default_rng(seed)
-    colours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (palette or ["#2f6b4f", "#f4c542", "#fff6e5"])]
+    colours = [
+        tuple(int(c[i : i + 2], 16) for i in (1, 3, 5))
+        for c in (palette or ["#2f6b4f", "#f4c542", "#fff6e5"])
+    ]
     img = np.zeros((H * 2, W * 2, 3), np.uint8)
     img[:] = colours[-1]
     for _ in range(60):
@@ -313,7 +316,12 @@ def tiny_dinov2(folder: Path) -> Path:
 
     torch.manual_seed(0)
     config = Dinov2Config(
-        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, image_size=32, patch_size=8
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        image_size=32,
+        patch_size=8,
     )
     Dinov2Model(config).save_pretrained(folder)
     return folder
@@ -362,5 +370,7 @@ def test_real_clip_on_the_gpu_scores_a_shot_against_itself() -> None:
     from core.qc.embedders import ImageEmbedder
 
     model = ImageEmbedder(folder, device="cuda")
-    vectors = model.embed([scene()[:H, :W], scene()[:H, :W], scene(9, ["#d0249a", "#1a34d8", "#40ff40"])[:H, :W]])
+    vectors = model.embed(
+        [scene()[:H, :W], scene()[:H, :W], scene(9, ["#d0249a", "#1a34d8", "#40ff40"])[:H, :W]]
+    )
     assert float(vectors[0] @ vectors[1]) > 0.99 > float(vectors[0] @ vectors[2])
