@@ -685,3 +685,18 @@ def test_a_huge_storyboard_still_fits_discords_embed_limits() -> None:
     )
     assert len(embed["title"]) + len(embed["description"]) + len(embed["footer"]["text"]) <= 6000 - 200
     assert embed["description"].endswith("…") and embed["image"]["url"] == "attachment://storyboard-sb-v1.png"
+
+
+async def test_a_variant_post_carries_the_qc_line_and_the_per_shot_table(bots: Bots, big_video: Path) -> None:
+    from bots.messages import variant_post
+    from tests.support.qc_fakes import variant_with_qc
+
+    api, gw = bots.api, bots.gateway
+    bot = await bots.start()
+    _thread, key = await _thread_key(bot, gw)
+    post = variant_post(variant_with_qc(str(big_video)), big_video, link=None, title="Brightbean")
+    message_id = await bot.platform.post_file(key, post)
+    embed = api.messages[message_id]["embeds"][0]
+    assert "consistency 0.91 · 1 shot retaken" in embed["description"]
+    (field,) = [f for f in embed["fields"] if f["name"] == "QC per shot"]
+    assert field["value"].startswith("```shot") and "take 2" in field["value"]

@@ -42,13 +42,13 @@ def eval_command(
 
         face = faces.create(settings.face_backend, **face_options(settings, settings.face_backend))
     reports = {}
-    for video in videos_in(path):
-        found = the_plan or find_plan(video.parent)
-        reports[str(video)] = evaluate_video(video, plan=found, options=options, face=face)
+    for one in videos_in(path):
+        found = the_plan or find_plan(one.parent)
+        reports[str(one)] = evaluate_video(one, plan=found, options=options, face=face)
     if as_json:
         print(json.dumps({k: r.model_dump(mode="json") for k, r in reports.items()}, indent=2))
         return
-    for video, report in reports.items():
-        console.print(f"[bold]{video}[/] — {qc_line(report)}")
+    for name, report in reports.items():
+        console.print(f"[bold]{name}[/] — {qc_line(report)}")
         console.print(qc_table(report), markup=False, highlight=False)
         console.print()

@@ -35,3 +35,39 @@ class FlakyImages:
 @images.register("qc-flaky")
 def _create(**_: Any) -> FlakyImages:
     return FlakyImages()
+
+
+def variant_with_qc(video: str = "ad.mp4") -> Any:
+    """A finished variant whose QC retook shot 2 once (for the chat surfaces' tests)."""
+    from core.models import Variant, VariantChoice
+    from core.qc.models import QcReport, ShotQc, TakeQc
+    from core.qc.scores import default_thresholds
+
+    shots = [
+        ShotQc(index=1, scores={"palette_delta_e": 7.2, "sharpness": 461.0, "flicker": 0.28}, takes=[TakeQc(take=1, seed=0, kept=True)]),
+        ShotQc(
+            index=2,
+            scores={"palette_delta_e": 7.4, "sharpness": 435.0, "flicker": 0.29},
+            takes=[
+                TakeQc(take=1, seed=0, scores={"palette_delta_e": 61.0, "sharpness": 0.0}, failed=["palette_delta_e", "sharpness"]),
+                TakeQc(take=2, seed=811, kept=True),
+            ],
+        ),
+    ]  # fmt: skip
+    report = QcReport(
+        shots=shots, sequence=0.91, sequence_method="colour signature", thresholds=default_thresholds()
+    )
+    return Variant(
+        id="9x16-A",
+        aspect_ratio="9:16",
+        choice=VariantChoice(),
+        video=video,
+        thumbnail="thumb.png",
+        captions="captions.srt",
+        manifest="manifest.json",
+        duration_s=3,
+        width=180,
+        height=320,
+        fps=12,
+        qc=report,
+    )
