@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.qc.models import QcReport
+from core.qc.models import QcReport, ShotQc
 
 # ── vocabularies ────────────────────────────────────────────────────────────────────────
 
@@ -301,6 +301,7 @@ class Storyboard(_Model):
     panels: list[Panel]
     sheet: str = Field(description="Artifact key (or path) of the storyboard sheet PNG.")
     version: int = 1
+    keyframe_qc: list[ShotQc] = Field(default_factory=list, description="Each keyframe's takes and scores.")
 
 
 # ── rendering ───────────────────────────────────────────────────────────────────────────

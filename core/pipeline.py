@@ -23,6 +23,7 @@ from core.backends import Backends
 from core.errors import InputError
 from core.models import AspectRatio, Brief, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
+from core.qc.models import QcOptions
 
 RUNS = "runs"
 
@@ -84,7 +85,12 @@ def make_storyboard(
     with tempfile.TemporaryDirectory(prefix="cutroom-assets-") as assets:
         drawable = with_local_assets(the_plan, store, Path(assets))
         drawn = draw_storyboard(
-            drawable, backends.image, aspect=the_aspect, seed=seed, on_progress=scaled(on_progress, 0.05, 0.9)
+            drawable,
+            backends.image,
+            aspect=the_aspect,
+            seed=seed,
+            on_progress=scaled(on_progress, 0.05, 0.9),
+            qc=backends.qc if backends.qc is not None else QcOptions(),
         )
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
@@ -96,7 +102,13 @@ def make_storyboard(
         f"{prefix}/plan.json", the_plan.model_dump_json(indent=2).encode(), content_type="application/json"
     )
     board = Storyboard(
-        id=sb_id, plan=the_plan, aspect_ratio=the_aspect, panels=panels, sheet=sheet_key, version=version
+        id=sb_id,
+        plan=the_plan,
+        aspect_ratio=the_aspect,
+        panels=panels,
+        sheet=sheet_key,
+        version=version,
+        keyframe_qc=drawn.qc,
     )
     # Written last: its presence means the run folder is complete.
     store.put_bytes(

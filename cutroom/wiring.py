@@ -180,4 +180,5 @@ def build_backends(settings: Settings) -> Backends:
         clip=clips.create(settings.clip_backend, **clip_options(settings, settings.clip_backend)),
         voice=voice,
         face=face,
+        qc=qc_options(settings),
     )

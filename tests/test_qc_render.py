@@ -5,6 +5,7 @@ that runs out keeps take 1 and says so; ``cutroom eval`` scores a rendered video
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -130,3 +131,24 @@ def test_eval_of_a_missing_path_or_a_non_video_is_a_clear_error(tmp_path: Path) 
     junk.write_bytes(b"not a video")
     with pytest.raises(InputError, match="not a video"):
         evaluate_video(junk)
+
+
+def test_the_storyboard_retakes_a_bad_keyframe(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from PIL import Image
+
+    from core.backends import Backends, images
+    from core.pipeline import make_storyboard
+    from storage.artifacts import LocalArtifactStore
+
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    backends = replace(Backends.embedded(), image=images.create("qc-flaky"), voice=None)
+    board = make_storyboard(make_plan(), store, backends=backends, aspect="9:16")
+    record = board.keyframe_qc[BAD_SHOT - 1]
+    assert [t.take for t in record.takes] == [1, 2] and record.takes[1].kept
+    assert "palette_delta_e" in record.takes[0].failed and not record.failed
+    assert all(len(r.takes) == 1 for r in board.keyframe_qc if r.index != BAD_SHOT)
+    panel = board.panels[BAD_SHOT - 1]
+    with Image.open(io.BytesIO(store.get_bytes(panel.image))) as image:
+        assert not is_bad(np.asarray(image.convert("RGB")))

@@ -18,6 +18,7 @@ from PIL import Image
 
 from core.errors import UnknownBackendError
 from core.models import AspectRatio, Brief, Extraction, Message, Plan, Shot
+from core.qc.models import QcOptions
 
 # ── the interfaces ──────────────────────────────────────────────────────────────────────
 
@@ -198,6 +199,8 @@ class Backends:
     clip: ClipBackend
     voice: VoiceBackend | None = None
     face: FaceEmbedder | None = None
+    #: QC thresholds, takes and models for keyframes (core.qc); None: the defaults, model-free.
+    qc: QcOptions | None = None
 
     @classmethod
     def embedded(cls) -> Backends:
