@@ -167,6 +167,8 @@ def _child(args: argparse.Namespace) -> None:
 
     plan = bench_plan(args.duration, args.fps)
     options = RenderOptions(fps=args.fps, preset=args.preset, crf=args.crf, image_backend=_image_backend())
+    if args.no_qc:
+        options.qc.enabled = False
     spec = RenderSpec(plan=plan, aspect_ratio="9:16", fps=args.fps, width=args.width, height=args.height)
     peak = {"encoder": 0, "total": 0}
     stop = threading.Event()
@@ -197,7 +199,9 @@ def _child(args: argparse.Namespace) -> None:
     )
 
 
-def run_cutroom(width: int, height: int, fps: int, duration: int, preset: str, crf: int, out: Path) -> dict:
+def run_cutroom(
+    width: int, height: int, fps: int, duration: int, preset: str, crf: int, out: Path, *, qc: bool = True
+) -> dict:
     cmd = [
         sys.executable,
         __file__,
@@ -216,6 +220,7 @@ def run_cutroom(width: int, height: int, fps: int, duration: int, preset: str, c
         str(crf),
         "--out",
         str(out),
+        *([] if qc else ["--no-qc"]),
     ]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
@@ -388,6 +393,10 @@ def main() -> None:
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--crf", type=int, default=20)
     parser.add_argument("--out", default="")
+    parser.add_argument("--no-qc", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--qc-ab", action="store_true", help="also render with QC off, alternating, and compare"
+    )
     args = parser.parse_args()
     if args.child:
         _child(args)
@@ -426,6 +435,13 @@ def main() -> None:
             f"{a['qc_wall_s']:.2f} s wall with the GIL shared; {a['retakes']} shot(s) retaken)",
             flush=True,
         )
+        if args.qc_ab:
+            offs = []
+            for k in range(args.repeat):
+                offs.append(run_cutroom(w, h, fps, d, args.preset, args.crf, work / f"noqc{k}", qc=False))
+                print(f"(a) without QC:     {offs[-1]['wall_s']:.1f} s", flush=True)
+            off = min(r["wall_s"] for r in offs)
+            print(f"(a with QC) / (a without QC) = {a['wall_s'] / off:.3f}   (goal <= 1.10)", flush=True)
         if not args.skip_moviepy:
             c = run_moviepy(
                 w, h, fps, d, args.preset, args.crf, work / "moviepy.mp4", _mix_of(Path(a["video"]), work)
