@@ -769,11 +769,12 @@ class _ShotRenderer:
     def motion(self, i: int, seed: int | None = None) -> Any:
         """The shot's prepared motion (``frame(k)`` for any k), kept for the next transition.
 
-        ``seed`` other than the spec's is a retake: a fresh draw and clip with that seed.
+        ``seed`` other than the spec's is a retake: a fresh draw and clip with that seed. Without
+        one (a transition reading the previous shot), the kept take's motion is returned.
         """
-        seed = self.spec.seed if seed is None else seed
-        if i in self._motions and getattr(self._motions[i], "seed", self.spec.seed) == seed:
+        if i in self._motions and (seed is None or getattr(self._motions[i], "seed", self.spec.seed) == seed):
             return self._motions[i]
+        seed = self.spec.seed if seed is None else seed
         shot = self.plan.shots[i]
         art = self._art(shot, seed)
         prepare = getattr(self.clip, "prepare", None)

@@ -66,6 +66,12 @@ def test_a_bad_take_is_retaken_and_the_second_take_kept(tmp_path: Path) -> None:
     assert all(len(s.takes) == 1 for s in variant.qc.shots if s.index != BAD_SHOT)
     # The MP4 has the second take: shot 2's middle frame is no longer the magenta card.
     assert not is_bad(middle_of_shot(Path(variant.video), plan, BAD_SHOT, plan.fps))
+    # Shot 3 opens with a whip pan out of shot 2: it must leave the kept take, not the bad one.
+    assert plan.shots[BAD_SHOT].transition_in == "whip_pan"
+    first_of_next = shot_frames(plan, plan.fps)[BAD_SHOT] / plan.fps
+    frame = extract_frames(Path(variant.video), [first_of_next], size=(SMALL["width"], SMALL["height"]))[0]
+    close = np.abs(frame.astype(int) - np.array(BAD_COLOUR)).sum(axis=2) < 60
+    assert float(close.mean()) < 0.05
     manifest = json.loads(Path(variant.manifest).read_text())
     recorded = QcReport.model_validate(manifest["qc"])
     assert [t.failed != [] for t in recorded.shots[BAD_SHOT - 1].takes] == [True, False]
