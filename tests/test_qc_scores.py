@@ -374,3 +374,17 @@ def test_real_clip_on_the_gpu_scores_a_shot_against_itself() -> None:
         [scene()[:H, :W], scene()[:H, :W], scene(9, ["#d0249a", "#1a34d8", "#40ff40"])[:H, :W]]
     )
     assert float(vectors[0] @ vectors[1]) > 0.99 > float(vectors[0] @ vectors[2])
+
+
+def test_thresholds_and_takes_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cutroom.settings import Settings
+    from cutroom.wiring import qc_options
+
+    monkeypatch.setenv("CUTROOM_QC_THRESHOLDS", '{"sharpness": 40}')
+    monkeypatch.setenv("CUTROOM_QC_MAX_TAKES", "2")
+    options = qc_options(Settings())
+    assert options.thresholds == {"sharpness": 40.0} and options.max_takes == 2
+    assert Scorer(make_plan(), thresholds=options.thresholds).thresholds["sharpness"] == 40.0
+    monkeypatch.setenv("CUTROOM_QC_IMAGE_MODEL", "/nowhere/clip")
+    with pytest.raises(UnavailableError, match="CUTROOM_QC_IMAGE_MODEL"):
+        qc_options(Settings())
