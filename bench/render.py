@@ -9,7 +9,8 @@ Measured in one run, on the same machine, with the same encoder settings:
   (c) the same animatic the idiomatic moviepy way (ImageClip, resized zoom, CrossFadeIn,
       TextClip, CompositeVideoClip, write_videofile)
 It prints a/b (goal <= 1.3), c/a (goal >= 4), and the peak resident memory of (a) for a 30 s
-and a 60 s ad (goal < 1 GiB, the two within 10%).
+and a 60 s ad (goal < 1 GiB, the two within 10%). It also prints qc/a: the share of (a) spent
+on QC scores (sampling frames, scoring shots, the sequence score; goal <= 0.10).
 
 (c) needs moviepy, which only this bench uses: pip install -e '.[bench]' (or --skip-moviepy).
 """
@@ -168,6 +169,8 @@ def _child(args: argparse.Namespace) -> None:
 
     plan = bench_plan(args.duration, args.fps)
     options = RenderOptions(fps=args.fps, preset=args.preset, crf=args.crf, image_backend=_image_backend())
+    if args.no_qc:
+        options.qc.enabled = False
     spec = RenderSpec(plan=plan, aspect_ratio="9:16", fps=args.fps, width=args.width, height=args.height)
     peak = {"encoder": 0, "total": 0}
     stop = threading.Event()
@@ -189,13 +192,18 @@ def _child(args: argparse.Namespace) -> None:
                 "total_peak_mib": peak["total"],
                 "image_backend": options.image_backend,
                 "timings": manifest["timings_s"],
+                "qc_s": variant.qc.scoring_s if variant.qc else 0.0,
+                "qc_wall_s": manifest["timings_s"].get("qc", 0.0),
+                "retakes": len(variant.qc.retaken) if variant.qc else 0,
                 "video": variant.video,
             }
         )
     )
 
 
-def run_cutroom(width: int, height: int, fps: int, duration: int, preset: str, crf: int, out: Path) -> dict:
+def run_cutroom(
+    width: int, height: int, fps: int, duration: int, preset: str, crf: int, out: Path, *, qc: bool = True
+) -> dict:
     cmd = [
         sys.executable,
         __file__,
@@ -214,6 +222,7 @@ def run_cutroom(width: int, height: int, fps: int, duration: int, preset: str, c
         str(crf),
         "--out",
         str(out),
+        *([] if qc else ["--no-qc"]),
     ]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
@@ -390,6 +399,10 @@ def main() -> None:
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--crf", type=int, default=20)
     parser.add_argument("--out", default="")
+    parser.add_argument("--no-qc", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--qc-ab", action="store_true", help="also render with QC off, alternating, and compare"
+    )
     args = parser.parse_args()
     if args.child:
         _child(args)
@@ -423,6 +436,18 @@ def main() -> None:
         if args.repeat > 1:
             print(f"fastest of {args.repeat}: (a) {a['wall_s']:.1f} s, (b) {b:.1f} s", flush=True)
         print(f"a/b = {a['wall_s'] / b:.2f}   (goal <= 1.3)", flush=True)
+        print(
+            f"qc/a = {a['qc_s'] / a['wall_s']:.3f}   (goal <= 0.10; QC {a['qc_s']:.2f} CPU s, "
+            f"{a['qc_wall_s']:.2f} s wall with the GIL shared; {a['retakes']} shot(s) retaken)",
+            flush=True,
+        )
+        if args.qc_ab:
+            offs = []
+            for k in range(args.repeat):
+                offs.append(run_cutroom(w, h, fps, d, args.preset, args.crf, work / f"noqc{k}", qc=False))
+                print(f"(a) without QC:     {offs[-1]['wall_s']:.1f} s", flush=True)
+            off = min(r["wall_s"] for r in offs)
+            print(f"(a with QC) / (a without QC) = {a['wall_s'] / off:.3f}   (goal <= 1.10)", flush=True)
         if not args.skip_moviepy:
             c = run_moviepy(
                 w, h, fps, d, args.preset, args.crf, work / "moviepy.mp4", _mix_of(Path(a["video"]), work)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from core.consistency import consistency_line
 from core.models import Shot, Storyboard, Variant
+from core.qc.report import qc_line, qc_table
 
 APPROVE = "✅"
 REDO = "🔁"
@@ -74,6 +75,9 @@ class VariantPost(BaseModel):
     )
     reactions: list[str] = Field(default_factory=lambda: [REDO])
     buttons: list[Button] = Field(default_factory=list)
+    qc_table: str | None = Field(
+        default=None, description="The per-shot QC table (fixed width), shown expandable or attached."
+    )
 
 
 # ── builders ────────────────────────────────────────────────────────────────────────────
@@ -166,14 +170,18 @@ def variant_post(variant: Variant, video: Path, *, link: str | None, title: str)
         size_bytes=video.stat().st_size if video.exists() else 0,
         link=link,
         buttons=[Button(id=f"more:{variant.id}", emoji=REDO, label="More like this")],
+        qc_table=qc_table(variant.qc) if variant.qc is not None else None,
     )
 
 
 def variant_line(variant: Variant) -> str:
-    return (
+    line = (
         f"Variant {variant.choice.name} · {variant.aspect_ratio} · {variant.duration_s:.0f} s — "
         f"{variant.choice.description}"
     )
+    if variant.qc is not None:
+        line += f"\n{qc_line(variant.qc)}"
+    return line
 
 
 def delivery_summary(variants: list[Variant]) -> str:

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.qc.models import QcReport, ShotQc
+
 # ── vocabularies ────────────────────────────────────────────────────────────────────────
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:5"]
@@ -387,6 +389,7 @@ class Storyboard(_Model):
     version: int = 1
     cast: Cast | None = Field(default=None, description="The references the panels were drawn from.")
     spend_usd: float = Field(default=0.0, ge=0, description="Estimated cost of the paid images this version made.")
+    keyframe_qc: list[ShotQc] = Field(default_factory=list, description="Each keyframe's takes and scores.")
 
 
 # ── rendering ───────────────────────────────────────────────────────────────────────────
@@ -481,3 +484,4 @@ class Variant(_Model):
     scores: dict[str, float] = Field(default_factory=dict)
     notices: list[str] = Field(default_factory=list)
     consistency: ConsistencyReport | None = None
+    qc: QcReport | None = Field(default=None, description="Per-shot scores, takes and retakes (core.qc).")

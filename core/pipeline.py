@@ -24,6 +24,7 @@ from core.backends import Backends, Planner
 from core.errors import InputError
 from core.models import AspectRatio, Brief, Cast, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
+from core.qc.models import QcOptions
 
 RUNS = "runs"
 
@@ -149,6 +150,7 @@ def make_storyboard(
             on_progress=scaled(on_progress, 0.05, 0.9),
             cast=cast_pictures(the_cast, store),
             given=given,
+            qc=backends.qc if backends.qc is not None else QcOptions(),
         )
     ledger.record(draw_cost, f"panels of {sb_id}")
     spend += draw_cost
@@ -170,6 +172,7 @@ def make_storyboard(
         version=version,
         cast=the_cast,
         spend_usd=round(spend, 4),
+        keyframe_qc=drawn.qc,
     )
     # Written last: its presence means the run folder is complete.
     store.put_bytes(

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,10 @@ from core.errors import (
 from core.lifetime import die_with_parent
 from core.models import AspectRatio, ConsistencyReport, Plan, RenderSpec, Shot, Variant, VariantChoice
 from core.progress import OnProgress, no_progress
+from core.qc.models import QcOptions, QcReport, ShotQc
+from core.qc.retake import RetakeBudget, best_take
+from core.qc.scores import SAMPLE_LONG_SIDE, Measured, Sampler
+from core.qc.setup import make_scorer
 
 #: Bump when the compositor's output changes, so old cached segments are not reused.
 RENDERER_VERSION = "2"
@@ -100,6 +105,8 @@ class RenderOptions(BaseModel):
     #: Keyword options per backend kind ("image", "clip", "voice", "face"): keys, base URLs, model
     #: folders, device. They may hold secrets, so manifests leave them out.
     backend_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: Scores per shot and the retake rule (core.qc); ``enabled=False`` renders without them.
+    qc: QcOptions = Field(default_factory=QcOptions)
 
     def create_options(self, kind: str) -> dict[str, Any]:
         return dict(self.backend_options.get(kind) or {})
@@ -199,14 +206,19 @@ def check_plan(plan: Plan, fps: int) -> None:
 class _Stopwatch:
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
+        #: CPU seconds of this thread per stage: what a stage costs, without waits for the GIL
+        #: or for the ffmpeg and sound threads that run beside it.
+        self.cpu: dict[str, float] = {}
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
+        cpu = time.thread_time()
         try:
             yield
         finally:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
+            self.cpu[name] = round(self.cpu.get(name, 0.0) + time.thread_time() - cpu, 4)
 
 
 def _texts(spec: RenderSpec) -> tuple[list[str], list[str]]:
@@ -373,6 +385,7 @@ def render_variant(
         renderer = _ShotRenderer(spec, options, size=size, layout=layout, logo=logo)
         renderers.append(renderer)
         clip_hooks.bind(renderer.clip, lambda f, m: on_progress("render", 0.08, m), should_cancel)
+        qc = _ShotQc(plan, options, notices, clock) if options.qc.enabled else None
         done_frames = 0
         seg_root = segments_dir or work
         for i, shot in enumerate(plan.shots):
@@ -380,6 +393,8 @@ def render_variant(
             path = seg_root / f"{keys[i]}.mp4"
             n = starts[i + 1] - starts[i]
             reused = path.is_file() and path.stat().st_size > 0
+            if reused and qc is not None:
+                qc.reused(shot.index, path)
             if not reused:
                 shot_cues = [c for c in cues if c.shot_index == shot.index]
 
@@ -390,19 +405,37 @@ def render_variant(
                         f"Shot {index} of {len(plan.shots)}",
                     )
 
-                with clock.stage("shots"):
-                    renderer.render_shot(
-                        i,
-                        path,
-                        n_frames=n,
-                        on_screen_text=screen_texts[i],
-                        cues=shot_cues,
-                        shot_start_s=windows[i][0],
-                        prev_frames=(starts[i] - starts[i - 1]) if i else 0,
-                        on_frame=progress,
-                        should_cancel=should_cancel,
-                        clock=clock,
-                    )
+                def take(
+                    number: int,
+                    seed: int,
+                    i: int = i,
+                    n: int = n,
+                    cues: list[audio.Cue] = shot_cues,
+                    path: Path = path,
+                ) -> _Take:
+                    dest = path if number == 1 else path.with_name(f".{path.stem}.take{number}.mp4")
+                    sampler = qc.sampler(n) if qc is not None else None
+                    with clock.stage("shots" if number == 1 else "retakes"):
+                        motion = renderer.render_shot(
+                            i,
+                            dest,
+                            n_frames=n,
+                            on_screen_text=screen_texts[i],
+                            cues=cues,
+                            shot_start_s=windows[i][0],
+                            prev_frames=(starts[i] - starts[i - 1]) if i else 0,
+                            on_frame=progress,
+                            should_cancel=should_cancel,
+                            clock=clock,
+                            seed=seed,
+                            sampler=sampler,
+                        )
+                    return _Take(dest, sampler, motion)
+
+                if qc is None:
+                    take(1, spec.seed)
+                else:
+                    qc.shoot(shot, path, take, renderer, seed=spec.seed)
             done_frames += n
             on_progress(
                 "render", 0.08 + 0.86 * done_frames / total_frames, f"Shot {shot.index} of {len(plan.shots)}"
@@ -413,6 +446,7 @@ def render_variant(
         notices += clip_hooks.clip_notices(renderer.clip)
         cancelled()
         sound_result = sound.result()
+        qc_report = qc.report() if qc is not None else None
 
         # 4. One file: segments joined without re-encoding, the mix as AAC, moov first.
         on_progress("render", 0.95, "Joining shots and sound")
@@ -461,6 +495,7 @@ def render_variant(
             "captions": len(cues),
             "notices": notices,
             "consistency": report.model_dump(mode="json") if report else None,
+            "qc": qc_report.model_dump(mode="json") if qc_report else None,
         }
         _write_text(manifest_path, json.dumps(manifest, indent=2))
         on_progress("render", 1.0, "Done")
@@ -477,9 +512,10 @@ def render_variant(
             height=size[1],
             fps=fps,
             render_s=render_s,
-            scores=_scores(report),
+            scores={**_scores(report), **_qc_scores(qc_report)},
             notices=notices,
             consistency=report,
+            qc=qc_report,
         )
     except BaseException:
         sound_stop.set()
@@ -583,6 +619,107 @@ def _consistency(
         return None
 
 
+@dataclass
+class _Take:
+    path: Path
+    sampler: Sampler | None
+    motion: Any
+
+
+class _ShotQc:
+    """Scores each shot as it is rendered and applies the retake rule (``core.qc``).
+
+    Each shot's record and its small key frame are kept beside its cached segment, so a
+    resumed render reuses them instead of scoring again.
+    """
+
+    def __init__(self, plan: Plan, options: RenderOptions, notices: list[str], clock: _Stopwatch) -> None:
+        self.plan = plan
+        self.options = options.qc
+        self.clock = clock
+        self.face = _face_backend(options, notices)
+        with clock.stage("qc"):
+            self.scorer = make_scorer(plan, options.qc, face=self.face)
+        self.budget = RetakeBudget(max_retakes=options.qc.max_retakes, max_cost=options.qc.max_cost)
+        self.shots: list[ShotQc] = []
+        self.keys: dict[int, np.ndarray] = {}
+        self.retake_s = 0.0
+
+    def sampler(self, n_frames: int) -> Sampler:
+        return Sampler(n_frames, key_long_side=FACE_LONG_SIDE if self.face is not None else SAMPLE_LONG_SIDE)
+
+    def shoot(
+        self, shot: Shot, path: Path, take: Callable[[int, int], _Take], renderer: _ShotRenderer, *, seed: int
+    ) -> None:
+        def score(value: _Take) -> Measured:
+            assert value.sampler is not None
+            with self.clock.stage("qc"):
+                return self.scorer.score(shot, value.sampler.samples)
+
+        kept = best_take(
+            shot.index,
+            take,
+            score,
+            seed=seed,
+            failing=self.scorer.failing,
+            badness=self.scorer.badness,
+            max_takes=self.options.max_takes,
+            budget=self.budget,
+        )
+        if kept.discarded:
+            renderer.finish()  # every take complete under its name before files move
+            if kept.value.path != path:
+                os.replace(kept.value.path, path)
+            for other in kept.discarded:
+                if other.path != path:
+                    other.path.unlink(missing_ok=True)
+            renderer.keep_motion(shot.index - 1, kept.value.motion)
+        assert kept.value.sampler is not None
+        key = kept.value.sampler.samples.key
+        if key is not None:
+            self.keys[shot.index] = key
+            with contextlib.suppress(OSError):
+                cv2.imwrite(str(path.with_suffix(".qc.png")), cv2.cvtColor(key, cv2.COLOR_RGB2BGR))
+        _write_text(path.with_suffix(".qc.json"), kept.qc.model_dump_json())
+        self.shots.append(kept.qc)
+
+    def reused(self, index: int, path: Path) -> None:
+        """A cached segment: its earlier record and key frame, when they were kept."""
+        try:
+            record = ShotQc.model_validate_json(path.with_suffix(".qc.json").read_text(encoding="utf-8"))
+            record.reused = True
+        except (OSError, ValueError):
+            record = ShotQc(
+                index=index, reused=True, notes=[f"Shot {index} came from the render cache unscored."]
+            )
+        key = cv2.imread(str(path.with_suffix(".qc.png")))
+        if key is not None:
+            self.keys[index] = cv2.cvtColor(key, cv2.COLOR_BGR2RGB)
+        self.shots.append(record)
+
+    def report(self) -> QcReport:
+        with self.clock.stage("qc"):
+            sequence, method = self.scorer.sequence(self.keys)
+        measured = sorted({name for shot in self.shots for name in shot.scores})
+        return QcReport(
+            shots=self.shots,
+            sequence=sequence,
+            sequence_method=method,
+            measured=measured,
+            not_measured=self.scorer.not_measured(),
+            thresholds=self.scorer.thresholds,
+            notes=list(self.scorer.notes),
+            scoring_s=round(self.clock.cpu.get("qc", 0.0), 4),
+            retake_s=round(self.clock.timings.get("retakes", 0.0), 4),
+        )
+
+
+def _qc_scores(report: QcReport | None) -> dict[str, float]:
+    if report is None or report.sequence is None:
+        return {}
+    return {"sequence": report.sequence}
+
+
 def _scores(report: ConsistencyReport | None) -> dict[str, float]:
     """The report's headline numbers, for tables that list variants side by side."""
     if report is None:
@@ -628,25 +765,31 @@ class _ShotRenderer:
         self._motions: dict[int, Any] = {}
         self._closing: list[tuple[FrameWriter, Any]] = []
 
-    def _art(self, shot: Shot) -> PanelArt:
-        art = self.image.draw(self.plan, shot, size=self.size, seed=self.spec.seed)
+    def _art(self, shot: Shot, seed: int) -> PanelArt:
+        art = self.image.draw(self.plan, shot, size=self.size, seed=seed)
         if shot.is_end_card:
             art = compose.end_card_art(self.plan, art, self.size, self.spec.aspect_ratio)
         return compose.grade_art(art, self.lut)
 
-    def motion(self, i: int) -> Any:
-        """The shot's prepared motion (``frame(k)`` for any k), kept for the next transition."""
-        if i in self._motions:
+    def motion(self, i: int, seed: int | None = None) -> Any:
+        """The shot's prepared motion (``frame(k)`` for any k), kept for the next transition.
+
+        ``seed`` other than the spec's is a retake: a fresh draw and clip with that seed. Without
+        one (a transition reading the previous shot), the kept take's motion is returned.
+        """
+        if i in self._motions and (seed is None or getattr(self._motions[i], "seed", self.spec.seed) == seed):
             return self._motions[i]
+        seed = self.spec.seed if seed is None else seed
         shot = self.plan.shots[i]
-        art = self._art(shot)
+        art = self._art(shot, seed)
         prepare = getattr(self.clip, "prepare", None)
         if prepare is not None:
-            motion = prepare(self.plan, shot, art, size=self.size, fps=self.spec.fps, seed=self.spec.seed)
+            motion = prepare(self.plan, shot, art, size=self.size, fps=self.spec.fps, seed=seed)
         else:
             motion = _IteratedMotion(
-                self.clip.frames(self.plan, shot, art, size=self.size, fps=self.spec.fps, seed=self.spec.seed)
+                self.clip.frames(self.plan, shot, art, size=self.size, fps=self.spec.fps, seed=seed)
             )
+        motion.seed = seed  # type: ignore[attr-defined]
         motion.has_product = art.foreground is not None  # type: ignore[attr-defined]
         motion.text_side = compose.text_side_for(art, self.size[0])  # type: ignore[attr-defined]
         for old in [k for k in self._motions if k < i - 1]:
@@ -667,12 +810,16 @@ class _ShotRenderer:
         on_frame: Callable[[int], None],
         should_cancel: Callable[[], bool],
         clock: _Stopwatch,
-    ) -> None:
+        seed: int | None = None,
+        sampler: Sampler | None = None,
+    ) -> Any:
+        """Write shot ``i`` to ``path``; ``sampler`` keeps copies of the raw frames QC reads
+        (before transitions and text). Returns the shot's motion."""
         plan = self.plan
         shot = plan.shots[i]
         fps = self.spec.fps
         with clock.stage("draw"):
-            motion = self.motion(i)
+            motion = self.motion(i, seed)
             is_last = i == len(plan.shots) - 1
             if shot.is_end_card:
                 overlays = compose.end_card_overlays(
@@ -722,6 +869,9 @@ class _ShotRenderer:
         try:
             for k in range(n_frames):
                 frame = motion.frame(k)
+                if sampler is not None and sampler.wants(k):
+                    with clock.stage("qc"):  # QC's cost includes copying its samples
+                        sampler.add(k, frame)
                 if prev is not None and k < t_frames:
                     outgoing = prev.frame(prev_frames + k)
                     frame = compose.apply_transition(
@@ -738,6 +888,11 @@ class _ShotRenderer:
         self._closing.append((writer, writer.close_in_background()))
         while len(self._closing) > 1:
             self._join_oldest()
+        return motion
+
+    def keep_motion(self, i: int, motion: Any) -> None:
+        """After retakes: the kept take's motion is what the next shot's transition reads."""
+        self._motions[i] = motion
 
     def _join_oldest(self) -> None:
         writer, thread = self._closing.pop(0)

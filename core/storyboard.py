@@ -9,7 +9,7 @@ shown (crisp, and fast: a few hundred pixels wide), and the PNG stays under 2 Mi
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
 
@@ -20,6 +20,7 @@ from core.consistency import RGB, luminance, mix, shade
 from core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
 from core.plan import LIGHT_PHRASES
 from core.progress import OnProgress, no_progress
+from core.qc.models import QcOptions, ShotQc
 
 SHEET_WIDTH = 1800
 MARGIN = 64
@@ -55,6 +56,8 @@ class DrawnStoryboard:
 
     panels: list[Image.Image]
     sheet: Image.Image
+    #: Each keyframe's QC: its takes and scores (empty when QC is off).
+    qc: list[ShotQc] = field(default_factory=list)
 
 
 def columns_for(aspect: AspectRatio, n_panels: int) -> int:
@@ -87,27 +90,76 @@ def draw_storyboard(
     on_progress: OnProgress = no_progress,
     cast: list[tuple[CastMember, Image.Image]] | None = None,
     given: dict[int, Image.Image] | None = None,
+    qc: QcOptions | None = None,
 ) -> DrawnStoryboard:
     """Draw every shot with ``image`` and lay them out on a sheet.
 
     ``cast`` adds the cast row (each entity's reference picture); ``given`` holds panels
     already drawn (by shot index) that are kept as they are, e.g. after a recast.
+
+    With ``qc`` enabled, each keyframe is scored (palette, sharpness, identity against the cast)
+    before its text goes on, and one below a threshold is drawn again with a new seed: the
+    render's retake rule, applied to stills.
     """
     size = panel_size(aspect, panel_width or cell_width(aspect, len(plan.shots)))
     panels: list[Image.Image] = []
+    records: list[ShotQc] = []
     total = len(plan.shots)
+    check = _KeyframeQc(plan, qc) if qc is not None and qc.enabled else None
     for k, shot in enumerate(plan.shots):
         kept = (given or {}).get(shot.index)
         if kept is not None:
             panels.append(kept.convert("RGB"))
             continue
         on_progress("storyboard", k / total, f"Drawing panel {k + 1} of {total}")
-        art = image.draw(plan, shot, size=size, seed=seed)
+        if check is None:
+            art = image.draw(plan, shot, size=size, seed=seed)
+        else:
+            art, record = check.draw(image, shot, size=size, seed=seed)
+            records.append(record)
         panels.append(panel_with_text(plan, shot, art, size))
     on_progress("storyboard", 0.95, "Laying out the sheet")
     sheet = render_sheet(plan, panels, aspect=aspect, cast=cast)
     on_progress("storyboard", 1.0, "Storyboard drawn")
-    return DrawnStoryboard(panels=panels, sheet=sheet)
+    return DrawnStoryboard(panels=panels, sheet=sheet, qc=records)
+
+
+class _KeyframeQc:
+    """The retake rule for keyframes: a still scored as a one-frame shot."""
+
+    def __init__(self, plan: Plan, options: QcOptions) -> None:
+        from core.qc.retake import RetakeBudget
+        from core.qc.setup import make_scorer
+
+        self.plan = plan
+        self.options = options
+        self.scorer = make_scorer(plan, options)
+        self.budget = RetakeBudget(max_retakes=options.max_retakes, max_cost=options.max_cost)
+
+    def draw(
+        self, image: ImageBackend, shot: Shot, *, size: tuple[int, int], seed: int
+    ) -> tuple[PanelArt, ShotQc]:
+        import numpy as np
+
+        from core.qc.retake import best_take
+        from core.qc.scores import Measured, ShotSamples, small
+
+        def score(art: PanelArt) -> Measured:
+            frame = np.asarray(art.flatten().convert("RGB"))
+            samples = ShotSamples(windows=[[small(frame)]], key=small(frame, 640), full_size=size, still=True)
+            return self.scorer.score(shot, samples)
+
+        kept = best_take(
+            shot.index,
+            lambda _take, take_seed: image.draw(self.plan, shot, size=size, seed=take_seed),
+            score,
+            seed=seed,
+            failing=self.scorer.failing,
+            badness=self.scorer.badness,
+            max_takes=self.options.max_takes,
+            budget=self.budget,
+        )
+        return kept.value, kept.qc
 
 
 def panel_with_text(plan: Plan, shot: Shot, art: PanelArt, size: tuple[int, int]) -> Image.Image:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     clip_backend: str = "animatic"
     voice_backend: str = "espeak"
     face_backend: str | None = None
+    # Modules whose import registers more backends (plug-ins, test engines), imported before lookup.
+    backend_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # providers (secrets have no defaults)
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias=_env("ANTHROPIC_API_KEY", "CUTROOM_ANTHROPIC_API_KEY"))
@@ -127,12 +129,21 @@ class Settings(BaseSettings):
     renders_per_user_per_hour: int = 10
     renders_per_workspace_per_day: int = 100
 
+    # quality control (core.qc): thresholds override core/qc/definitions.json by score name
+    qc_enabled: bool = Field(default=True, description="Score every shot and retake the weak ones.")
+    qc_max_takes: int = Field(default=3, ge=1, le=10, description="Takes per shot, the first included.")
+    qc_max_retakes: int = Field(default=6, ge=0, description="Retakes per variant or storyboard.")
+    qc_max_cost: float | None = Field(default=None, ge=0, description="Cost budget for retakes (engine units).")
+    qc_thresholds: dict[str, float] = Field(default_factory=dict, description='JSON, e.g. {"sharpness": 20}.')
+    qc_image_model: Path | None = Field(default=None, description="Local CLIP or DINOv2 folder for QC.")
+    qc_device: str = "cpu"
+
     # playground
     playground_host: str = "127.0.0.1"
     playground_port: int = 7860
     playground_concurrency: int = 2
 
-    @field_validator("approvers", "allowed_channels", mode="before")
+    @field_validator("approvers", "allowed_channels", "backend_modules", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

@@ -7,6 +7,7 @@ nothing (the embedded ones) get no options.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -22,6 +23,7 @@ from core.backends import (
     planners,
     voices,
 )
+from core.qc.models import QcOptions
 from cutroom.settings import Settings
 
 if TYPE_CHECKING:
@@ -206,6 +208,7 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
     from core.render import RenderOptions
 
     options = backend_options(settings)
+    _import_backend_modules(settings)
     return RenderOptions(
         fps=fps or settings.fps,
         preset=settings.encoder_preset,
@@ -218,7 +221,34 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
         voice_backend=_named(settings.voice_backend),
         face_backend=_named(settings.face_backend),
         backend_options={k: options[k] for k in ("image", "clip", "voice", "face") if options[k]},
-        backend_modules=clip_backend_modules(settings),
+        qc=qc_options(settings),
+        backend_modules=[*clip_backend_modules(settings), *settings.backend_modules],
+    )
+
+
+def _import_backend_modules(settings: Settings) -> None:
+    import importlib
+
+    for module in settings.backend_modules:
+        importlib.import_module(module)
+
+
+def qc_options(settings: Settings) -> QcOptions:
+    """QC from settings; a wrong CUTROOM_QC_IMAGE_MODEL folder fails here, naming the setting."""
+    from core.qc.embedders import ImageEmbedder
+
+    if settings.qc_image_model is not None and settings.qc_enabled:
+        folder = Path(settings.qc_image_model).expanduser()
+        if not (folder / "config.json").is_file():
+            ImageEmbedder(folder)  # raises UnavailableError naming CUTROOM_QC_IMAGE_MODEL
+    return QcOptions(
+        enabled=settings.qc_enabled,
+        max_takes=settings.qc_max_takes,
+        max_retakes=settings.qc_max_retakes,
+        max_cost=settings.qc_max_cost,
+        thresholds=settings.qc_thresholds,
+        image_model=str(settings.qc_image_model) if settings.qc_image_model else None,
+        image_device=settings.qc_device,
     )
 
 
@@ -234,6 +264,7 @@ def build_backends(settings: Settings) -> Backends:
     ``UnavailableError`` saying what to set, except the default espeak voice: without
     espeak-ng the ad still renders, with captions and no voice, as ``Backends.embedded``.
     """
+    _import_backend_modules(settings)
     voice: VoiceBackend | None = None
     name = (settings.voice_backend or "").strip().lower()
     if name and name != "none":
@@ -257,4 +288,5 @@ def build_backends(settings: Settings) -> Backends:
         voice=voice,
         face=face,
         image_daily_budget_usd=settings.image_daily_budget_usd,
+        qc=qc_options(settings),
     )

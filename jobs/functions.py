@@ -241,6 +241,8 @@ def _payload_options(payload: dict[str, Any]) -> dict[str, Any]:
     options = dict(payload.get("options") or {})
     if "backend_options" in options:
         raise InputError("A render job cannot set backend options; they come from the worker's settings.")
+    if "backend_modules" in options or "qc" in options:  # imports and model folders: the worker's own
+        raise InputError("A render job cannot set backend modules or QC models; they come from the worker's settings.")
     return options
 
 

@@ -45,6 +45,7 @@ from core.models import (
 )
 from core.plan import shot_count
 from core.progress import OnProgress
+from core.qc.report import qc_line, qc_table
 from cutroom.settings import Settings
 from playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
 from storage.uploads import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
@@ -698,6 +699,12 @@ def variants_summary(store: ArtifactStore, variants: list[Variant], plan: Plan |
     if consistency:
         lines.append("")
         lines.append(f"**Consistency:** {consistency}")
+    for v in variants:  # QC per shot: what was scored, what was retaken, which take was kept
+        if v.qc is not None:
+            lines.append("")
+            lines.append(f"**QC · {v.choice.name} ({v.aspect_ratio}):** {qc_line(v.qc)}")
+            lines.append("")
+            lines.append("```text\n" + qc_table(v.qc) + "\n```")
     if plan is not None:
         bible = plan.bible
         palette = " ".join(f"`{c}`" for c in bible.palette)
@@ -900,7 +907,7 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
                 gr.Video(visible=False, interactive=False, elem_id=f"variant-{i}", height=420)
                 for i in range(MAX_VIDEOS)
             ]
-        summary = gr.Markdown()
+        summary = gr.Markdown(elem_id="variants-summary")
         downloads = gr.File(label="Downloads (MP4 and captions)", file_count="multiple", interactive=False)
 
         board_outputs = [gallery, table, board_state, board_status, scene, render_formats]

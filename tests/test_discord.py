@@ -761,3 +761,16 @@ async def test_deleting_a_bystanders_message_does_not_stop_the_render(flow_bots:
         timeout=120,
         what="the render stopped",
     )
+async def test_a_variant_post_carries_the_qc_line_and_the_per_shot_table(bots: Bots, big_video: Path) -> None:
+    from bots.messages import variant_post
+    from tests.support.qc_fakes import variant_with_qc
+
+    api, gw = bots.api, bots.gateway
+    bot = await bots.start()
+    _thread, key = await _thread_key(bot, gw)
+    post = variant_post(variant_with_qc(str(big_video)), big_video, link=None, title="Brightbean")
+    message_id = await bot.platform.post_file(key, post)
+    embed = api.messages[message_id]["embeds"][0]
+    assert "consistency 0.91 · 1 shot retaken" in embed["description"]
+    (field,) = [f for f in embed["fields"] if f["name"] == "QC per shot"]
+    assert field["value"].startswith("```shot") and "take 2" in field["value"]

@@ -104,6 +104,13 @@ def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
         assert playing["duration"] == pytest.approx(15, abs=0.5), playing
         assert (playing["width"], playing["height"]) == (180, 320), playing
 
+        # The per-shot QC table under the videos: a header row and one row per scene.
+        qc = page.locator("#variants-summary").inner_text()
+        assert "QC · A (9:16):" in qc and "consistency" in qc, qc
+        table = qc[qc.index("shot ") :].splitlines()
+        assert table[0].split()[:3] == ["shot", "palette", "ΔE"], table[:3]
+        assert [row.split()[0] for row in table[2 : 2 + scenes]] == [str(n) for n in range(1, scenes + 1)]
+
         page.evaluate("document.querySelector('#variant-0 video').pause()")
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshot), full_page=True)

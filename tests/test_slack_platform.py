@@ -213,3 +213,22 @@ def test_the_manifest_subscribes_to_what_the_bot_listens_for() -> None:
         "reactions:write",
     }
     assert needed <= scopes
+
+
+async def test_a_variant_post_carries_the_qc_line_and_the_per_shot_table(
+    fake: FakeSlack, slack: SlackPlatform, tmp_path: Path
+) -> None:
+    from bots.messages import variant_post
+    from tests.support.qc_fakes import variant_with_qc
+
+    thread = fake.add_message(C, "parent")
+    video = tmp_path / "ad.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 400)
+    item = variant_post(variant_with_qc(str(video)), video, link=None, title="Glow")
+    ts = await slack.post_file(key(thread), item)
+    message = fake.message(C, ts)
+    line, table = message["blocks"][0]["text"]["text"], message["blocks"][1]["text"]["text"]
+    assert "consistency 0.91 · 1 shot retaken" in line and "consistency 0.91" in message["text"]
+    assert table.startswith("```shot") and table.endswith("```")
+    rows = table.strip("`").splitlines()
+    assert rows[2].split()[0] == "1" and "take 2" in rows[3]

@@ -116,6 +116,9 @@ def variant_embed(post: VariantPost, note: str | None = None) -> discord.Embed:
         description=clip(post.summary, EMBED_DESCRIPTION_MAX),
         colour=BRAND,
     )
+    if post.qc_table:  # the per-shot QC table; the full one is in the variant's manifest
+        rows = post.qc_table.split("\n\n", 1)[0]
+        embed.add_field(name="QC per shot", value=f"```{clip(rows, 1024 - 6)}```", inline=False)
     if note:
         embed.set_footer(text=clip(note, EMBED_FOOTER_MAX))
     return embed

@@ -56,6 +56,9 @@ def variant_blocks(post: VariantPost) -> list[Block]:
     section: Block = {"type": "section", "text": {"type": "mrkdwn", "text": f"☝️ {post.summary}"}}
     if post.buttons:
         section["accessory"] = _button(post.buttons[0])
+    if post.qc_table:  # the per-shot QC table as a preformatted block under the line
+        table = post.qc_table[: SECTION_LIMIT - 8]
+        return [section, {"type": "section", "text": {"type": "mrkdwn", "text": f"```{table}```"}}]
     return [section]
 
 

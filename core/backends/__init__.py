@@ -18,6 +18,7 @@ from PIL import Image
 
 from core.errors import UnknownBackendError
 from core.models import AspectRatio, Brief, Entity, Extraction, Message, Plan, Shot
+from core.qc.models import QcOptions
 
 # ── the interfaces ──────────────────────────────────────────────────────────────────────
 
@@ -215,6 +216,8 @@ class Backends:
     face: FaceEmbedder | None = None
     #: Most the image engine may spend per UTC day (USD); None means no limit (core.cost).
     image_daily_budget_usd: float | None = None
+    #: QC thresholds, takes and models for keyframes (core.qc); None: the defaults, model-free.
+    qc: QcOptions | None = None
 
     @classmethod
     def embedded(cls) -> Backends:

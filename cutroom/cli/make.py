@@ -102,6 +102,12 @@ def _print_variants(variants: list[Variant], elapsed: float) -> None:
     for v in variants:
         table.add_row(v.id, f"{v.width}x{v.height}", f"{v.duration_s:g} s", v.choice.description, v.video)
     console.print(table)
+    for v in variants:
+        if v.qc is not None:
+            from core.qc.report import qc_line, qc_table
+
+            console.print(f"[bold]{v.id}[/] QC: {qc_line(v.qc)}")
+            console.print(qc_table(v.qc), markup=False, highlight=False)
     for notice in dict.fromkeys(n for v in variants for n in v.notices):
         console.print(f"[yellow]•[/] {notice}")
 
