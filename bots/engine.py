@@ -73,7 +73,7 @@ from core.errors import CutroomError, explain
 from core.models import Brief, Extraction, Message, Variant
 from jobs.queue import TERMINAL, JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
 from storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
-from storage.uploads import MAX_LOGO_BYTES, UploadRefused, checked_image, megabytes
+from storage.uploads import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, UploadRefused, checked_image, megabytes
 
 log = logging.getLogger(__name__)
 
@@ -498,7 +498,7 @@ class Engine:
             if named is None or "logo" in text.lower():
                 return False
             try:
-                data = await self.platform.fetch_file(photo)
+                data = await self.platform.fetch_file(photo, limit=MAX_REFERENCE_BYTES)
                 await asyncio.to_thread(read_upload, data, what=session.plan.bible.entity(named).name)
             except PlatformError as err:
                 await self._say(session.key, f"I couldn't download “{photo.name}” ({err}).")
