@@ -502,7 +502,10 @@ def test_build_backends_passes_keys_urls_and_models_from_settings(
 ) -> None:
     model = tmp_path / "sd"
     model.mkdir()
-    (model / "model_index.json").write_text("{}")  # the diffusers backends load lazily, on first draw
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    video = tmp_path / "svd"
+    video.mkdir()
+    (video / "model_index.json").write_text('{"_class_name": "StableVideoDiffusionPipeline"}')  # the diffusers backends load lazily, on first draw
     settings = _settings(
         tmp_path,
         extractor="anthropic",
@@ -518,7 +521,7 @@ def test_build_backends_passes_keys_urls_and_models_from_settings(
         openai_model="gpt-from-settings",
         elevenlabs_api_key="xi",
         diffusers_model=model,
-        diffusers_video_model=model,
+        diffusers_video_model=video,
         diffusers_device="cpu",
     )
 
@@ -536,7 +539,7 @@ def test_build_backends_passes_keys_urls_and_models_from_settings(
     assert plan.total_frames == brief.duration_s * 30
     assert anthropic_fake.requests[0].json["model"] == "claude-from-settings"
     options = backend_options(settings)
-    assert options["image"] == {"model_path": model, "device": "cpu"}
+    assert options["image"]["model_path"] == model and options["image"]["device"] == "cpu"
     assert options["voice"]["api_key"] == "xi" and options["face"] == {}
     assert openai_fake.requests[0].json["model"] == "gpt-from-settings"
 
@@ -544,7 +547,10 @@ def test_build_backends_passes_keys_urls_and_models_from_settings(
 def test_build_backends_names_the_missing_setting(tmp_path: Path) -> None:
     model = tmp_path / "sd"
     model.mkdir()
-    (model / "model_index.json").write_text("{}")
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    video = tmp_path / "svd"
+    video.mkdir()
+    (video / "model_index.json").write_text('{"_class_name": "StableVideoDiffusionPipeline"}')
     hosted: dict[str, Any] = {
         "extractor": "anthropic",
         "planner": "openai",
@@ -554,7 +560,7 @@ def test_build_backends_names_the_missing_setting(tmp_path: Path) -> None:
         "anthropic_api_key": KEY,
         "openai_api_key": KEY,
         "diffusers_model": model,
-        "diffusers_video_model": model,
+        "diffusers_video_model": video,
     }
     assert build_backends(_settings(tmp_path, **hosted)).voice is None
     with pytest.raises(UnavailableError, match="ANTHROPIC_API_KEY"):
