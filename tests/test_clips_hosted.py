@@ -21,6 +21,7 @@ from core.clips.engines import ClipFailed, ClipRefused, ClipTimedOut, OverBudget
 from core.clips.ledger import open_ledger, today
 from core.errors import Cancelled, TransientError
 from core.models import Plan
+from core.qc.models import QcOptions
 from core.render import render_variant, variant_specs
 from tests.support.fake_clips import ClipFake, LumaFake, RunwayFake, VeoFake, keyframe_server_publisher
 from tests.test_render_helpers import ffprobe, make_plan, options
@@ -221,7 +222,8 @@ def test_a_full_render_over_the_engine(engine: str, fake: ClipFake, tmp_path: Pa
     plan = make_plan()
     spec = variant_specs(plan, aspects=["9:16"], fps=plan.fps)[0].model_copy(update={"width": 180, "height": 320})
     opts = options().model_copy(update={"clip_backend": engine,
-                                        "backend_options": {"clip": clip_options(engine, fake, tmp_path)}})
+                                        "backend_options": {"clip": clip_options(engine, fake, tmp_path)},
+                                        "qc": QcOptions(enabled=False)})  # counts submissions; retakes: test_qc_*
     variant = render_variant(spec, out_dir=tmp_path / "ad", options=opts)
     probe = ffprobe(Path(variant.video))
     assert float(probe["format"]["duration"]) == pytest.approx(plan.brief.duration_s, abs=0.15)

@@ -25,6 +25,7 @@ from core.errors import RefusedError, TransientError, UnavailableError
 from core.models import Storyboard
 from core.pipeline import make_storyboard
 from core.plan import sample_brief
+from core.qc.models import QcOptions
 from storage.artifacts import LocalArtifactStore
 from tests.support.fake_providers import GoogleGenAIFake, OpenAIImagesFake, multipart_parts, serving
 
@@ -54,6 +55,7 @@ def _google(fake: GoogleGenAIFake, **options: object) -> object:
 def _board(tmp_path: Path, engine: object) -> tuple[Storyboard, LocalArtifactStore]:
     store = LocalArtifactStore(tmp_path / "artifacts")
     backends = Backends.embedded()
+    backends.qc = QcOptions(enabled=False)  # these tests count the engine's calls; QC retakes are tested in test_qc_*
     backends.image = engine  # type: ignore[assignment]
     brief = sample_brief().model_copy(update={"duration_s": 15})
     return make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0), store
@@ -189,7 +191,7 @@ def test_google_retries_a_429_blocks_name_the_shot_and_errors_read_as_words(goog
 
 def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "CUTROOM_DATA_DIR": str(cwd / "data"), "COLUMNS": "200", "CUTROOM_VOICE_BACKEND": "none",
-            "CUTROOM_RENDER_WORKERS": "1", **env}
+            "CUTROOM_RENDER_WORKERS": "1", "CUTROOM_QC_ENABLED": "false", **env}
     return subprocess.run(
         [sys.executable, "-c", "from cutroom.cli import main; main()", *args],
         cwd=cwd, env=full, capture_output=True, text=True, timeout=600,
@@ -242,6 +244,7 @@ def test_the_budget_is_checked_before_anything_is_sent_and_the_spend_is_recorded
     store = LocalArtifactStore(tmp_path / "artifacts")
     engine = _openai(openai_fake, cost_per_image_usd=0.05)
     backends = Backends.embedded()
+    backends.qc = QcOptions(enabled=False)  # these tests count the engine's calls; QC retakes are tested in test_qc_*
     backends.image = engine  # type: ignore[assignment]
     brief = sample_brief().model_copy(update={"duration_s": 15})
     backends.image_daily_budget_usd = 0.10

@@ -371,7 +371,7 @@ class Scorer:
             elif found is None:
                 notes.append(f"No face was found in shot {shot.index}, where {kind[who].name} is expected.")
             else:
-                from core.backends.faces import cosine
+                from core.backends.face_identity import cosine
 
                 scores["face_distance"] = 1.0 - cosine(found, ref)
         if self.embedder is not None and with_refs:
