@@ -231,6 +231,21 @@ def _texts(spec: RenderSpec) -> tuple[list[str], list[str]]:
     return voice, screen
 
 
+def _plan_key(plan: Plan) -> dict[str, Any]:
+    """The plan as a cache key: local files (logo, cast pictures) by content, not by path.
+
+    Each attempt of a render fetches them into its own work folder, so their paths differ
+    between a killed try and its retry while the pictures are the same.
+    """
+    key = plan.model_dump(mode="json", exclude={"shots"})
+    key["brief"]["brand"]["logo"] = None
+    for entity in key["bible"]["entities"]:
+        ref = entity.get("reference_image")
+        if ref and Path(ref).expanduser().is_file():
+            entity["reference_image"] = compose.logo_digest(ref)
+    return key
+
+
 def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
@@ -357,7 +372,7 @@ def render_variant(
             "clip": options.clip_backend,
             "seed": spec.seed,
             "aspect": spec.aspect_ratio,
-            "plan": plan.model_dump(mode="json", exclude={"shots"}),
+            "plan": _plan_key(plan),
             "logo": compose.logo_digest(plan.brief.brand.logo),
             "fonts": [font, body_font],
         }

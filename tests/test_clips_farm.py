@@ -43,6 +43,7 @@ def runway_env(fake: RunwayFake, **extra: str) -> dict[str, str]:
         "RUNWAYML_API_SECRET": fake.api_key,
         "RUNWAYML_BASE_URL": fake.url,
         "CUTROOM_CLIP_POLL_S": "0.05",
+        "CUTROOM_QC_ENABLED": "false",  # these tests count submissions; QC retakes: test_qc_*
         **extra,
     }
 

@@ -159,13 +159,16 @@ async def test_killed_render_resumes_on_another_worker_and_is_delivered_once(
             requester="D1",
         )
         deadline = time.monotonic() + 120
-        while not (segments.is_dir() and any(segments.iterdir())):  # at least one shot finished
+        def finished() -> list[Path]:  # a finished shot: not a hidden partial file or a QC sidecar
+            return [p for p in segments.glob("*.mp4") if not p.name.startswith(".")] if segments.is_dir() else []
+
+        while not finished():  # at least one shot finished
             assert time.monotonic() < deadline, "no shot was cached"
             latest = await job_queue.latest(queued.job_id)
             assert latest is None or not latest.terminal, latest
             await asyncio.sleep(0.02)
         stop_worker(first, kill=True)  # kill -9 in the middle of the render
-        cached = len(list(segments.iterdir()))
+        cached = len(finished())
         second = start_worker(redis_server.url, worker_data_dir)
 
         posted: list[tuple[str, str]] = []
