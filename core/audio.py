@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from core.backends import Speech, VoiceBackend, WordTiming
-from core.backends.espeak import DEFAULT_WPM, estimate_word_timings, read_wav
 from core.errors import Cancelled
+from core.speech import DEFAULT_WPM, estimate_word_timings, read_wav
 
 RATE = 48_000
 TARGET_LUFS = -14.0

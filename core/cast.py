@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.artifacts import ArtifactStore
-from core.backends import CastingBackend, FaceEmbedder, ImageBackend
+from core.backends import CastingBackend, FaceEmbedder, ImageBackend, images
 from core.errors import InputError
 from core.models import Cast, CastMember, CastView, Entity, Plan
 from core.progress import OnProgress, no_progress
@@ -137,9 +137,9 @@ def _caster(image: ImageBackend) -> CastingBackend:
     """The engine's own casting, or the animatic drawings for engines that have none."""
     if isinstance(image, CastingBackend):
         return image
-    from core.backends.animatic import AnimaticImageBackend
-
-    return AnimaticImageBackend()
+    caster = images.create("animatic")  # every install has the animatic artist
+    assert isinstance(caster, CastingBackend)
+    return caster
 
 
 def images_to_cast(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -22,37 +21,11 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from core.audio import Cue
 from core.backends import PanelArt
-from core.backends.animatic_clip import ease_in_out, ease_out, over
+from core.graphics.colour import hex_rgb, luminance
+from core.graphics.easing import ease_in_out, ease_out, over
+from core.graphics.fonts import load_font_file, wrap_greedy
+from core.graphics.safe_area import safe_box
 from core.models import Plan, Shot
-
-# ── safe areas ──────────────────────────────────────────────────────────────────────────
-
-#: (left, top, right, bottom) margins as fractions of the frame, where apps draw no buttons.
-SAFE_MARGINS: dict[str, tuple[float, float, float, float]] = {
-    "9:16": (0.07, 0.11, 0.14, 0.22),  # TikTok/Reels: right-hand buttons, caption bar below
-    "4:5": (0.06, 0.08, 0.06, 0.12),
-    "1:1": (0.07, 0.08, 0.07, 0.1),
-    "16:9": (0.06, 0.09, 0.06, 0.1),
-}
-
-
-def safe_box(aspect: str, size: tuple[int, int]) -> tuple[int, int, int, int]:
-    width, height = size
-    left, top, right, bottom = SAFE_MARGINS.get(aspect, (0.08, 0.08, 0.08, 0.1))
-    return round(width * left), round(height * top), round(width * (1 - right)), round(height * (1 - bottom))
-
-
-# ── colour ──────────────────────────────────────────────────────────────────────────────
-
-
-def hex_rgb(value: str) -> tuple[int, int, int]:
-    value = value.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def luminance(rgb: tuple[int, int, int]) -> float:
-    r, g, b = (c / 255 for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 def brand_colour(plan: Plan) -> tuple[int, int, int]:
@@ -81,7 +54,7 @@ def accent_colour(plan: Plan) -> tuple[int, int, int]:
 def plate_colour(plan: Plan) -> tuple[int, int, int]:
     """The card behind on-screen text: the palette's dark role, as the storyboard draws it."""
     try:
-        from core.consistency import roles
+        from core.graphics.colour import roles
 
         return tuple(roles(plan.bible.palette)["dark"])  # type: ignore[return-value]
     except Exception:  # older core without consistency roles: a deep shade of the brand colour
@@ -129,77 +102,6 @@ def grade_art(art: PanelArt, lut: np.ndarray) -> PanelArt:
     )
 
 
-# ── fonts ───────────────────────────────────────────────────────────────────────────────
-
-_FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts"]
-_DEFAULT_BOLD = ["DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "FreeSansBold.ttf", "Arial Bold.ttf"]
-_DEFAULT_REGULAR = ["DejaVuSans.ttf", "LiberationSans-Regular.ttf", "FreeSans.ttf", "Arial.ttf"]
-
-
-@lru_cache(maxsize=64)
-def _font_files() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for root in _FONT_DIRS:
-        if root.is_dir():
-            for path in root.rglob("*"):
-                if path.suffix.lower() in (".ttf", ".otf"):
-                    found.setdefault(path.name.lower(), path)
-    return found
-
-
-@lru_cache(maxsize=64)
-def find_font(name: str | None, *, bold: bool = True) -> tuple[str | None, str | None]:
-    """(font file, notice): the brand font when it can be found, else a clean sans with a notice."""
-    try:  # the shared lookup (core.fonts), so panels and video agree on the brand font
-        from core import fonts as shared
-
-        return shared.find_font(name, bold=bold), shared.font_notice(name)
-    except ImportError:  # pragma: no cover - core.fonts not there yet: the local lookup below
-        pass
-    notice = None
-    if name:
-        path = Path(name).expanduser()
-        if path.is_file() and path.suffix.lower() in (".ttf", ".otf"):
-            try:
-                ImageFont.truetype(str(path), 20)
-                return str(path), None
-            except OSError:
-                notice = (
-                    f"The brand font file {path.name} could not be read; a clean sans-serif was used instead."
-                )
-        else:
-            wanted = name.lower().replace(" ", "")
-            files = _font_files()
-            ranked = sorted(
-                (
-                    p
-                    for key, p in files.items()
-                    if key.replace(" ", "").replace("-", "").startswith(wanted.replace("-", ""))
-                ),
-                key=lambda p: (("bold" in p.name.lower()) != bold, len(p.name)),
-            )
-            if ranked:
-                return str(ranked[0]), None
-            notice = (
-                f"The font \u201c{name}\u201d is not installed here; a clean sans-serif was used instead."
-            )
-    files = _font_files()
-    for candidate in _DEFAULT_BOLD if bold else _DEFAULT_REGULAR:
-        if candidate.lower() in files:
-            return str(files[candidate.lower()]), notice
-    return None, notice
-
-
-@lru_cache(maxsize=256)
-def load_font(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    if path:
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            pass
-    return ImageFont.load_default(size)
-
-
 # ── sprites ─────────────────────────────────────────────────────────────────────────────
 
 
@@ -236,36 +138,6 @@ def blend(frame: np.ndarray, sprite: Sprite, x: int, y: int, opacity: float = 1.
     over(frame, sprite.rgba if opacity >= 0.997 else sprite.faded(opacity).rgba, x, y)
 
 
-def _split_long_word(word: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_w: int) -> list[str]:
-    pieces, current = [], ""
-    for ch in word:
-        if current and font.getlength(current + ch) > max_w:
-            pieces.append(current)
-            current = ch
-        else:
-            current += ch
-    return [*pieces, current] if current else pieces
-
-
-def wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_w: int) -> list[str]:
-    """Greedy word wrap; a word wider than the line is split so nothing runs off the frame."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        current = ""
-        for word in paragraph.split():
-            parts = _split_long_word(word, font, max_w) if font.getlength(word) > max_w else [word]
-            for part in parts:
-                trial = f"{current} {part}".strip()
-                if current and font.getlength(trial) > max_w:
-                    lines.append(current)
-                    current = part
-                else:
-                    current = trial
-        if current:
-            lines.append(current)
-    return lines
-
-
 @dataclass
 class TextStyle:
     size: int  # the starting font size: shrunk until the text fits
@@ -284,8 +156,8 @@ def text_sprite(text: str, font_path: str | None, max_w: int, max_h: int, style:
         return None
     size = max(style.min_size, style.size)
     while True:
-        font = load_font(font_path, size)
-        lines = wrap(text, font, max_w - (size if style.box else 0))
+        font = load_font_file(font_path, size)
+        lines = wrap_greedy(text, font, max_w - (size if style.box else 0))
         ascent, descent = font.getmetrics() if hasattr(font, "getmetrics") else (size, size // 4)
         line_h = int((ascent + descent) * 1.08)
         pad = int(size * 0.45) if style.box else int(size * 0.15) + 2
@@ -336,24 +208,6 @@ def _line_x(
 # ── the logo ────────────────────────────────────────────────────────────────────────────
 
 
-def load_logo(path: str | None) -> tuple[Image.Image | None, str | None]:
-    """(logo, notice): a missing or unreadable logo is skipped with a notice, never a crash."""
-    if not path:
-        return None, None
-    file = Path(path).expanduser()
-    if not file.is_file():
-        return None, f"The logo file {file.name} was not found, so the ad has no logo."
-    try:
-        with Image.open(file) as opened:
-            opened.load()
-            logo = opened.convert("RGBA")
-    except Exception:
-        return None, f"The logo file {file.name} could not be read as an image, so the ad has no logo."
-    if logo.width < 2 or logo.height < 2:
-        return None, f"The logo file {file.name} is too small to show, so the ad has no logo."
-    return logo, None
-
-
 def logo_digest(path: str | None) -> str:
     if not path or not Path(path).expanduser().is_file():
         return "none"
@@ -390,7 +244,7 @@ def end_card_art(plan: Plan, art: PanelArt | None, size: tuple[int, int], aspect
         box = layer.getbbox()
         if box:
             product = layer.crop(box)
-            left, top, right, bottom = safe_box(aspect, size)
+            left, top, right, bottom = safe_box(size, aspect)
             area_h = int((bottom - top) * (0.38 if height >= width else 0.55))
             area_w = int((right - left) * (0.55 if height >= width else 0.4))
             product = fit_image(product, area_w, area_h)
@@ -470,7 +324,7 @@ class Layout:
 
     @property
     def safe(self) -> tuple[int, int, int, int]:
-        return safe_box(self.aspect, self.size)
+        return safe_box(self.size, self.aspect)
 
     @property
     def unit(self) -> int:

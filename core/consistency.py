@@ -9,7 +9,6 @@ face identity when a face backend is given).
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import random
 import re
@@ -21,6 +20,15 @@ import numpy as np
 from PIL import Image
 
 from core.backends import FaceEmbedder
+from core.graphics.colour import (
+    distance,
+    hex_rgb,
+    luminance,
+    rgb_hex,
+    rgb_to_lab,
+    roles,
+    shade,
+)
 from core.models import (
     Brief,
     ConsistencyReport,
@@ -31,45 +39,7 @@ from core.models import (
     ShotConsistency,
     StyleBible,
 )
-
-RGB = tuple[int, int, int]
-
-
-# ── colour ──────────────────────────────────────────────────────────────────────────────
-
-
-def hex_rgb(value: str) -> RGB:
-    value = value.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def rgb_hex(rgb: tuple[float, float, float]) -> str:
-    r, g, b = (max(0, min(255, round(c))) for c in rgb)
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def luminance(rgb: tuple[float, float, float]) -> float:
-    """Relative luminance 0..1 (sRGB weights, no gamma: good enough to pick text colours)."""
-    r, g, b = (c / 255 for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def mix(a: tuple[float, float, float], b: tuple[float, float, float], t: float) -> RGB:
-    return (
-        round(a[0] + (b[0] - a[0]) * t),
-        round(a[1] + (b[1] - a[1]) * t),
-        round(a[2] + (b[2] - a[2]) * t),
-    )
-
-
-def shade(rgb: tuple[float, float, float], amount: float) -> RGB:
-    """Darker (amount < 0) or lighter (amount > 0), keeping the hue."""
-    return mix(rgb, (0, 0, 0) if amount < 0 else (255, 255, 255), abs(amount))
-
-
-def saturation(rgb: tuple[float, float, float]) -> float:
-    return colorsys.rgb_to_hls(*(c / 255 for c in rgb))[2]
-
+from core.qc.identity import identity_consistency
 
 #: Tasteful palettes for briefs without brand colours, keyed by tone word.
 TONE_PALETTES: dict[str, list[str]] = {
@@ -132,7 +102,7 @@ def palette_for(brief: Brief) -> list[str]:
     for colour in base:
         if len(palette) >= 3:
             break
-        if all(_distance(hex_rgb(colour), hex_rgb(c)) > 60 for c in palette):
+        if all(distance(hex_rgb(colour), hex_rgb(c)) > 60 for c in palette):
             palette.append(colour)
     while len(palette) < 3:
         palette.append(rgb_hex(shade(hex_rgb(palette[0]), 0.85 if len(palette) == 2 else 0.45)))
@@ -146,24 +116,6 @@ def lighting_for(tone: list[str]) -> Lighting:
     """The most characterful light any tone word asks for (warm + premium -> golden)."""
     wanted = {TONE_LIGHTING[w.lower()] for w in tone if w.lower() in TONE_LIGHTING}
     return next((light for light in _LIGHT_PRIORITY if light in wanted), "soft")
-
-
-def _distance(a: RGB, b: RGB) -> float:
-    return float(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5)
-
-
-def roles(palette: list[str]) -> dict[str, RGB]:
-    """Name the palette's colours by job: ``dark`` (ink, cards), ``accent`` (pops), ``light`` (paper)."""
-    colours = [hex_rgb(c) for c in palette]
-    by_light = sorted(colours, key=luminance)
-    dark, light = by_light[0], by_light[-1]
-    rest = [c for c in colours if c not in (dark, light)] or [colours[0]]
-    accent = max(rest, key=saturation)
-    if luminance(dark) > 0.35:
-        dark = shade(dark, -0.55)
-    if luminance(light) < 0.8:
-        light = mix(light, (255, 255, 255), 0.75)
-    return {"brand": colours[0], "dark": dark, "accent": accent, "light": light}
 
 
 # ── seeds ───────────────────────────────────────────────────────────────────────────────
@@ -240,7 +192,7 @@ def character_look(description: str, seed: int, palette: list[str]) -> tuple[dic
         hair = choose.choice(HAIR_COLOURS)
     brand = [hex_rgb(c) for c in palette]
     # An outfit that stands apart from the brand colours so the person reads against the set.
-    outfits = sorted(OUTFIT_COLOURS, key=lambda c: -min(_distance(hex_rgb(c), b) for b in brand))
+    outfits = sorted(OUTFIT_COLOURS, key=lambda c: -min(distance(hex_rgb(c), b) for b in brand))
     outfit = choose.choice(outfits[:4])
     accent = roles(palette)["accent"]
     colours = {"skin": choose.choice(SKIN_TONES), "hair": hair, "outfit": outfit, "accent": rgb_hex(accent)}
@@ -534,7 +486,7 @@ def animal_colours(description: str, seed: int, palette: list[str]) -> dict[str,
     brand = [hex_rgb(c) for c in palette]
     # A collar that stands apart from both the coat and the brand colours, so it reads as a collar.
     collars = sorted(
-        OUTFIT_COLOURS, key=lambda c: -min(_distance(hex_rgb(c), b) for b in [*brand, hex_rgb(fur)])
+        OUTFIT_COLOURS, key=lambda c: -min(distance(hex_rgb(c), b) for b in [*brand, hex_rgb(fur)])
     )
     return {
         "fur": fur,
@@ -587,7 +539,7 @@ def colour_name(value: str, *, skin: bool = False) -> str:
     """The nearest plain name for a hex colour (skin tones only when ``skin``)."""
     rgb = hex_rgb(value)
     names = [n for n in COLOUR_NAMES if (n in _SKIN) == skin]
-    return min(names, key=lambda n: _distance(rgb, hex_rgb(COLOUR_NAMES[n])))
+    return min(names, key=lambda n: distance(rgb, hex_rgb(COLOUR_NAMES[n])))
 
 
 # ── the consistency report ──────────────────────────────────────────────────────────────
@@ -606,81 +558,7 @@ DRIFT_DELTA_E = 20.0
 #: person across photos at about 0.5-0.8 and different people below about 0.3).
 SAME_FACE = 0.5
 
-_SRGB_TO_XYZ = np.array(
-    [
-        [0.4124564, 0.3575761, 0.1804375],
-        [0.2126729, 0.7151522, 0.0721750],
-        [0.0193339, 0.1191920, 0.9503041],
-    ]
-)
-_D65 = np.array([0.95047, 1.0, 1.08883])
-
 Frame = Image.Image | np.ndarray
-
-
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (0..255, any shape ending in 3) to CIELAB under D65: distances there track what eyes see."""
-    c = np.asarray(rgb, dtype=np.float64) / 255.0
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    xyz = linear @ _SRGB_TO_XYZ.T / _D65
-    eps = (6 / 29) ** 3
-    f = np.where(xyz > eps, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
-    return np.stack(
-        [116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1
-    )
-
-
-def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray, *, k_l: float = 1.0) -> np.ndarray:
-    """CIEDE2000 colour difference between CIELAB arrays (broadcasting, last axis L*, a*, b*).
-
-    The CIE's current formula: it corrects plain CIELAB distance where eyes disagree with it
-    (blues, greys, saturated colours). ``k_l`` = 2 halves lightness, the textile convention.
-    Follows Sharma, Wu and Dalal (2005), whose test pairs the tests check.
-    """
-    lab1 = np.asarray(lab1, dtype=np.float64)
-    lab2 = np.asarray(lab2, dtype=np.float64)
-    l1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
-    l2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
-    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
-    a1p, a2p = (1 + g) * a1, (1 + g) * a2
-    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
-    d_l = l2 - l1
-    d_c = c2p - c1p
-    dh = h2p - h1p
-    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
-    dh = np.where(c1p * c2p == 0, 0.0, dh)
-    d_h = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh) / 2)
-    l_bar = (l1 + l2) / 2
-    cp_bar = (c1p + c2p) / 2
-    h_sum = h1p + h2p
-    h_bar = np.where(
-        c1p * c2p == 0,
-        h_sum,
-        np.where(np.abs(h1p - h2p) <= 180, h_sum / 2, np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2)),
-    )
-    t = (
-        1
-        - 0.17 * np.cos(np.radians(h_bar - 30))
-        + 0.24 * np.cos(np.radians(2 * h_bar))
-        + 0.32 * np.cos(np.radians(3 * h_bar + 6))
-        - 0.20 * np.cos(np.radians(4 * h_bar - 63))
-    )
-    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / np.sqrt(20 + (l_bar - 50) ** 2)
-    s_c = 1 + 0.045 * cp_bar
-    s_h = 1 + 0.015 * cp_bar * t
-    r_c = 2 * np.sqrt(cp_bar**7 / (cp_bar**7 + 25.0**7))
-    r_t = -np.sin(np.radians(60 * np.exp(-(((h_bar - 275) / 25) ** 2)))) * r_c
-    return np.asarray(
-        np.sqrt(
-            (d_l / (k_l * s_l)) ** 2
-            + (d_c / s_c) ** 2
-            + (d_h / s_h) ** 2
-            + r_t * (d_c / s_c) * (d_h / s_h)
-        )
-    )
 
 
 def _rgb_array(frame: Frame) -> np.ndarray:
@@ -728,8 +606,6 @@ def _identity(
     Same rule as ``identity_scores`` (only shots where the character is the one person in
     frame), but it keeps which shots had a face so the report can say so.
     """
-    from core.backends.face_identity import identity_consistency
-
     characters = {e.id for e in plan.bible.entities if e.kind == "character"}
     seen: dict[str, list[tuple[int, np.ndarray]]] = {}
     for shot in plan.shots:

@@ -59,6 +59,8 @@ from core.errors import (
     RenderError,
     UnavailableError,
 )
+from core.graphics.fonts import font_and_notice
+from core.graphics.logo import load_logo
 from core.lifetime import die_with_parent
 from core.models import AspectRatio, ConsistencyReport, Plan, RenderSpec, Shot, Variant, VariantChoice
 from core.progress import OnProgress, no_progress
@@ -348,15 +350,15 @@ def render_variant(
         on_progress("render", 0.04, "Drawing shots")
 
         # 3. Shots, each its own cached segment.
-        font, font_notice = compose.find_font(plan.brief.brand.font, bold=True)
+        font, font_notice = font_and_notice(plan.brief.brand.font, bold=True)
         body_font, _ = (
-            compose.find_font(plan.brief.brand.font, bold=False)
+            font_and_notice(plan.brief.brand.font, bold=False)
             if plan.brief.brand.font
-            else compose.find_font(None, bold=True)
+            else font_and_notice(None, bold=True)
         )
         if font_notice:
             notices.append(font_notice)
-        logo, logo_notice = compose.load_logo(plan.brief.brand.logo)
+        logo, logo_notice = load_logo(plan.brief.brand.logo)
         if logo_notice:
             notices.append(logo_notice)
         layout = compose.Layout(aspect=spec.aspect_ratio, size=size, font=font, body_font=body_font)

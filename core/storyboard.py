@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
 
-from core import consistency, fonts
 from core.backends import ImageBackend, PanelArt
-from core.backends.animatic import draw_text_layer, end_card_layer, layout_text, mood_for
-from core.consistency import RGB, luminance, mix, shade
+from core.graphics import fonts
+from core.graphics.colour import RGB, hex_rgb, luminance, mix, roles, shade
+from core.graphics.end_card import end_card_layer
+from core.graphics.mood import mood_for
+from core.graphics.text import draw_text_layer, layout_text
 from core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
 from core.plan import LIGHT_PHRASES
 from core.progress import OnProgress, no_progress
@@ -173,7 +175,7 @@ def panel_with_text(plan: Plan, shot: Shot, art: PanelArt, size: tuple[int, int]
         if shot.is_end_card:
             layer, _ = end_card_layer(plan, size, mood_for(plan), font)
         else:
-            named = consistency.roles(plan.bible.palette)
+            named = roles(plan.bible.palette)
             card = named["dark"]
             ink = (255, 255, 255) if luminance(card) < 0.5 else (20, 20, 24)
             layer = draw_text_layer(
@@ -355,7 +357,7 @@ def render_sheet(
     n = len(panels)
     cols = columns_for(aspect, n)
     cell_w = cell_width(aspect, n)
-    named = consistency.roles(plan.bible.palette)
+    named = roles(plan.bible.palette)
     dark, accent = named["dark"], named["accent"]
     paper = mix(mix(named["light"], (246, 245, 242), 0.6), (255, 255, 255), 0.3)
     head_ink = (255, 255, 255) if luminance(dark) < 0.5 else (20, 20, 24)
@@ -431,7 +433,7 @@ def render_sheet(
         cx = right_x + 22 + k * 58
         draw.ellipse(
             (cx - 22, fy, cx + 22, fy + 44),
-            fill=consistency.hex_rgb(colour),
+            fill=hex_rgb(colour),
             outline=mix(head_ink, dark, 0.5),
             width=2,
         )
@@ -439,8 +441,8 @@ def render_sheet(
     people = [e for e in plan.bible.entities if e.kind == "character"]
     for entity in people[:2]:
         # People have skin and outfit colours; animals fur and a collar.
-        skin = consistency.hex_rgb(entity.colors.get("skin") or entity.colors.get("fur") or "#e0b090")
-        outfit = consistency.hex_rgb(entity.colors.get("outfit") or entity.colors.get("collar") or "#3d5a80")
+        skin = hex_rgb(entity.colors.get("skin") or entity.colors.get("fur") or "#e0b090")
+        outfit = hex_rgb(entity.colors.get("outfit") or entity.colors.get("collar") or "#3d5a80")
         draw.ellipse((right_x, fy + 2, right_x + 26, fy + 28), fill=skin)
         draw.rectangle((right_x + 30, fy + 8, right_x + 42, fy + 22), fill=outfit)
         descr = entity.look.split(";")[0].strip()

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from core import audio
-from core.backends.espeak import EspeakVoice, estimate_word_timings, syllables
+from core.backends.espeak import EspeakVoice
 from core.errors import UnavailableError
+from core.speech import estimate_word_timings, syllables
 from tests.test_render_helpers import integrated_loudness
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")

@@ -14,9 +14,10 @@ from PIL import Image, ImageDraw
 
 from core.backends import FaceEmbedder, Speech, VoiceBackend, faces, voices
 from core.backends.elevenlabs import ElevenLabsVoice, speed_for, words_from_alignment
-from core.backends.face_identity import InsightFaceEmbedder, cosine, identity_consistency, identity_scores
+from core.backends.face_identity import InsightFaceEmbedder
 from core.errors import BackendError, TransientError, UnavailableError
 from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from core.qc.identity import cosine, identity_consistency, identity_scores
 from tests.support.fake_providers import ElevenLabsFake, serving
 
 KEY = "xi-test-key"

@@ -12,6 +12,9 @@ from PIL import Image
 from core import compose
 from core.backends import clips
 from core.backends.animatic_clip import ShotMotion
+from core.graphics.fonts import font_and_notice
+from core.graphics.logo import load_logo
+from core.graphics.safe_area import safe_box
 from core.models import FRAME_SIZES, CameraMove
 from tests.test_render_helpers import LayeredPanels, make_plan
 
@@ -19,7 +22,7 @@ from tests.test_render_helpers import LayeredPanels, make_plan
 @pytest.mark.parametrize("aspect", ["9:16", "16:9", "1:1", "4:5"])
 def test_safe_area_is_inside_the_frame(aspect: str) -> None:
     size = FRAME_SIZES[aspect]
-    left, top, right, bottom = compose.safe_box(aspect, size)
+    left, top, right, bottom = safe_box(size, aspect)
     assert 0 < left < right < size[0] and 0 < top < bottom < size[1]
     assert (right - left) > size[0] * 0.7
 
@@ -34,7 +37,7 @@ def test_safe_area_is_inside_the_frame(aspect: str) -> None:
     ],
 )
 def test_text_is_wrapped_and_shrunk_never_off_frame(text: str) -> None:
-    font, _ = compose.find_font(None)
+    font, _ = font_and_notice(None)
     style = compose.TextStyle(size=90, max_lines=3, min_size=14)
     sprite = compose.text_sprite(text, font, 600, 260, style)
     assert sprite is not None
@@ -48,23 +51,23 @@ def test_empty_text_draws_nothing() -> None:
 
 
 def test_unknown_font_falls_back_with_a_notice() -> None:
-    path, notice = compose.find_font("Definitely Not A Real Font")
+    path, notice = font_and_notice("Definitely Not A Real Font")
     assert path is None or Path(path).is_file()
     assert notice and "Definitely Not A Real Font" in notice
-    assert compose.find_font(None)[1] is None
+    assert font_and_notice(None)[1] is None
 
 
 def test_logo_missing_corrupt_and_good(tmp_path: Path) -> None:
-    assert compose.load_logo(None) == (None, None)
-    logo, notice = compose.load_logo(str(tmp_path / "missing.png"))
+    assert load_logo(None) == (None, None)
+    logo, notice = load_logo(str(tmp_path / "missing.png"))
     assert logo is None and "not found" in (notice or "")
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
-    logo, notice = compose.load_logo(str(bad))
+    logo, notice = load_logo(str(bad))
     assert logo is None and "could not be read" in (notice or "")
     good = tmp_path / "good.png"
     Image.new("RGBA", (40, 20), (255, 0, 0, 255)).save(good)
-    logo, notice = compose.load_logo(str(good))
+    logo, notice = load_logo(str(good))
     assert logo is not None and logo.size == (40, 20) and notice is None
 
 
@@ -140,11 +143,11 @@ def test_end_card_layout_stays_in_the_safe_area() -> None:
     shot = plan.shots[-1]
     for aspect in ("9:16", "16:9", "1:1"):
         size = FRAME_SIZES[aspect]
-        font, _ = compose.find_font(None)
+        font, _ = font_and_notice(None)
         layout = compose.Layout(aspect=aspect, size=size, font=font, body_font=font)
         overlays = compose.end_card_overlays(plan, shot, layout=layout, logo=None, has_product=True)
         assert len(overlays.items) >= 3  # brand name, CTA button, URL
-        left, top, right, bottom = compose.safe_box(aspect, size)
+        left, top, right, bottom = safe_box(size, aspect)
         for item in overlays.items:
             w, h = item.sprite.size
             assert left <= item.x and item.x + w <= right, aspect

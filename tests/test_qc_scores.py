@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 import pytest
 
-from core.consistency import delta_e_2000
 from core.errors import UnavailableError
+from core.graphics.colour import delta_e_2000
 from core.qc.models import QcOptions
 from core.qc.report import qc_line, qc_table
 from core.qc.retake import RetakeBudget, best_take

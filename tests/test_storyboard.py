@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFont
 
-from core import fonts
 from core.backends import ImageBackend, PanelArt, images
-from core.backends.animatic import AnimaticImageBackend, layout_text, mood_for, place_of, safe_box
+from core.backends.animatic import AnimaticImageBackend, place_of
+from core.graphics import fonts
+from core.graphics.mood import mood_for
+from core.graphics.safe_area import safe_box
+from core.graphics.text import layout_text
 from core.models import FRAME_SIZES, AspectRatio, BrandKit, Brief, Plan, ProductCategory, Shot
 from core.plan import plan_ad, sample_brief
 from core.storyboard import (
@@ -428,7 +431,7 @@ def test_a_full_hd_animal_panel_is_fast() -> None:
 @pytest.mark.parametrize(("product", "kind"), [("Pawsome dog treats", "bones"), ("Whisker cat food", "kibble")])
 def test_pet_food_is_drawn_as_pet_food_not_fruit(product: str, kind: str) -> None:
     """A bowl of dog treats holds biscuit-brown bones, cat food kibble; other food keeps its fruit."""
-    from core.backends.animatic import _BISCUIT
+    from core.backends.animatic.products import _BISCUIT
 
     def biscuit_share(name: str, category: ProductCategory = "food") -> float:
         brief = sample_brief().model_copy(update={"product": name, "product_category": category})

@@ -25,8 +25,9 @@ import numpy as np
 from PIL import Image
 
 from core.backends import FaceEmbedder
-from core.consistency import delta_e_2000, hex_rgb, rgb_to_lab
+from core.graphics.colour import delta_e_2000, hex_rgb, rgb_to_lab
 from core.models import Plan, Shot
+from core.qc.identity import cosine
 
 #: Long side of the frames the model-free scores read; sharpness is defined at this size.
 SAMPLE_LONG_SIDE = 256
@@ -371,8 +372,6 @@ class Scorer:
             elif found is None:
                 notes.append(f"No face was found in shot {shot.index}, where {kind[who].name} is expected.")
             else:
-                from core.backends.face_identity import cosine
-
                 scores["face_distance"] = 1.0 - cosine(found, ref)
         if self.embedder is not None and with_refs:
             sims = []

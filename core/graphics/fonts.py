@@ -234,3 +234,49 @@ def ellipsize(line: str, font: Font, max_width: int) -> str:
     while len(line) > 1 and text_width(font, line) > max_width:
         line = line[:-2].rstrip() + "\u2026"
     return line
+
+
+@lru_cache(maxsize=256)
+def load_font_file(path: str | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A font file at ``size`` px (the compositor resolves the file once per render), else the default."""
+    if path:
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            pass
+    return ImageFont.load_default(size)
+
+
+def _split_long_word(word: str, font: Font, max_w: int) -> list[str]:
+    pieces, current = [], ""
+    for ch in word:
+        if current and font.getlength(current + ch) > max_w:
+            pieces.append(current)
+            current = ch
+        else:
+            current += ch
+    return [*pieces, current] if current else pieces
+
+
+def wrap_greedy(text: str, font: Font, max_w: int) -> list[str]:
+    """Greedy word wrap by advance width (the compositor's captions and titles); a word wider than the line is split so nothing runs off the frame."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split():
+            parts = _split_long_word(word, font, max_w) if font.getlength(word) > max_w else [word]
+            for part in parts:
+                trial = f"{current} {part}".strip()
+                if current and font.getlength(trial) > max_w:
+                    lines.append(current)
+                    current = part
+                else:
+                    current = trial
+        if current:
+            lines.append(current)
+    return lines
+
+
+def font_and_notice(name: str | None, *, bold: bool = True) -> tuple[str | None, str | None]:
+    """(font file, notice): the brand font when it can be found, else a clean sans with a notice."""
+    return find_font(name, bold=bold), font_notice(name)
