@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from bots.events import Actor
+from cutroom.settings import Settings
 from storage.state import Session
 
 PREFIX = "cutroom:bots"
@@ -35,16 +36,15 @@ class Limits(BaseModel):
     dedupe_ttl_s: int = 24 * 3600
 
     @classmethod
-    def from_settings(cls, settings: object) -> Limits:
-        names = (
-            "approvers",
-            "allowed_channels",
-            "renders_per_user_per_hour",
-            "renders_per_workspace_per_day",
-            "requests_per_user_per_minute",
-            "requests_per_workspace_per_minute",
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            approvers=settings.approvers,
+            allowed_channels=settings.allowed_channels,
+            renders_per_user_per_hour=settings.renders_per_user_per_hour,
+            renders_per_workspace_per_day=settings.renders_per_workspace_per_day,
+            requests_per_user_per_minute=settings.requests_per_user_per_minute,
+            requests_per_workspace_per_minute=settings.requests_per_workspace_per_minute,
         )
-        return cls(**{n: getattr(settings, n) for n in names if hasattr(settings, n)})
 
 
 class Policy:

@@ -22,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from core.artifacts import ArtifactStore
 from core.backends import CastingBackend, FaceEmbedder, ImageBackend, images
 from core.errors import InputError
+from core.limits import MAX_REFERENCE_BYTES
 from core.models import Cast, CastMember, CastView, Entity, Plan
 from core.progress import OnProgress, no_progress
 
@@ -29,7 +30,7 @@ CAST_PREFIX = "cast"
 #: Size the cast pictures are generated at (engines may work at their own size and are fitted to it).
 CAST_SIZE = (768, 768)
 #: An upload larger than this (bytes, or pixels on a side) is refused rather than decoded.
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the same as storage.uploads.MAX_REFERENCE_BYTES
+MAX_UPLOAD_BYTES = MAX_REFERENCE_BYTES
 MAX_UPLOAD_SIDE = 8192
 #: Uploads are kept at most this large on a side: enough for every engine's reference input.
 KEEP_SIDE = 1536

@@ -15,7 +15,7 @@ import json
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PIL import Image
 
@@ -25,6 +25,9 @@ from core.errors import InputError
 from core.models import AspectRatio, Brief, Cast, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
 from core.qc.models import QcOptions
+
+if TYPE_CHECKING:  # core.render pulls in the encoder; imported where a render runs
+    from core.render import RenderOptions
 
 RUNS = "runs"
 
@@ -313,7 +316,7 @@ def render_storyboard(
     *,
     aspects: list[AspectRatio] | None = None,
     n_variants: int = 1,
-    options: object | None = None,
+    options: RenderOptions | None = None,
     cache_dir: Path | None = None,
     on_progress: OnProgress = no_progress,
     should_cancel: Callable[[], bool] = lambda: False,
@@ -329,7 +332,7 @@ def render_storyboard(
     """
     from core.render import RenderOptions, render_variants, variant_specs
 
-    opts = options if isinstance(options, RenderOptions) else RenderOptions()
+    opts = options or RenderOptions()
     if work_root is not None:
         work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cutroom-render-", dir=work_root) as tmp:

@@ -600,8 +600,8 @@ def _import_backend_modules(options: RenderOptions) -> None:
 
 
 def _face_backend(options: RenderOptions, notices: list[str]) -> FaceEmbedder | None:
-    name = (options.face_backend or "").strip()
-    if name.lower() in ("", "none"):
+    name = options.face_backend
+    if not name:  # "none" was turned into None once, by Settings
         return None
     _import_backend_modules(options)
     try:

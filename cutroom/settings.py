@@ -1,6 +1,6 @@
 """The one Settings object: environment variables and ``.env``, read once per process.
 
-Core never reads the environment; processes build ``Settings()`` at their edge and pass
+Core never reads the environment; processes read them once, through ``cutroom.wiring.load_settings()``, and pass
 values down. Every variable is ``CUTROOM_<NAME>`` except the providers' own conventional
 names (``REDIS_URL``, ``ANTHROPIC_API_KEY``, ``SLACK_BOT_TOKEN``...), listed in AliasChoices.
 """
@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     planner: str = "embedded"
     image_backend: str = "animatic"
     clip_backend: str = "animatic"
-    voice_backend: str = "espeak"
+    voice_backend: str | None = "espeak"  # "none": captions only
     face_backend: str | None = None
     # Modules whose import registers more backends (plug-ins, test engines), imported before lookup.
     backend_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -151,6 +151,14 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @field_validator("voice_backend", "face_backend", mode="before")
+    @classmethod
+    def _none_is_none(cls, value: object) -> object:
+        """The one place \"none\" (or an empty value) turns an optional engine off."""
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+            return None
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator(
         "anthropic_api_key", "openai_api_key", "elevenlabs_api_key", "google_api_key", "slack_bot_token",

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 INSIGHTFACE_SUBDIR = "insightface"
 
 
+def load_settings() -> Settings:
+    """The process's settings (environment and ``.env``): the only place they are read."""
+    return Settings()
+
+
 def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
@@ -193,12 +198,6 @@ def backend_options(settings: Settings) -> dict[str, dict[str, Any]]:
     }
 
 
-def _named(value: str | None) -> str | None:
-    """A backend name from settings; None where they leave it unset or say "none"."""
-    name = (value or "").strip()
-    return None if name.lower() in ("", "none") else name
-
-
 def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptions:
     """How to render, from settings: encoder, parallelism, and each backend by name with its options.
 
@@ -218,8 +217,8 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
         workers=1 if "diffusers" in (settings.image_backend, settings.clip_backend) else settings.render_workers,
         image_backend=settings.image_backend,
         clip_backend=settings.clip_backend,
-        voice_backend=_named(settings.voice_backend),
-        face_backend=_named(settings.face_backend),
+        voice_backend=settings.voice_backend,
+        face_backend=settings.face_backend,
         backend_options={k: options[k] for k in ("image", "clip", "voice", "face") if options[k]},
         qc=qc_options(settings),
         backend_modules=[*clip_backend_modules(settings), *settings.backend_modules],
@@ -257,6 +256,14 @@ def clip_backend_modules(settings: Settings) -> list[str]:
     return ["storage.tasks"] if settings.clip_backend in HOSTED_CLIP_ENGINES and settings.redis_url else []
 
 
+def face_embedder(settings: Settings) -> FaceEmbedder | None:
+    """The configured face engine, or None where settings name none."""
+    if not settings.face_backend:
+        return None
+    _import_backend_modules(settings)
+    return faces.create(settings.face_backend, **face_options(settings, settings.face_backend))
+
+
 def build_backends(settings: Settings) -> Backends:
     """Every backend named in ``settings``, built with its options.
 
@@ -266,8 +273,8 @@ def build_backends(settings: Settings) -> Backends:
     """
     _import_backend_modules(settings)
     voice: VoiceBackend | None = None
-    name = (settings.voice_backend or "").strip().lower()
-    if name and name != "none":
+    name = (settings.voice_backend or "").lower()
+    if name:
         if name == "espeak":
             try:
                 voice = voices.create(name)
@@ -276,9 +283,7 @@ def build_backends(settings: Settings) -> Backends:
         else:
             voice = voices.create(name, **voice_options(settings, name))
 
-    face: FaceEmbedder | None = None
-    if settings.face_backend and settings.face_backend.strip().lower() != "none":
-        face = faces.create(settings.face_backend, **face_options(settings, settings.face_backend))
+    face = face_embedder(settings)
 
     return Backends(
         extractor=extractors.create(settings.extractor, **llm_options(settings, settings.extractor)),

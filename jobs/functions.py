@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arq import Retry
 from pydantic import ValidationError
@@ -45,6 +45,9 @@ from jobs.queue import (
     publish,
     release_and_promote,
 )
+
+if TYPE_CHECKING:
+    from core.render import RenderOptions
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +190,7 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     shot = next((s for s in board.plan.shots if s.index == index), None)
     if shot is None:
         raise InputError(f"Shot {index} is not in this storyboard any more.")
-    options: Any = _render_options(dict(env.render_defaults))
+    options = _render_options(dict(env.render_defaults))
     backend = clips.create(options.clip_backend, **options.create_options("clip"))
     if not isinstance(backend, HostedClip):
         raise InputError(f"The clip backend '{options.clip_backend}' does not make clips in shot jobs.")
@@ -253,7 +256,7 @@ def _capped(values: dict[str, Any], env: WorkEnv) -> dict[str, Any]:
     return values
 
 
-def _render_options(values: dict[str, Any]) -> object:
+def _render_options(values: dict[str, Any]) -> RenderOptions:
     """``RenderOptions`` from settings and the payload's small dict; unknown fields are refused."""
     from core.render import RenderOptions
 

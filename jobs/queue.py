@@ -199,12 +199,8 @@ class JobQueue:
         self.queue_name = queue_name
 
     @classmethod
-    async def connect(cls, redis_url: str, *, max_running_per_requester: int | None = None) -> JobQueue:
-        """Connect to the Redis the workers use. The cap defaults to ``Settings().max_running_per_requester``."""
-        if max_running_per_requester is None:
-            from cutroom.settings import Settings
-
-            max_running_per_requester = Settings().max_running_per_requester
+    async def connect(cls, redis_url: str, *, max_running_per_requester: int = 1) -> JobQueue:
+        """Connect to the Redis the workers use; the cap comes from the caller's settings."""
         redis = await create_pool(redis_settings(redis_url))
         return cls(redis, max_running_per_requester=max_running_per_requester)
 

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from core.artifacts import ArtifactStore
 from core.consistency import consistency_line
 from core.errors import CutroomError, InputError, PlanError, explain
+from core.limits import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, MAX_THREAD_CHARS
 from core.models import (
     MAX_DURATION_S,
     MIN_DURATION_S,
@@ -48,7 +49,6 @@ from core.progress import OnProgress
 from core.qc.report import qc_line, qc_table
 from cutroom.settings import Settings
 from playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
-from storage.uploads import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
@@ -56,7 +56,6 @@ MAX_VIDEOS = 4
 MAX_SCENES = max(shot_count(d) for d in range(MIN_DURATION_S, MAX_DURATION_S + 1))
 #: The one concurrency group of the CPU-heavy listeners (storyboard, edits, scene redo, render).
 HEAVY = "cutroom-heavy"
-MAX_THREAD_CHARS = 50_000
 
 PLATFORMS = [
     "TikTok",
@@ -398,7 +397,13 @@ def make_runner(settings: Settings, *, render_scale: float = 1.0) -> Runner:
     backends = build_backends(settings)
     store = open_store(settings.artifacts_location, endpoint_url=settings.s3_endpoint_url)
     if settings.redis_url:
-        return QueueRunner(settings.redis_url, store, backends, timeout_s=float(settings.job_timeout_s))
+        return QueueRunner(
+            settings.redis_url,
+            store,
+            backends,
+            timeout_s=float(settings.job_timeout_s),
+            max_running_per_requester=settings.max_running_per_requester,
+        )
     options = render_options(settings)
     return InProcessRunner(
         store,

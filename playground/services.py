@@ -154,8 +154,10 @@ class QueueRunner:
         timeout_s: float = 1800.0,
         poll_s: float = 0.25,
         scale: float | None = None,
+        max_running_per_requester: int = 1,
     ) -> None:
         self.redis_url = redis_url
+        self.max_running_per_requester = max_running_per_requester
         self.store = store
         self.backends = backends
         self.requester = requester
@@ -224,7 +226,9 @@ class QueueRunner:
         from jobs.queue import JobQueue
 
         try:
-            queue = await JobQueue.connect(self.redis_url)
+            queue = await JobQueue.connect(
+                self.redis_url, max_running_per_requester=self.max_running_per_requester
+            )
         except Exception as exc:  # noqa: BLE001 - any connection failure reads the same to a visitor
             raise BackendError(f"The job queue at Redis is not reachable ({type(exc).__name__}).") from None
         try:

@@ -19,13 +19,18 @@ import warnings
 from collections.abc import AsyncIterator
 
 from core.errors import InputError
+from core.limits import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
 
-#: The largest logo any surface accepts (a logo of a few hundred pixels is well under 1 MB).
-MAX_LOGO_BYTES = 5 * 1024 * 1024
-#: The largest reference picture the playground accepts.
-MAX_REFERENCE_BYTES = 10 * 1024 * 1024
-#: Width × height above which a picture is refused (about 6000 × 6000 pixels).
-MAX_IMAGE_PIXELS = 40_000_000
+__all__ = [
+    "MAX_IMAGE_PIXELS",
+    "MAX_LOGO_BYTES",
+    "MAX_REFERENCE_BYTES",
+    "UploadRefused",
+    "checked_image",
+    "megabytes",
+    "read_capped",
+]
+
 #: Formats a logo may be in, as PIL names them -> the file extension it is stored with.
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 

@@ -101,7 +101,7 @@ def thread_as_data(thread: Sequence[Message]) -> str:
 def bound_thread(thread: Sequence[Message]) -> tuple[list[Message], list[str]]:
     """The latest messages that fit the extractor's limits (the same as the heuristic one's),
     and notices saying what was left out: a pasted novel must not cost a fortune in tokens."""
-    from core.extract import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
+    from core.limits import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
 
     notices: list[str] = []
     messages = list(thread)

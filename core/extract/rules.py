@@ -39,14 +39,12 @@ from core.backends import extractors
 from core.errors import InputError
 from core.extract.confidence import drop_injections, injection_notice, merge
 from core.extract.threads import sort_key
+from core.limits import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
 from core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
 from core.text import clean_block, clean_inline, has_letters, strip_chat_markup
 
 # ── limits ──────────────────────────────────────────────────────────────────────────────
 
-MAX_MESSAGE_CHARS = 20_000
-MAX_THREAD_CHARS = 60_000
-MAX_MESSAGES = 500
 MAX_SENTENCE_CHARS = 1_000
 MAX_MATCHES = 16
 MAX_SENTENCES = 1_200

@@ -15,6 +15,7 @@ from core.models import AspectRatio, Brief, Extraction, Plan, Shot
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import read_thread, writable_folder
 from cutroom.settings import Settings
+from cutroom.wiring import load_settings
 from storage.artifacts import LocalArtifactStore
 
 TextArg = Annotated[str | None, typer.Argument(help="The brief or thread as text; '-' reads stdin.")]
@@ -93,7 +94,7 @@ def _print_plan(plan: Plan) -> None:
 @app.command("brief")
 def brief_command(text: TextArg = None, file: FileOpt = None, as_json: JsonOpt = False) -> None:
     """Extract a brief from a thread and say what is missing."""
-    settings = Settings()
+    settings = load_settings()
     result = _extract(text, file, settings)
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
@@ -110,7 +111,7 @@ def plan_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Extract a brief and write the shot list, script and consistency bible."""
-    settings = Settings()
+    settings = load_settings()
     if out is not None:
         writable_folder(out.parent, "plan")
     thread = read_thread(text, file)
@@ -140,7 +141,7 @@ def storyboard_command(
     plan_file: Annotated[Path | None, typer.Option("--plan", help="Draw this plan.json instead of planning.")] = None,
 ) -> None:
     """Plan and draw a storyboard: one panel per shot and a sheet for chat."""
-    settings = Settings()
+    settings = load_settings()
     if out is not None:
         writable_folder(out, "storyboard")
     backends = _backends(settings)

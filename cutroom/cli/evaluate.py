@@ -13,8 +13,7 @@ from core.models import Plan
 from core.qc.evaluate import evaluate_video, find_plan, videos_in
 from core.qc.report import qc_line, qc_table
 from cutroom.cli.app import app, console
-from cutroom.settings import Settings
-from cutroom.wiring import qc_options
+from cutroom.wiring import face_embedder, load_settings, qc_options
 
 
 @app.command("eval")
@@ -26,7 +25,7 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
 ) -> None:
     """Per-shot QC scores (palette, sharpness, flicker, motion, identity) and the sequence score."""
-    settings = Settings()
+    settings = load_settings()
     options = qc_options(settings)
     the_plan: Plan | None = None
     if plan is not None:
@@ -35,12 +34,7 @@ def eval_command(
         text = plan.read_text(encoding="utf-8")
         data = json.loads(text)
         the_plan = Plan.model_validate(data["plan"] if "plan" in data and "shots" not in data else data)
-    face = None
-    if settings.face_backend and settings.face_backend.strip().lower() != "none":
-        from core.backends import faces
-        from cutroom.wiring import face_options
-
-        face = faces.create(settings.face_backend, **face_options(settings, settings.face_backend))
+    face = face_embedder(settings)
     reports = {}
     for one in videos_in(path):
         found = the_plan or find_plan(one.parent)

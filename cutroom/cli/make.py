@@ -16,7 +16,7 @@ from core.render import RenderOptions, render_variant, render_variants, variant_
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import writable_folder
 from cutroom.settings import Settings
-from cutroom.wiring import render_options
+from cutroom.wiring import load_settings, render_options
 
 ASPECTS = ("16:9", "9:16", "1:1", "4:5")
 
@@ -136,7 +136,7 @@ def make_command(
     ] = None,
 ) -> None:
     """Render MP4 variants (voice, music, captions, end card) from a brief or an approved storyboard."""
-    settings = Settings()
+    settings = load_settings()
     writable_folder(out, "videos")
     options = render_options(settings, fps=fps)
     if from_storyboard is not None:
@@ -203,7 +203,7 @@ def demo_command(
     from core.backends import images, planners
     from core.models import MIN_DURATION_S
 
-    settings = Settings()
+    settings = load_settings()
     brief = _sample_brief()
     if quick:  # CI runs this in a base-only install: every step runs, only smaller and shorter
         brief = brief.model_copy(update={"duration_s": MIN_DURATION_S})

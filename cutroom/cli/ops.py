@@ -124,9 +124,10 @@ def up(
     playground: bool = typer.Option(False, "--playground", help="Also start the web playground."),
 ) -> None:
     """Everything on one machine: an embedded Redis (unless REDIS_URL is set) and a worker."""
-    from cutroom.settings import Settings
 
-    settings = Settings()
+    from cutroom.wiring import load_settings
+
+    settings = load_settings()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a process manager's stop: clean up like Ctrl-C
     redis_proc: subprocess.Popen[bytes] | None = None
     children: list[subprocess.Popen[bytes]] = []

@@ -42,9 +42,9 @@ def discord_bot(
     from bots.discord import CutroomBot
     from bots.engine import EngineConfig, build_engine
     from core.errors import CutroomError
-    from cutroom.settings import Settings
+    from cutroom.wiring import load_settings
 
-    settings = Settings()
+    settings = load_settings()
     if settings.discord_token is None:
         raise CutroomError(
             "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal, copy its token, "
@@ -100,9 +100,9 @@ def slack_bot(
     import logging as _logging
 
     from core.errors import CutroomError
-    from cutroom.settings import Settings
+    from cutroom.wiring import load_settings
 
-    settings = Settings()
+    settings = load_settings()
     if mode is not None:
         if mode not in ("socket", "http"):
             raise CutroomError(f"--mode must be socket or http, not {mode!r}.")
@@ -141,10 +141,16 @@ def playground_web(
     ),
 ) -> None:
     """Open the web playground: paste a brief, edit the storyboard, approve, watch the ads."""
-    from cutroom.settings import Settings
+    import os
+
+    # Before Gradio (and the Hugging Face hub it brings) is imported: no telemetry, no hub calls.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from cutroom.wiring import load_settings
     from playground.app import build_app, start
 
-    settings = Settings()
+    settings = load_settings()
     where = f"the workers at {settings.redis_url.split('@')[-1]}" if settings.redis_url else "this process"
     console.print(f"[bold]Cutroom playground[/] (work runs in {where}; Ctrl-C stops it)")
     start(build_app(settings, render_scale=render_scale), settings, host=host, port=port, block=True)
