@@ -107,6 +107,23 @@ def run_ffmpeg(
     return stderr or ""
 
 
+def reencode_at_bitrate(
+    source: Path, out: Path, *, video_kbps: int, audio_kbps: int, height: int | None = None
+) -> None:
+    """A smaller H.264/AAC copy at a target bitrate (for upload limits); ``height`` rescales."""
+    scale = ["-vf", f"scale=-2:{height}"] if height else []
+    run_ffmpeg(
+        [
+            "-i", str(source), *scale,
+            "-c:v", "libx264", "-preset", "veryfast",
+            "-b:v", f"{video_kbps}k", "-maxrate", f"{video_kbps}k", "-bufsize", f"{max(video_kbps // 2, 100)}k",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", f"{audio_kbps}k", "-movflags", "+faststart", str(out),
+        ],
+        what="making the video smaller",
+        timeout=600,
+    )  # fmt: skip
+
+
 class FrameWriter:
     """Encode frames (RGBA by default) to ``path`` as they come, atomically.
 

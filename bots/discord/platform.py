@@ -25,13 +25,13 @@ import aiohttp
 import discord
 
 from bots.discord import render
-from bots.discord.video import megabytes, shrink_to_fit_async
+from bots.discord.video import shrink_to_fit_async
 from bots.events import Attachment
 from bots.messages import Button, StoryboardPost, VariantPost
 from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from core.models import Message
 from storage.state import SessionKey
-from storage.uploads import MAX_LOGO_BYTES, read_capped
+from storage.uploads import MAX_LOGO_BYTES, megabytes, read_capped
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,11 @@ right, and give up (the caller posts a storage link) rather than post a smeared 
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from core.encode import reencode_at_bitrate
+from core.errors import CutroomError
 
 #: Below this video bitrate a 720p ad looks smeared: we shrink the frame instead.
 MIN_KBPS_FULL_SIZE = 900
@@ -25,12 +27,6 @@ class Shrunk:
     path: Path
     size_bytes: int
     height: int
-
-
-def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def probe(path: Path) -> tuple[float, int]:
@@ -71,41 +67,11 @@ def shrink_to_fit(source: Path, limit_bytes: int, dest_dir: Path) -> Shrunk | No
     kbps, out_height = plan
     dest_dir.mkdir(parents=True, exist_ok=True)
     out = dest_dir / f"{source.stem}-small.mp4"
-    scale = ["-vf", f"scale=-2:{out_height}"] if out_height and out_height != height else []
+    rescale = out_height if out_height and out_height != height else None
     for _attempt in range(2):
-        cmd = [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(source),
-            *scale,
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-b:v",
-            f"{kbps}k",
-            "-maxrate",
-            f"{kbps}k",
-            "-bufsize",
-            f"{max(kbps // 2, 100)}k",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            f"{AUDIO_KBPS}k",
-            "-movflags",
-            "+faststart",
-            str(out),
-        ]
         try:
-            subprocess.run(cmd, capture_output=True, check=True, timeout=600)
-        except (subprocess.SubprocessError, OSError):
+            reencode_at_bitrate(source, out, video_kbps=kbps, audio_kbps=AUDIO_KBPS, height=rescale)
+        except CutroomError:
             return None
         size = out.stat().st_size if out.exists() else 0
         if 0 < size <= limit_bytes:
@@ -122,7 +88,3 @@ def shrink_to_fit(source: Path, limit_bytes: int, dest_dir: Path) -> Shrunk | No
 async def shrink_to_fit_async(source: Path, limit_bytes: int, dest_dir: Path) -> Shrunk | None:
     """``shrink_to_fit`` off the event loop, so the gateway heartbeat never stalls on ffmpeg."""
     return await asyncio.to_thread(shrink_to_fit, source, limit_bytes, dest_dir)
-
-
-def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
