@@ -119,141 +119,22 @@ DOMAINS: list[Domain] = [
 GENERIC = Domain(name="generic", keywords=(), category="box")
 
 
-# ── pictures ────────────────────────────────────────────────────────────────────────────
+# ── pictures and names (data: core/planning/data/shots.json) ────────────────────────────
 
-ROLE_SIZES: dict[str, tuple[ShotSize, ...]] = {
-    "hook": ("extreme_wide", "wide"),
-    "problem": ("medium", "medium_close"),
-    "reveal": ("close_up", "extreme_close_up"),
-    "benefit": ("medium", "medium_close", "wide"),
-    "proof": ("medium_close", "close_up"),
-    "offer": ("close_up", "medium"),
-    "cta": ("medium",),
-}
-ROLE_MOVES: dict[str, tuple[CameraMove, ...]] = {
-    "hook": ("push_in", "crane_down", "truck_right", "drift"),
-    "problem": ("handheld", "push_in", "static", "pan_left"),
-    "reveal": ("push_in", "pull_out", "crane_up", "tilt_up"),
-    "benefit": ("drift", "truck_left", "pan_right", "tilt_up", "truck_right"),
-    "proof": ("static", "drift", "push_in", "handheld"),
-    "offer": ("push_in", "static", "crane_up"),
-    "cta": ("static", "pull_out", "drift"),
-}
-SIZE_LENSES: dict[str, tuple[int, ...]] = {
-    "extreme_wide": (16, 18, 21),
-    "wide": (24, 28),
-    "medium": (35, 40),
-    "medium_close": (50, 45),
-    "close_up": (85, 65),
-    "extreme_close_up": (100, 90),
-}
-SIZE_LABELS: dict[str, str] = {
-    "extreme_wide": "Extreme wide",
-    "wide": "Wide",
-    "medium": "Medium",
-    "medium_close": "Medium close-up",
-    "close_up": "Close-up",
-    "extreme_close_up": "Extreme close-up",
-}
-LIGHT_PHRASES: dict[str, str] = {
-    "bright": "bright daylight",
-    "golden": "warm golden-hour light",
-    "soft": "soft diffused light",
-    "moody": "low-key moody light",
-    "neon": "neon night light",
-    "studio": "clean studio light",
-}
+_SHOTS = load("shots.json")
+ROLE_SIZES: dict[str, tuple[ShotSize, ...]] = {k: tuple(v) for k, v in _SHOTS["role_sizes"].items()}
+ROLE_MOVES: dict[str, tuple[CameraMove, ...]] = {k: tuple(v) for k, v in _SHOTS["role_moves"].items()}
+SIZE_LENSES: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in _SHOTS["size_lenses"].items()}
+SIZE_LABELS: dict[str, str] = _SHOTS["size_labels"]
+LIGHT_PHRASES: dict[str, str] = _SHOTS["light_phrases"]
 #: Every place names a keyword the animatic renderer recognises (city, office, home, park, studio, cafe).
-PLACES: dict[str, tuple[str, ...]] = {
-    "hook": (
-        "a sunlit city street at morning rush",
-        "the city skyline at dawn",
-        "a quiet park path at sunrise",
-    ),
-    "problem": ("a crowded office desk late in the day", "a home kitchen in the morning rush"),
-    "reveal": ("a soft studio set", "the studio, on a stone plinth"),
-    "benefit": ("a calm home living room", "a bright city street", "a green park"),
-    "proof": ("a cosy cafe window seat", "a calm home living room", "a bright office lounge"),
-    "offer": ("a soft studio set", "the studio, on a stone plinth"),
-    "cta": ("the brand end card",),
-}
-
-FEMININE_NAMES = ("Maya", "Ava", "Nina", "Leah", "Zara", "Iris", "Sofia", "Amara", "Priya", "Elena")
-MASCULINE_NAMES = ("Leo", "Sam", "Omar", "Theo", "Kai", "Noah", "Ravi", "Eli", "Marcus", "Jonah")
-NEUTRAL_NAMES = ("Alex", "Jordan", "Riley", "Robin", "Sasha", "Quinn")
-_NOT_NAMES = set(
-    [
-        "A",
-        "An",
-        "The",
-        "Our",
-        "Young",
-        "Old",
-        "Busy",
-        "Happy",
-        "One",
-        "Some",
-        "Two",
-        "Her",
-        "His",
-        "She",
-        "He",
-        "They",
-        "Their",
-        "With",
-        "In",
-        "On",
-        "At",
-        "And",
-        "Who",
-        "Mom",
-        "Mum",
-        "Dad",
-        "Grandma",
-        "Grandpa",
-        "Dr",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Asian",
-        "Black",
-        "White",
-        "Latina",
-        "Latino",
-        "Indian",
-        "African",
-        "European",
-        "American",
-        "British",
-        "French",
-        "German",
-        "Italian",
-        "Spanish",
-        "Chinese",
-        "Japanese",
-        "Korean",
-        "Gen",
-        "Tiktok",
-        "Instagram",
-        # Breeds are not names: "a Golden Retriever", "a Siamese cat".
-        "Golden",
-        "Labrador",
-        "Siamese",
-        "Maine",
-        "Shiba",
-        "Border",
-        "Corgi",
-        "Husky",
-        "Beagle",
-        "Poodle",
-        "Dalmatian",
-        "Chihuahua",
-        "Pomeranian",
-        "Tabby",
-        "Yorkshire",
-    ]
-)
-PET_NAMES = ("Biscuit", "Maple", "Pepper", "Milo", "Luna", "Scout", "Mochi", "Olive", "Waffles", "Juniper")
+PLACES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _SHOTS["places"].items()}
+FEMININE_NAMES: tuple[str, ...] = tuple(_SHOTS["names"]["feminine"])
+MASCULINE_NAMES: tuple[str, ...] = tuple(_SHOTS["names"]["masculine"])
+NEUTRAL_NAMES: tuple[str, ...] = tuple(_SHOTS["names"]["neutral"])
+#: Capitalised words that are not names ("a Golden Retriever", "Our", "Gen Z").
+_NOT_NAMES = frozenset(_SHOTS["names"]["not_names"])
+PET_NAMES: tuple[str, ...] = tuple(_SHOTS["names"]["pets"])
 
 
 @dataclass
