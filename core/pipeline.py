@@ -44,8 +44,14 @@ def plan(
 ) -> Plan:
     """Brief to plan. With the ``thread``, every line's source is checked against it: lines
     built from the brief point at the message that states them, and a claim no message states
-    is marked suggested, whichever planner wrote it."""
-    the_plan = backends.planner.plan(brief, seed=seed, fps=fps)
+    is marked suggested, whichever planner wrote it; the embedded planner leaves out (and names
+    in ``notices``) the lines whose figures no message states."""
+    from core.plan import EmbeddedPlanner, plan_ad
+
+    if thread and isinstance(backends.planner, EmbeddedPlanner):
+        the_plan = plan_ad(brief, seed=seed, fps=fps, thread=thread)
+    else:
+        the_plan = backends.planner.plan(brief, seed=seed, fps=fps)
     if thread:
         from core.planning.claims import attach_thread, check_sources
 
@@ -81,12 +87,14 @@ def make_storyboard(
     on_progress: OnProgress = no_progress,
     previous_cast: Cast | None = None,
     keep_panels: dict[int, str] | None = None,
+    thread: Sequence[Message] | None = None,
 ) -> Storyboard:
     """Plan (unless given one), cast, and draw a storyboard, saving plan, cast, panels and sheet.
 
     Returns at once when a storyboard with the same content is already in the store.
     ``previous_cast`` keeps every member whose look did not change (a scene redo keeps the
     cast); ``keep_panels`` (shot index to panel key) keeps panels that need no redraw.
+    ``thread``: the messages a brief came from, so the plan's lines cite them (see ``plan``).
     """
     from core.cast import (
         cast_digest,
@@ -100,7 +108,10 @@ def make_storyboard(
     from core.storyboard import draw_storyboard, sheet_png_bytes
 
     on_progress("plan", 0.0, "Writing the shot list")
-    the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
+    if isinstance(source, Plan):
+        the_plan = source
+    else:
+        the_plan = plan(source, backends=backends, seed=seed, fps=fps, thread=thread)
     the_plan, ref_notes = check_references(the_plan, store)
     the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
     ledger = SpendLedger(store, daily_budget_usd=backends.image_daily_budget_usd)
@@ -289,9 +300,10 @@ def redo_all(
     backends: Backends,
     seed: int,
     on_progress: OnProgress = no_progress,
+    thread: Sequence[Message] | None = None,
 ) -> Storyboard:
-    """A new plan for the same brief, drawn with a new seed."""
-    new_plan = plan(board.plan.brief, backends=backends, seed=seed, fps=board.plan.fps)
+    """A new plan for the same brief, drawn with a new seed (its lines checked against ``thread``)."""
+    new_plan = plan(board.plan.brief, backends=backends, seed=seed, fps=board.plan.fps, thread=thread)
     return make_storyboard(
         new_plan,
         store,

@@ -34,6 +34,7 @@ from redis.asyncio.lock import Lock
 from core.artifacts import ArtifactStore
 from core.backends import Backends
 from core.errors import Cancelled, CutroomError, InputError, TransientError, explain
+from core.models import Message
 from jobs import fairness
 from jobs.progress import JobPulse
 from jobs.queue import (
@@ -96,6 +97,7 @@ def _storyboard(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[
         seed=int(payload.get("seed", 0)),
         fps=env.fps,
         on_progress=pulse.on_progress,
+        thread=_thread(payload),
     )
     return _board_result(board)
 
@@ -125,6 +127,7 @@ def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[st
         backends=env.backends,
         seed=int(payload.get("seed", 1)),
         on_progress=pulse.on_progress,
+        thread=_thread(payload),
     )
     return _board_result(board)
 
@@ -277,6 +280,22 @@ def _board_result(board: Any) -> dict[str, Any]:
         "sheet": board.sheet,
         "spend_usd": getattr(board, "spend_usd", 0.0),
     }
+
+
+def _thread(payload: dict[str, Any]) -> list[Message] | None:
+    """The thread a brief came from (chat text, untrusted): checked, capped, or None."""
+    from core.planning.claims import evidence_thread
+
+    raw = payload.get("thread")
+    if not raw:
+        return None
+    if not isinstance(raw, list):
+        raise InputError("The request's thread must be a list of messages.")
+    return evidence_thread([_parse(Message, m, "thread message") for m in raw[-_MAX_THREAD_MESSAGES:]])
+
+
+#: More than the extractor reads (it keeps the latest 500); a payload is cut before parsing.
+_MAX_THREAD_MESSAGES = 500
 
 
 def _require(payload: dict[str, Any], name: str) -> Any:
