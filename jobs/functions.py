@@ -183,7 +183,7 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     """One shot's generated clip (a fan-out job): made or reused, then put in the store for the assembly."""
     from core.backends import clips
     from core.clips.backend import HostedClip, engine_size
-    from core.pipeline import load_storyboard
+    from core.pipeline import keyframe_seeds, load_storyboard
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     index = int(_require(payload, "shot_index"))
@@ -197,7 +197,9 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     backend.on_progress = lambda fraction, message: pulse.on_progress("clip", fraction, message)
     backend.should_cancel = pulse.should_cancel
     size = engine_size(str(_require(payload, "ratio")))
-    result = backend.clip(board.plan, shot, None, size=size, seed=board.plan.seed)
+    # The seed the render will ask for: a retaken keyframe's, so the clip made here is the one it finds.
+    seed = keyframe_seeds(board).get(index, board.plan.seed)
+    result = backend.clip(board.plan, shot, None, size=size, seed=seed)
     store_key = f"clips/{result.key}.mp4"
     if not env.store.exists(store_key):
         env.store.put_file(store_key, result.path, content_type="video/mp4")
