@@ -71,6 +71,7 @@ from core.artifacts import ArtifactStore, safe_key, slug
 from core.backends import Extractor
 from core.errors import CutroomError, explain
 from core.models import Brief, Extraction, Message, Variant
+from core.planning.claims import evidence_thread
 from jobs.queue import TERMINAL, JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
 from storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
 from storage.uploads import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, UploadRefused, checked_image, megabytes
@@ -345,6 +346,7 @@ class Engine:
         brief, asset_notes = self._own_assets(session.key, brief)
         notes += logo_notes + asset_notes + extraction.notices
         session.brief = brief
+        session.thread = evidence_thread(messages)
         if extraction.question and session.question_rounds < self.config.max_question_rounds:
             session.question_rounds += 1
             session.stage = "collecting"
@@ -361,7 +363,7 @@ class Engine:
         await self._start(
             session,
             "storyboard",
-            {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
+            _storyboard_payload(brief, session.thread),
             request_key=f"{session.key.as_str()}:storyboard:{request_id}:{_digest(brief)}",
         )
 
@@ -457,6 +459,8 @@ class Engine:
             if notes:
                 await self._say(session.key, "\n".join(notes))
             return
+        # A change is part of the thread: the new plan's lines may cite it.
+        session.thread = evidence_thread([*session.thread, Message(author=actor.name or actor.id, text=text)])
         changes = describe_changes(base, brief)
         if not self.policy.may_decide(session, actor):
             await self._propose(session, actor, brief, changes, notes, message_id)
@@ -472,7 +476,7 @@ class Engine:
         await self._start(
             session,
             "storyboard",
-            {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
+            _storyboard_payload(brief, session.thread),
             request_key=f"{session.key.as_str()}:storyboard:{message_id}:{_digest(brief)}",
         )
 
@@ -654,7 +658,7 @@ class Engine:
         await self._start(
             session,
             "storyboard",
-            {"brief": brief.model_dump(mode="json"), "aspect": brief.aspect_ratios[0], "seed": 0},
+            _storyboard_payload(brief, session.thread),
             request_key=f"{key.as_str()}:storyboard:{proposal.message or proposal.base}:{_digest(brief)}",
         )
 
@@ -739,7 +743,7 @@ class Engine:
             await self._start(
                 session,
                 "redo_all",
-                {"storyboard_id": sb_id, "seed": seed},
+                {"storyboard_id": sb_id, "seed": seed, "thread": _thread_payload(session.thread)},
                 request_key=f"{key.as_str()}:redo_all:{sb_id}:{_attempt(session, 'redo_all')}",
             )
         elif choice.startswith("scene:"):
@@ -1177,6 +1181,20 @@ def _active_job(session: Session) -> JobRef | None:
 def _attempt(session: Session, kind: str) -> int:
     """How many earlier jobs of ``kind`` failed or were cancelled: a retry gets a fresh job id."""
     return sum(1 for j in session.jobs if j.kind == kind and j.state in ("failed", "cancelled"))
+
+
+def _storyboard_payload(brief: Brief, thread: Sequence[Message]) -> dict[str, Any]:
+    """A storyboard job's request: the brief, and the thread its plan's lines cite and keep to."""
+    return {
+        "brief": brief.model_dump(mode="json"),
+        "aspect": brief.aspect_ratios[0],
+        "seed": 0,
+        "thread": _thread_payload(thread),
+    }
+
+
+def _thread_payload(thread: Sequence[Message]) -> list[dict[str, Any]]:
+    return [m.model_dump(mode="json") for m in evidence_thread(thread)]
 
 
 def _plannable(brief: Brief) -> dict[str, Any]:

@@ -6,6 +6,7 @@ embed with a ``discord.ui`` view. Buttons mirror the reactions, so ids and emoji
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 from core.consistency import consistency_line
 from core.models import Shot, Storyboard, Variant
 from core.qc.report import qc_line, qc_table
+from core.text import cap_words, clean_block
 
 APPROVE = "✅"
 REDO = "🔁"
@@ -107,6 +109,7 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
         lines.append(line)
     if any(shot.suggested(f) for shot in plan.shots for f in ("on_screen_text", "voice_over")):
         lines.append(f"{SUGGESTED} _suggested lines: not said in the thread; reply to change them_")
+    lines += notice_lines(plan.notices)
     scenes = min(n, len(SCENES))
     scene_hint = f"1️⃣–{SCENES[scenes - 1]} redo that scene, " if scenes > 1 else "1️⃣ redo the scene, "
     buttons = [
@@ -134,6 +137,24 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
         reactions=[APPROVE, REDO, *SCENES[:scenes], CANCEL],
         buttons=buttons,
     )
+
+
+#: At most this many plan notices in a post, each at most NOTICE_CHARS (the plan JSON has them all).
+MAX_NOTICES = 5
+NOTICE_CHARS = 240
+
+
+def notice_lines(notices: Sequence[str]) -> list[str]:
+    """What the planner could not do as asked (a fact that did not fit, a CTA too long for the
+    end card), short and on one line each: its words quote the thread, so they stay plain text."""
+    shown = [
+        cap_words(" ".join(clean_block(n, max_chars=NOTICE_CHARS * 2).split()), NOTICE_CHARS)
+        for n in notices[:MAX_NOTICES]
+    ]
+    lines = [f"ℹ️ {n}" for n in shown if n]
+    if len(notices) > MAX_NOTICES:
+        lines.append(f"ℹ️ …and {len(notices) - MAX_NOTICES} more in the plan.")
+    return lines
 
 
 def cta_destination(text: str | None, url: str | None) -> str:

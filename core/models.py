@@ -414,6 +414,14 @@ class RenderSpec(_Model):
     fps: int = Field(default=30, ge=12, le=60)
     width: int | None = None
     height: int | None = None
+    shot_seeds: dict[int, int] = Field(
+        default_factory=dict,
+        description="Shot index -> seed where the storyboard kept a retaken keyframe (its approved look).",
+    )
+
+    def seed_for(self, index: int) -> int:
+        """The seed shot ``index`` is drawn with: its kept keyframe's, else the variant's."""
+        return self.shot_seeds.get(index, self.seed)
 
     @property
     def size(self) -> tuple[int, int]:

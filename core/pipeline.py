@@ -24,7 +24,7 @@ from core.backends import Backends, Planner
 from core.errors import InputError
 from core.models import AspectRatio, Brief, Cast, Extraction, Message, Panel, Plan, Storyboard, Variant
 from core.progress import OnProgress, no_progress, scaled
-from core.qc.models import QcOptions
+from core.qc.models import QcOptions, ShotQc
 
 if TYPE_CHECKING:  # core.render pulls in the encoder; imported where a render runs
     from core.render import RenderOptions
@@ -47,8 +47,14 @@ def plan(
 ) -> Plan:
     """Brief to plan. With the ``thread``, every line's source is checked against it: lines
     built from the brief point at the message that states them, and a claim no message states
-    is marked suggested, whichever planner wrote it."""
-    the_plan = backends.planner.plan(brief, seed=seed, fps=fps)
+    is marked suggested, whichever planner wrote it; the embedded planner leaves out (and names
+    in ``notices``) the lines whose figures no message states."""
+    from core.plan import EmbeddedPlanner, plan_ad
+
+    if thread and isinstance(backends.planner, EmbeddedPlanner):
+        the_plan = plan_ad(brief, seed=seed, fps=fps, thread=thread)
+    else:
+        the_plan = backends.planner.plan(brief, seed=seed, fps=fps)
     if thread:
         from core.planning.claims import attach_thread, check_sources
 
@@ -84,12 +90,16 @@ def make_storyboard(
     on_progress: OnProgress = no_progress,
     previous_cast: Cast | None = None,
     keep_panels: dict[int, str] | None = None,
+    thread: Sequence[Message] | None = None,
+    keep_qc: Sequence[ShotQc] = (),
 ) -> Storyboard:
     """Plan (unless given one), cast, and draw a storyboard, saving plan, cast, panels and sheet.
 
     Returns at once when a storyboard with the same content is already in the store.
     ``previous_cast`` keeps every member whose look did not change (a scene redo keeps the
     cast); ``keep_panels`` (shot index to panel key) keeps panels that need no redraw.
+    ``thread``: the messages a brief came from, so the plan's lines cite them (see ``plan``).
+    ``keep_qc``: the earlier keyframe records, kept for the panels kept (their retake seeds).
     """
     from core.cast import (
         cast_digest,
@@ -103,7 +113,10 @@ def make_storyboard(
     from core.storyboard import draw_storyboard, sheet_png_bytes
 
     on_progress("plan", 0.0, "Writing the shot list")
-    the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
+    if isinstance(source, Plan):
+        the_plan = source
+    else:
+        the_plan = plan(source, backends=backends, seed=seed, fps=fps, thread=thread)
     the_plan, ref_notes = check_references(the_plan, store)
     the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
     ledger = SpendLedger(store, daily_budget_usd=backends.image_daily_budget_usd)
@@ -153,7 +166,13 @@ def make_storyboard(
             on_progress=scaled(on_progress, 0.05, 0.9),
             cast=cast_pictures(the_cast, store),
             given=given,
-            qc=backends.qc if backends.qc is not None else QcOptions(),
+            qc=qc_with_cast(
+                backends.qc if backends.qc is not None else QcOptions(),
+                the_plan,
+                the_cast,
+                store,
+                Path(assets) / "qc",
+            ),
         )
     ledger.record(draw_cost, f"panels of {sb_id}")
     spend += draw_cost
@@ -175,7 +194,9 @@ def make_storyboard(
         version=version,
         cast=the_cast,
         spend_usd=round(spend, 4),
-        keyframe_qc=drawn.qc,
+        keyframe_qc=sorted(
+            [*drawn.qc, *(r for r in keep_qc if r.index in given)], key=lambda r: r.index
+        ),
     )
     # Written last: its presence means the run folder is complete.
     store.put_bytes(
@@ -252,6 +273,7 @@ def recast(
         on_progress=on_progress,
         previous_cast=board.cast,
         keep_panels=keep,
+        keep_qc=board.keyframe_qc,
     )
 
 
@@ -292,9 +314,10 @@ def redo_all(
     backends: Backends,
     seed: int,
     on_progress: OnProgress = no_progress,
+    thread: Sequence[Message] | None = None,
 ) -> Storyboard:
-    """A new plan for the same brief, drawn with a new seed."""
-    new_plan = plan(board.plan.brief, backends=backends, seed=seed, fps=board.plan.fps)
+    """A new plan for the same brief, drawn with a new seed (its lines checked against ``thread``)."""
+    new_plan = plan(board.plan.brief, backends=backends, seed=seed, fps=board.plan.fps, thread=thread)
     return make_storyboard(
         new_plan,
         store,
@@ -340,9 +363,14 @@ def render_storyboard(
         from core.cast import plan_with_cast
 
         plan = with_local_assets(plan_with_cast(board.plan, board.cast), store, work / "assets")
+        opts = opts.model_copy(
+            update={"qc": qc_with_cast(opts.qc, board.plan, board.cast, store, work / "assets" / "qc")}
+        )
         specs = variant_specs(
             plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
         )
+        seeds = keyframe_seeds(board)
+        specs = [spec.model_copy(update={"shot_seeds": seeds}) for spec in specs]
         if scale != 1.0:
             specs = [
                 spec.model_copy(
@@ -371,6 +399,45 @@ def render_storyboard(
             stored.append(variant.model_copy(update=update))
     on_progress("deliver", 1.0, f"{len(stored)} variant(s) ready")
     return stored
+
+
+def keyframe_seeds(board: Storyboard) -> dict[int, int]:
+    """Shot index -> the seed of the keyframe take the storyboard kept, where QC retook it: the
+    render draws that shot from the picture people approved, not from the rejected first take."""
+    seeds: dict[int, int] = {}
+    for record in board.keyframe_qc:
+        kept = next((t for t in record.takes if t.kept), None)
+        if kept is not None and kept.take > 1:
+            seeds[record.index] = kept.seed
+    return seeds
+
+
+def qc_with_cast(
+    qc: QcOptions, plan: Plan, cast: Cast | None, store: ArtifactStore, folder: Path
+) -> QcOptions:
+    """``qc`` whose references are the cast's pictures, as local files, for every entity a shot
+    shows: identity scores compare each shot with the cast reference it was drawn from (named
+    by store key in the shot's record), not with whatever the bible's ``reference_image`` says."""
+    if cast is None or not qc.enabled:
+        return qc
+    keys: dict[str, str] = {}
+    for shot in plan.shots:
+        keys.update(cast.references_for(shot))
+    local: dict[str, str] = {}
+    for n, (entity_id, key) in enumerate(sorted(keys.items())):
+        try:
+            if store.exists(key):
+                dest = folder / f"cast-{n}{Path(key).suffix.lower()[:6]}"
+                folder.mkdir(parents=True, exist_ok=True)
+                local[entity_id] = str(store.fetch(key, dest))
+        except (OSError, ValueError):  # unreadable: the bible's reference (if any) stands in
+            continue
+    if not local:
+        return qc
+    names = {entity_id: keys[entity_id] for entity_id in local}
+    return qc.model_copy(
+        update={"references": qc.references | local, "reference_names": qc.reference_names | names}
+    )
 
 
 def with_local_assets(plan: Plan, store: ArtifactStore, folder: Path) -> Plan:

@@ -396,6 +396,7 @@ def render_variant(
                 if i and shot.transition_in != "cut"
                 else None,
                 "prev_frames": starts[i] - starts[i - 1] if i else 0,
+                **_shot_seed_key(spec, shot.index),
             }
             keys.append(_digest(key))
 
@@ -450,15 +451,23 @@ def render_variant(
                     return _Take(dest, sampler, motion)
 
                 if qc is None:
-                    take(1, spec.seed)
+                    take(1, spec.seed_for(shot.index))
                 else:
-                    qc.shoot(shot, path, take, renderer, seed=spec.seed)
+                    qc.shoot(shot, path, take, renderer, seed=spec.seed_for(shot.index))
             done_frames += n
             on_progress(
                 "render", 0.08 + 0.86 * done_frames / total_frames, f"Shot {shot.index} of {len(plan.shots)}"
             )
             segment_paths.append(path)
-            shots_report.append({"index": shot.index, "frames": n, "key": keys[i], "reused": reused})
+            shots_report.append(
+                {
+                    "index": shot.index,
+                    "frames": n,
+                    "key": keys[i],
+                    "reused": reused,
+                    "seed": spec.seed_for(shot.index),
+                }
+            )
         renderer.finish()
         notices += clip_hooks.clip_notices(renderer.clip)
         cancelled()
@@ -731,6 +740,12 @@ class _ShotQc:
         )
 
 
+def _shot_seed_key(spec: RenderSpec, index: int) -> dict[str, int]:
+    """A shot drawn with its kept keyframe's seed caches apart; other shots keep their old keys."""
+    seed = spec.seed_for(index)
+    return {} if seed == spec.seed else {"shot_seed": seed}
+
+
 def _qc_scores(report: QcReport | None) -> dict[str, float]:
     if report is None or report.sequence is None:
         return {}
@@ -794,10 +809,10 @@ class _ShotRenderer:
         ``seed`` other than the spec's is a retake: a fresh draw and clip with that seed. Without
         one (a transition reading the previous shot), the kept take's motion is returned.
         """
-        if i in self._motions and (seed is None or getattr(self._motions[i], "seed", self.spec.seed) == seed):
+        if i in self._motions and (seed is None or getattr(self._motions[i], "seed", None) == seed):
             return self._motions[i]
-        seed = self.spec.seed if seed is None else seed
         shot = self.plan.shots[i]
+        seed = self.spec.seed_for(shot.index) if seed is None else seed
         art = self._art(shot, seed)
         prepare = getattr(self.clip, "prepare", None)
         if prepare is not None:

@@ -34,6 +34,7 @@ from redis.asyncio.lock import Lock
 from core.artifacts import ArtifactStore
 from core.backends import Backends
 from core.errors import Cancelled, CutroomError, InputError, TransientError, explain
+from core.models import Message
 from jobs import fairness
 from jobs.progress import JobPulse
 from jobs.queue import (
@@ -99,6 +100,7 @@ def _storyboard(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[
         seed=int(payload.get("seed", 0)),
         fps=env.fps,
         on_progress=pulse.on_progress,
+        thread=_thread(payload),
     )
     return _board_result(board)
 
@@ -128,6 +130,7 @@ def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[st
         backends=env.backends,
         seed=int(payload.get("seed", 1)),
         on_progress=pulse.on_progress,
+        thread=_thread(payload),
     )
     return _board_result(board)
 
@@ -183,7 +186,7 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     """One shot's generated clip (a fan-out job): made or reused, then put in the store for the assembly."""
     from core.backends import clips
     from core.clips.backend import HostedClip, engine_size
-    from core.pipeline import load_storyboard
+    from core.pipeline import keyframe_seeds, load_storyboard
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     index = int(_require(payload, "shot_index"))
@@ -197,7 +200,9 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     backend.on_progress = lambda fraction, message: pulse.on_progress("clip", fraction, message)
     backend.should_cancel = pulse.should_cancel
     size = engine_size(str(_require(payload, "ratio")))
-    result = backend.clip(board.plan, shot, None, size=size, seed=board.plan.seed)
+    # The seed the render will ask for: a retaken keyframe's, so the clip made here is the one it finds.
+    seed = keyframe_seeds(board).get(index, board.plan.seed)
+    result = backend.clip(board.plan, shot, None, size=size, seed=seed)
     store_key = f"clips/{result.key}.mp4"
     if not env.store.exists(store_key):
         env.store.put_file(store_key, result.path, content_type="video/mp4")
@@ -280,6 +285,22 @@ def _board_result(board: Any) -> dict[str, Any]:
         "sheet": board.sheet,
         "spend_usd": getattr(board, "spend_usd", 0.0),
     }
+
+
+def _thread(payload: dict[str, Any]) -> list[Message] | None:
+    """The thread a brief came from (chat text, untrusted): checked, capped, or None."""
+    from core.planning.claims import evidence_thread
+
+    raw = payload.get("thread")
+    if not raw:
+        return None
+    if not isinstance(raw, list):
+        raise InputError("The request's thread must be a list of messages.")
+    return evidence_thread([_parse(Message, m, "thread message") for m in raw[-_MAX_THREAD_MESSAGES:]])
+
+
+#: More than the extractor reads (it keeps the latest 500); a payload is cut before parsing.
+_MAX_THREAD_MESSAGES = 500
 
 
 def _require(payload: dict[str, Any], name: str) -> Any:

@@ -24,7 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core.models import Brief, Plan
+from core.models import Brief, Message, Plan
 
 SCHEMA_VERSION = 1
 
@@ -86,6 +86,10 @@ class Session(BaseModel):
     requester: str
     approvers: list[str] = Field(default_factory=list)
     brief: Brief | None = None
+    thread: list[Message] = Field(
+        default_factory=list,
+        description="The messages the brief was read from (capped), so plans cite and check against them.",
+    )
     plan: Plan | None = None
     storyboard_id: str | None = None
     storyboard_version: int = 0

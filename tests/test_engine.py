@@ -21,6 +21,7 @@ from bots.policy import Limits, Policy
 from core.backends import extractors
 from core.errors import InputError
 from core.models import Brief, Message
+from core.planning.claims import supported
 from jobs.queue import JobQueue
 from storage.artifacts import LocalArtifactStore
 from storage.state import DeliveryLog, Session, SessionKey, SessionStore, connect_redis
@@ -540,3 +541,51 @@ async def test_cancel_stops_a_running_render(rig: Rig, worker) -> None:
     assert rig.platform.of("video") == []
     assert any("Cancelled by Alice" in t for t in rig.platform.texts())
     assert len([t for t in rig.platform.texts() if "Only the person who asked" in t]) == 1
+
+
+@pytest.mark.slow
+async def test_a_chat_made_plan_cites_its_messages_and_says_what_it_left_out(rig: Rig, worker) -> None:
+    """The storyboard job gets the thread: lines cite message numbers, a figure no message states
+    any more (its message was deleted after it was read) stays off the plan, and the post says so."""
+    opening = Message(author="U1", text="We should make an ad for Glow serum, our vitamin C face serum.")
+    offer = Message(author="U2", text="Must include: 20% off until Friday.")
+    answer = "For busy parents. Playful tone. 15 seconds, vertical. CTA: Shop now."
+    rig.platform.thread = [opening, offer]
+    await rig.engine.handle(mention("Ev1", text=opening.text))
+    assert any("❓" in t for t in rig.platform.texts())
+    rig.platform.thread = [opening, Message(author="U1", text=answer)]  # U2 deleted the offer
+    await rig.engine.handle(
+        ThreadMessage(event_id="Ev2", workspace="W1", actor=ALICE, key=KEY, message_id="m2", text=answer)
+    )
+    [posted] = await until(lambda: rig.platform.of("storyboard"), what="storyboard")
+    await rig.engine.idle()
+    session = await rig.sessions.get(KEY)
+    assert session is not None and session.plan is not None and session.brief is not None
+    assert "20% off until Friday" in session.brief.must_include  # read before it was deleted
+    plan = session.plan
+    said = [opening.text, answer]
+    cited = {src.message for shot in plan.shots for src in shot.sources.values() if src.kind == "message"}
+    assert cited and cited <= {1, 2}, cited
+    assert plan.sources["cta"].kind == "message" and plan.sources["cta"].message == 2
+    for shot in plan.shots:
+        for field_name, src in shot.sources.items():
+            if src.kind == "message":
+                assert src.message is not None
+                assert supported(getattr(shot, field_name), said[src.message - 1])
+    shot_lines = [f"{s.on_screen_text} {s.voice_over}" for s in plan.shots]
+    lines = [plan.title, plan.hook, plan.cta.text, *shot_lines]
+    copy = " ".join(lines)
+    assert "20%" not in copy and "Friday" not in copy
+    assert any("20% off until Friday" in n for n in plan.notices)
+    post: StoryboardPost = posted.body
+    shown = [line for line in post.shots if line.startswith("ℹ️")]
+    assert shown and any("20% off until Friday" in line and "left out" in line for line in shown)
+
+    # A redo plans again from the same brief and the same thread: the figure stays out.
+    await rig.engine.handle(react(rig, posted.id, REDO, event_id="Ev3"))
+    await until(lambda: len(rig.platform.of("storyboard")) >= 2, what="redone storyboard")
+    await rig.engine.idle()
+    redone = await rig.sessions.get(KEY)
+    assert redone is not None and redone.plan is not None and redone.plan != plan
+    assert not any("20%" in s.on_screen_text + s.voice_over for s in redone.plan.shots)
+    assert any("20% off until Friday" in n for n in redone.plan.notices)

@@ -142,6 +142,40 @@ async def test_storyboard_redo_and_render_end_to_end(
     assert refused.state == "failed" and refused.error is not None and "length" in refused.error
 
 
+async def test_a_storyboard_job_checks_its_plan_against_the_thread_it_carries(
+    job_queue: JobQueue, worker: subprocess.Popen[bytes], worker_data_dir: Path
+) -> None:
+    """The thread travels in the payload (chat text: capped on the worker too); a malformed one is
+    refused in words."""
+    store = _store(worker_data_dir)
+    thread = [
+        {"author": "U1", "text": "Glow serum for busy students, playful. CTA: Order now"},
+        {"author": "U2", "text": "la " * 40_000},  # 120,000 characters of chatter
+    ]
+    made = await job_queue.enqueue(
+        "storyboard",
+        {"brief": _brief().model_dump(mode="json"), "thread": thread},
+        request_key="thread-sb",
+        requester="U1",
+    )
+    final = await job_queue.wait(made.job_id, timeout_s=90)
+    assert final.state == "done", final.error
+    assert final.result is not None
+    sb_id = final.result["storyboard_id"]
+    board = Storyboard.model_validate_json(store.get_bytes(f"runs/{sb_id}/storyboard.json"))
+    assert board.plan.sources["cta"].kind == "message" and board.plan.sources["cta"].message == 1
+    assert any(src.message == 1 for shot in board.plan.shots for src in shot.sources.values())
+
+    broken = await job_queue.enqueue(
+        "storyboard",
+        {"brief": _brief().model_dump(mode="json"), "thread": "Order now"},
+        request_key="thread-bad",
+        requester="U1",
+    )
+    refused = await job_queue.wait(broken.job_id, timeout_s=30)
+    assert refused.state == "failed" and refused.error is not None and "thread" in refused.error
+
+
 async def test_killed_render_resumes_on_another_worker_and_is_delivered_once(
     redis_server: RedisServer, job_queue: JobQueue, worker_data_dir: Path
 ) -> None:

@@ -158,3 +158,74 @@ def test_the_storyboard_retakes_a_bad_keyframe(tmp_path: Path) -> None:
     panel = board.panels[BAD_SHOT - 1]
     with Image.open(io.BytesIO(store.get_bytes(panel.image))) as image:
         assert not is_bad(np.asarray(image.convert("RGB")))
+
+
+def _flaky_board(tmp_path: Path, qc: QcOptions | None = None):  # type: ignore[no-untyped-def]
+    """A storyboard whose keyframe QC retook shot 2 (the planted bad take) with a new seed."""
+    from dataclasses import replace
+
+    from core.backends import Backends, images
+    from core.pipeline import make_storyboard
+    from storage.artifacts import LocalArtifactStore
+
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    backends = replace(Backends.embedded(), image=images.create("qc-flaky"), voice=None, qc=qc)
+    return store, make_storyboard(make_plan(), store, backends=backends, aspect="9:16")
+
+
+@pytest.mark.slow
+def test_the_render_draws_a_retaken_keyframe_with_the_seed_the_storyboard_kept(tmp_path: Path) -> None:
+    from core.pipeline import keyframe_seeds, render_storyboard
+
+    store, board = _flaky_board(tmp_path)
+    first, kept = board.keyframe_qc[BAD_SHOT - 1].takes
+    assert kept.kept and kept.seed != first.seed == board.plan.seed
+    assert keyframe_seeds(board) == {BAD_SHOT: kept.seed}
+    [variant] = render_storyboard(board, store, aspects=["9:16"], options=flaky_options(), scale=0.1667)
+    assert variant.qc is not None
+    shot = variant.qc.shots[BAD_SHOT - 1]
+    # Take 1 of the render is the approved keyframe's seed: nothing to retake.
+    assert [(t.take, t.seed) for t in shot.takes] == [(1, kept.seed)] and not shot.failed
+    assert all(s.takes[0].seed == board.plan.seed for s in variant.qc.shots if s.index != BAD_SHOT)
+    manifest = json.loads(store.get_bytes(variant.manifest))
+    assert [s["seed"] for s in manifest["shots"]] == [
+        kept.seed if s.index == BAD_SHOT else board.plan.seed for s in board.plan.shots
+    ]
+    video = store.fetch(variant.video, tmp_path / "ad.mp4")
+    assert not is_bad(middle_of_shot(video, board.plan, BAD_SHOT, board.plan.fps))
+
+    # With QC off the render still draws that shot from the kept seed.
+    [plain] = render_storyboard(
+        board, store, aspects=["9:16"], options=flaky_options(enabled=False), scale=0.1667
+    )
+    assert plain.qc is None
+    video = store.fetch(plain.video, tmp_path / "plain.mp4")
+    assert not is_bad(middle_of_shot(video, board.plan, BAD_SHOT, board.plan.fps))
+
+
+@pytest.mark.slow
+def test_qc_records_name_the_cast_reference_each_shot_was_compared_with(tmp_path: Path) -> None:
+    from core.pipeline import render_storyboard
+    from tests.test_qc_scores import tiny_clip
+
+    model = str(tiny_clip(tmp_path / "clip"))
+    qc = QcOptions(image_model=model, thresholds={"reference_similarity": -1.0})
+    store, board = _flaky_board(tmp_path, qc)
+    assert board.cast is not None
+    for record in board.keyframe_qc:
+        shot = board.plan.shots[record.index - 1]
+        wanted = board.cast.references_for(shot)
+        assert wanted and record.references == wanted, record
+        assert all(store.exists(key) for key in wanted.values())
+        assert "reference_similarity" in record.scores
+    opts = flaky_options(image_model=model, thresholds={"reference_similarity": -1.0})
+    [variant] = render_storyboard(board, store, aspects=["9:16"], options=opts, scale=0.1667)
+    assert variant.qc is not None
+    for record in variant.qc.shots:
+        shot = board.plan.shots[record.index - 1]
+        assert record.references == board.cast.references_for(shot)
+        assert "reference_similarity" in record.scores
+    manifest = json.loads(store.get_bytes(variant.manifest))
+    assert QcReport.model_validate(manifest["qc"]).shots[0].references == board.cast.references_for(
+        board.plan.shots[0]
+    )

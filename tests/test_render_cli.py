@@ -68,3 +68,33 @@ def test_make_rejects_an_unknown_aspect(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "3:2" in result.output
+
+
+@pytest.mark.slow
+def test_make_from_a_storyboard_folder_draws_its_retaken_keyframe_with_the_kept_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from core.models import Storyboard
+    from tests.support.qc_fakes import BAD_SHOT
+
+    monkeypatch.setenv("CUTROOM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CUTROOM_IMAGE_BACKEND", "qc-flaky")
+    monkeypatch.setenv("CUTROOM_BACKEND_MODULES", "tests.support.qc_fakes")
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(make_plan(fps=12).model_dump_json())
+    board_dir = tmp_path / "board"
+    made = CliRunner().invoke(app, ["storyboard", "--plan", str(plan_file), "--out", str(board_dir)])
+    assert made.exit_code == 0, made.output
+    board = Storyboard.model_validate_json((board_dir / "storyboard.json").read_text())
+    kept = next(t for t in board.keyframe_qc[BAD_SHOT - 1].takes if t.kept)
+    assert kept.take == 2
+    out = tmp_path / "out"
+    args = ["make", "--from-storyboard", str(board_dir), "--out", str(out), "--fps", "12", "--size", "180x320"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(next(out.glob("*/manifest.json")).read_text())
+    assert manifest["shots"][BAD_SHOT - 1]["seed"] == kept.seed
+    shot = manifest["qc"]["shots"][BAD_SHOT - 1]
+    assert [t["seed"] for t in shot["takes"]] == [kept.seed]

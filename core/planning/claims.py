@@ -273,3 +273,28 @@ def _key_for(text: str, source: LineSource | None, keys: dict[str, str]) -> str 
         return keys[source.field] or None
     # must_include / notes lines: the line is the fact, give or take a full stop.
     return text.strip().rstrip(".")
+
+
+# ── the thread as evidence ──────────────────────────────────────────────────────────────
+
+
+def evidence_thread(messages: Sequence[Message]) -> list[Message]:
+    """The thread as the planner checks claims against it: untrusted chat text, so capped like
+    the extractor caps it (latest messages, each and all bounded), markup stripped, and the
+    bot's own messages blanked (its restated brief is no evidence). Blanked and emptied
+    messages keep their place, so a line's message number still counts the thread's messages."""
+    from core.extract.rules import BOT_AUTHORS, MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
+    from core.text import clean_block, clean_inline, strip_chat_markup
+
+    kept = list(messages)[-MAX_MESSAGES:]
+    out: list[Message] = []
+    room = MAX_THREAD_CHARS
+    for message in reversed(kept):  # the latest messages matter most
+        author = clean_inline(str(message.author), max_chars=60) or "user"
+        text = ""
+        if author.lower() not in BOT_AUTHORS and room > 0:
+            raw = str(message.text)[: MAX_MESSAGE_CHARS * 2]
+            text = clean_block(strip_chat_markup(raw), max_chars=min(MAX_MESSAGE_CHARS, room))
+            room -= len(text)
+        out.append(Message(author=author, text=text, timestamp=message.timestamp))
+    return list(reversed(out))

@@ -27,6 +27,9 @@ class ShotQc(_Model):
     failed: list[str] = Field(default_factory=list)
     takes: list[TakeQc] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    references: dict[str, str] = Field(
+        default_factory=dict, description="Entity id -> the cast reference its identity was scored against."
+    )
     reused: bool = Field(default=False, description="Taken from the render cache with its earlier scores.")
 
     @property
@@ -71,4 +74,7 @@ class QcOptions(_Model):
     image_device: str = "cpu"
     references: dict[str, str] = Field(
         default_factory=dict, description="Entity id -> local reference image (the cast), beside the bible's."
+    )
+    reference_names: dict[str, str] = Field(
+        default_factory=dict, description="Entity id -> the cast reference's store key, as records name it."
     )

@@ -116,5 +116,6 @@ def best_take(
         failed=record.failed,
         takes=[t[2] for t in takes],
         notes=[*measured.notes, *notes],
+        references=dict(measured.references),
     )
     return Kept(value=value, qc=qc, discarded=[t[0] for n, t in enumerate(takes) if n != kept_at])

@@ -260,6 +260,8 @@ class Measured:
 
     scores: dict[str, float]
     notes: list[str]
+    #: Entity id -> the reference an identity score compared the shot with (its name or key).
+    references: dict[str, str] = field(default_factory=dict)
 
 
 class Scorer:
@@ -267,6 +269,8 @@ class Scorer:
 
     ``references``: entity id -> image (array, PIL image or file path). ``embedder`` and
     ``face`` are optional; without them the scores that need them are reported as not measured.
+    ``labels``: entity id -> how records name its reference (the cast's store key); a file
+    path given in ``references`` names itself.
     """
 
     def __init__(
@@ -277,6 +281,7 @@ class Scorer:
         embedder: Embedder | None = None,
         face: FaceEmbedder | None = None,
         thresholds: Mapping[str, float] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.plan = plan
         self.embedder = embedder
@@ -288,11 +293,14 @@ class Scorer:
         self.palette = list(plan.bible.palette) if plan else []
         self.entities = {e.id: e for e in plan.bible.entities} if plan else {}
         known = set(self.entities)
+        self.labels: dict[str, str] = {}
         for entity_id, value in (references or {}).items():
             if entity_id not in known:
                 continue
             try:
                 self.references[entity_id] = load_image(value)
+                label = (labels or {}).get(entity_id) or (str(value) if isinstance(value, str | Path) else "")
+                self.labels[entity_id] = label or entity_id
             except (OSError, ValueError) as exc:
                 self.notes.append(
                     f"The reference for {entity_id} could not be read ({exc}); it is not scored."
@@ -358,7 +366,8 @@ class Scorer:
         elif len(samples.windows) == 1 and len(samples.windows[0]) == 1 and not samples.still:
             notes.append(f"Shot {shot.index} has one frame: flicker and motion are not measured.")
 
-        # 3. Identity against the cast references.
+        # 3. Identity against the cast references (each one compared is named in the record).
+        compared: dict[str, str] = {}
         with_refs = [e for e in shot.entities if e in self.references]
         characters = [e for e in shot.entities if e in kind and kind[e].kind == "character"]
         if self.face is not None and len(characters) == 1 and characters[0] in self.references:
@@ -373,13 +382,15 @@ class Scorer:
                 notes.append(f"No face was found in shot {shot.index}, where {kind[who].name} is expected.")
             else:
                 scores["face_distance"] = 1.0 - cosine(found, ref)
+                compared[who] = self.labels[who]
         if self.embedder is not None and with_refs:
             sims = []
             for entity_id in with_refs:
                 region = _crop(key, (boxes or {}).get(entity_id), samples)
                 sims.append(float(self.embedder.embed([region])[0] @ self._ref_vector(entity_id)))
+                compared[entity_id] = self.labels[entity_id]
             scores["reference_similarity"] = min(sims)
-        return Measured({k: round(v, 4) for k, v in scores.items()}, notes)
+        return Measured({k: round(v, 4) for k, v in scores.items()}, notes, compared)
 
     def failing(self, scores: Mapping[str, float]) -> list[str]:
         return [n for n, v in scores.items() if n in self.thresholds and not passes(n, v, self.thresholds[n])]

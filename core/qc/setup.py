@@ -44,4 +44,5 @@ def make_scorer(plan: Plan, options: QcOptions, *, face: FaceEmbedder | None = N
         embedder=embedder,
         face=face,
         thresholds=options.thresholds,
+        labels=options.reference_names,
     )

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core import pipeline
-from core.models import AspectRatio, Brief, Extraction, Plan, Shot
+from core.models import AspectRatio, Brief, Extraction, Message, Plan, Shot
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import read_thread, writable_folder
 from cutroom.settings import Settings
@@ -146,12 +146,14 @@ def storyboard_command(
         writable_folder(out, "storyboard")
     backends = _backends(settings)
     source: Brief | Plan
+    thread: list[Message] | None = None
     if plan_file is not None:
         if not plan_file.is_file():
             raise typer.BadParameter(f"There is no plan at {plan_file}.")
         source = Plan.model_validate_json(plan_file.read_text())
     else:
-        result = _extract(text, file, settings)
+        thread = read_thread(text, file)
+        result = pipeline.extract(thread, backends=backends)
         for notice in result.notices:
             console.print(f"[yellow]•[/] {notice}")
         source = result.brief
@@ -166,12 +168,15 @@ def storyboard_command(
 
         board = pipeline.make_storyboard(
             source, store, backends=backends, aspect=_aspect(aspect), seed=seed, fps=settings.fps,
-            on_progress=on_progress,
+            on_progress=on_progress, thread=thread,
         )
     run_dir = store.path(pipeline.run_prefix(board.id))
     if out is not None:
         shutil.copytree(run_dir, out, dirs_exist_ok=True)
         run_dir = out
+    if thread is not None:
+        for notice in board.plan.notices:
+            console.print(f"[yellow]•[/] {notice}")
     _print_plan(board.plan)
     console.print(f"Storyboard [bold]{board.id}[/]: sheet [bold]{run_dir / 'sheet.png'}[/]")
     typer.echo(str(run_dir))

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from core.errors import InputError
-from core.models import AspectRatio, Plan, Variant
+from core.models import AspectRatio, Plan, RenderSpec, Variant
 from core.render import RenderOptions, render_variant, render_variants, variant_specs
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import writable_folder
@@ -95,6 +95,32 @@ def _cast(plan: Plan, settings: Settings, from_storyboard: Path | None, out: Pat
     return with_local_assets(plan_with_cast(plan, cast), store, out / "assets")
 
 
+def _as_approved(
+    folder: Path | None,
+    specs: list[RenderSpec],
+    options: RenderOptions,
+    settings: Settings,
+    out: Path,
+    seed: int,
+) -> tuple[list[RenderSpec], RenderOptions]:
+    """An approved storyboard folder's own choices: shots whose keyframe QC retook draw with the
+    seed it kept (when rendering at the storyboard's seed), and QC compares with its cast."""
+    from core.models import Storyboard
+    from core.pipeline import keyframe_seeds, qc_with_cast
+    from storage.artifacts import LocalArtifactStore
+
+    saved = folder / "storyboard.json" if folder is not None and folder.is_dir() else None
+    if saved is None or not saved.is_file():
+        return specs, options
+    board = Storyboard.model_validate_json(saved.read_text(encoding="utf-8"))
+    if seed == board.plan.seed:
+        seeds = keyframe_seeds(board)
+        specs = [spec.model_copy(update={"shot_seeds": seeds}) for spec in specs]
+    store = LocalArtifactStore(settings.data_dir / "artifacts")
+    qc = qc_with_cast(options.qc, board.plan, board.cast, store, out / "assets" / "qc")
+    return specs, options.model_copy(update={"qc": qc})
+
+
 def _print_variants(variants: list[Variant], elapsed: float) -> None:
     table = Table(title=f"{len(variants)} variant(s) in {elapsed:.0f} s", title_justify="left")
     for column in ("variant", "size", "length", "what changed", "video"):
@@ -155,6 +181,7 @@ def make_command(
     aspects: list[AspectRatio] = list(dict.fromkeys(aspect or plan.aspect_ratios))  # type: ignore[arg-type]
     drawable = _cast(plan, settings, from_storyboard, out)
     specs = variant_specs(drawable, aspects=aspects, n_variants=variants, seed=seed, fps=options.fps)
+    specs, options = _as_approved(from_storyboard, specs, options, settings, out, seed)
     preview = _size(size)
     if preview:
         specs = [s.model_copy(update={"width": preview[0], "height": preview[1]}) for s in specs]
