@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from core.consistency import consistency_line
-from core.models import Shot, Storyboard, Variant
+from core.errors import CutroomError, explain
+from core.models import Brief, Shot, Storyboard, Variant
 from core.qc.report import qc_line, qc_table
 from core.text import cap_words, clean_block
 
@@ -253,3 +254,67 @@ CHANNEL_OFF = (
     "I'm not switched on for this channel. Ask whoever runs Cutroom to add it to "
     "CUTROOM_ALLOWED_CHANNELS, or mention me in a channel where I work."
 )
+
+
+# ── the brief and errors in words ───────────────────────────────────────────────────────
+
+
+def explain_error(err: BaseException) -> str:
+    """The one place an error becomes a sentence for the people in the thread."""
+    if isinstance(err, ValidationError):
+        return explain(err)
+    if isinstance(err, CutroomError):
+        return str(err)
+    if isinstance(err, TimeoutError):
+        return "That took too long on my side. Please try again in a moment."
+    return "Something went wrong on my side. Try again, and if it keeps happening tell whoever runs Cutroom."
+
+
+def brief_line(brief: Brief) -> str:
+    """The brief in one line, so people see what was understood (and what defaults were taken)."""
+    parts = [brief.product or "your product"]
+    if brief.audience:
+        parts.append(f"for {brief.audience}")
+    parts.append(f"{brief.duration_s} s")
+    parts.append(", ".join(brief.aspect_ratios))
+    if brief.tone:
+        parts.append(", ".join(brief.tone))
+    if brief.brand.palette:
+        parts.append("colours " + " ".join(brief.brand.palette[:3]))
+    if brief.call_to_action or brief.url:
+        parts.append(cta_destination(brief.call_to_action, brief.url).removeprefix(" · "))
+    return " · ".join(parts)
+
+
+def describe_changes(before: Brief, after: Brief) -> str:
+    names = {
+        "duration_s": "length",
+        "aspect_ratios": "aspect",
+        "call_to_action": "call to action",
+        "must_include": "must include",
+        "product_category": "product type",
+    }
+    changed: list[str] = []
+    for field in Brief.model_fields:
+        old, new = getattr(before, field), getattr(after, field)
+        if old == new:
+            continue
+        name = names.get(field, field.replace("_", " "))
+        if field == "brand":
+            changed.append(
+                "brand " + ", ".join(f for f in type(new).model_fields if getattr(old, f) != getattr(new, f))
+            )
+        elif field == "duration_s":
+            changed.append(f"length {old} s → {new} s")
+        elif isinstance(new, list):
+            added = [str(x) for x in new if x not in old]
+            changed.append(f"{name}: {', '.join(added)}" if added else name)
+        else:
+            changed.append(f"{name}: {new}")
+    return "; ".join(changed) or "small changes"
+
+
+def and_list(items: Sequence[str]) -> str:
+    """\"a, b and c\" (underscores read as spaces): missing fields in a sentence."""
+    items = [i.replace("_", " ") for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

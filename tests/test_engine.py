@@ -13,9 +13,20 @@ from typing import Any
 
 import pytest
 
-from bots.engine import Engine, EngineConfig, brief_line, choice_for, describe_changes, explain_error
+from bots.engine import Engine, EngineConfig, choice_for
 from bots.events import Actor, Attachment, Mention, MessageDeleted, ReactionAdded, ThreadMessage
-from bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
+from bots.messages import (
+    APPROVE,
+    CANCEL,
+    REDO,
+    SCENES,
+    Button,
+    StoryboardPost,
+    VariantPost,
+    brief_line,
+    describe_changes,
+    explain_error,
+)
 from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from bots.policy import Limits, Policy
 from core.backends import extractors

@@ -23,7 +23,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.engine import Engine, EngineConfig, build_engine, explain_error
+from bots.engine import Engine, EngineConfig, build_engine
 from bots.events import (
     Actor,
     Attachment,
@@ -33,7 +33,7 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
-from bots.messages import CHANNEL_OFF
+from bots.messages import CHANNEL_OFF, explain_error
 from bots.platform import PlatformError
 from bots.slack.blocks import ACTION_PREFIX
 from bots.slack.platform import SlackPlatform, emoji_from_name, web_client
