@@ -233,9 +233,9 @@ def cast_entity(
 
 
 def _is_animal(entity: Entity) -> bool:
-    from core import consistency
+    from core import looks
 
-    return consistency.species_of(entity.look) is not None
+    return looks.species_of(entity.look) is not None
 
 
 def cast_plan(

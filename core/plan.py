@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core import consistency
+from core import looks, seeds
 from core.backends import planners
 from core.errors import PlanError, explain
 from core.models import (
@@ -174,7 +174,7 @@ def plan_ad(brief: Brief, *, seed: int = 0, fps: int = 30, thread: Sequence[Mess
     """
     if not 12 <= fps <= 60:
         raise PlanError(f"{fps} frames per second is not supported; choose between 12 and 60.")
-    choose = consistency.chooser("plan", seed, brief.model_dump_json())
+    choose = seeds.chooser("plan", seed, brief.model_dump_json())
     domain = _domain(brief)
     bible = _bible(brief, seed, domain)
     ctx = _context(brief, bible, domain)
@@ -250,7 +250,7 @@ def redo_shot(plan: Plan, index: int, *, seed: int) -> Plan:
     ctx = _context(plan.brief, plan.bible, _domain(plan.brief))
     best: Shot | None = None
     for attempt in range(12):
-        choose = consistency.chooser("redo", plan.seed, index, seed, attempt)
+        choose = seeds.chooser("redo", plan.seed, index, seed, attempt)
         candidate = _compose_shot(
             ctx,
             old.role,
@@ -361,15 +361,15 @@ def _domain(brief: Brief) -> Domain:
 
 
 def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
-    palette = consistency.palette_for(brief)
-    lighting = consistency.lighting_for(brief.tone)
+    palette = looks.palette_for(brief)
+    lighting = looks.lighting_for(brief.tone)
     category: ProductCategory = brief.product_category
     if category == "generic" and domain is not GENERIC:
         category = domain.category
     named = naming(brief)
     product_name = named.name
     brand = named.brand or product_name
-    colours = consistency.product_colours(palette)
+    colours = looks.product_colours(palette)
     entities = [
         Entity(
             id="product",
@@ -378,22 +378,22 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
             category=category,
             colors=colours,
             look=(
-                f"{category} in {consistency.colour_name(colours['body'])} with a "
-                f"{consistency.colour_name(colours['label'])} label and a "
-                f"{consistency.colour_name(colours['cap'])} cap; the {brand} name on the label"
+                f"{category} in {looks.colour_name(colours['body'])} with a "
+                f"{looks.colour_name(colours['label'])} label and a "
+                f"{looks.colour_name(colours['cap'])} cap; the {brand} name on the label"
             ),
         )
     ]
     descriptions = list(brief.characters) or [_default_protagonist(brief, seed)]
     taken: set[str] = {"product"}
     for position, description in enumerate(descriptions[:3]):
-        entity_seed = consistency.stable_seed("character", seed, position, description)
+        entity_seed = seeds.stable_seed("character", seed, position, description)
         name = _character_name(description, entity_seed, taken)
         cid = _slug(name, taken)
         taken.add(cid)
-        animal = consistency.animal_look(description)
+        animal = looks.animal_look(description)
         if animal is not None:
-            colours_a = consistency.animal_colours(description, entity_seed, palette)
+            colours_a = looks.animal_colours(description, entity_seed, palette)
             entities.append(
                 Entity(
                     id=cid,
@@ -404,7 +404,7 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
                 )
             )
             continue
-        colours_c, style = consistency.character_look(description, entity_seed, palette)
+        colours_c, style = looks.character_look(description, entity_seed, palette)
         entities.append(
             Entity(
                 id=cid,
@@ -412,9 +412,9 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
                 kind="character",
                 colors=colours_c,
                 look=(
-                    f"{description.strip()}; hair: {style}, {consistency.colour_name(colours_c['hair'])}; "
-                    f"skin: {consistency.colour_name(colours_c['skin'], skin=True)}; "
-                    f"outfit: {consistency.colour_name(colours_c['outfit'])} top, dark trousers; "
+                    f"{description.strip()}; hair: {style}, {looks.colour_name(colours_c['hair'])}; "
+                    f"skin: {looks.colour_name(colours_c['skin'], skin=True)}; "
+                    f"outfit: {looks.colour_name(colours_c['outfit'])} top, dark trousers; "
                     f"flat illustration"
                 ),
             )
@@ -427,11 +427,11 @@ def _bible(brief: Brief, seed: int, domain: Domain) -> StyleBible:
         style_words=style_words,
         base_seed=seed,
         entities=entities,
-        entity_seeds={e.id: consistency.stable_seed("entity", seed, e.id) for e in entities},
+        entity_seeds={e.id: seeds.stable_seed("entity", seed, e.id) for e in entities},
     )
 
 
-def _animal_text(description: str, animal: consistency.AnimalLook, colours: dict[str, str]) -> str:
+def _animal_text(description: str, animal: looks.AnimalLook, colours: dict[str, str]) -> str:
     """ "a golden retriever; golden retriever dog, golden coat with cream chest; ears: floppy; ..." """
     kind = (
         f"{animal.breed} {animal.species}"
@@ -441,8 +441,8 @@ def _animal_text(description: str, animal: consistency.AnimalLook, colours: dict
     young = {"dog": "puppy", "cat": "kitten", "rabbit": "baby rabbit", "hamster": "baby hamster"}
     kind = kind or (young.get(animal.species, f"{animal.species} cub") if animal.young else animal.species)
     pet = animal.species in ("dog", "cat")
-    coat = consistency.coat_name(colours, animal.coat)
-    marks = consistency.colour_name(colours["markings"])
+    coat = looks.coat_name(colours, animal.coat)
+    marks = looks.colour_name(colours["markings"])
     a = "an" if marks[:1] in ("a", "e", "i", "o", "u") else "a"
     detail = {
         "chest": f" with {a} {marks} chest",
@@ -465,7 +465,7 @@ def _animal_text(description: str, animal: consistency.AnimalLook, colours: dict
     worn = "collar" if pet else "neckerchief"
     return (
         f"{description.strip()}; {kind}, {coat} coat{detail}; ears: {animal.ears}; coat: {coat}; "
-        f"pattern: {animal.pattern}; build: {animal.build}; {worn}: {consistency.colour_name(colours['collar'])}; "
+        f"pattern: {animal.pattern}; build: {animal.build}; {worn}: {looks.colour_name(colours['collar'])}; "
         f"flat illustration"
     )
 
@@ -490,9 +490,9 @@ def pet_species(brief: Brief) -> str | None:
 def _default_protagonist(brief: Brief, seed: int) -> str:
     species = pet_species(brief)
     if species:
-        return consistency.default_pet(species, seed)
+        return looks.default_pet(species, seed)
     audience = (brief.audience or "").strip()
-    gender = consistency.chooser("protagonist", seed).choice(["woman", "man"])
+    gender = seeds.chooser("protagonist", seed).choice(["woman", "man"])
     if audience:
         the = "" if audience.lower().startswith(("the ", "our ")) else "the "
         return f"a {gender}, one of {the}{audience}"
@@ -503,10 +503,10 @@ def _character_name(description: str, seed: int, taken: set[str]) -> str:
     for match in re.finditer(r"\b([A-Z][a-z]{1,14})\b", description):
         if match.group(1) not in _NOT_NAMES:
             return match.group(1)
-    hint = consistency.gender_hint(description)
+    hint = looks.gender_hint(description)
     pool: tuple[str, ...] = (
         PET_NAMES
-        if consistency.species_of(description)
+        if looks.species_of(description)
         else FEMININE_NAMES
         if hint == "feminine"
         else MASCULINE_NAMES
@@ -604,7 +604,7 @@ def _describe(
     product = ctx.product
     light = LIGHT_PHRASES.get(ctx.lighting, "soft light")
     lead = next((e for e in ctx.characters if e.id in entities), None)
-    if lead is not None and consistency.species_of(lead.look):
+    if lead is not None and looks.species_of(lead.look):
         pet = person
         happy = {
             "dog": "wags and grins",
@@ -614,7 +614,7 @@ def _describe(
             "panda": "gives a big, round grin",
             "rabbit": "twitches a nose and grins",
             "hamster": "puffs out full cheeks and grins",
-        }.get(consistency.species_of(lead.look) or "", "grins")
+        }.get(looks.species_of(lead.look) or "", "grins")
         pet_actions: dict[str, tuple[str, ...]] = {
             "hook": (
                 f"{pet} bounds across {place}, ears flying, then stops and looks straight to camera",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from core import consistency
+from core import looks
 from core.backends import Planner, planners
 from core.errors import PlanError
 from core.models import BrandKit, Brief, Goal, Plan
@@ -67,7 +67,7 @@ def _check(plan: Plan) -> None:
     characters = [e for e in plan.bible.entities if e.kind == "character"]
     assert characters, "every plan has at least one person"
     for character in characters:
-        animal = consistency.species_of(character.look)
+        animal = looks.species_of(character.look)
         parts = {"fur", "markings", "collar", "accent"} if animal else {"skin", "hair", "outfit", "accent"}
         assert set(character.colors) == parts
         assert plan.bible.entity_seeds[character.id] >= 0
@@ -229,12 +229,12 @@ def test_looks_name_colours_in_words_and_the_hair_style_reads_back() -> None:
     lead = next(e for e in plan.bible.entities if e.kind == "character")
     match = re.search(r"hair: (\w+)", lead.look)
     assert match is not None
-    assert consistency.hair_style(lead, seed=123) == match.group(1)
-    assert consistency.gender_hint("his partner Lea") is None
-    assert consistency.gender_hint("a store manager") is None
-    assert consistency.gender_hint("a young professional woman") == "feminine"
-    assert consistency.gender_hint("a dad of two") == "masculine"
-    assert consistency.colour_name("#1f3a5f") == "navy"
+    assert looks.hair_style(lead, seed=123) == match.group(1)
+    assert looks.gender_hint("his partner Lea") is None
+    assert looks.gender_hint("a store manager") is None
+    assert looks.gender_hint("a young professional woman") == "feminine"
+    assert looks.gender_hint("a dad of two") == "masculine"
+    assert looks.colour_name("#1f3a5f") == "navy"
 
 
 PAWSOME = (
@@ -252,7 +252,7 @@ def test_a_pet_brief_stars_the_animal_with_fur_colours_in_its_shots() -> None:
     _check(plan)
     (dog,) = [e for e in plan.bible.entities if e.kind == "character"]
     assert "golden retriever dog" in dog.look and "golden coat" in dog.look and "ears: floppy" in dog.look
-    assert dog.colors["fur"] == consistency.COATS["golden"][0]
+    assert dog.colors["fur"] == looks.COATS["golden"][0]
     assert [s.index for s in plan.shots if dog.id in s.entities], "the dog is in the shots"
     assert plan_ad(brief, seed=0) == plan
 
@@ -271,7 +271,7 @@ def test_a_pet_brief_stars_the_animal_with_fur_colours_in_its_shots() -> None:
 def test_breed_words_choose_the_coat_and_ears(character: str, coat: str, ears: str) -> None:
     plan = plan_ad(_brief(characters=[character]), seed=4)
     pet = next(e for e in plan.bible.entities if e.kind == "character")
-    assert pet.colors["fur"] == consistency.COATS[coat][0]
+    assert pet.colors["fur"] == looks.COATS[coat][0]
     assert f"ears: {ears}" in pet.look
 
 
@@ -286,7 +286,7 @@ def test_breed_words_choose_the_coat_and_ears(character: str, coat: str, ears: s
 def test_a_pet_product_without_a_character_stars_a_pet(product: str, audience: str, species: str) -> None:
     plan = plan_ad(_brief(product=product, audience=audience, product_category="generic"), seed=2)
     lead = next(e for e in plan.bible.entities if e.kind == "character")
-    assert consistency.species_of(lead.look) == species
+    assert looks.species_of(lead.look) == species
     assert plan_ad(_brief(product=product, audience=audience, product_category="generic"), seed=2) == plan
 
 
@@ -349,7 +349,7 @@ def test_pet_gear_is_not_sold_as_a_treat() -> None:
     ],
 )
 def test_mascot_animals_are_animals_and_people_stay_people(description: str, species: str | None) -> None:
-    assert consistency.species_of(description) == species
+    assert looks.species_of(description) == species
 
 
 def test_a_fox_mascot_brief_gets_an_orange_fox() -> None:
@@ -362,9 +362,9 @@ def test_a_fox_mascot_brief_gets_an_orange_fox() -> None:
     _check(plan)
     (fox,) = [e for e in plan.bible.entities if e.kind == "character"]
     assert fox.name == "Max" and "skin" not in fox.colors
-    assert fox.colors["fur"] == consistency.COATS["orange"][0]
+    assert fox.colors["fur"] == looks.COATS["orange"][0]
     assert "orange coat" in fox.look and "ears: pointy" in fox.look and "bushy" in fox.look
-    assert consistency.species_of(fox.look) == "fox"
+    assert looks.species_of(fox.look) == "fox"
     assert plan_ad(brief, seed=0) == plan
 
 
@@ -375,8 +375,8 @@ def test_a_fox_mascot_brief_gets_an_orange_fox() -> None:
 def test_mascot_animals_get_their_coat_and_ears(character: str, coat: str, ears: str) -> None:
     plan = plan_ad(_brief(characters=[character]), seed=4)
     pet = next(e for e in plan.bible.entities if e.kind == "character")
-    assert pet.colors["fur"] == consistency.COATS[coat][0]
+    assert pet.colors["fur"] == looks.COATS[coat][0]
     assert f"ears: {ears}" in pet.look
     bunny = next(e for e in plan_ad(_brief(characters=["a bunny"]), seed=4).bible.entities if e.kind == "character")
     assert "ears: long" in bunny.look
-    assert bunny.colors["fur"] in {consistency.COATS[c][0] for c in ("grey", "white", "tan", "brown")}
+    assert bunny.colors["fur"] in {looks.COATS[c][0] for c in ("grey", "white", "tan", "brown")}

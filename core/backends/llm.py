@@ -246,18 +246,18 @@ def _apportion(weights: Sequence[float], units: int, cap: int) -> list[int]:
 def complete_bible(bible: StyleBible, brief: Brief, *, seed: int) -> StyleBible:
     """The model's bible made whole: brand colours first in the palette, every entity with
     fixed colours (the embedded image backend draws from them), our seeds."""
-    from core import consistency
+    from core import looks, seeds
 
     palette = list(dict.fromkeys(c.lower() for c in [*brief.brand.palette, *bible.palette]))
-    palette = palette or consistency.palette_for(brief)
+    palette = palette or looks.palette_for(brief)
     entities = []
     for entity in bible.entities:
-        look_seed = consistency.stable_seed(seed, entity.id)
+        look_seed = seeds.stable_seed(seed, entity.id)
         if entity.kind == "character":
-            defaults, _ = consistency.character_look(f"{entity.name} {entity.look}", look_seed, palette)
+            defaults, _ = looks.character_look(f"{entity.name} {entity.look}", look_seed, palette)
             update: dict[str, Any] = {}
         else:
-            defaults = consistency.product_colours(palette)
+            defaults = looks.product_colours(palette)
             update = {"category": entity.category or brief.product_category}
         update["colors"] = defaults | entity.colors
         # Reference pictures are files people uploaded, set by the surface after planning: a path

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from core import consistency
+from core import looks
 from core.backends import extractors
 from core.errors import InputError
 from core.extract.confidence import drop_injections, injection_notice, merge
@@ -1875,7 +1875,7 @@ def _same_species(word: str, item: str) -> bool:
     """Whether "dog" / "cat" names the animal a breed describes ("a golden retriever" is a dog)."""
     species = "dog" if re.fullmatch(r"dogs?|pupp(?:y|ies)|pups?", word) else None
     species = species or ("cat" if re.fullmatch(r"cats?|kittens?", word) else None)
-    return species is not None and consistency.species_of(item) == species
+    return species is not None and looks.species_of(item) == species
 
 
 # Where a character description ends and what it is doing begins: "a dog | chasing a ball".

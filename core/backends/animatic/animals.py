@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw
 
-from core import consistency
+from core import looks
 from core.backends.animatic.paint import Box, _capsule, _ellipse
 from core.graphics.colour import RGB, hex_rgb, luminance, mix, rgba, shade
 from core.models import Entity, Plan
@@ -18,7 +18,7 @@ class Animal:
     """An animal from the bible (a dog, a cat or a mascot such as a fox, bear, panda, rabbit or
     hamster): coat colours fixed per entity, build and ears from its look."""
 
-    look: consistency.AnimalLook
+    look: looks.AnimalLook
     fur: RGB
     markings: RGB
     collar: RGB
@@ -42,7 +42,7 @@ _ANIMAL_FILL: dict[str, float] = {
 
 def animal_for(plan: Plan, entity: Entity, *, pose: str, face: str) -> Animal | None:
     """The animal a character's look names, or None for a person."""
-    look = consistency.animal_look(entity.look)
+    look = looks.animal_look(entity.look)
     if look is None:
         return None
     colours = {k: hex_rgb(v) for k, v in entity.colors.items()}
@@ -75,7 +75,7 @@ def _tilted(
     _poly(draw, pts, fill)
 
 
-def _is_pet(look: consistency.AnimalLook) -> bool:
+def _is_pet(look: looks.AnimalLook) -> bool:
     """Dogs and cats wear a collar and tag; mascot animals a neckerchief."""
     return look.species in ("dog", "cat")
 

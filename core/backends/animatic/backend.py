@@ -6,7 +6,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from core import consistency
+from core import looks, seeds
 from core.backends import PanelArt, images
 from core.backends.animatic.animals import _ANIMAL_FILL, ANIMAL_SIT_H, animal_for, draw_animal
 from core.backends.animatic.paint import Box, _ellipse
@@ -53,7 +53,7 @@ def _product_height(shot_size: str, width: int, height: int) -> float:
 
 def _composition(shot: Shot, landscape: bool) -> float:
     """Where the main subject sits across the frame (0..1), varied by the shot's wording."""
-    key = consistency.stable_seed("composition", shot.description, shot.camera_move)
+    key = seeds.stable_seed("composition", shot.description, shot.camera_move)
     if landscape:
         return (0.36, 0.64, 0.5)[key % 3]
     return (0.5, 0.44, 0.56)[key % 3]
@@ -68,7 +68,7 @@ class AnimaticImageBackend:
     def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
         width, height = int(size[0]), int(size[1])
         size = (width, height)
-        rng = consistency.rng("panel", seed, plan.bible.base_seed, shot.index, shot.description)
+        rng = seeds.rng("panel", seed, plan.bible.base_seed, shot.index, shot.description)
         mood = mood_for(plan)
         place = place_of(shot)
         font_name = plan.brief.brand.font
@@ -99,7 +99,7 @@ class AnimaticImageBackend:
             if products:
                 self._shadow(draw, cx, bottom, ph * 0.45, ph * 0.05)
                 subject = draw_product(draw, products[0], brand, cx, bottom, ph, font_name)
-        elif people and all(consistency.species_of(e.look) for e in people):
+        elif people and all(looks.species_of(e.look) for e in people):
             subject = self._animals(draw, plan, shot, people, products, brand, font_name, (W, H), across)
         elif people:
             visible = _VISIBLE_HEADS[shot.shot_size]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import ImageDraw
 
-from core import consistency
+from core import looks, seeds
 from core.backends.animatic.paint import _capsule, _ellipse
 from core.graphics.colour import RGB, hex_rgb, mix, rgba, shade
 from core.models import Entity, Plan
@@ -36,13 +36,13 @@ _BLAZER = re.compile(
 
 def figure_for(plan: Plan, entity: Entity, *, pose: str, face: str) -> Figure:
     colours = {k: hex_rgb(v) for k, v in entity.colors.items()}
-    seed = consistency.entity_seed(plan.bible, entity.id)
+    seed = seeds.entity_seed(plan.bible, entity.id)
     return Figure(
         skin=colours.get("skin", (234, 192, 160)),
         hair=colours.get("hair", (60, 40, 30)),
         outfit=colours.get("outfit", (61, 90, 128)),
         accent=colours.get("accent", hex_rgb(plan.bible.palette[-1])),
-        style=consistency.hair_style(entity, seed),
+        style=looks.hair_style(entity, seed),
         pose=pose,
         mood=face,
         outfit_style="blazer" if _BLAZER.search(entity.look) else "casual",
