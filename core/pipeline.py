@@ -336,7 +336,12 @@ def render_storyboard(
         work = Path(tmp)
         from core.cast import plan_with_cast
 
+        from core.clips.keyframes import with_keyframes
+
         plan = with_local_assets(plan_with_cast(board.plan, board.cast), store, work / "assets")
+        # Clips start from the approved panels, the very ones the shot jobs sent (the same paid clip).
+        clip_options = with_keyframes(opts.create_options("clip"), opts.clip_backend, board, store, work / "keyframes")
+        opts = opts.model_copy(update={"backend_options": {**opts.backend_options, "clip": clip_options}})
         specs = variant_specs(
             plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
         )

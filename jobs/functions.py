@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -179,8 +180,10 @@ def _render_in(env: WorkEnv, board: Any, payload: dict[str, Any], pulse: JobPuls
 def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     """One shot's generated clip (a fan-out job): made or reused, then put in the store for the assembly."""
     from core.backends import clips
+    from core.cast import plan_with_cast
     from core.clips.backend import HostedClip, engine_size
-    from core.pipeline import load_storyboard
+    from core.clips.keyframes import with_keyframes
+    from core.pipeline import load_storyboard, with_local_assets
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     index = int(_require(payload, "shot_index"))
@@ -188,13 +191,17 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     if shot is None:
         raise InputError(f"Shot {index} is not in this storyboard any more.")
     options: Any = _render_options(dict(env.render_defaults))
-    backend = clips.create(options.clip_backend, **options.create_options("clip"))
-    if not isinstance(backend, HostedClip):
-        raise InputError(f"The clip backend '{options.clip_backend}' does not make clips in shot jobs.")
-    backend.on_progress = lambda fraction, message: pulse.on_progress("clip", fraction, message)
-    backend.should_cancel = pulse.should_cancel
-    size = engine_size(str(_require(payload, "ratio")))
-    result = backend.clip(board.plan, shot, None, size=size, seed=board.plan.seed)
+    with tempfile.TemporaryDirectory(prefix="cutroom-clip-", dir=env.data_dir) as tmp:
+        # The approved panels and the cast-conditioned plan, exactly as the assembling render reads them.
+        plan = with_local_assets(plan_with_cast(board.plan, board.cast), env.store, Path(tmp) / "assets")
+        made = with_keyframes(options.create_options("clip"), options.clip_backend, board, env.store, Path(tmp) / "keyframes")
+        backend = clips.create(options.clip_backend, **made)
+        if not isinstance(backend, HostedClip):
+            raise InputError(f"The clip backend '{options.clip_backend}' does not make clips in shot jobs.")
+        backend.on_progress = lambda fraction, message: pulse.on_progress("clip", fraction, message)
+        backend.should_cancel = pulse.should_cancel
+        size = engine_size(str(_require(payload, "ratio")))
+        result = backend.clip(plan, shot, None, size=size, seed=board.plan.seed)
     store_key = f"clips/{result.key}.mp4"
     if not env.store.exists(store_key):
         env.store.put_file(store_key, result.path, content_type="video/mp4")
