@@ -335,7 +335,6 @@ def render_storyboard(
     with tempfile.TemporaryDirectory(prefix="cutroom-render-", dir=work_root) as tmp:
         work = Path(tmp)
         from core.cast import plan_with_cast
-
         from core.clips.keyframes import with_keyframes
 
         plan = with_local_assets(plan_with_cast(board.plan, board.cast), store, work / "assets")

@@ -272,3 +272,23 @@ def test_clips_start_from_the_approved_keyframe_as_is_recropped_or_redrawn(tmp_p
         assert len(fake.submissions) == 4
     finally:
         fake.stop()
+
+
+def test_luma_fetches_its_video_where_the_base_url_says_and_sends_its_key_to_that_host_only(tmp_path: Path) -> None:
+    """A custom endpoint (LUMAAI_BASE_URL: a gateway) answering a link on itself gets the key; a signed link elsewhere does not."""
+    fake = LumaFake().start()
+    cdn = LumaFake().start()
+    clip_backend.register_publisher("fakehost", keyframe_server_publisher(fake, {}))
+    try:
+        fake.files_need_key = True
+        fake.file_link = lambda task: f"/files/{task.id}.mp4"  # relative to the configured endpoint
+        frames_of(make("luma", fake, tmp_path), make_plan())
+        assert [r.headers.get("authorization") for r in fake.file_requests] == [f"Bearer {fake.api_key}"]
+        cdn.tasks = fake.tasks
+        fake.file_link = lambda task: f"{cdn.url}/files/{task.id}.mp4"  # an S3-style signed link on another host
+        frames_of(make("luma", fake, tmp_path / "second"), make_plan(), index=3)
+        assert len(cdn.file_requests) == 1 and "authorization" not in cdn.file_requests[0].headers
+        assert len(fake.file_requests) == 1
+    finally:
+        fake.stop()
+        cdn.stop()
