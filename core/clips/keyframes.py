@@ -32,18 +32,20 @@ OPTION = "keyframes"
 TAKERS = ("runway", "veo", "luma", "sim", "diffusers")
 
 
-def with_keyframes(options: dict[str, Any], backend: str, board: Storyboard, store: ArtifactStore, folder: Path) -> dict[str, Any]:
+def with_keyframes(
+    options: dict[str, Any], backend: str, board: Storyboard, store: ArtifactStore, folder: Path, only: int | None = None
+) -> dict[str, Any]:
     """A clip backend's options with the storyboard's keyframes, for the backends that take them."""
     if backend not in TAKERS:
         return options
-    return {**options, OPTION: fetch_keyframes(board, store, folder)}
+    return {**options, OPTION: fetch_keyframes(board, store, folder, only)}
 
 
-def fetch_keyframes(board: Storyboard, store: ArtifactStore, folder: Path) -> dict[str, str]:
-    """The storyboard's panels as local files, by shot index, for a clip backend's ``keyframes`` option."""
+def fetch_keyframes(board: Storyboard, store: ArtifactStore, folder: Path, only: int | None = None) -> dict[str, str]:
+    """The storyboard's panels (or shot ``only``'s) as local files, by shot index, for a clip backend's ``keyframes``."""
     found: dict[str, str] = {}
     for panel in board.panels:
-        if not store.exists(panel.image):
+        if only is not None and panel.shot_index != only or not store.exists(panel.image):
             continue
         folder.mkdir(parents=True, exist_ok=True)
         found[str(panel.shot_index)] = str(store.fetch(panel.image, folder / f"{panel.shot_index:02d}.png"))
