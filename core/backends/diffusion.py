@@ -731,6 +731,7 @@ class DiffusersClip:
         """The first frame at the model's working size: the approved keyframe when there is one, recropped."""
         width, height = generation_size(size, self.resolution, int(self.family["multiple"]))
         approved = self.keyframes.get(str(shot.index))
+        source: Image.Image
         if approved:
             source = Image.open(approved)
         elif art is not None:
