@@ -147,6 +147,7 @@ def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
         return {**options, "latency_s": settings.sim_latency_s}
     if settings.artifacts_location.startswith("s3://"):
         options["publisher"] = settings.artifacts_location
+        options["publisher_endpoint"] = settings.s3_endpoint_url
     return {
         **options,
         "api_key": _secret(getattr(settings, f"{name}_api_key")),

@@ -38,11 +38,13 @@ ENGINE_MODULES = ("core.clips.runway", "core.clips.veo", "core.clips.luma", "cor
 HOSTED = ("runway", "veo", "luma", "sim")
 
 Publisher = Callable[[str, bytes], str]
-_publishers: dict[str, Callable[[str], Publisher]] = {}
+_publishers: dict[str, Callable[..., Publisher]] = {}
 
 
-def register_publisher(scheme: str, factory: Callable[[str], Publisher]) -> None:
-    """How keyframes get a public link for engines that take pictures by URL (Luma); storage registers s3."""
+def register_publisher(scheme: str, factory: Callable[..., Publisher]) -> None:
+    """How keyframes get a public link for engines that take pictures by URL (Luma); storage registers s3.
+
+    ``factory(location)``, or ``factory(location, endpoint_url=...)`` when a custom endpoint is set."""
     _publishers[scheme] = factory
 
 
@@ -100,6 +102,7 @@ class HostedClip:
         image_backend: str | None = None,
         image_options: dict[str, Any] | None = None,
         publisher: str | None = None,
+        publisher_endpoint: str | None = None,
         daily_budget_usd: float | None = None,
         usd_per_s: float | None = None,
         concurrency: int | None = None,
@@ -118,6 +121,7 @@ class HostedClip:
         self.image_backend = image_backend
         self.image_options = image_options or {}
         self.publisher = publisher
+        self.publisher_endpoint = publisher_endpoint
         self.keyframes = {str(k): v for k, v in (keyframes or {}).items()}
         self.policy = ClipPolicy(
             daily_budget_usd=daily_budget_usd, usd_per_s=usd_per_s, concurrency=concurrency,
@@ -185,7 +189,8 @@ class HostedClip:
         if factory is None:
             return None
         digest = hashlib.sha256(request.image_png).hexdigest()[:32]
-        return factory(self.publisher)(f"clips/keyframes/{digest}.png", request.image_png)
+        options = {"endpoint_url": self.publisher_endpoint} if self.publisher_endpoint else {}
+        return factory(self.publisher, **options)(f"clips/keyframes/{digest}.png", request.image_png)
 
     # ── ClipBackend ─────────────────────────────────────────────────────────────────────
 
