@@ -6,7 +6,7 @@ Starts its own redis-server, one ``cutroom worker`` for renders (the cpu queue, 
 also assembles) and K ``cutroom worker --queue hosted --max-jobs 1`` for shot clips, all
 with ``CUTROOM_CLIP_BACKEND=sim`` (``core/clips/sim.py``: every clip takes L seconds,
 whichever process polls it) and ``CUTROOM_SPLIT_QUEUES=1``. Each K renders a fresh
-storyboard (so nothing is reused) and reports
+storyboard (so nothing is reused), with QC off (a retake is another clip), and reports
 
 - wall: enqueue of the render to its done event;
 - assembly: the last shot job's done event to the render's done event;
@@ -61,7 +61,10 @@ def six_shot_board(data_dir: Path, product: str) -> Storyboard:
 
 async def one_round(redis: RedisServer, data_dir: Path, k: int, latency: float) -> dict[str, float]:
     env = {"CUTROOM_CLIP_BACKEND": "sim", "CUTROOM_SIM_LATENCY_S": str(latency), "CUTROOM_SPLIT_QUEUES": "1",
-           "CUTROOM_CLIP_POLL_S": "0.05", "CUTROOM_CLIP_POLL_MAX_S": "0.1", "CUTROOM_SHOT_STEAL_AFTER_S": "-1"}
+           "CUTROOM_CLIP_POLL_S": "0.05", "CUTROOM_CLIP_POLL_MAX_S": "0.1", "CUTROOM_SHOT_STEAL_AFTER_S": "-1",
+           # QC retakes of a simulated clip would be more paid clips, made one by one in the assembly:
+           # that is QC's cost (bench/render.py), not the fan-out's.
+           "CUTROOM_QC_ENABLED": "false"}
     board = await asyncio.to_thread(six_shot_board, data_dir, f"Trail shoes {k}")
     procs = [start_worker(redis.url, data_dir, env=env)]
     procs += [start_worker(redis.url, data_dir, env=env, args=["--queue", "hosted", "--max-jobs", "1"]) for _ in range(k)]

@@ -361,11 +361,15 @@ def render_storyboard(
     with tempfile.TemporaryDirectory(prefix="cutroom-render-", dir=work_root) as tmp:
         work = Path(tmp)
         from core.cast import plan_with_cast
+        from core.clips.keyframes import with_keyframes
 
         plan = with_local_assets(plan_with_cast(board.plan, board.cast), store, work / "assets")
         opts = opts.model_copy(
             update={"qc": qc_with_cast(opts.qc, board.plan, board.cast, store, work / "assets" / "qc")}
         )
+        # Clips start from the approved panels, the very ones the shot jobs sent (the same paid clip).
+        clip_options = with_keyframes(opts.create_options("clip"), opts.clip_backend, board, store, work / "keyframes")
+        opts = opts.model_copy(update={"backend_options": {**opts.backend_options, "clip": clip_options}})
         specs = variant_specs(
             plan, aspects=aspects or plan.aspect_ratios, n_variants=n_variants, seed=plan.seed, fps=opts.fps
         )

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     elevenlabs_base_url: str | None = Field(default=None, validation_alias=_env("ELEVENLABS_BASE_URL", "CUTROOM_ELEVENLABS_BASE_URL"))
     diffusers_model: Path | None = Field(default=None, description="Local folder of a diffusers text-to-image pipeline.")
     diffusers_video_model: Path | None = None
+    diffusers_video_steps: int | None = Field(default=None, ge=1, le=200, description="Clip steps; default 25.")
+    diffusers_video_resolution: int | None = Field(default=None, ge=32, le=2048, description="Clip working side; default the family's.")
+    diffusers_video_frames: int | None = Field(default=None, ge=1, le=512, description="Frames per clip; default as the shot needs.")
     diffusers_device: str = "cuda"
     # keyframes and the cast (CUTROOM_IMAGE_BACKEND=diffusers|openai|google|animatic)
     diffusers_dtype: str = Field(default="auto", description="auto (the family's), bfloat16, float16 or float32.")

@@ -103,10 +103,15 @@ def image_options(settings: Settings, name: str) -> dict[str, Any]:
 
 def clip_options(settings: Settings, name: str) -> dict[str, Any]:
     if name == "diffusers":
+        tuning = {"steps": settings.diffusers_video_steps, "resolution": settings.diffusers_video_resolution,
+                  "num_frames": settings.diffusers_video_frames}
         return {
             "model_path": settings.diffusers_video_model,
             "device": settings.diffusers_device,
             "cpu_offload": settings.diffusers_cpu_offload,
+            # clip files by key: a gpu worker's shot job makes them, the assembling render reads them
+            "cache_dir": str((settings.data_dir / "cache" / "clips").resolve()),
+            **{k: v for k, v in tuning.items() if v is not None},
         }
     if name in HOSTED_CLIP_ENGINES:
         return hosted_clip_options(settings, name)
@@ -147,6 +152,7 @@ def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
         return {**options, "latency_s": settings.sim_latency_s}
     if settings.artifacts_location.startswith("s3://"):
         options["publisher"] = settings.artifacts_location
+        options["publisher_endpoint"] = settings.s3_endpoint_url
     return {
         **options,
         "api_key": _secret(getattr(settings, f"{name}_api_key")),

@@ -2,7 +2,8 @@
 
     render job ──enqueue──▶ clip job per (shot, engine ratio)  on the hosted / gpu queue
         │                      └─ make or reuse the clip (task id in the ledger first), put it in the store
-        ├─ waits on their events, reporting "4/6 shots" (an arq slot, no thread)
+        ├─ waits on their events, reporting "4/6 shots" (an arq slot, no thread); the last
+        │    shot's done event wakes it (XREAD on the shots' event streams), no poll to wait out
         │    a shot job nobody has started after STEAL_AFTER_S is taken back and run here,
         │    so one plain worker with one slot still finishes
         └─ every shot exists ──▶ fetch clips into the local cache ──▶ compose the variants (the assembly)
@@ -26,7 +27,16 @@ from arq import ArqRedis
 from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix, result_key_prefix
 
 from core.errors import Cancelled, CutroomError, InputError, TransientError
-from jobs.queue import RECORD_TTL_S, JobRecord, ProgressEvent, cancel_key, latest_event, publish, record_key
+from jobs.queue import (
+    RECORD_TTL_S,
+    JobRecord,
+    ProgressEvent,
+    cancel_key,
+    events_key,
+    latest_event,
+    publish,
+    record_key,
+)
 
 HOSTED_QUEUE = "cutroom:queue:hosted"
 GPU_QUEUE = "cutroom:queue:gpu"
@@ -34,6 +44,8 @@ CPU_QUEUE = default_queue_name
 QUEUES = {"hosted": HOSTED_QUEUE, "gpu": GPU_QUEUE, "cpu": CPU_QUEUE}
 HOSTED_ENGINES = ("runway", "veo", "luma", "sim")
 STEAL_AFTER_S = 3.0
+#: Longest sleep between looks at the shot jobs; their events wake the render sooner.
+WAKE_S = 0.25
 
 
 def fans_out(clip_backend: str) -> bool:
@@ -76,24 +88,28 @@ def clip_job_id(payload: dict[str, Any]) -> str:
 
 
 async def enqueue_shots(redis: ArqRedis, payloads: list[dict[str, Any]], requester: str, queue: str) -> list[str]:
-    """Enqueue each shot's clip job once (a shot job already done or running is left alone)."""
-    ids = []
-    for payload in payloads:
-        job_id = clip_job_id(payload)
-        ids.append(job_id)
-        event = await latest_event(redis, job_id)
-        if event is not None and event.state == "done":
-            continue
-        if event is not None and event.state in ("running", "queued") and not await _lost(redis, job_id, queue):
-            continue
-        record = JobRecord(job_id=job_id, kind="clip", payload=payload, requester=requester, request_key=job_id)
-        await redis.set(record_key(job_id), record.model_dump_json(), ex=RECORD_TTL_S)
-        await publish(redis, ProgressEvent(job_id=job_id, kind="clip", state="queued", stage="queued",
-                                           message=f"Shot {payload['shot_index']} queued."))
-        # A shot that failed before is asked again under the same id: clear arq's old job and result.
-        await redis.delete(job_key_prefix + job_id, result_key_prefix + job_id)
-        await redis.enqueue_job("clip", payload, requester, _job_id=job_id, _queue_name=queue)
+    """Enqueue each shot's clip job once (a shot job already done or running is left alone).
+
+    All at once: with one worker per shot, the last shot enqueued is the last to start."""
+    ids = [clip_job_id(payload) for payload in payloads]
+    await asyncio.gather(*(_enqueue_shot(redis, job_id, payload, requester, queue)
+                           for job_id, payload in zip(ids, payloads, strict=True)))
     return ids
+
+
+async def _enqueue_shot(redis: ArqRedis, job_id: str, payload: dict[str, Any], requester: str, queue: str) -> None:
+    event = await latest_event(redis, job_id)
+    if event is not None and event.state == "done":
+        return
+    if event is not None and event.state in ("running", "queued") and not await _lost(redis, job_id, queue):
+        return
+    record = JobRecord(job_id=job_id, kind="clip", payload=payload, requester=requester, request_key=job_id)
+    await redis.set(record_key(job_id), record.model_dump_json(), ex=RECORD_TTL_S)
+    await publish(redis, ProgressEvent(job_id=job_id, kind="clip", state="queued", stage="queued",
+                                       message=f"Shot {payload['shot_index']} queued."))
+    # A shot that failed before is asked again under the same id: clear arq's old job and result.
+    await redis.delete(job_key_prefix + job_id, result_key_prefix + job_id)
+    await redis.enqueue_job("clip", payload, requester, _job_id=job_id, _queue_name=queue)
 
 
 async def wait_shots(
@@ -141,7 +157,15 @@ async def wait_shots(
             return [results[j] for j in job_ids]
         if time.monotonic() - started > timeout_s:
             raise TransientError(f"Only {len(results)}/{total} shots were ready in time; the render will resume.")
-        await asyncio.sleep(0.2)
+        await _next_event(redis, [j for j in job_ids if j not in results], WAKE_S)
+
+
+async def _next_event(redis: ArqRedis, job_ids: list[str], block_s: float) -> None:
+    """Sleep until one of the shot jobs publishes (its done event wakes the assembly at once), or ``block_s``."""
+    try:
+        await redis.xread({events_key(j): "$" for j in job_ids}, block=max(1, int(block_s * 1000)))
+    except Exception:  # a Redis hiccup: fall back to the plain wait
+        await asyncio.sleep(block_s)
 
 
 async def _lost(redis: ArqRedis, job_id: str, queue: str) -> bool:

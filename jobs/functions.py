@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -185,8 +186,10 @@ def _render_in(env: WorkEnv, board: Any, payload: dict[str, Any], pulse: JobPuls
 def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     """One shot's generated clip (a fan-out job): made or reused, then put in the store for the assembly."""
     from core.backends import clips
-    from core.clips.backend import HostedClip, engine_size
-    from core.pipeline import keyframe_seeds, load_storyboard
+    from core.cast import plan_with_cast
+    from core.clips.backend import bind, engine_size
+    from core.clips.keyframes import with_keyframes
+    from core.pipeline import keyframe_seeds, load_storyboard, with_local_assets
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     index = int(_require(payload, "shot_index"))
@@ -194,15 +197,19 @@ def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
     if shot is None:
         raise InputError(f"Shot {index} is not in this storyboard any more.")
     options = _render_options(dict(env.render_defaults))
-    backend = clips.create(options.clip_backend, **options.create_options("clip"))
-    if not isinstance(backend, HostedClip):
-        raise InputError(f"The clip backend '{options.clip_backend}' does not make clips in shot jobs.")
-    backend.on_progress = lambda fraction, message: pulse.on_progress("clip", fraction, message)
-    backend.should_cancel = pulse.should_cancel
-    size = engine_size(str(_require(payload, "ratio")))
-    # The seed the render will ask for: a retaken keyframe's, so the clip made here is the one it finds.
-    seed = keyframe_seeds(board).get(index, board.plan.seed)
-    result = backend.clip(board.plan, shot, None, size=size, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="cutroom-clip-", dir=env.data_dir) as tmp:
+        # The approved panels and the cast-conditioned plan, exactly as the assembling render reads them.
+        plan = with_local_assets(plan_with_cast(board.plan, board.cast), env.store, Path(tmp) / "assets")
+        made = with_keyframes(options.create_options("clip"), options.clip_backend, board, env.store, Path(tmp) / "keyframes",
+                              only=index)
+        backend = clips.create(options.clip_backend, **made)
+        if not callable(getattr(backend, "clip", None)):  # hosted engines and diffusers make clip files
+            raise InputError(f"The clip backend '{options.clip_backend}' does not make clips in shot jobs.")
+        bind(backend, lambda fraction, message: pulse.on_progress("clip", fraction, message), pulse.should_cancel)
+        size = engine_size(str(_require(payload, "ratio")))
+        # The seed the render will ask for: a retaken keyframe's, so the clip made here is the one it finds.
+        seed = keyframe_seeds(board).get(index, board.plan.seed)
+        result = backend.clip(plan, shot, None, size=size, seed=seed)  # type: ignore[attr-defined]
     store_key = f"clips/{result.key}.mp4"
     if not env.store.exists(store_key):
         env.store.put_file(store_key, result.path, content_type="video/mp4")
@@ -429,8 +436,8 @@ async def _shots_first(ctx: dict[str, Any], payload: dict[str, Any], requester: 
 
     env: WorkEnv = ctx["work_env"]
     clip_backend = str(env.render_defaults.get("clip_backend", "animatic"))
-    if not fanout.fans_out(clip_backend) or clip_backend == "diffusers":
-        return  # the animatic (and, for now, diffusers on this worker) render in-process
+    if not fanout.fans_out(clip_backend):
+        return  # the animatic renders in-process
     board = await asyncio.to_thread(load_storyboard, env.store, _require(payload, "storyboard_id"))
     aspects = payload.get("aspects") or board.plan.aspect_ratios
     payloads = fanout.shot_jobs(board, list(aspects), clip_backend)

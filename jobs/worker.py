@@ -103,6 +103,19 @@ def job_options(config: WorkerConfig) -> JobOptions:
     )
 
 
+#: Longest wait of a ``--queue gpu|hosted`` worker between looks at its queue.
+SHOT_POLL_DELAY_S = 0.05
+
+
+def _warm_up_clip_jobs() -> None:
+    """Import what a clip job needs before the worker takes one, so the first wave of shots does not
+    pay for it (on a busy machine, about a second per worker, all at once)."""
+    import importlib
+
+    for module in ("core.pipeline", "core.cast", "core.clips.backend", "core.clips.keyframes", "core.clips.fit"):
+        importlib.import_module(module)
+
+
 def _kind_job(kind: str) -> Any:
     async def job(ctx: dict[str, Any], payload: dict[str, Any], requester: str) -> dict[str, Any]:
         return await run_job(ctx, kind, payload, requester)
@@ -127,7 +140,10 @@ def worker_settings(
     else:
         max_jobs, processes = config.worker_max_jobs, config.render_workers
         kinds = [kind for kind in KINDS if kind != "render"]
-    general = overrides.pop("queue_name", None) or default_queue_name
+    shot_queue = overrides.pop("queue_name", None)
+    general = shot_queue or default_queue_name
+    # A shot worker picks up the next wave's clip sooner: each wait here is added once per wave.
+    poll_delay = min(config.worker_poll_delay_s, SHOT_POLL_DELAY_S) if shot_queue else config.worker_poll_delay_s
 
     async def startup(ctx: dict[str, Any]) -> None:
         config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +161,8 @@ def worker_settings(
             render_processes=processes,
         )
         ctx["executor"] = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="cutroom-job")
+        if not renders:
+            _warm_up_clip_jobs()
         log.info(
             "worker %s ready for %s: store %s, %d job(s) at a time%s",
             os.getpid(),
@@ -173,7 +191,7 @@ def worker_settings(
         "on_startup": startup,
         "on_shutdown": shutdown,
         "max_jobs": max_jobs,
-        "poll_delay": config.worker_poll_delay_s,
+        "poll_delay": poll_delay,
         "allow_abort_jobs": True,
         "keep_result": 3600,
         "health_check_interval": 30,

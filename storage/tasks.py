@@ -72,11 +72,12 @@ register_scheme("redis", RedisLedger)
 register_scheme("rediss", RedisLedger)
 
 
-def _s3_publisher(url: str):  # type: ignore[no-untyped-def]
-    """Keyframes for engines that take a link (Luma): put in the S3 store, hand out a signed URL."""
+def _s3_publisher(url: str, endpoint_url: str | None = None):  # type: ignore[no-untyped-def]
+    """Keyframes for engines that take a link (Luma): put in the S3 store, hand out a signed URL
+    (on the custom endpoint, e.g. MinIO, when CUTROOM_S3_ENDPOINT_URL sets one)."""
     from storage.artifacts import open_store
 
-    store = open_store(url)
+    store = open_store(url, endpoint_url=endpoint_url)
 
     def publish(key: str, data: bytes) -> str:
         store.put_bytes(key, data, content_type="image/png")

@@ -9,6 +9,7 @@ shot is reported with its number; a worker without the engine's key does not sta
 from __future__ import annotations
 
 import asyncio
+import base64
 import subprocess
 import time
 from collections.abc import Iterator
@@ -57,6 +58,10 @@ def make_board(data_dir: Path) -> Storyboard:
     return make_storyboard(brief, store, backends=Backends.embedded(), seed=0, fps=12)
 
 
+def sent_keyframe(body: dict[str, object]) -> bytes:
+    return base64.b64decode(str(body["promptImage"]).split(",", 1)[1])
+
+
 def generated_shots(board: Storyboard) -> int:
     return sum(1 for shot in board.plan.shots if not shot.is_end_card)
 
@@ -88,6 +93,11 @@ async def test_a_render_fans_out_one_clip_job_per_shot_and_counts_shots(
         assert len(runway.submissions) == n  # the A/B variant reused every clip
         messages = [e.message for e in await events(job_queue, queued.job_id)]
         assert any(m.endswith(f"/{n} shots") and not m.startswith(f"{n}/") for m in messages)
+        # Each clip started from the approved storyboard's keyframe for its shot, byte for byte.
+        store = LocalArtifactStore(worker_data_dir / "artifacts")
+        approved = {p.shot_index: store.get_bytes(p.image) for p in board.panels}
+        sent = sorted(sent_keyframe(r.json) for r in runway.submissions)
+        assert sent == sorted(approved[s.index] for s in board.plan.shots if not s.is_end_card)
     finally:
         for proc in procs:
             stop_worker(proc, kill=True)

@@ -229,3 +229,66 @@ def test_a_full_render_over_the_engine(engine: str, fake: ClipFake, tmp_path: Pa
     assert float(probe["format"]["duration"]) == pytest.approx(plan.brief.duration_s, abs=0.15)
     shots = [s for s in plan.shots if not s.is_end_card]
     assert len(fake.submissions) == len(shots)  # the end card is drawn, never paid for
+
+
+def sent_keyframe(fake: ClipFake) -> bytes:
+    import base64
+
+    uri = str(fake.submissions[-1].json["promptImage"])
+    return base64.b64decode(uri.split(",", 1)[1])
+
+
+def test_clips_start_from_the_approved_keyframe_as_is_recropped_or_redrawn(tmp_path: Path) -> None:
+    """The storyboard's panel is what Runway gets: its bytes at its aspect, a recrop near it, a redraw far from it."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    from core.clips.keyframes import png_bytes
+
+    fake = RunwayFake().start()
+    try:
+        plan = make_plan()
+        shot = plan.shots[1]
+        panel = Image.new("RGB", (90, 160), (200, 60, 30))
+        panel.paste((20, 200, 90), (10, 40, 80, 120))
+        path = tmp_path / "panel.png"
+        path.write_bytes(png_bytes(panel))
+        approved = path.read_bytes()
+        backend = make("runway", fake, tmp_path, keyframes={str(shot.index): str(path)})
+        backend.clip(plan, shot, None, size=(90, 160), seed=0)  # 9:16, Runway's 720:1280: as it is
+        assert sent_keyframe(fake) == approved
+        backend.clip(plan, shot, None, size=(160, 200), seed=0)  # 4:5, Runway's 832:1104: recropped
+        recrop = ImageOps.fit(panel, (832, 1104), Image.Resampling.LANCZOS)
+        assert sent_keyframe(fake) == png_bytes(recrop)
+        backend.clip(plan, shot, None, size=(160, 90), seed=0)  # 16:9 keeps a third of it: no image backend, recrop said
+        assert Image.open(io.BytesIO(sent_keyframe(fake))).size == (1280, 720)
+        assert any(f"Shot {shot.index}" in n and "recropped" in n for n in backend.notices)
+        redraw = make("runway", fake, tmp_path / "redraw", keyframes={str(shot.index): str(path)},
+                      image_backend="animatic")
+        redraw.clip(plan, shot, None, size=(160, 90), seed=0)  # with an image backend: redrawn at 16:9
+        drawn = Image.open(io.BytesIO(sent_keyframe(fake)))
+        assert drawn.size == (1280, 720) and sent_keyframe(fake) != png_bytes(ImageOps.fit(panel, (1280, 720)))
+        assert len(fake.submissions) == 4
+    finally:
+        fake.stop()
+
+
+def test_luma_fetches_its_video_where_the_base_url_says_and_sends_its_key_to_that_host_only(tmp_path: Path) -> None:
+    """A custom endpoint (LUMAAI_BASE_URL: a gateway) answering a link on itself gets the key; a signed link elsewhere does not."""
+    fake = LumaFake().start()
+    cdn = LumaFake().start()
+    clip_backend.register_publisher("fakehost", keyframe_server_publisher(fake, {}))
+    try:
+        fake.files_need_key = True
+        fake.file_link = lambda task: f"/files/{task.id}.mp4"  # relative to the configured endpoint
+        frames_of(make("luma", fake, tmp_path), make_plan())
+        assert [r.headers.get("authorization") for r in fake.file_requests] == [f"Bearer {fake.api_key}"]
+        cdn.tasks = fake.tasks
+        fake.file_link = lambda task: f"{cdn.url}/files/{task.id}.mp4"  # an S3-style signed link on another host
+        frames_of(make("luma", fake, tmp_path / "second"), make_plan(), index=3)
+        assert len(cdn.file_requests) == 1 and "authorization" not in cdn.file_requests[0].headers
+        assert len(fake.file_requests) == 1
+    finally:
+        fake.stop()
+        cdn.stop()

@@ -16,7 +16,13 @@ from PIL import Image
 
 from core.backends import PanelArt, clips
 from core.backends.diffusion import DiffusersClip
+from jobs.queue import JobQueue
+from storage.artifacts import LocalArtifactStore
+from tests.support.redis_server import RedisServer
+from tests.support.workers import job_queue, start_worker, stop_worker, worker_data_dir
 from tests.test_render_helpers import make_plan
+
+__all__ = ["job_queue", "worker_data_dir"]
 
 pytest.importorskip("diffusers")
 pytestmark = pytest.mark.slow
@@ -93,3 +99,34 @@ def test_prompted_families_get_the_action_and_camera_move(family: tuple[str, Pat
     else:
         assert "push in" in arguments["prompt"] and shot.description.split()[0] in arguments["prompt"]
         assert ("frame_rate" in arguments) == (name == "LTXImageToVideoPipeline")
+
+
+async def test_diffusers_shots_fan_out_as_clip_jobs_to_a_gpu_worker(
+    redis_server: RedisServer, job_queue: JobQueue, worker_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A render worker that never makes a shot itself and a `--queue gpu` worker: every clip is made
+    once, on the gpu worker, from the approved keyframe, and the render assembles them without a second."""
+    import asyncio
+
+    from tests.support.tiny_models import build_image_to_video
+    from tests.test_clips_farm import generated_shots, make_board
+
+    folder = await asyncio.to_thread(build_image_to_video, tmp_path_factory.mktemp("svd") / "pipeline")
+    board = await asyncio.to_thread(make_board, worker_data_dir)
+    env = {"CUTROOM_CLIP_BACKEND": "diffusers", "CUTROOM_DIFFUSERS_VIDEO_MODEL": str(folder),
+           "CUTROOM_DIFFUSERS_DEVICE": "cpu", "CUTROOM_DIFFUSERS_VIDEO_STEPS": "2",
+           "CUTROOM_DIFFUSERS_VIDEO_RESOLUTION": "32", "CUTROOM_DIFFUSERS_VIDEO_FRAMES": "4",
+           "CUTROOM_SPLIT_QUEUES": "1", "CUTROOM_QC_ENABLED": "false"}
+    renders = start_worker(redis_server.url, worker_data_dir, env={**env, "CUTROOM_SHOT_STEAL_AFTER_S": "-1"})
+    gpu = start_worker(redis_server.url, worker_data_dir, env=env, args=["--queue", "gpu"])
+    try:
+        queued = await job_queue.enqueue("render", {"storyboard_id": board.id}, request_key="d1", requester="U1")
+        final = await job_queue.wait(queued.job_id, timeout_s=300)
+        assert final.state == "done", final.error
+        n = generated_shots(board)
+        store = LocalArtifactStore(worker_data_dir / "artifacts")
+        assert len(store.list("clips")) == n  # one clip job per shot, each put in the store by the gpu worker
+        assert len(list((worker_data_dir / "cache" / "clips").glob("*.mp4"))) == n  # the render made none of its own
+    finally:
+        stop_worker(renders, kill=True)
+        stop_worker(gpu, kill=True)

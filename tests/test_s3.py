@@ -96,3 +96,14 @@ def test_presigned_url_works_and_carries_its_expiry(store: S3ArtifactStore) -> N
     assert week["X-Amz-Expires"] == [str(7 * 24 * 3600)]
     # A link to a missing object is refused.
     assert httpx.get(store.url("runs/sb_2/nothing.png")).status_code == 404
+
+
+def test_keyframes_for_luma_are_published_on_the_custom_endpoint(store: S3ArtifactStore, s3_endpoint: str) -> None:
+    """CUTROOM_S3_ENDPOINT_URL reaches the keyframe publisher: the signed link Luma fetches is on that server."""
+    from core.clips.backend import _publishers
+    from storage import tasks  # noqa: F401  (registers the s3 publisher)
+
+    publish = _publishers["s3"](f"s3://{store.bucket}/team-a", endpoint_url=s3_endpoint)
+    link = publish("clips/keyframes/abc.png", b"\x89PNG keyframe")
+    assert link.startswith(s3_endpoint + "/")
+    assert httpx.get(link).content == b"\x89PNG keyframe"

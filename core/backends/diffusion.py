@@ -618,6 +618,14 @@ class _VideoLoader(_Loader):
         return cls.from_pretrained(str(self.folder), local_files_only=True, dtype=self.torch_dtype(torch))
 
     def pipeline(self) -> Any:
+        """One pipeline per process and model, as for images: a gpu worker's clip jobs share it (and
+        never import diffusers from two threads at once)."""
+        key = ("video", str(self.folder.resolve()), self.device, self.dtype, str(self.cpu_offload))
+        shared = shared_pipeline(key, self._load_pipeline)
+        self.lock = shared.lock
+        return shared.pipe
+
+    def _load_pipeline(self) -> Any:
         if not self.cpu_offload:
             return super().pipeline()
         with self.lock:
@@ -641,6 +649,10 @@ class DiffusersClip:
     Frames are made at the family's own fps and frame rule, as many as the shot needs up to
     the family's longest; the ad's fps is reached by resampling in time, and a shot longer
     than the family can make holds its last frame, visibly, with a notice. Never stretched.
+
+    With ``cache_dir`` each clip is a file named by everything that decides it (a fan-out
+    ``clip`` job on the gpu queue makes it, the assembling render finds it); ``keyframes``
+    (shot index to the approved storyboard panel) is the picture each clip starts from.
     """
 
     def __init__(
@@ -658,6 +670,8 @@ class DiffusersClip:
         decode_chunk_size: int = 8,
         guidance_scale: float | None = None,
         cpu_offload: bool = False,
+        cache_dir: str | Path | None = None,
+        keyframes: dict[str, str] | None = None,
     ) -> None:
         folder = _model_folder(model_path, VIDEO_ENV, "clip")
         self.family_name = family_of(folder)
@@ -671,14 +685,12 @@ class DiffusersClip:
         self.noise_aug_strength = noise_aug_strength
         self.decode_chunk_size = decode_chunk_size
         self.guidance_scale = guidance_scale if guidance_scale is not None else self.family["guidance"]
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.keyframes = {str(k): v for k, v in (keyframes or {}).items()}
         self.notices: list[str] = []
 
-    def call_arguments(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> dict[str, Any]:
-        """The family's arguments, kept to what its ``__call__`` accepts."""
-        import inspect
-
-        import torch
-
+    def wanted_arguments(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> dict[str, Any]:
+        """Everything the family could be given, as plain values (``seed`` for the generator)."""
         from core.clips.backend import motion_prompt
 
         width, height = still.size
@@ -688,7 +700,7 @@ class DiffusersClip:
             "height": height,
             "num_frames": frame_count(self.family, shot.duration_s, self.num_frames),
             "num_inference_steps": self.steps,
-            "generator": torch.Generator(device="cpu").manual_seed(shot_seed(plan, shot, seed)),
+            "seed": shot_seed(plan, shot, seed),
             "output_type": "np",
             # SVD: motion conditioning; LTX: the frame rate it was asked for.
             "fps": self.fps,
@@ -702,30 +714,114 @@ class DiffusersClip:
             wanted["negative_prompt"] = negative_prompt(plan)
         if self.guidance_scale is not None:
             wanted["guidance_scale"] = self.guidance_scale
+        return wanted
+
+    def call_arguments(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> dict[str, Any]:
+        """The family's arguments, kept to what its ``__call__`` accepts."""
+        import inspect
+
+        import torch
+
+        wanted = self.wanted_arguments(plan, shot, still, seed)
+        wanted["generator"] = torch.Generator(device="cpu").manual_seed(wanted.pop("seed"))
         accepted = inspect.signature(self.loader.pipeline().__call__).parameters
         return {k: v for k, v in wanted.items() if k in accepted}
+
+    def still(self, shot: Shot, art: PanelArt | None, size: tuple[int, int]) -> Image.Image:
+        """The first frame at the model's working size: the approved keyframe when there is one, recropped."""
+        width, height = generation_size(size, self.resolution, int(self.family["multiple"]))
+        approved = self.keyframes.get(str(shot.index))
+        source: Image.Image
+        if approved:
+            source = Image.open(approved)
+        elif art is not None:
+            source = art.flatten()
+        else:
+            raise UnavailableError(f"Shot {shot.index} has no keyframe to start its clip from.")
+        return ImageOps.fit(source.convert("RGB"), (width, height), Image.Resampling.LANCZOS)
+
+    def _generate(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> Iterator[np.ndarray]:
+        arguments = self.call_arguments(plan, shot, still, seed)
+        try:
+            with self.loader.lock:
+                result = self.loader.pipeline()(**arguments)
+        except RuntimeError as exc:
+            raise BackendError(f"{self.family['label']} failed on shot {shot.index}: {exc}") from exc
+        generated = np.asarray(result.frames[0])  # (frames, h, w, 3) floats in 0..1
+        return (np.clip(frame * 255 + 0.5, 0, 255).astype(np.uint8) for frame in generated)
+
+    def clip_key(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> str:
+        """Everything that decides the clip (no pipeline loaded): the same key is the same clip, reused."""
+        import hashlib
+
+        wanted = self.wanted_arguments(plan, shot, still, seed)
+        wanted.pop("image")
+        digest = hashlib.sha256(json.dumps([self.family_name, self.loader.folder.name, wanted], sort_keys=True).encode())
+        digest.update(hashlib.sha256(still.tobytes()).digest())
+        return f"diffusers-{digest.hexdigest()[:32]}"
+
+    def clip(self, plan: Plan, shot: Shot, art: PanelArt | None, *, size: tuple[int, int], seed: int) -> Any:
+        """Make (or reuse) the shot's clip file in ``cache_dir``: what a fan-out shot job on the gpu queue does."""
+        from core.clips.generate import ClipResult
+
+        if self.cache_dir is None:
+            raise UnavailableError("The diffusers clip backend needs a clip folder (cache_dir) to make clip files.")
+        still = self.still(shot, art, size)
+        key = self.clip_key(plan, shot, still, seed)
+        dest = self.cache_dir / f"{key}.mp4"
+        if dest.is_file() and dest.stat().st_size > 0:
+            return ClipResult(dest, key, None, reused=True)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        write_clip(self._generate(plan, shot, still, seed), self.fps, dest)
+        return ClipResult(dest, key, None, reused=False)
 
     def frames(
         self, plan: Plan, shot: Shot, art: PanelArt, *, size: tuple[int, int], fps: int, seed: int
     ) -> Iterator[np.ndarray]:
-        from core.clips.fit import FitReport, fitted, timed
+        from core.clips.fit import FitReport, fitted, fitted_frames, timed
 
-        pipe = self.loader.pipeline()
-        width, height = generation_size(size, self.resolution, int(self.family["multiple"]))
-        still = ImageOps.fit(art.flatten().convert("RGB"), (width, height), Image.Resampling.LANCZOS)
-        arguments = self.call_arguments(plan, shot, still, seed)
-        try:
-            with self.loader.lock:
-                result = pipe(**arguments)
-        except RuntimeError as exc:
-            raise BackendError(f"{self.family['label']} failed on shot {shot.index}: {exc}") from exc
-        generated = np.asarray(result.frames[0])  # (frames, h, w, 3) floats in 0..1
-        made = (np.clip(frame * 255 + 0.5, 0, 255).astype(np.uint8) for frame in generated)
+        if shot.is_end_card:  # a graphic with the logo: it moves with the animatic, as for hosted engines
+            yield from clips.create("animatic").frames(plan, shot, art, size=size, fps=fps, seed=seed)
+            return
         report = FitReport()
-        yield from fitted(timed(made, self.fps), size=size, fps=fps, wanted_s=shot.duration_s, report=report)
+        if self.cache_dir is not None:
+            path = self.clip(plan, shot, art, size=size, seed=seed).path
+            yield from fitted_frames(path, size=size, fps=fps, wanted_s=shot.duration_s, report=report)
+        else:
+            made = self._generate(plan, shot, self.still(shot, art, size), seed)
+            yield from fitted(timed(made, self.fps), size=size, fps=fps, wanted_s=shot.duration_s, report=report)
         note = report.notice(shot.index, self.family["label"])
         if note and note not in self.notices:
             self.notices.append(note)
+
+
+def write_clip(frames: Iterable[np.ndarray], fps: int, dest: Path) -> Path:
+    """Frames to an H.264 mp4 at ``fps`` (high quality: the render encodes again), written whole."""
+    import os
+
+    import av
+
+    part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
+    try:
+        with av.open(str(part), mode="w", format="mp4") as container:
+            stream: Any = None
+            for frame in frames:
+                if stream is None:
+                    stream = container.add_stream("libx264", rate=fps)
+                    stream.height, stream.width = (frame.shape[0] // 2) * 2, (frame.shape[1] // 2) * 2
+                    stream.pix_fmt = "yuv420p"
+                    stream.options = {"crf": "12", "preset": "veryfast"}
+                picture = av.VideoFrame.from_ndarray(frame[: stream.height, : stream.width], format="rgb24")
+                for packet in stream.encode(picture):
+                    container.mux(packet)
+            if stream is None:
+                raise BackendError("The model made no frames.")
+            for packet in stream.encode():
+                container.mux(packet)
+        part.replace(dest)
+    finally:
+        part.unlink(missing_ok=True)
+    return dest
 
 
 @images.register("diffusers")

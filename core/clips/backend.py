@@ -1,7 +1,8 @@
 """Clip backends "runway", "veo", "luma" (and "sim"): a hosted engine behind the ``ClipBackend`` interface.
 
-The keyframe is the shot's panel drawn at the engine's own aspect (so 1:1 and 4:5 variants
-that map to the same engine ratio share one paid clip, recropped), the motion prompt is the
+The keyframe is the approved storyboard's panel for the shot (``core.clips.keyframes``: as
+it is, recropped, or redrawn at the engine's aspect where a recrop would cut most of it; 1:1
+and 4:5 variants that map to the same engine ratio share one paid clip), the motion prompt is the
 shot's action plus its camera move, and the clip is fitted to the shot (``core.clips.fit``).
 End cards are a graphic with the logo: they move with the animatic backend, never paid for.
 """
@@ -9,7 +10,6 @@ End cards are a graphic with the logo: they move with the animatic backend, neve
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +28,7 @@ from core.clips.engines import (
 )
 from core.clips.fit import FitReport, fitted_frames
 from core.clips.generate import ClipPolicy, ClipResult, make_clip
+from core.clips.keyframes import approved_keyframe, png_bytes
 from core.clips.ledger import open_ledger
 from core.errors import UnavailableError
 from core.models import Plan, Shot
@@ -37,11 +38,13 @@ ENGINE_MODULES = ("core.clips.runway", "core.clips.veo", "core.clips.luma", "cor
 HOSTED = ("runway", "veo", "luma", "sim")
 
 Publisher = Callable[[str, bytes], str]
-_publishers: dict[str, Callable[[str], Publisher]] = {}
+_publishers: dict[str, Callable[..., Publisher]] = {}
 
 
-def register_publisher(scheme: str, factory: Callable[[str], Publisher]) -> None:
-    """How keyframes get a public link for engines that take pictures by URL (Luma); storage registers s3."""
+def register_publisher(scheme: str, factory: Callable[..., Publisher]) -> None:
+    """How keyframes get a public link for engines that take pictures by URL (Luma); storage registers s3.
+
+    ``factory(location)``, or ``factory(location, endpoint_url=...)`` when a custom endpoint is set."""
     _publishers[scheme] = factory
 
 
@@ -99,6 +102,7 @@ class HostedClip:
         image_backend: str | None = None,
         image_options: dict[str, Any] | None = None,
         publisher: str | None = None,
+        publisher_endpoint: str | None = None,
         daily_budget_usd: float | None = None,
         usd_per_s: float | None = None,
         concurrency: int | None = None,
@@ -106,6 +110,7 @@ class HostedClip:
         poll_s: float = 5.0,
         poll_max_s: float = 30.0,
         latency_s: float | None = None,
+        keyframes: dict[str, str] | None = None,
     ) -> None:
         options: dict[str, Any] = {"api_key": api_key, "base_url": base_url, "model": model}
         if engine == "sim":
@@ -116,6 +121,8 @@ class HostedClip:
         self.image_backend = image_backend
         self.image_options = image_options or {}
         self.publisher = publisher
+        self.publisher_endpoint = publisher_endpoint
+        self.keyframes = {str(k): v for k, v in (keyframes or {}).items()}
         self.policy = ClipPolicy(
             daily_budget_usd=daily_budget_usd, usd_per_s=usd_per_s, concurrency=concurrency,
             timeout_s=timeout_s, poll_s=poll_s, poll_max_s=max(poll_s, poll_max_s),
@@ -128,28 +135,38 @@ class HostedClip:
 
     # ── the request ─────────────────────────────────────────────────────────────────────
 
-    def keyframe(self, plan: Plan, shot: Shot, art: PanelArt | None, *, size: tuple[int, int], seed: int) -> Image.Image:
-        """The panel at the engine's working size: drawn there when an image backend is named, else recropped."""
+    def keyframe_png(self, plan: Plan, shot: Shot, art: PanelArt | None, *, size: tuple[int, int], seed: int) -> bytes:
+        """The approved panel (as is or recropped); else the panel drawn at the engine's working size."""
         ratio = self.engine.spec.ratios[nearest_aspect(size)]
         working = engine_size(ratio)
+        approved = self.keyframes.get(str(shot.index))
+        if approved:
+            png = approved_keyframe(Path(approved).read_bytes(), working)
+            if png is not None:
+                return png
+            if not self.image_backend:  # nothing to redraw with: the recrop, said in the report
+                self._note(f"Shot {shot.index}: its keyframe was recropped to {ratio}, cutting much of it; "
+                           "redraw the storyboard at that aspect for a better start.")
+                return png_bytes(ImageOps.fit(Image.open(approved).convert("RGB"), working, Image.Resampling.LANCZOS))
         if self.image_backend:
             if self._image is None:
                 self._image = images.create(self.image_backend, **self.image_options)
             from core import compose
 
             drawn = compose.grade_art(self._image.draw(plan, shot, size=working, seed=seed), compose.grade_lut(plan))
-            return drawn.flatten().convert("RGB")
+            return png_bytes(drawn.flatten().convert("RGB"))
         if art is None:
             raise UnavailableError("The hosted clip backend needs the shot's panel or an image backend to draw it.")
-        return ImageOps.fit(art.flatten().convert("RGB"), working, Image.Resampling.LANCZOS)
+        return png_bytes(ImageOps.fit(art.flatten().convert("RGB"), working, Image.Resampling.LANCZOS))
+
+    def _note(self, note: str) -> None:
+        if note not in self.notices:
+            self.notices.append(note)
 
     def request(self, plan: Plan, shot: Shot, art: PanelArt | None, *, size: tuple[int, int], seed: int) -> ClipRequest:
         spec = self.engine.spec
         model, model_spec = spec.model(getattr(self.engine, "model", None))
-        picture = self.keyframe(plan, shot, art, size=size, seed=seed)
-        buffer = io.BytesIO()
-        picture.save(buffer, format="PNG", optimize=False, compress_level=1)  # speed over bytes: it is sent once
-        png = buffer.getvalue()
+        png = self.keyframe_png(plan, shot, art, size=size, seed=seed)
         request = ClipRequest(
             shot_index=shot.index,
             image_png=png,
@@ -172,7 +189,8 @@ class HostedClip:
         if factory is None:
             return None
         digest = hashlib.sha256(request.image_png).hexdigest()[:32]
-        return factory(self.publisher)(f"clips/keyframes/{digest}.png", request.image_png)
+        options = {"endpoint_url": self.publisher_endpoint} if self.publisher_endpoint else {}
+        return factory(self.publisher, **options)(f"clips/keyframes/{digest}.png", request.image_png)
 
     # ── ClipBackend ─────────────────────────────────────────────────────────────────────
 
@@ -196,8 +214,8 @@ class HostedClip:
         report = FitReport()
         yield from fitted_frames(result.path, size=size, fps=fps, wanted_s=shot.duration_s, report=report)
         note = report.notice(shot.index, self.engine.spec.label)
-        if note and note not in self.notices:
-            self.notices.append(note)
+        if note:
+            self._note(note)
 
 
 def _clip_seed(plan: Plan, shot: Shot, seed: int) -> int:

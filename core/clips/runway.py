@@ -10,7 +10,7 @@ per engine, and nothing else is ever sent twice.
 from __future__ import annotations
 
 import base64
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from core.clips.engines import (
@@ -18,14 +18,11 @@ from core.clips.engines import (
     ClipRefused,
     ClipRequest,
     KeyframeRejected,
-    RateLimited,
     TaskStatus,
-    engine_spec,
     engines,
     is_moderation,
-    stream_download,
 )
-from core.errors import TransientError, UnavailableError
+from core.clips.sdk import SdkEngine, SdkInfo, cancel_deleting, stainless_errors
 
 _STATES = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running", "SUCCEEDED": "succeeded",
            "FAILED": "failed", "CANCELLED": "cancelled"}
@@ -33,30 +30,12 @@ _STATES = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running", "SU
 USD_PER_CREDIT = 0.01
 
 
-def retry_after(exc: Any) -> float | None:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-class RunwayEngine:
+class RunwayEngine(SdkEngine):
     name = "runway"
+    info = SdkInfo("Runway", "RUNWAYML_API_SECRET (or CUTROOM_RUNWAY_API_KEY)", "runwayml", "runwayml", "https://api.dev.runwayml.com")
 
-    def __init__(self, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None,
-                 timeout_s: float = 60.0) -> None:
-        if not api_key:
-            raise UnavailableError("The runway clip engine needs RUNWAYML_API_SECRET (or CUTROOM_RUNWAY_API_KEY).")
-        try:
-            import runwayml
-        except ImportError as exc:
-            raise UnavailableError("The runway clip engine needs the runwayml SDK: pip install 'cutroom[hosted]'.") from exc
-        self._sdk = runwayml
-        self.spec = engine_spec("runway")
-        self.model = model or self.spec.default_model
-        self.client = runwayml.RunwayML(api_key=api_key, base_url=base_url or None, max_retries=0, timeout=timeout_s)
+    def make_client(self, sdk: ModuleType, api_key: str, base_url: str, timeout_s: float) -> Any:
+        return sdk.RunwayML(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s)
 
     def submit(self, request: ClipRequest) -> str:
         if len(request.image_png) * 4 // 3 > self.spec.max_image_bytes:
@@ -64,34 +43,25 @@ class RunwayEngine:
                 f"Shot {request.shot_index}'s keyframe is over Runway's 5 MB limit for pictures; it was not sent."
             )
         uri = "data:image/png;base64," + base64.b64encode(request.image_png).decode()
-        sdk = self._sdk
         try:
-            create: Any = self.client.image_to_video.create
-            task = create(
-                model=request.model, prompt_image=uri, prompt_text=request.prompt[:1000],
-                ratio=request.ratio, duration=request.duration_s, seed=request.seed % 4294967295,
-            )
-        except sdk.RateLimitError as exc:
-            raise RateLimited("Runway is rate limiting us (HTTP 429).", retry_after(exc)) from exc
-        except sdk.BadRequestError as exc:
+            with stainless_errors(self._sdk, self.label):
+                create: Any = self.client.image_to_video.create
+                task = create(
+                    model=request.model, prompt_image=uri, prompt_text=request.prompt[:1000],
+                    ratio=request.ratio, duration=request.duration_s, seed=request.seed % 4294967295,
+                )
+        except self._sdk.BadRequestError as exc:
             text = str(getattr(exc, "body", None) or exc)
             if is_moderation(None, text, self.spec.moderation_codes):
                 raise ClipRefused(_refusal(request.shot_index, text)) from exc
             if "image" in text.lower():
                 raise KeyframeRejected(f"Runway refused shot {request.shot_index}'s keyframe: {text[:200]}") from exc
             raise ClipFailed(f"Runway refused the request for shot {request.shot_index}: {text[:200]}") from exc
-        except (sdk.APIConnectionError, sdk.InternalServerError) as exc:
-            raise TransientError(f"Runway did not answer ({type(exc).__name__}).") from exc
         return str(task.id)
 
     def status(self, task_id: str) -> TaskStatus:
-        sdk = self._sdk
-        try:
+        with stainless_errors(self._sdk, self.label):
             task = self.client.tasks.retrieve(task_id)
-        except sdk.RateLimitError as exc:
-            raise RateLimited("Runway is rate limiting us (HTTP 429).", retry_after(exc)) from exc
-        except (sdk.APIConnectionError, sdk.InternalServerError) as exc:
-            raise TransientError(f"Runway did not answer ({type(exc).__name__}).") from exc
         raw = str(getattr(task, "status", ""))
         state = _STATES.get(raw)
         cost = getattr(getattr(task, "cost", None), "credits", None)
@@ -114,16 +84,8 @@ class RunwayEngine:
         )
 
     def cancel(self, task_id: str) -> bool:
-        try:
-            self.client.tasks.delete(task_id)
-        except self._sdk.NotFoundError:
-            return False
-        return True
-
-    def download(self, status: TaskStatus, dest: Path, *, max_bytes: int) -> Path:
-        if not status.output_url:
-            raise ClipFailed("Runway said the clip was ready but gave no address for it.")
-        return stream_download(status.output_url, dest, max_bytes=max_bytes)  # signed URL: no key sent
+        return cancel_deleting(self._sdk, self.client.tasks.delete, task_id)
+    # download: SdkEngine's (output links are signed: no key leaves for them)
 
 
 def _refusal(shot: int, text: str) -> str:

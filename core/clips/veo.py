@@ -13,8 +13,8 @@ operations: a cancelled render stops waiting and keeps the name, so nothing is l
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 from core.clips.engines import (
     ClipFailed,
@@ -23,35 +23,28 @@ from core.clips.engines import (
     KeyframeRejected,
     RateLimited,
     TaskStatus,
-    engine_spec,
     engines,
-    stream_download,
 )
-from core.errors import TransientError, UnavailableError
+from core.clips.sdk import SdkEngine, SdkInfo
+from core.errors import TransientError
 
 DEFAULT_BASE_URL = "https://aiplatform.googleapis.com/"
 
 
-class VeoEngine:
+class VeoEngine(SdkEngine):
     name = "veo"
+    info = SdkInfo("Veo", "GOOGLE_API_KEY (a Vertex AI express-mode key; or CUTROOM_VEO_API_KEY)", "google.genai", "google-genai", DEFAULT_BASE_URL)
 
-    def __init__(self, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None,
-                 timeout_s: float = 60.0) -> None:
-        if not api_key:
-            raise UnavailableError("The veo clip engine needs GOOGLE_API_KEY (a Vertex AI express-mode key; or CUTROOM_VEO_API_KEY).")
-        try:
-            from google import genai
-            from google.genai import errors, types
-        except ImportError as exc:
-            raise UnavailableError("The veo clip engine needs the google-genai SDK: pip install 'cutroom[hosted]'.") from exc
+    def make_client(self, sdk: ModuleType, api_key: str, base_url: str, timeout_s: float) -> Any:
+        from google.genai import errors, types
+
         self._types = types
         self._errors = errors
-        self.spec = engine_spec("veo")
-        self.model = model or self.spec.default_model
-        self.api_key = api_key
-        self.base_url = base_url or DEFAULT_BASE_URL
-        options = types.HttpOptions(base_url=self.base_url, timeout=int(timeout_s * 1000))
-        self.client = genai.Client(vertexai=True, api_key=api_key, http_options=options)
+        options = types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
+        return sdk.Client(vertexai=True, api_key=api_key, http_options=options)
+
+    def key_headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self.api_key}
 
     def _api_error(self, exc: Any, shot: int | None = None) -> Exception:
         code = getattr(exc, "code", None)
@@ -127,12 +120,9 @@ class VeoEngine:
             part.write_bytes(status.output_bytes)
             part.replace(dest)
             return dest
-        if not status.output_url or not status.output_url.startswith(("https://", "http://")):
+        if status.output_url and not status.output_url.startswith(("https://", "http://")):
             raise ClipFailed(f"Veo put the clip at {str(status.output_url)[:80]!r}, which Cutroom cannot fetch.")
-        # A file link may need the key: send it only to the configured Google host itself.
-        same_host = urlsplit(status.output_url).netloc == urlsplit(self.base_url).netloc
-        headers = {"x-goog-api-key": self.api_key} if same_host else {}
-        return stream_download(status.output_url, dest, max_bytes=max_bytes, headers=headers)
+        return super().download(status, dest, max_bytes=max_bytes)  # a file link: the key to Google's host only
 
 
 @engines.register("veo")

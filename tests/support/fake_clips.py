@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -95,6 +96,9 @@ class ClipFake:
         self.hold = threading.Event()  # set: running tasks stay running
         self.cut_downloads = 0  # the next n downloads stop halfway
         self.clip_seconds: float | None = None  # None: the requested duration
+        self.file_requests: list[Recorded] = []  # downloads of finished videos, with their headers
+        self.files_need_key = False  # True: videos are served only with the API key (a gateway)
+        self.file_link: Callable[[FakeTask], str] | None = None  # None: an absolute link on this host
         self._lock = threading.Lock()
         fake = self
 
@@ -150,6 +154,8 @@ class ClipFake:
         recorded = Recorded(handler.command, parts.path, {k.lower(): v for k, v in handler.headers.items()},
                             handler.rfile.read(length) if length else b"")
         if parts.path.startswith("/files/"):
+            with self._lock:
+                self.file_requests.append(recorded)
             self._serve_file(handler, parts.path.removeprefix("/files/"))
             return
         with self._lock:
@@ -193,10 +199,12 @@ class ClipFake:
         handler.wfile.write(data)
 
     def file_authorized(self, handler: BaseHTTPRequestHandler) -> bool:
-        return True  # signed URLs need no key
+        if not self.files_need_key:
+            return True  # signed URLs need no key
+        return handler.headers.get(self.key_header) == f"{self.key_prefix}{self.api_key}"
 
     def file_url(self, task: FakeTask) -> str:
-        return f"{self.url}/files/{task.id}.mp4"
+        return self.file_link(task) if self.file_link else f"{self.url}/files/{task.id}.mp4"
 
     # ── the task machine ──
 
