@@ -33,7 +33,8 @@ from core.models import (
     Variant,
     VariantChoice,
 )
-from core.render import RenderOptions, _consistency
+from core.render import RenderOptions
+from core.render.report import _consistency
 
 PALETTE = ["#2f6b4f", "#f4c542", "#fff6e5"]
 SIZE = (90, 160)
