@@ -43,12 +43,12 @@ log = logging.getLogger("bots.engine")
 
 LABELS = {
     "storyboard": "Storyboard",
-    "redo_scene": "Redrawing a scene",
+    "redraw_shot": "Redrawing a scene",
     "redo_all": "New storyboard",
     "recast": "Recasting",
     "render": "Rendering",
 }
-STORYBOARD_KINDS = ("storyboard", "redo_scene", "redo_all", "recast")
+STORYBOARD_KINDS = ("storyboard", "redraw_shot", "redo_all", "recast")
 
 
 class Delivery:

@@ -56,7 +56,7 @@ from bots.messages import (
     CANCEL,
     CHANNEL_OFF,
     REDO,
-    SCENES,
+    SHOT_KEYCAPS,
     Button,
     and_list,
     brief_line,
@@ -109,7 +109,7 @@ def choice_for(emoji: str, role: str) -> str | None:
             return "approve"
         if emoji == REDO:
             return "redo_all"
-        for number, keycap in enumerate(SCENES, start=1):
+        for number, keycap in enumerate(SHOT_KEYCAPS, start=1):
             if emoji in (keycap, keycap.replace("\ufe0f", "")):
                 return f"scene:{number}"
     if role == "variant" and emoji == REDO:
@@ -725,9 +725,9 @@ class Engine(Delivery):
             seed = 1000 + len(session.jobs)
             await self._start(
                 session,
-                "redo_scene",
+                "redraw_shot",
                 {"storyboard_id": sb_id, "index": index, "seed": seed},
-                request_key=f"{key.as_str()}:redo_scene:{sb_id}:{index}:{_attempt(session, 'redo_scene')}",
+                request_key=f"{key.as_str()}:redraw_shot:{sb_id}:{index}:{_attempt(session, 'redraw_shot')}",
             )
 
     async def _cancel(self, session: Session, actor: Actor) -> None:

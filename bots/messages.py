@@ -22,7 +22,7 @@ APPROVE = "✅"
 REDO = "🔁"
 CANCEL = "❌"
 #: 1️⃣ .. 9️⃣ (digit, variation selector 16, combining keycap).
-SCENES: tuple[str, ...] = tuple(f"{n}\ufe0f\u20e3" for n in range(1, 10))
+SHOT_KEYCAPS: tuple[str, ...] = tuple(f"{n}\ufe0f\u20e3" for n in range(1, 10))
 
 
 class Button(BaseModel):
@@ -52,7 +52,7 @@ class StoryboardPost(BaseModel):
     buttons: list[Button]
 
     @property
-    def scene_buttons(self) -> list[Button]:
+    def shot_buttons(self) -> list[Button]:
         return [b for b in self.buttons if b.id.startswith("scene:")]
 
     @property
@@ -111,13 +111,13 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
     if any(shot.suggested(f) for shot in plan.shots for f in ("on_screen_text", "voice_over")):
         lines.append(f"{SUGGESTED} _suggested lines: not said in the thread; reply to change them_")
     lines += notice_lines(plan.notices)
-    scenes = min(n, len(SCENES))
-    scene_hint = f"1️⃣–{SCENES[scenes - 1]} redo that scene, " if scenes > 1 else "1️⃣ redo the scene, "
+    scenes = min(n, len(SHOT_KEYCAPS))
+    shot_hint = f"1️⃣–{SHOT_KEYCAPS[scenes - 1]} redo that scene, " if scenes > 1 else "1️⃣ redo the scene, "
     buttons = [
         Button(id="approve", emoji=APPROVE, label="Approve and render", style="primary"),
         Button(id="redo_all", emoji=REDO, label="Redo all"),
         *[
-            Button(id=f"scene:{i}", emoji=SCENES[i - 1], label=f"Redo scene {i}")
+            Button(id=f"scene:{i}", emoji=SHOT_KEYCAPS[i - 1], label=f"Redo scene {i}")
             for i in range(1, scenes + 1)
         ],
         Button(id="cancel", emoji=CANCEL, label="Cancel", style="danger"),
@@ -131,11 +131,11 @@ def storyboard_post(board: Storyboard, sheet_png: bytes) -> StoryboardPost:
         + (f" · take {board.version}" if board.version > 1 else "")
         + cta_destination(plan.cta.text, plan.cta.url or plan.brief.url),
         shots=lines,
-        footer=f"React {APPROVE} to render, {REDO} redo all, {scene_hint}{CANCEL} cancel. "
+        footer=f"React {APPROVE} to render, {REDO} redo all, {shot_hint}{CANCEL} cancel. "
         "Or reply in this thread to change something (“punchier”, “make it 15 s”).",
         image_png=sheet_png,
         image_name=f"storyboard-{board.id}-v{board.version}.png",
-        reactions=[APPROVE, REDO, *SCENES[:scenes], CANCEL],
+        reactions=[APPROVE, REDO, *SHOT_KEYCAPS[:scenes], CANCEL],
         buttons=buttons,
     )
 

@@ -213,7 +213,7 @@ def load_storyboard(store: ArtifactStore, sb_id: str) -> Storyboard:
     return board
 
 
-def redo_scene(
+def redraw_shot(
     board: Storyboard,
     index: int,
     store: ArtifactStore,

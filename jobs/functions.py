@@ -106,11 +106,11 @@ def _storyboard(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[
     return _board_result(board)
 
 
-def _redo_scene(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
-    from core.pipeline import load_storyboard, redo_scene
+def _redraw_shot(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
+    from core.pipeline import load_storyboard, redraw_shot
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
-    board = redo_scene(
+    board = redraw_shot(
         board,
         int(_require(payload, "index")),
         env.store,
@@ -242,7 +242,7 @@ def _ping(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, A
 
 WORK: dict[str, Work] = {
     "storyboard": _storyboard,
-    "redo_scene": _redo_scene,
+    "redraw_shot": _redraw_shot,
     "redo_all": _redo_all,
     "recast": _recast,
     "render": _render,

@@ -34,9 +34,9 @@ from redis.exceptions import WatchError
 from core.errors import InputError
 from jobs import fairness
 
-JobKind = Literal["storyboard", "redo_scene", "redo_all", "render", "ping", "recast"]
+JobKind = Literal["storyboard", "redraw_shot", "redo_all", "render", "ping", "recast"]
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
-KINDS: tuple[str, ...] = ("storyboard", "redo_scene", "redo_all", "render", "ping", "recast", "clip")
+KINDS: tuple[str, ...] = ("storyboard", "redraw_shot", "redo_all", "render", "ping", "recast", "clip")
 TERMINAL: frozenset[str] = frozenset({"done", "failed", "cancelled"})
 
 #: How long job records and their events are kept: a retried request within this time is a no-op.

@@ -86,7 +86,7 @@ def render_slots(config: WorkerConfig, *, capacity: int | None = None) -> tuple[
 def job_options(config: WorkerConfig) -> JobOptions:
     timeouts = {
         "storyboard": float(config.storyboard_timeout_s),
-        "redo_scene": float(config.storyboard_timeout_s),
+        "redraw_shot": float(config.storyboard_timeout_s),
         "redo_all": float(config.storyboard_timeout_s),
         "recast": float(config.storyboard_timeout_s),
         "render": float(config.job_timeout_s),

@@ -53,7 +53,7 @@ from playground.services import InProcessRunner, Once, QueueRunner, Runner, visi
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
 #: One "Redo n" button per scene under the gallery: enough for the longest ad the planner makes.
-MAX_SCENES = max(shot_count(d) for d in range(MIN_DURATION_S, MAX_DURATION_S + 1))
+MAX_SHOTS = max(shot_count(d) for d in range(MIN_DURATION_S, MAX_DURATION_S + 1))
 #: The one concurrency group of the CPU-heavy listeners (storyboard, edits, scene redo, render).
 HEAVY = "cutroom-heavy"
 
@@ -538,7 +538,7 @@ class Playground:
         )
         return self._board_view(new_board, f"Edits applied: storyboard v{new_board.version}.")
 
-    def redo_scene(
+    def redraw_shot(
         self,
         board_state: dict[str, Any] | None,
         scene: float | None,
@@ -553,22 +553,22 @@ class Playground:
             raise InputError(
                 f"There is no scene {index}; this storyboard has scenes 1 to {len(board.plan.shots)}."
             )
-        new_board = self.runner.redo_scene(
+        new_board = self.runner.redraw_shot(
             board, index, seed=board.version * 101 + index, on_progress=_progress_reporter(progress)
         )
         return self._board_view(new_board, f"Scene {index} redrawn: storyboard v{new_board.version}.")
 
-    def redo_scene_n(self, index: int) -> Callable[..., list[Any]]:
-        """The handler of the "Redo ``index``" button under the gallery: ``redo_scene`` for that scene."""
+    def redraw_shot_n(self, index: int) -> Callable[..., list[Any]]:
+        """The handler of the "Redo ``index``" button under the gallery: ``redraw_shot`` for that shot."""
 
         def redo(
             board_state: dict[str, Any] | None,
             request: gr.Request,
             progress: gr.Progress = gr.Progress(),  # noqa: B008
         ) -> list[Any]:
-            return self.redo_scene(board_state, index, request, progress)
+            return self.redraw_shot(board_state, index, request, progress)
 
-        redo.__name__ = f"redo_scene_{index}"
+        redo.__name__ = f"redraw_shot_{index}"
         return redo
 
     # 3 · approve
@@ -732,10 +732,10 @@ def variants_summary(store: ArtifactStore, variants: list[Variant], plan: Plan |
 def redo_buttons_view(board_state: dict[str, Any] | None) -> list[Any]:
     """One visible "Redo n" button per scene of the storyboard shown (none before there is one)."""
     scenes = len((board_state or {}).get("plan", {}).get("shots", []))
-    return [gr.update(visible=n <= scenes) for n in range(1, MAX_SCENES + 1)]
+    return [gr.update(visible=n <= scenes) for n in range(1, MAX_SHOTS + 1)]
 
 
-def picked_scene(evt: gr.SelectData) -> int:
+def picked_shot(evt: gr.SelectData) -> int:
     """Clicking a panel of the gallery picks its scene in the scene box."""
     return int(evt.index if isinstance(evt.index, int) else evt.index[0]) + 1
 
@@ -855,7 +855,7 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
             elem_id="panels",
         )
         with gr.Row(elem_id="redo-buttons", elem_classes="cr-redo-row"):
-            scene_buttons = [
+            shot_buttons = [
                 gr.Button(
                     f"Redo {n}",
                     variant="secondary",
@@ -866,7 +866,7 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
                     scale=0,
                     min_width=80,
                 )
-                for n in range(1, MAX_SCENES + 1)
+                for n in range(1, MAX_SHOTS + 1)
             ]
         table = gr.Dataframe(
             headers=TABLE_HEADERS,
@@ -937,21 +937,21 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
             _friendly(play.apply_edits), [board_state, table], board_outputs, api_name="apply_edits", **heavy
         )
         redo_btn.click(
-            _friendly(play.redo_scene), [board_state, scene], board_outputs, api_name="redo_scene", **heavy
+            _friendly(play.redraw_shot), [board_state, scene], board_outputs, api_name="redraw_shot", **heavy
         )
-        for n, button in enumerate(scene_buttons, start=1):
+        for n, button in enumerate(shot_buttons, start=1):
             button.click(
-                _friendly(play.redo_scene_n(n)),
+                _friendly(play.redraw_shot_n(n)),
                 [board_state],
                 board_outputs,
-                api_name=f"redo_scene_{n}",
+                api_name=f"redraw_shot_{n}",
                 **heavy,
             )
         # Whatever showed a storyboard (drawing, edits, a redo), the row shows one button per scene.
         board_state.change(
-            redo_buttons_view, [board_state], scene_buttons, queue=False, api_visibility="private"
+            redo_buttons_view, [board_state], shot_buttons, queue=False, api_visibility="private"
         )
-        gallery.select(picked_scene, None, [scene], queue=False, api_visibility="private")
+        gallery.select(picked_shot, None, [scene], queue=False, api_visibility="private")
         approve_btn.click(
             _friendly(play.approve),
             [board_state, render_formats, n_variants],

@@ -46,7 +46,7 @@ class Runner(Protocol):
         on_progress: OnProgress,
     ) -> Storyboard: ...
 
-    def redo_scene(
+    def redraw_shot(
         self, board: Storyboard, index: int, *, seed: int, on_progress: OnProgress
     ) -> Storyboard: ...
 
@@ -102,12 +102,12 @@ class InProcessRunner:
             on_progress=on_progress,
         )
 
-    def redo_scene(
+    def redraw_shot(
         self, board: Storyboard, index: int, *, seed: int, on_progress: OnProgress = no_progress
     ) -> Storyboard:
         from core import pipeline
 
-        return pipeline.redo_scene(
+        return pipeline.redraw_shot(
             board, index, self.store, backends=self.backends, seed=seed, on_progress=on_progress
         )
 
@@ -189,13 +189,13 @@ class QueueRunner:
         result = self._run("storyboard", payload, on_progress)
         return _with_version(load_storyboard(self.store, str(result["storyboard_id"])), version)
 
-    def redo_scene(
+    def redraw_shot(
         self, board: Storyboard, index: int, *, seed: int, on_progress: OnProgress = no_progress
     ) -> Storyboard:
         from core.pipeline import load_storyboard
 
         payload = {"storyboard_id": board.id, "index": index, "seed": seed}
-        result = self._run("redo_scene", payload, on_progress)
+        result = self._run("redraw_shot", payload, on_progress)
         return load_storyboard(self.store, str(result["storyboard_id"]))
 
     def render(

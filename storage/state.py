@@ -26,7 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.models import Brief, Message, Plan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +142,16 @@ def _migrate_0_to_1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 names the storyboard redo of one shot ``redraw_shot`` (one word per concept)."""
+    for job in data.get("jobs") or []:
+        if isinstance(job, dict) and job.get("kind") == "redo_scene":
+            job["kind"] = "redraw_shot"
+    return data
+
+
 #: ``from_version -> function`` turning a record of that version into the next one.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pytest
 
 from core.backends import Backends, extractors, planners
 from core.errors import BackendError, TransientError
-from core.pipeline import make_storyboard, redo_scene
+from core.pipeline import make_storyboard, redraw_shot
 from storage.artifacts import LocalArtifactStore
 from tests.support.fake_providers import OpenAIFake, serving
 from tests.test_backends_llm import BRIEF, EXTRACTION, THREAD, plan_arguments
@@ -149,7 +149,7 @@ def test_a_scene_redo_uses_the_configured_hosted_planner(local_server: OpenAIFak
     store = LocalArtifactStore(tmp_path / "artifacts")
 
     board = make_storyboard(BRIEF, store, backends=backends, seed=7)
-    redone = redo_scene(board, 2, store, backends=backends, seed=8)
+    redone = redraw_shot(board, 2, store, backends=backends, seed=8)
 
     assert len(local_server.requests) == 2  # the redo asked the hosted planner, not the embedded one
     old, new = board.plan.shots, redone.plan.shots

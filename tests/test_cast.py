@@ -15,7 +15,7 @@ from core.backends.animatic import AnimaticImageBackend
 from core.cast import check_references, read_upload
 from core.errors import InputError
 from core.models import Plan, Shot, Storyboard
-from core.pipeline import make_storyboard, recast, redo_scene
+from core.pipeline import make_storyboard, recast, redraw_shot
 from core.plan import sample_brief
 from core.storyboard import cast_row_boxes, render_sheet
 from storage.artifacts import LocalArtifactStore
@@ -166,7 +166,7 @@ def test_recasting_one_entity_redraws_only_its_shots_and_a_scene_redo_keeps_the_
         if old_panel.shot_index not in with_person:
             assert store.get_bytes(old_panel.image) == store.get_bytes(new_panel.image)
 
-    redone = redo_scene(older, 2, store, backends=_backends(), seed=7)
+    redone = redraw_shot(older, 2, store, backends=_backends(), seed=7)
     assert redone.cast == older.cast
 
     with pytest.raises(InputError, match="no 'zed'"):

@@ -19,7 +19,7 @@ from bots.messages import (
     APPROVE,
     CANCEL,
     REDO,
-    SCENES,
+    SHOT_KEYCAPS,
     Button,
     StoryboardPost,
     VariantPost,
@@ -179,7 +179,7 @@ def test_reactions_mean_the_same_on_every_platform() -> None:
     assert choice_for(REDO, "storyboard") == "redo_all"
     assert choice_for(REDO, "variant") == "more"
     assert choice_for(CANCEL, "status") == "cancel"
-    assert choice_for(SCENES[2], "storyboard") == "scene:3"
+    assert choice_for(SHOT_KEYCAPS[2], "storyboard") == "scene:3"
     assert choice_for("3\u20e3", "storyboard") == "scene:3"  # keycap without the variation selector
     assert choice_for(APPROVE, "variant") is None
     assert choice_for("👍", "storyboard") is None

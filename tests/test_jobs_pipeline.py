@@ -103,7 +103,7 @@ async def test_storyboard_redo_and_render_end_to_end(
     assert "storyboard" in stages  # core's progress reached the followers
 
     redo = await job_queue.enqueue(
-        "redo_scene",
+        "redraw_shot",
         {"storyboard_id": sb_id, "index": 2, "seed": 7},
         request_key="slack:C1:t1:redo:2",
         requester="U1",

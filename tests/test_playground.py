@@ -21,7 +21,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from cutroom.settings import Settings
-from playground.app import HEAVY, MAX_SCENES, TABLE_HEADERS, build_app, serving
+from playground.app import HEAVY, MAX_SHOTS, TABLE_HEADERS, build_app, serving
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "examples"
 SCALE = 0.1667  # 180x320 for 9:16
@@ -220,16 +220,16 @@ def test_brief_storyboard_edit_redo_approve_variants(client: Client, tmp_path: P
 
     # Redo scene 2 with its own button under the gallery: a new take of that panel only.
     with pytest.raises(AppError, match=r"no scene 99|greater than maximum value 4"):
-        client.predict(99, api_name="/redo_scene")
-    with pytest.raises(AppError, match=rf"no scene {MAX_SCENES}; .* scenes 1 to {len(rows)}"):
-        client.predict(api_name=f"/redo_scene_{MAX_SCENES}")
-    gallery3, _table3, status3, *_ = client.predict(api_name="/redo_scene_2")
+        client.predict(99, api_name="/redraw_shot")
+    with pytest.raises(AppError, match=rf"no scene {MAX_SHOTS}; .* scenes 1 to {len(rows)}"):
+        client.predict(api_name=f"/redraw_shot_{MAX_SHOTS}")
+    gallery3, _table3, status3, *_ = client.predict(api_name="/redraw_shot_2")
     before, after = gallery_paths(gallery2), gallery_paths(gallery3)
     assert "v3" in status3 and "Scene 2 redrawn" in status3
     assert changed_panels(before, after) == [2]
 
     # The scene box and its button still redo the scene it names.
-    gallery4, _table4, status4, *_ = client.predict(1, api_name="/redo_scene")
+    gallery4, _table4, status4, *_ = client.predict(1, api_name="/redraw_shot")
     after4 = gallery_paths(gallery4)
     assert "v4" in status4 and "Scene 1 redrawn" in status4
     assert changed_panels(after, after4) == [1]
@@ -283,8 +283,8 @@ def test_the_heavy_buttons_share_one_concurrency_limit(tmp_path: Path) -> None:
     so CUTROOM_PLAYGROUND_CONCURRENCY=3 means 3 jobs on the page, not 3 per button."""
     demo = build_app(quick_settings(tmp_path, playground_concurrency=3))
     fns = {fn.api_name: fn for fn in demo.fns.values() if fn.api_name}
-    per_scene = tuple(f"redo_scene_{n}" for n in range(1, MAX_SCENES + 1))
-    heavy = ("storyboard", "apply_edits", "redo_scene", *per_scene, "approve")
+    per_shot = tuple(f"redraw_shot_{n}" for n in range(1, MAX_SHOTS + 1))
+    heavy = ("storyboard", "apply_edits", "redraw_shot", *per_shot, "approve")
     assert {(fns[name].concurrency_id, fns[name].concurrency_limit) for name in heavy} == {(HEAVY, 3)}
     assert fns["read_thread"].concurrency_id != HEAVY
     # What Gradio's queue makes of them: one event queue with room for 3 for all the heavy buttons.
@@ -336,7 +336,7 @@ def test_cutroom_playground_command_serves_the_page_with_analytics_off(tmp_path:
         assert config["analytics_enabled"] is False
         assert config["title"] == "Cutroom playground"
         names = {d.get("api_name") for d in config["dependencies"]}
-        assert {"read_thread", "storyboard", "apply_edits", "redo_scene", "redo_scene_2", "approve"} <= names
+        assert {"read_thread", "storyboard", "apply_edits", "redraw_shot", "redraw_shot_2", "approve"} <= names
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

@@ -42,7 +42,7 @@ def test_storyboard_edit_redo_and_render_go_through_the_workers(
         assert rows2[0][4] == "Meet your glow", "the worker drew the edited plan"
         assert "v2" in status2
 
-        _g, _t, status3, *_ = client.predict(2, api_name="/redo_scene")
+        _g, _t, status3, *_ = client.predict(2, api_name="/redraw_shot")
         assert "Scene 2 redrawn" in status3
 
         result = client.predict(["9:16"], 1, api_name="/approve")
@@ -59,7 +59,7 @@ def test_storyboard_edit_redo_and_render_go_through_the_workers(
     r = redis.Redis.from_url(redis_server.url)
     records = [json.loads(r.get(key)) for key in r.scan_iter("cutroom:job:*")]
     r.close()
-    assert sorted({rec["kind"] for rec in records}) == ["redo_scene", "render", "storyboard"]
+    assert sorted({rec["kind"] for rec in records}) == ["redraw_shot", "render", "storyboard"]
     assert {rec["requester"] for rec in records} == {f"playground:{client.session_hash}"}
 
 

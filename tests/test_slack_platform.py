@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bots.messages import SCENES, StoryboardPost, VariantPost
+from bots.messages import SHOT_KEYCAPS, StoryboardPost, VariantPost
 from bots.platform import FileTooLarge, PlatformGone
 from bots.slack.app import TOKEN as TOKEN_PATTERN
 from bots.slack.app import RedactTokens
@@ -40,16 +40,16 @@ def key(thread: str) -> SessionKey:
     return SessionKey(platform="slack", channel=C, thread=thread)
 
 
-def post(n_scenes: int = 3) -> StoryboardPost:
+def post(n_shots: int = 3) -> StoryboardPost:
     return StoryboardPost(
         storyboard_id="sb_1",
         version=1,
         title="Glow, fast",
-        summary=f"{n_scenes} scenes · 15 s · 9:16",
-        shots=[f"{i}. scene {i}" for i in range(1, n_scenes + 1)],
+        summary=f"{n_shots} scenes · 15 s · 9:16",
+        shots=[f"{i}. scene {i}" for i in range(1, n_shots + 1)],
         footer="React ✅ to render.",
         image_png=b"\x89PNG\r\n\x1a\nfake",
-        reactions=["✅", "🔁", *SCENES[:n_scenes], "❌"],
+        reactions=["✅", "🔁", *SHOT_KEYCAPS[:n_shots], "❌"],
         buttons=[],
     )
 
@@ -140,7 +140,7 @@ def _buttons(n: int):  # type: ignore[no-untyped-def]
     return [
         Button(id="approve", emoji="✅", label="Approve", style="primary"),
         Button(id="redo_all", emoji="🔁", label="Redo all"),
-        *[Button(id=f"scene:{i}", emoji=SCENES[i - 1], label=f"Redo scene {i}") for i in range(1, n + 1)],
+        *[Button(id=f"scene:{i}", emoji=SHOT_KEYCAPS[i - 1], label=f"Redo scene {i}") for i in range(1, n + 1)],
         Button(id="cancel", emoji="❌", label="Cancel", style="danger"),
     ]
 
@@ -179,7 +179,7 @@ def test_slack_text_is_cleaned_and_emoji_names_map() -> None:
     slack = SlackPlatform(web_client(TOKEN, base_url="http://127.0.0.1:9/api/"))
     text = "<@UBOT> make it &lt;punchy&gt; for <@U2> see <https://glow.example.com|our site>"
     assert slack.clean(text, "UBOT") == "make it <punchy> for @U2 see our site (https://glow.example.com)"
-    assert emoji_from_name("white_check_mark") == "✅" and emoji_from_name("seven") == SCENES[6]
+    assert emoji_from_name("white_check_mark") == "✅" and emoji_from_name("seven") == SHOT_KEYCAPS[6]
     assert emoji_from_name("repeat") == "🔁" and emoji_from_name("thumbsup::skin-tone-2") is None
 
 

@@ -61,7 +61,12 @@ async def test_old_records_are_migrated_and_newer_ones_refused(redis_server: Red
     store = SessionStore.from_url(redis_server.url)
     try:
         # A record from before schema versions: the key as one string, no requester, no version.
-        legacy = {"key": "slack:C0ADS:t-old", "stage": "awaiting_approval", "storyboard_id": "sb_1"}
+        legacy = {
+            "key": "slack:C0ADS:t-old",
+            "stage": "awaiting_approval",
+            "storyboard_id": "sb_1",
+            "jobs": [{"job_id": "j1", "kind": "redo_scene", "state": "done"}],  # version 1's name
+        }
         await store.redis.set(SESSION_PREFIX + "slack:C0ADS:t-old", json.dumps(legacy))
         await store.redis.sadd(SESSION_INDEX, "slack:C0ADS:t-old")
         session = await store.get(_key("t-old"))
@@ -69,6 +74,7 @@ async def test_old_records_are_migrated_and_newer_ones_refused(redis_server: Red
         assert session.key == _key("t-old")
         assert session.stage == "awaiting_approval" and session.storyboard_id == "sb_1"
         assert session.schema_version == SCHEMA_VERSION
+        assert [j.kind for j in session.jobs] == ["redraw_shot"]
         assert [s.key.thread for s in await store.find(stage="awaiting_approval")] == ["t-old"]
 
         future = Session(key=_key("t-new"), requester="U1").model_dump(mode="json")

@@ -53,7 +53,7 @@ def test_render_slots_times_processes_never_exceed_the_capacity() -> None:
 
 def test_renders_have_their_own_queue() -> None:
     assert queue_for("render") == "arq:queue:render"
-    assert {queue_for(kind) for kind in ("storyboard", "redo_scene", "redo_all", "ping")} == {"arq:queue"}
+    assert {queue_for(kind) for kind in ("storyboard", "redraw_shot", "redo_all", "ping")} == {"arq:queue"}
 
 
 # ── real workers ────────────────────────────────────────────────────────────────────────

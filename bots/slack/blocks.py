@@ -32,7 +32,7 @@ def storyboard_blocks(post: StoryboardPost) -> list[Block]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": post.footer[:2900]}]})
     elements: list[Block] = [_button(b) for b in post.main_buttons if b.id != "cancel"]
-    if post.scene_buttons:
+    if post.shot_buttons:
         elements.append(
             {
                 "type": "static_select",
@@ -43,7 +43,7 @@ def storyboard_blocks(post: StoryboardPost) -> list[Block]:
                         "text": {"type": "plain_text", "text": f"{b.emoji} {b.label}", "emoji": True},
                         "value": b.id,
                     }
-                    for b in post.scene_buttons
+                    for b in post.shot_buttons
                 ],
             }
         )

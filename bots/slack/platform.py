@@ -28,7 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.events import Attachment
-from bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
+from bots.messages import APPROVE, CANCEL, REDO, SHOT_KEYCAPS, Button, StoryboardPost, VariantPost
 from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from bots.slack.blocks import storyboard_blocks, text_blocks, variant_blocks
 from core.models import Message
@@ -42,12 +42,12 @@ EMOJI_NAMES: dict[str, str] = {
     "repeat": REDO,
     "x": CANCEL,
     **{
-        name: SCENES[i]
+        name: SHOT_KEYCAPS[i]
         for i, name in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
     },
 }
 NAME_FOR_EMOJI: dict[str, str] = {APPROVE: "white_check_mark", REDO: "repeat", CANCEL: "x"} | {
-    SCENES[i]: name
+    SHOT_KEYCAPS[i]: name
     for i, name in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
 }
 
