@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from core.backends import PanelArt, clips, images
+from core.backends.image_engines import FRAMING_WORDS, LIGHT_WORDS
 from core.errors import BackendError, InputError, UnavailableError
 from core.models import Entity, Plan, Shot
 
@@ -35,22 +36,6 @@ IMAGE_ENV = "CUTROOM_DIFFUSERS_MODEL"
 VIDEO_ENV = "CUTROOM_DIFFUSERS_VIDEO_MODEL"
 DEVICE_ENV = "CUTROOM_DIFFUSERS_DEVICE"
 
-_SHOT_SIZE_WORDS = {
-    "extreme_wide": "extreme wide shot",
-    "wide": "wide shot",
-    "medium": "medium shot",
-    "medium_close": "medium close-up",
-    "close_up": "close-up",
-    "extreme_close_up": "extreme close-up",
-}
-_LIGHT_WORDS = {
-    "bright": "bright daylight",
-    "golden": "golden hour light",
-    "soft": "soft diffused light",
-    "moody": "moody low-key light",
-    "neon": "neon light",
-    "studio": "clean studio lighting",
-}
 NEGATIVE = (
     "text, letters, watermark, logo, signature, blurry, lowres, deformed hands, extra fingers, jpeg artifacts"
 )
@@ -66,8 +51,8 @@ def shot_prompt(plan: Plan, shot: Shot) -> str:
     for entity_id in shot.entities:
         entity = bible.entity(entity_id)
         parts.append(f"{entity.name}, {entity.look}" if entity.look else entity.name)
-    parts.append(f"{_SHOT_SIZE_WORDS.get(shot.shot_size, shot.shot_size)}, {shot.lens_mm}mm lens")
-    parts.append(_LIGHT_WORDS.get(bible.lighting, bible.lighting))
+    parts.append(f"{FRAMING_WORDS.get(shot.shot_size, shot.shot_size)}, {shot.lens_mm}mm lens")
+    parts.append(LIGHT_WORDS.get(bible.lighting, bible.lighting))
     parts.extend(bible.style_words)
     if plan.brief.product and not any(plan.brief.product.lower() in p.lower() for p in parts):
         parts.append(f"advertising {plan.brief.product}")
