@@ -104,6 +104,8 @@ CSS = """
 .cr-status {min-height: 1.5em;}
 .cr-actions {align-items: end !important;}
 .cr-redo-row {gap: 6px !important; flex-wrap: wrap;}
+#cast .grid-container {grid-template: none / repeat(auto-fill, 150px) !important; grid-auto-rows: 150px !important;
+  padding-top: 34px;}
 footer {display: none !important;}
 """
 
@@ -735,7 +737,7 @@ def cast_view(store: ArtifactStore, board_state: dict[str, Any] | None) -> list[
         return []
     cast = Cast.model_validate(cast_data)
     return [
-        (local_file(store, m.reference), f"{m.name} · {m.kind} · {'uploaded' if m.source == 'upload' else 'cast'}")
+        (local_file(store, m.reference), f"{m.name} · {m.kind}" + (" · uploaded" if m.source == "upload" else ""))
         for m in cast.members
         if m.reference
     ]
@@ -883,7 +885,7 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
         cast_gallery = gr.Gallery(
             label="Cast: every scene is drawn from these references",
             columns=8,
-            height=170,
+            height=215,
             object_fit="contain",
             allow_preview=True,
             elem_id="cast",

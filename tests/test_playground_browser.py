@@ -79,8 +79,8 @@ def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
         page.wait_for_selector("#cast img")
         cast_text = page.locator("#cast").inner_text()
         cast_alts = page.locator("#cast img").evaluate_all("imgs => imgs.map(i => i.alt || '')")
-        labels = re.findall(r"[^\n·]+ · (?:character|product) · (?:cast|uploaded)", cast_text + "\n" + "\n".join(cast_alts))
-        assert any("Glow Drops" in label and "· product ·" in label for label in labels), (cast_text, cast_alts)
+        labels = re.findall(r"[^\n·]+ · (?:character|product)", cast_text + "\n" + "\n".join(cast_alts))
+        assert any("Glow Drops" in label and label.endswith("· product") for label in labels), (cast_text, cast_alts)
         assert page.locator("#cast img").count() >= len(set(labels)) >= 1
         # One "Redo n" button per scene, 1..n, once the storyboard is shown.
         page.wait_for_function(
