@@ -118,6 +118,16 @@ def test_each_family_gets_only_what_its_call_accepts_and_its_references_its_way(
             assert kwargs["_auto_resize"] is False
 
 
+@pytest.mark.parametrize("class_name", [c for c in ("QwenImageEditPlusPipeline", "Flux2Pipeline") if hasattr(diffusers, c)])
+def test_only_an_editing_model_that_needs_a_picture_gets_a_plain_canvas_without_references(class_name: str) -> None:
+    """Qwen-Image-Edit cannot draw from text alone (the cast, shots without entities); FLUX.2 can."""
+    kwargs = _args(class_name, [])
+    if families()[CLASSES[class_name]].requires_image:
+        assert [p.size for p in kwargs["image"]] == [(64, 96)]
+    else:
+        assert "image" not in kwargs
+
+
 def test_ip_adapter_weights_are_the_familys_or_a_setting_never_the_alphabetically_first(tmp_path: Path) -> None:
     from core.backends.diffusion import _adapter_weights
 

@@ -168,6 +168,9 @@ class Family:
     true_cfg: float | None = None
     references_by_class: tuple[tuple[str, str], ...] = ()
     negative_prompt: bool = True
+    #: An editing model that cannot draw without an input picture (Qwen-Image-Edit): the cast and
+    #: shots without entities start from a plain canvas.
+    requires_image: bool = False
 
     def reference_mode(self, class_name: str) -> str | None:
         return dict(self.references_by_class).get(class_name, self.references)
@@ -194,6 +197,7 @@ def families() -> dict[str, Family]:
             true_cfg=row.get("true_cfg"),
             references_by_class=tuple(sorted((row.get("references_by_class") or {}).items())),
             negative_prompt=bool(row.get("negative_prompt", True)),
+            requires_image=bool(row.get("requires_image", False)),
         )
     return out
 
@@ -260,8 +264,8 @@ def call_arguments(
     if mode == "ip_adapter" and ip_adapter_loaded:
         # The adapter is always loaded, so shots without references get a blank one at scale 0.
         wanted["ip_adapter_image"] = [references[:1] or [Image.new("RGB", (224, 224), (127, 127, 127))]]
-    elif mode == "images" and references:
-        wanted["image"] = list(references)
+    elif mode == "images" and (references or family.requires_image):
+        wanted["image"] = list(references) or [Image.new("RGB", (width, height), (200, 200, 200))]
     elif mode == "image":
         # One picture at the working size: references side by side, padded (never cropped), and the
         # model told not to resize it to its own preferred size.

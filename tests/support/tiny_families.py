@@ -261,6 +261,7 @@ def build_qwen_image_edit(folder: Path) -> Path:
         Qwen2VLProcessor,
     )
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
 
     specials = ["<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
     vocab = _byte_level_vocab(["<|endoftext|>"])
@@ -268,7 +269,9 @@ def build_qwen_image_edit(folder: Path) -> Path:
         vocab[token] = len(vocab)
     tokenizer = Qwen2Tokenizer(vocab=vocab, merges=[])
     tokenizer.add_special_tokens({"additional_special_tokens": specials})
-    processor = Qwen2VLProcessor(image_processor=Qwen2VLImageProcessorPil(), tokenizer=tokenizer)
+    processor = Qwen2VLProcessor(
+        image_processor=Qwen2VLImageProcessorPil(), tokenizer=tokenizer, video_processor=Qwen2VLVideoProcessor()
+    )
     torch.manual_seed(0)
     text_encoder = Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig(
         text_config={
@@ -285,8 +288,10 @@ def build_qwen_image_edit(folder: Path) -> Path:
         patch_size=2, in_channels=16, out_channels=4, num_layers=2, attention_head_dim=16, num_attention_heads=3,
         joint_attention_dim=16, guidance_embeds=False, axes_dims_rope=(8, 4, 4),
     )
-    vae = AutoencoderKLQwenImage(  # 8 pixels a latent: the pipeline encodes each reference at about 1 MP
-        base_dim=8, z_dim=4, dim_mult=[1, 2, 4, 4], num_res_blocks=1, temperal_downsample=[False, True, True],
+    # 16 pixels a latent (the real VAE has 8) and 4 base channels: the pipeline encodes every reference
+    # at about 1 MP whatever size we work at, and that 3D-conv encode is most of the CPU time.
+    vae = AutoencoderKLQwenImage(
+        base_dim=4, z_dim=4, dim_mult=[1, 2, 4, 4, 4], num_res_blocks=1, temperal_downsample=[False, True, True, True],
         latents_mean=[0.0] * 4, latents_std=[1.0] * 4,
     )
     pipe = getattr(diffusers, qwen_image_edit_class())(
