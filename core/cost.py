@@ -2,15 +2,18 @@
 
     estimate (engine's price per image x images to make) ──check──▶ submit ──record──▶ ledger
 
-The ledger is one small JSON object per UTC day in the artifact store (``spend/<day>.json``),
-so every worker and surface sharing a store shares the budget. Writes are read-modify-write:
-two workers finishing at the same instant can undercount by one step, which the check's
-margin (the whole next estimate must fit) absorbs.
+The ledger lives in the artifact store, so every worker and surface sharing a store shares the
+budget. Each spend is its own object, ``spend/<day>/<time>-<random>-<micro-USD>.json``, written
+once and never updated: two processes recording at the same instant write two keys, so none is
+lost (a read-modify-write total would drop one), on a local folder and on S3 alike, without a
+lock. The day's total is the sum of the amounts in the key names: one listing, no reads.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -43,22 +46,32 @@ class SpendLedger:
         self.daily_budget_usd = daily_budget_usd
         self.clock = clock
 
-    def _key(self) -> str:
-        return f"{SPEND_PREFIX}/{self.clock().strftime('%Y-%m-%d')}.json"
+    def _day(self) -> str:
+        return self.clock().strftime("%Y-%m-%d")
 
-    def _read(self) -> dict[str, object]:
-        key = self._key()
+    def _legacy_total(self) -> float:
+        """The total of a day recorded before spends were one object each (``spend/<day>.json``)."""
+        key = f"{SPEND_PREFIX}/{self._day()}.json"
         if not self.store.exists(key):
-            return {"total_usd": 0.0, "entries": []}
+            return 0.0
         try:
             value = json.loads(self.store.get_bytes(key))
-            return value if isinstance(value, dict) else {"total_usd": 0.0, "entries": []}
         except ValueError:
-            return {"total_usd": 0.0, "entries": []}
+            return 0.0
+        total = value.get("total_usd", 0.0) if isinstance(value, dict) else 0.0
+        return float(total) if isinstance(total, int | float) else 0.0
+
+    def entries_today(self) -> list[str]:
+        """Today's spend objects (keys), oldest first."""
+        return [k for k in self.store.list(f"{SPEND_PREFIX}/{self._day()}/") if k.endswith(".json")]
 
     def spent_today(self) -> float:
-        total = self._read().get("total_usd", 0.0)
-        return float(total) if isinstance(total, int | float) else 0.0
+        micro = 0
+        for key in self.entries_today():
+            amount = key.rsplit("/", 1)[-1].removesuffix(".json").rsplit("-", 1)[-1]
+            if amount.isdigit():
+                micro += int(amount)
+        return round(micro / 1_000_000 + self._legacy_total(), 6)
 
     def check(self, estimate_usd: float, what: str) -> None:
         """Raise BudgetError, before anything is submitted, when ``estimate_usd`` would pass the budget."""
@@ -74,16 +87,14 @@ class SpendLedger:
             )
 
     def record(self, amount_usd: float, what: str) -> float:
-        """Add ``amount_usd`` to today's spend; returns the day's new total."""
+        """Add ``amount_usd`` to today's spend (a new object, never a rewrite); the day's new total."""
         if amount_usd <= 0:
             return self.spent_today()
-        ledger = self._read()
-        entries = ledger.get("entries")
-        entries = entries if isinstance(entries, list) else []
-        entries.append({"at": self.clock().isoformat(timespec="seconds"), "usd": round(amount_usd, 4), "what": what[:200]})
-        total = round(self.spent_today() + amount_usd, 4)
-        self.store.put_bytes(
-            self._key(), json.dumps({"total_usd": total, "entries": entries[-500:]}).encode(),
-            content_type="application/json",
+        now = self.clock()
+        micro = round(amount_usd * 1_000_000)
+        key = (
+            f"{SPEND_PREFIX}/{self._day()}/{now.strftime('%H%M%S')}-{os.getpid()}-{secrets.token_hex(6)}-{micro}.json"
         )
-        return total
+        entry = {"at": now.isoformat(timespec="seconds"), "usd": round(amount_usd, 6), "what": what[:200]}
+        self.store.put_bytes(key, json.dumps(entry).encode(), content_type="application/json")
+        return self.spent_today()

@@ -36,6 +36,7 @@ from core.models import (
     BrandKit,
     Brief,
     CameraMove,
+    Cast,
     Entity,
     Goal,
     Plan,
@@ -102,6 +103,8 @@ CSS = """
 .cr-status {min-height: 1.5em;}
 .cr-actions {align-items: end !important;}
 .cr-redo-row {gap: 6px !important; flex-wrap: wrap;}
+#cast .grid-container {grid-template: none / repeat(auto-fill, 150px) !important; grid-auto-rows: 150px !important;
+  padding-top: 34px;}
 footer {display: none !important;}
 """
 
@@ -729,6 +732,22 @@ def variants_summary(store: ArtifactStore, variants: list[Variant], plan: Plan |
     return "\n".join(lines)
 
 
+def cast_view(store: ArtifactStore, board_state: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The storyboard's cast (the sheet's cast row): each entity's reference picture, named.
+
+    Every panel was drawn from these, so the page shows them beside the panels it approves.
+    """
+    cast_data = (board_state or {}).get("cast")
+    if not cast_data:
+        return []
+    cast = Cast.model_validate(cast_data)
+    return [
+        (local_file(store, m.reference), f"{m.name} · {m.kind}" + (" · uploaded" if m.source == "upload" else ""))
+        for m in cast.members
+        if m.reference
+    ]
+
+
 def redo_buttons_view(board_state: dict[str, Any] | None) -> list[Any]:
     """One visible "Redo n" button per scene of the storyboard shown (none before there is one)."""
     scenes = len((board_state or {}).get("plan", {}).get("shots", []))
@@ -868,6 +887,14 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
                 )
                 for n in range(1, MAX_SHOTS + 1)
             ]
+        cast_gallery = gr.Gallery(
+            label="Cast: every scene is drawn from these references",
+            columns=8,
+            height=215,
+            object_fit="contain",
+            allow_preview=True,
+            elem_id="cast",
+        )
         table = gr.Dataframe(
             headers=TABLE_HEADERS,
             datatype=["number", "str", "number", "str", "str", "str"],
@@ -950,6 +977,10 @@ def build_app(settings: Settings, *, runner: Runner | None = None, render_scale:
         # Whatever showed a storyboard (drawing, edits, a redo), the row shows one button per scene.
         board_state.change(
             redo_buttons_view, [board_state], shot_buttons, queue=False, api_visibility="private"
+        )
+        board_state.change(
+            functools.partial(cast_view, play.runner.store), [board_state], [cast_gallery], queue=False,
+            api_visibility="private",
         )
         gallery.select(picked_shot, None, [scene], queue=False, api_visibility="private")
         approve_btn.click(

@@ -118,6 +118,16 @@ def test_each_family_gets_only_what_its_call_accepts_and_its_references_its_way(
             assert kwargs["_auto_resize"] is False
 
 
+@pytest.mark.parametrize("class_name", [c for c in ("QwenImageEditPlusPipeline", "Flux2Pipeline") if hasattr(diffusers, c)])
+def test_only_an_editing_model_that_needs_a_picture_gets_a_plain_canvas_without_references(class_name: str) -> None:
+    """Qwen-Image-Edit cannot draw from text alone (the cast, shots without entities); FLUX.2 can."""
+    kwargs = _args(class_name, [])
+    if families()[CLASSES[class_name]].requires_image:
+        assert [p.size for p in kwargs["image"]] == [(64, 96)]
+    else:
+        assert "image" not in kwargs
+
+
 def test_ip_adapter_weights_are_the_familys_or_a_setting_never_the_alphabetically_first(tmp_path: Path) -> None:
     from core.backends.diffusion import _adapter_weights
 
@@ -151,28 +161,62 @@ def test_one_pipeline_per_folder_and_device_is_shared_across_backends() -> None:
 # ── tiny pipelines of each family, end to end (slow) ────────────────────────────────────
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("family", ["sd15", "sdxl", "sd3", "flux1", "flux1-kontext"])
-def test_a_tiny_pipeline_of_each_family_draws_the_cast_storyboard(tmp_path: Path, family: str) -> None:
-    from tests.support.tiny_families import BUILDERS
+#: Families whose references go in as ``image=``: every entity's picture, in the shot's order.
+_IMAGE_LIST = ("flux2", "qwen-image-edit")
+
+
+def _tiny_family_folder(family: str, folder: Path) -> Path:
+    from tests.support.tiny_families import BUILDERS, qwen_image_edit_class
     from tests.support.tiny_models import build_ip_adapter, build_text_to_image
 
-    forget_pipelines()
-    folder = tmp_path / "model"
     if family == "sd15":
         build_text_to_image(folder)
         build_ip_adapter(folder / "ip_adapter")
-    else:
-        BUILDERS[family](folder)
+        return folder
+    if family == "qwen-image-edit":
+        if not qwen_image_edit_class():
+            pytest.skip(f"diffusers {diffusers.__version__} has no Qwen-Image-Edit pipeline")
+        try:  # transformers' Qwen2VLProcessor needs a video processor, which needs torchvision
+            import torchvision  # noqa: F401
+        except (ImportError, RuntimeError) as exc:  # RuntimeError: a CUDA torchvision beside a CPU torch
+            pytest.skip(f"Qwen-Image-Edit needs a working torchvision ({type(exc).__name__}: {exc})")
+    return BUILDERS[family](folder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["sd15", "sdxl", "sd3", "flux1", "flux1-kontext", "flux2", "qwen-image-edit"])
+def test_a_tiny_pipeline_of_each_family_draws_the_cast_storyboard(
+    tmp_path: Path, family: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+    import io
+
+    import torch
+
+    forget_pipelines()
+    folder = _tiny_family_folder(family, tmp_path / "model")
     engine = images.create("diffusers", model_path=folder, device="cpu", steps=2, resolution=64)
     assert isinstance(engine, DiffusersImage) and engine.family.name == family
 
+    # Record what the real pipeline call receives (it still runs, unchanged).
+    pipeline_class = getattr(diffusers, engine.class_name)
+    real_call = pipeline_class.__call__
+    received: list[dict[str, Any]] = []
+
+    @functools.wraps(real_call)
+    def recording_call(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        received.append(kwargs)
+        return real_call(self, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_class, "__call__", recording_call)
     seen: dict[int, dict[str, Any]] = {}
     draw = engine.draw
 
     def recording_draw(plan, shot, *, size, seed):  # type: ignore[no-untyped-def]
         art = draw(plan, shot, size=size, seed=seed)
-        seen[shot.index] = {"art": art, "refs": [plan.bible.entity(e).reference_image for e in shot.entities]}
+        seen[shot.index] = {
+            "art": art, "refs": [plan.bible.entity(e).reference_image for e in shot.entities], "call": received[-1],
+        }
         return art
 
     engine.draw = recording_draw  # type: ignore[method-assign]
@@ -182,19 +226,39 @@ def test_a_tiny_pipeline_of_each_family_draws_the_cast_storyboard(tmp_path: Path
     brief = sample_brief().model_copy(update={"duration_s": 15})
     board = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
     assert board.cast is not None and all(m.source == "generated" for m in board.cast.members)
+    # float32 on a CPU whatever the family's GPU dtype (bf16 for FLUX and Qwen would crawl there).
+    assert engine.loader.shared is not None and engine.loader.shared.pipe.dtype == torch.float32
+    row = families()[family]
     for shot in board.plan.shots:
         extras = seen[shot.index]["art"].extras
+        call = seen[shot.index]["call"]
         assert extras["family"] == family
         assert set(extras["call_names"]) >= {"prompt", "width", "height", "num_inference_steps", "guidance_scale"}
+        assert (call["width"], call["height"]) == extras["model_size"]
+        assert call["width"] % row.multiple == 0 and call["height"] % row.multiple == 0
+        assert call["width"] * call["height"] <= (64 + row.multiple) ** 2  # the resolution asked for, not the family's
+        assert call["num_inference_steps"] == 2 and call["guidance_scale"] == row.guidance
+        # A negative prompt only where the family uses one and its call takes one (FLUX.2's does not).
+        takes_negative = "negative_prompt" in inspect.signature(real_call).parameters
+        assert ("negative_prompt" in call) == (row.negative_prompt and takes_negative)
+        if row.true_cfg is not None:
+            assert call["true_cfg_scale"] == row.true_cfg
         # Each shot is handed the cast pictures of exactly its entities.
         refs = seen[shot.index]["refs"]
+        cast_pictures = []
         for entity_id, path in zip(shot.entities, refs, strict=True):
             member = board.cast.member(entity_id)
             assert member is not None and member.reference is not None and path is not None
             assert Path(path).read_bytes() == store.get_bytes(member.reference)
-        expected = len(shot.entities) if family in ("sd15", "flux1-kontext") else 0  # no adapter for the others
-        assert extras["references"] == expected
-        if family == "flux1-kontext":
+            with Image.open(io.BytesIO(store.get_bytes(member.reference))) as picture:
+                cast_pictures.append(np.asarray(picture.convert("RGB")))
+        no_adapter = ("sdxl", "sd3", "flux1")  # tiny folders without an IP-Adapter
+        assert extras["references"] == (0 if family in no_adapter else len(shot.entities))
+        if family in _IMAGE_LIST and engine.family.reference_mode(engine.class_name) == "images":
+            given = call["image"] if shot.entities else []
+            assert len(given) == len(cast_pictures)
+            assert all(np.array_equal(np.asarray(p), c) for p, c in zip(given, cast_pictures, strict=True))
+        if family in ("flux1-kontext", *_IMAGE_LIST) and shot.entities:
             assert "image" in extras["call_names"]
         if family == "sd15":
             assert "ip_adapter_image" in extras["call_names"]

@@ -75,6 +75,13 @@ def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
         scenes = page.locator("#panels img").count()
         assert scenes >= 3
         page.wait_for_selector("#shots table")
+        # The cast under the panels (the sheet's cast row): each recurring entity's reference, named.
+        page.wait_for_selector("#cast img")
+        cast_text = page.locator("#cast").inner_text()
+        cast_alts = page.locator("#cast img").evaluate_all("imgs => imgs.map(i => i.alt || '')")
+        labels = re.findall(r"[^\n·]+ · (?:character|product)", cast_text + "\n" + "\n".join(cast_alts))
+        assert any("Glow Drops" in label and label.endswith("· product") for label in labels), (cast_text, cast_alts)
+        assert page.locator("#cast img").count() >= len(set(labels)) >= 1
         # One "Redo n" button per scene, 1..n, once the storyboard is shown.
         page.wait_for_function(
             "n => [...document.querySelectorAll('button.cr-redo')].filter(b => b.offsetParent).length === n",

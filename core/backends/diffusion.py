@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from core.backends import PanelArt, clips, images
+from core.backends.image_engines import FRAMING_WORDS, LIGHT_WORDS
 from core.errors import BackendError, InputError, UnavailableError
 from core.models import Entity, Plan, Shot
 
@@ -35,22 +36,6 @@ IMAGE_ENV = "CUTROOM_DIFFUSERS_MODEL"
 VIDEO_ENV = "CUTROOM_DIFFUSERS_VIDEO_MODEL"
 DEVICE_ENV = "CUTROOM_DIFFUSERS_DEVICE"
 
-_SHOT_SIZE_WORDS = {
-    "extreme_wide": "extreme wide shot",
-    "wide": "wide shot",
-    "medium": "medium shot",
-    "medium_close": "medium close-up",
-    "close_up": "close-up",
-    "extreme_close_up": "extreme close-up",
-}
-_LIGHT_WORDS = {
-    "bright": "bright daylight",
-    "golden": "golden hour light",
-    "soft": "soft diffused light",
-    "moody": "moody low-key light",
-    "neon": "neon light",
-    "studio": "clean studio lighting",
-}
 NEGATIVE = (
     "text, letters, watermark, logo, signature, blurry, lowres, deformed hands, extra fingers, jpeg artifacts"
 )
@@ -66,8 +51,8 @@ def shot_prompt(plan: Plan, shot: Shot) -> str:
     for entity_id in shot.entities:
         entity = bible.entity(entity_id)
         parts.append(f"{entity.name}, {entity.look}" if entity.look else entity.name)
-    parts.append(f"{_SHOT_SIZE_WORDS.get(shot.shot_size, shot.shot_size)}, {shot.lens_mm}mm lens")
-    parts.append(_LIGHT_WORDS.get(bible.lighting, bible.lighting))
+    parts.append(f"{FRAMING_WORDS.get(shot.shot_size, shot.shot_size)}, {shot.lens_mm}mm lens")
+    parts.append(LIGHT_WORDS.get(bible.lighting, bible.lighting))
     parts.extend(bible.style_words)
     if plan.brief.product and not any(plan.brief.product.lower() in p.lower() for p in parts):
         parts.append(f"advertising {plan.brief.product}")
@@ -183,6 +168,9 @@ class Family:
     true_cfg: float | None = None
     references_by_class: tuple[tuple[str, str], ...] = ()
     negative_prompt: bool = True
+    #: An editing model that cannot draw without an input picture (Qwen-Image-Edit): the cast and
+    #: shots without entities start from a plain canvas.
+    requires_image: bool = False
 
     def reference_mode(self, class_name: str) -> str | None:
         return dict(self.references_by_class).get(class_name, self.references)
@@ -209,6 +197,7 @@ def families() -> dict[str, Family]:
             true_cfg=row.get("true_cfg"),
             references_by_class=tuple(sorted((row.get("references_by_class") or {}).items())),
             negative_prompt=bool(row.get("negative_prompt", True)),
+            requires_image=bool(row.get("requires_image", False)),
         )
     return out
 
@@ -275,8 +264,8 @@ def call_arguments(
     if mode == "ip_adapter" and ip_adapter_loaded:
         # The adapter is always loaded, so shots without references get a blank one at scale 0.
         wanted["ip_adapter_image"] = [references[:1] or [Image.new("RGB", (224, 224), (127, 127, 127))]]
-    elif mode == "images" and references:
-        wanted["image"] = list(references)
+    elif mode == "images" and (references or family.requires_image):
+        wanted["image"] = list(references) or [Image.new("RGB", (width, height), (200, 200, 200))]
     elif mode == "image":
         # One picture at the working size: references side by side, padded (never cropped), and the
         # model told not to resize it to its own preferred size.

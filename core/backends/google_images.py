@@ -12,23 +12,13 @@ exponential backoff, then reported in words; a safety block names the shot and t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from PIL import Image
 
-from core.backends import PanelArt, images
-from core.backends.image_engines import (
-    VIEWS_BY_KIND,
-    PictureCache,
-    cast_prompt,
-    fit,
-    png_bytes,
-    price_per_image,
-    shot_instruction,
-    shot_references,
-)
+from core.backends import images
+from core.backends.image_engines import HostedImages, HostedOptions, png_bytes, sdk
 from core.errors import BackendError, RefusedError, TransientError, UnavailableError
-from core.models import Entity, Plan, Shot
 
 DEFAULT_MODEL = "gemini-3.1-flash-image"
 #: Why a candidate stopped, when it stopped for safety.
@@ -55,83 +45,39 @@ def aspect_of(size: tuple[int, int]) -> str:
     return best[0]
 
 
-class GoogleImages:
+class GoogleImages(HostedImages):
     """Keyframes conditioned on the cast by putting the references in the prompt."""
 
     version = "1"
     engine = "google"
+    key_names = "GEMINI_API_KEY (or GOOGLE_API_KEY)"
+
+    default_model = DEFAULT_MODEL
 
     def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        model: str | None = None,
-        attempts: int = 5,
-        initial_delay_s: float = 1.0,
-        timeout_s: float = 180.0,
-        cost_per_image_usd: float | None = None,
-        cache_dir: str | None = None,
+        self, *, attempts: int = 5, initial_delay_s: float = 1.0, **common: Unpack[HostedOptions]
     ) -> None:
-        if not api_key:
-            raise UnavailableError(
-                "CUTROOM_IMAGE_BACKEND=google needs GEMINI_API_KEY (or GOOGLE_API_KEY). Set it in the environment or .env."
-            )
-        try:
-            from google import genai
-            from google.genai import errors, types
-        except ImportError as exc:
-            raise UnavailableError(
-                "CUTROOM_IMAGE_BACKEND=google needs the google-genai package: pip install 'cutroom[google]'."
-            ) from exc
-        self._errors = errors
+        super().__init__(**common)
+        install = "pip install 'cutroom[google]'"
+        genai: Any = sdk(self.engine, "google.genai", install)
+        self._errors: Any = sdk(self.engine, "google.genai.errors", install)
+        types: Any = sdk(self.engine, "google.genai.types", install)
         self._types = types
         options = types.HttpOptions(
-            base_url=base_url or None,
-            timeout=int(timeout_s * 1000),
+            base_url=self.base_url,
+            timeout=int(self.timeout_s * 1000),
             retry_options=types.HttpRetryOptions(
                 attempts=attempts, initial_delay=initial_delay_s, max_delay=60.0, exp_base=2.0,
                 http_status_codes=[408, 429, 500, 502, 503, 504],
             ),
         )
-        self.client: Any = genai.Client(api_key=api_key, http_options=options)
-        self.model = model or DEFAULT_MODEL
+        self.client: Any = genai.Client(api_key=common.get("api_key"), http_options=options)
         self.attempts = attempts
-        self._price = cost_per_image_usd
-        self.cache = PictureCache(cache_dir)
 
-    def cost_per_image(self) -> float:
-        if self._price is not None:
-            return self._price
-        return price_per_image("google", self.model)
-
-    def images_for_cast(self, entity: Entity) -> int:
-        return len(VIEWS_BY_KIND.get(entity.kind, ("front",)))
-
-    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
-        views = VIEWS_BY_KIND.get(entity.kind, ("front",))
-        what = f"the reference picture of {entity.name}"
-        main = self._generate([], cast_prompt(plan, entity, views[0]), aspect_of(size), seed, what)
-        out = {views[0]: fit(main, size)}
-        for view in views[1:]:
-            prompt = (
-                f"The same {entity.kind} as in reference image 1, exactly: same face, hair, build, clothes "
-                f"and colours.\n{cast_prompt(plan, entity, view)}"
-            )
-            out[view] = fit(self._generate([main], prompt, aspect_of(size), seed, f"{what} ({view})"), size)
-        return out
-
-    def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
-        refs = shot_references(plan, shot)
-        prompt = shot_instruction(plan, shot, refs)
-        from core.backends.diffusion import shot_seed
-
-        noise = shot_seed(plan, shot, seed) % 2**31
-        picture = self._generate([r.image for r in refs], prompt, aspect_of(size), noise, f"shot {shot.index}")
-        return PanelArt(
-            background=fit(picture, size),
-            extras={"prompt": prompt, "references": len(refs), "model": self.model, "cost_usd": self.cost_per_image()},
-        )
+    def _picture(
+        self, prompt: str, pictures: list[Image.Image], size: tuple[int, int], seed: int, what: str
+    ) -> Image.Image:
+        return self._generate(pictures, prompt, aspect_of(size), seed, what)
 
     def _generate(self, pictures: list[Image.Image], prompt: str, aspect: str, seed: int, what: str) -> Image.Image:
         t = self._types
@@ -154,7 +100,7 @@ class GoogleImages:
             raise self._map(exc, what) from exc
         except (OSError, TimeoutError) as exc:
             raise TransientError(f"Could not reach Google GenAI at {what} ({type(exc).__name__}).") from exc
-        picture = self._picture(response, what)
+        picture = self._read_picture(response, what)
         self.cache.put(key, picture)
         return picture
 
@@ -174,7 +120,7 @@ class GoogleImages:
             return TransientError(f"Google GenAI is failing right now (HTTP {code}) at {what}. Try again later.")
         return BackendError(f"Google GenAI rejected {what} (HTTP {code}): {message}")
 
-    def _picture(self, response: Any, what: str) -> Image.Image:
+    def _read_picture(self, response: Any, what: str) -> Image.Image:
         feedback = getattr(response, "prompt_feedback", None)
         block = getattr(feedback, "block_reason", None) if feedback is not None else None
         if block:

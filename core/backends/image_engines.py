@@ -8,21 +8,26 @@ asks for the reference itself: one entity, plain background, neutral light.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
+from typing import TypedDict
 
 from PIL import Image
 
-from core.errors import InputError
+from core.backends import PanelArt
+from core.errors import InputError, UnavailableError
 from core.models import Entity, Plan, Shot
 
 NO_TEXT = (
     "No text of any kind in the picture: no letters, words, captions, labels, logos, signs or watermarks."
 )
-_LIGHT = {
+#: Words for the bible's light and a shot's framing, shared by every engine's prompts.
+LIGHT_WORDS = {
     "bright": "bright daylight",
     "golden": "golden hour light",
     "soft": "soft diffused light",
@@ -30,7 +35,7 @@ _LIGHT = {
     "neon": "neon light",
     "studio": "clean studio lighting",
 }
-_FRAMING = {
+FRAMING_WORDS = {
     "extreme_wide": "extreme wide shot",
     "wide": "wide shot",
     "medium": "medium shot",
@@ -85,14 +90,14 @@ def shot_references(plan: Plan, shot: Shot) -> list[Reference]:
 
 def style_line(plan: Plan) -> str:
     bible = plan.bible
-    words = [_LIGHT.get(bible.lighting, bible.lighting), *bible.style_words]
+    words = [LIGHT_WORDS.get(bible.lighting, bible.lighting), *bible.style_words]
     palette = ", ".join(bible.palette[:4])
     return f"{'; '.join(w for w in words if w)}. Colour palette {palette}."
 
 
 def shot_instruction(plan: Plan, shot: Shot, references: list[Reference]) -> str:
     """The shot for an instruction-following engine, each entity tied to its reference by number."""
-    lines = [f"{_FRAMING.get(shot.shot_size, shot.shot_size).capitalize()}, {shot.lens_mm}mm lens: "
+    lines = [f"{FRAMING_WORDS.get(shot.shot_size, shot.shot_size).capitalize()}, {shot.lens_mm}mm lens: "
              f"{shot.description.strip()}"]
     numbered = {ref.entity.id: k for k, ref in enumerate(references, start=1)}
     for entity_id in shot.entities:
@@ -201,3 +206,103 @@ class PictureCache:
         tmp = self.folder / f".{key}.tmp"
         image.convert("RGB").save(tmp, format="PNG")
         tmp.replace(self.folder / f"{key}.png")
+
+
+# ── what the hosted engines (OpenAI Images, Google GenAI) share ───────────────────────────
+
+
+def sdk(engine: str, module: str, install: str) -> ModuleType:
+    """The engine's official SDK, imported only when the engine is chosen, or the line that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise UnavailableError(f"CUTROOM_IMAGE_BACKEND={engine} needs the {module} package: {install}.") from exc
+
+
+class HostedOptions(TypedDict, total=False):
+    """The settings every hosted engine takes (each engine adds its own)."""
+
+    api_key: str | None
+    base_url: str | None
+    model: str | None
+    timeout_s: float
+    cost_per_image_usd: float | None
+    cache_dir: str | None
+
+
+class HostedImages:
+    """The part of a hosted keyframe engine that is not its API: the key check, the price per image
+    (the setting, else the list price), the cast's views and the paid-picture cache.
+
+    An engine sets ``engine``, ``key_names`` and ``default_model`` and implements ``_picture``: one
+    picture from a prompt and the reference pictures it must follow (none for a plain generation).
+    The key is checked here and handed to the SDK's client by the engine, never kept.
+    """
+
+    engine = ""
+    #: The environment variables that hold the engine's key, for the error that names them.
+    key_names = ""
+    default_model = ""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        model: str | None = None,
+        timeout_s: float = 180.0,
+        cost_per_image_usd: float | None = None,
+        cache_dir: str | None = None,
+        quality: str = "",
+    ) -> None:
+        if not api_key:
+            raise UnavailableError(
+                f"CUTROOM_IMAGE_BACKEND={self.engine} needs {self.key_names}. Set it in the environment or .env."
+            )
+        self.base_url = base_url or None
+        self.timeout_s = timeout_s
+        self.model = model or self.default_model
+        self.quality = quality
+        self._price = cost_per_image_usd
+        self.cache = PictureCache(cache_dir)
+
+    def cost_per_image(self) -> float:
+        """Estimated USD per image (the setting, else the list price for the model and quality)."""
+        if self._price is not None:
+            return self._price
+        return price_per_image(self.engine, self.model, self.quality)
+
+    def images_for_cast(self, entity: Entity) -> int:
+        return len(VIEWS_BY_KIND.get(entity.kind, ("front",)))
+
+    def _picture(
+        self, prompt: str, pictures: list[Image.Image], size: tuple[int, int], seed: int, what: str
+    ) -> Image.Image:
+        raise NotImplementedError
+
+    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
+        """The main view from the look alone, then every other view from that picture (same person)."""
+        views = VIEWS_BY_KIND.get(entity.kind, ("front",))
+        what = f"the reference picture of {entity.name}"
+        main = self._picture(cast_prompt(plan, entity, views[0]), [], size, seed, what)
+        out = {views[0]: fit(main, size)}
+        for view in views[1:]:
+            prompt = (
+                f"The same {entity.kind} as in reference image 1, exactly: same face, hair, build, clothes "
+                f"and colours.\n{cast_prompt(plan, entity, view)}"
+            )
+            out[view] = fit(self._picture(prompt, [main], size, seed, f"{what} ({view})"), size)
+        return out
+
+    def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
+        """The shot, given the cast pictures of its entities; seeded like every other engine's."""
+        from core.backends.diffusion import shot_seed
+
+        refs = shot_references(plan, shot)
+        prompt = shot_instruction(plan, shot, refs)
+        noise = shot_seed(plan, shot, seed) % 2**31
+        picture = self._picture(prompt, [r.image for r in refs], size, noise, f"shot {shot.index}")
+        return PanelArt(
+            background=fit(picture, size),
+            extras={"prompt": prompt, "references": len(refs), "model": self.model, "cost_usd": self.cost_per_image()},
+        )

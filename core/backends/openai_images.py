@@ -15,23 +15,13 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import Any, Unpack
 
 from PIL import Image
 
-from core.backends import PanelArt, images
-from core.backends.image_engines import (
-    VIEWS_BY_KIND,
-    PictureCache,
-    cast_prompt,
-    fit,
-    png_bytes,
-    price_per_image,
-    shot_instruction,
-    shot_references,
-)
+from core.backends import images
+from core.backends.image_engines import HostedImages, HostedOptions, png_bytes, sdk
 from core.errors import BackendError, RefusedError, TransientError, UnavailableError
-from core.models import Entity, Plan, Shot
 
 DEFAULT_MODEL = "gpt-image-2"
 #: Error codes OpenAI uses when its safety system refuses a prompt or an input image.
@@ -48,78 +38,30 @@ def api_size(size: tuple[int, int]) -> str:
     return "1024x1024"
 
 
-class OpenAIImages:
+class OpenAIImages(HostedImages):
     """Keyframes conditioned on the cast through ``images.edit``."""
 
     version = "1"
     engine = "openai"
+    key_names = "OPENAI_API_KEY"
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        model: str | None = None,
-        quality: str = "medium",
-        max_retries: int = 4,
-        timeout_s: float = 180.0,
-        cost_per_image_usd: float | None = None,
-        cache_dir: str | None = None,
-    ) -> None:
-        if not api_key:
-            raise UnavailableError(
-                "CUTROOM_IMAGE_BACKEND=openai needs OPENAI_API_KEY. Set it in the environment or .env."
-            )
-        import openai
+    default_model = DEFAULT_MODEL
 
-        self._openai = openai
-        self.client: Any = openai.OpenAI(
-            api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout_s
+    def __init__(self, *, quality: str = "medium", max_retries: int = 4, **common: Unpack[HostedOptions]) -> None:
+        super().__init__(quality=quality, **common)
+        self._openai: Any = sdk(self.engine, "openai", "pip install 'openai>=1.50'")
+        self.client: Any = self._openai.OpenAI(
+            api_key=common.get("api_key"), base_url=self.base_url, max_retries=max_retries, timeout=self.timeout_s
         )
-        self.model = model or DEFAULT_MODEL
-        self.quality = quality
         self.max_retries = max_retries
-        self._price = cost_per_image_usd
-        self.cache = PictureCache(cache_dir)
 
-    def cost_per_image(self) -> float:
-        """Estimated USD per image (list price for the model and quality, or the setting)."""
-        if self._price is not None:
-            return self._price
-        return price_per_image("openai", self.model, self.quality)
-
-    def images_for_cast(self, entity: Entity) -> int:
-        return len(VIEWS_BY_KIND.get(entity.kind, ("front",)))
-
-    # ── the cast ──
-
-    def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
-        views = VIEWS_BY_KIND.get(entity.kind, ("front",))
-        what = f"the reference picture of {entity.name}"
-        main = self._generate(cast_prompt(plan, entity, views[0]), api_size(size), what)
-        out = {views[0]: fit(main, size)}
-        for view in views[1:]:
-            prompt = (
-                f"The same {entity.kind} as in reference image 1, exactly: same face, hair, build, clothes "
-                f"and colours.\n{cast_prompt(plan, entity, view)}"
-            )
-            out[view] = fit(self._edit(prompt, [main], api_size(size), f"{what} ({view})"), size)
-        return out
-
-    # ── keyframes ──
-
-    def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
-        refs = shot_references(plan, shot)
-        prompt = shot_instruction(plan, shot, refs)
-        what = f"shot {shot.index}"
-        if refs:
-            picture = self._edit(prompt, [r.image for r in refs], api_size(size), what)
-        else:
-            picture = self._generate(prompt, api_size(size), what)
-        return PanelArt(
-            background=fit(picture, size),
-            extras={"prompt": prompt, "references": len(refs), "model": self.model, "cost_usd": self.cost_per_image()},
-        )
+    def _picture(
+        self, prompt: str, pictures: list[Image.Image], size: tuple[int, int], seed: int, what: str
+    ) -> Image.Image:
+        """images.edit from the pictures it must follow (up to 16), else images.generate; no seed in this API."""
+        if pictures:
+            return self._edit(prompt, pictures, api_size(size), what)
+        return self._generate(prompt, api_size(size), what)
 
     # ── calls ──
 
