@@ -270,7 +270,7 @@ def test_delivery_summary_adds_a_consistency_line_only_when_measured() -> None:
 
 
 def test_the_playground_summary_shows_the_same_line(tmp_path: Path) -> None:
-    from playground.app import variants_summary
+    from playground.views import variants_summary
     from storage.artifacts import LocalArtifactStore
 
     report = consistency_report(make_plan(), on_brand_frames())

@@ -20,8 +20,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from core.errors import InputError
 from cutroom.settings import Settings
-from playground.app import HEAVY, MAX_SHOTS, TABLE_HEADERS, build_app, serving
+from playground.app import HEAVY, build_app, serving
+from playground.views import MAX_SHOTS, TABLE_HEADERS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "examples"
 SCALE = 0.1667  # 180x320 for 9:16
@@ -344,3 +346,32 @@ def test_cutroom_playground_command_serves_the_page_with_analytics_off(tmp_path:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+
+
+def test_the_brief_form_converts_both_ways_through_one_model() -> None:
+    """Brief -> form values -> brief keeps what the form shows; notes come from the base brief."""
+    from core.models import BrandKit, Brief
+    from playground.forms import BriefForm
+
+    brief = Brief(
+        product="Glow Drops",
+        audience="busy parents",
+        goal="launch",
+        tone=["warm", "premium"],
+        duration_s=20,
+        platforms=["TikTok"],
+        aspect_ratios=["9:16", "1:1"],
+        call_to_action="Shop now",
+        url="glow.example",
+        brand=BrandKit(name="Glow", palette=["#112233", "#ffcc00"]),
+        characters=["Maya, curly hair, green hoodie"],
+        must_include=["£4.99"],
+        avoid=["no dogs"],
+        notes=["kept from the thread"],
+    )
+    values = BriefForm.from_brief(brief).values()
+    assert values[5] == 20 and isinstance(values[5], int)
+    again = BriefForm.from_values(values).to_brief(brief.model_dump(mode="json"))
+    assert again == brief
+    with pytest.raises(InputError, match="product field is empty"):
+        BriefForm(audience="someone").to_brief(None)

@@ -64,7 +64,7 @@ def test_storyboard_edit_redo_and_render_go_through_the_workers(
 
 
 def test_the_runner_is_picked_from_settings(tmp_path: Path) -> None:
-    from playground.app import make_runner
+    from playground.handlers import make_runner
     from playground.services import InProcessRunner
 
     assert isinstance(make_runner(quick_settings(tmp_path)), InProcessRunner)
