@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 
-from bots.messages import (
+from cutroom.bots.messages import (
     APPROVE,
     REDO,
     Button,
@@ -28,18 +28,18 @@ from bots.messages import (
     storyboard_post,
     variant_post,
 )
-from bots.platform import FileTooLarge, Platform, PlatformError, PlatformGone
-from bots.policy import PREFIX
-from core.artifacts import ArtifactStore
-from core.models import Variant
-from jobs.queue import JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
-from storage.messages import INDEX_TTL_S, MessageIndex
-from storage.state import DeliveryLog, JobRef, Session, SessionKey, SessionStore
+from cutroom.bots.platform import FileTooLarge, Platform, PlatformError, PlatformGone
+from cutroom.bots.policy import PREFIX
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.models import Variant
+from cutroom.jobs.queue import JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
+from cutroom.storage.messages import INDEX_TTL_S, MessageIndex
+from cutroom.storage.state import DeliveryLog, JobRef, Session, SessionKey, SessionStore
 
 if TYPE_CHECKING:
-    from bots.engine import EngineConfig
+    from cutroom.bots.engine import EngineConfig
 
-log = logging.getLogger("bots.engine")
+log = logging.getLogger(__name__)
 
 LABELS = {
     "storyboard": "Storyboard",
@@ -187,7 +187,7 @@ class Delivery:
         return False
 
     async def _deliver_storyboard(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> bool:
-        from core.pipeline import load_storyboard
+        from cutroom.core.pipeline import load_storyboard
 
         sb_id = str(result["storyboard_id"])
         board = await asyncio.to_thread(load_storyboard, self.store, sb_id)

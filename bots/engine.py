@@ -40,8 +40,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from bots.delivery import Delivery, gone_key
-from bots.events import (
+from cutroom.bots.delivery import Delivery, gone_key
+from cutroom.bots.events import (
     Actor,
     Attachment,
     ButtonPressed,
@@ -51,7 +51,7 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
-from bots.messages import (
+from cutroom.bots.messages import (
     APPROVE,
     CANCEL,
     CHANNEL_OFF,
@@ -63,17 +63,23 @@ from bots.messages import (
     describe_changes,
     explain_error,
 )
-from bots.platform import Platform, PlatformError
-from bots.policy import PREFIX, Limits, Policy
-from core.artifacts import ArtifactStore, safe_key, slug
-from core.backends import Extractor
-from core.errors import CutroomError
-from core.models import Brief, Extraction, Message
-from core.planning.claims import evidence_thread
-from jobs.queue import TERMINAL, JobQueue
-from storage.messages import MessageIndex, MessageRef
-from storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
-from storage.uploads import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, UploadRefused, checked_image, megabytes
+from cutroom.bots.platform import Platform, PlatformError
+from cutroom.bots.policy import PREFIX, Limits, Policy
+from cutroom.core.artifacts import ArtifactStore, safe_key, slug
+from cutroom.core.backends import Extractor
+from cutroom.core.errors import CutroomError
+from cutroom.core.models import Brief, Extraction, Message
+from cutroom.core.planning.claims import evidence_thread
+from cutroom.jobs.queue import TERMINAL, JobQueue
+from cutroom.storage.messages import MessageIndex, MessageRef
+from cutroom.storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
+from cutroom.storage.uploads import (
+    MAX_LOGO_BYTES,
+    MAX_REFERENCE_BYTES,
+    UploadRefused,
+    checked_image,
+    megabytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -461,7 +467,7 @@ class Engine(Delivery):
         files: Sequence[Attachment] = (),
     ) -> bool:
         """A new look in words ("make Ava older") or a photo captioned with a cast member's name."""
-        from core.cast import entity_named, read_upload, recast_request
+        from cutroom.core.cast import entity_named, read_upload, recast_request
 
         if session.plan is None or not session.storyboard_id:
             return False
@@ -784,10 +790,10 @@ class Engine(Delivery):
 
 async def build_engine(settings: Any, platform: Platform, *, config: EngineConfig | None = None) -> Engine:
     """An engine wired from ``cutroom.settings.Settings``: Redis, queue, stores, extractor, limits."""
-    from core.backends import extractors
+    from cutroom.core.backends import extractors
+    from cutroom.storage.artifacts import open_store
+    from cutroom.storage.state import connect_redis
     from cutroom.wiring import llm_options
-    from storage.artifacts import open_store
-    from storage.state import connect_redis
 
     config = config or EngineConfig(link_expiry_s=settings.link_expiry_s)
     redis_url = settings.redis_url

@@ -12,11 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from core.consistency import consistency_line
-from core.errors import CutroomError, explain
-from core.models import Brief, Shot, Storyboard, Variant
-from core.qc.report import qc_line, qc_table
-from core.text import cap_words, clean_block
+from cutroom.core.consistency import consistency_line
+from cutroom.core.errors import CutroomError, explain
+from cutroom.core.models import Brief, Shot, Storyboard, Variant
+from cutroom.core.qc.report import qc_line, qc_table
+from cutroom.core.text import cap_words, clean_block
 
 APPROVE = "✅"
 REDO = "🔁"
@@ -244,7 +244,7 @@ def progress_text(label: str, state: str, fraction: float, message: str, positio
 
 
 def _file_stem(title: str) -> str:
-    from core.artifacts import slug
+    from cutroom.core.artifacts import slug
 
     return slug(title, fallback="cutroom-ad", max_len=40)
 

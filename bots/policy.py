@@ -17,9 +17,9 @@ import time
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from bots.events import Actor
+from cutroom.bots.events import Actor
 from cutroom.settings import Settings
-from storage.state import Session
+from cutroom.storage.state import Session
 
 PREFIX = "cutroom:bots"
 

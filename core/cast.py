@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.artifacts import ArtifactStore
-from core.backends import CastingBackend, FaceEmbedder, ImageBackend, images
-from core.errors import InputError
-from core.limits import MAX_REFERENCE_BYTES
-from core.models import Cast, CastMember, CastView, Entity, Plan
-from core.progress import OnProgress, no_progress
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.backends import CastingBackend, FaceEmbedder, ImageBackend, images
+from cutroom.core.errors import InputError
+from cutroom.core.limits import MAX_REFERENCE_BYTES
+from cutroom.core.models import Cast, CastMember, CastView, Entity, Plan
+from cutroom.core.progress import OnProgress, no_progress
 
 CAST_PREFIX = "cast"
 #: Size the cast pictures are generated at (engines may work at their own size and are fitted to it).
@@ -150,7 +150,7 @@ def images_to_cast(
 
     Uploads and looks already cast (in ``previous`` or in the store) cost nothing.
     """
-    from core.cost import price_of
+    from cutroom.core.cost import price_of
 
     caster = _caster(image)
     artist = artist_of(caster)
@@ -233,7 +233,7 @@ def cast_entity(
 
 
 def _is_animal(entity: Entity) -> bool:
-    from core import looks
+    from cutroom.core import looks
 
     return looks.species_of(entity.look) is not None
 

@@ -19,13 +19,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from core.audio import Cue
-from core.backends import PanelArt
-from core.graphics.colour import hex_rgb, luminance
-from core.graphics.easing import ease_in_out, ease_out, over
-from core.graphics.fonts import load_font_file, wrap_greedy
-from core.graphics.safe_area import safe_box
-from core.models import Plan, Shot
+from cutroom.core.audio import Cue
+from cutroom.core.backends import PanelArt
+from cutroom.core.graphics.colour import hex_rgb, luminance
+from cutroom.core.graphics.easing import ease_in_out, ease_out, over
+from cutroom.core.graphics.fonts import load_font_file, wrap_greedy
+from cutroom.core.graphics.safe_area import safe_box
+from cutroom.core.models import Plan, Shot
 
 
 def brand_colour(plan: Plan) -> tuple[int, int, int]:
@@ -54,7 +54,7 @@ def accent_colour(plan: Plan) -> tuple[int, int, int]:
 def plate_colour(plan: Plan) -> tuple[int, int, int]:
     """The card behind on-screen text: the palette's dark role, as the storyboard draws it."""
     try:
-        from core.graphics.colour import roles
+        from cutroom.core.graphics.colour import roles
 
         return tuple(roles(plan.bible.palette)["dark"])  # type: ignore[return-value]
     except Exception:  # older core without consistency roles: a deep shade of the brand colour

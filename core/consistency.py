@@ -13,18 +13,18 @@ from statistics import median
 import numpy as np
 from PIL import Image
 
-from core.backends import FaceEmbedder
-from core.graphics.colour import (
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.graphics.colour import (
     hex_rgb,
     rgb_to_lab,
 )
-from core.models import (
+from cutroom.core.models import (
     ConsistencyReport,
     EntityConsistency,
     Plan,
     ShotConsistency,
 )
-from core.qc.identity import identity_consistency
+from cutroom.core.qc.identity import identity_consistency
 
 # ── the consistency report ──────────────────────────────────────────────────────────────
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from core.graphics.colour import distance, hex_rgb, luminance, rgb_hex, roles, shade
-from core.models import Brief, Entity, Lighting
-from core.seeds import chooser
+from cutroom.core.graphics.colour import distance, hex_rgb, luminance, rgb_hex, roles, shade
+from cutroom.core.models import Brief, Entity, Lighting
+from cutroom.core.seeds import chooser
 
-_ANIMALS = json.loads(resources.files("core").joinpath("data/animals.json").read_text(encoding="utf-8"))
+_ANIMALS = json.loads(resources.files("cutroom.core").joinpath("data/animals.json").read_text(encoding="utf-8"))
 
 
 #: Tasteful palettes for briefs without brand colours, keyed by tone word.

@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from core.models import StyleBible
+from cutroom.core.models import StyleBible
 
 
 def stable_seed(*parts: object) -> int:

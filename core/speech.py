@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.backends import WordTiming
-from core.errors import BackendError
+from cutroom.core.backends import WordTiming
+from cutroom.core.errors import BackendError
 
 DEFAULT_WPM = 160
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
 
-from core.backends import ImageBackend, PanelArt
-from core.graphics import fonts
-from core.graphics.colour import RGB, hex_rgb, luminance, mix, roles, shade
-from core.graphics.end_card import end_card_layer
-from core.graphics.mood import mood_for
-from core.graphics.text import draw_text_layer, layout_text
-from core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
-from core.plan import LIGHT_PHRASES
-from core.progress import OnProgress, no_progress
-from core.qc.models import QcOptions, ShotQc
+from cutroom.core.backends import ImageBackend, PanelArt
+from cutroom.core.graphics import fonts
+from cutroom.core.graphics.colour import RGB, hex_rgb, luminance, mix, roles, shade
+from cutroom.core.graphics.end_card import end_card_layer
+from cutroom.core.graphics.mood import mood_for
+from cutroom.core.graphics.text import draw_text_layer, layout_text
+from cutroom.core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
+from cutroom.core.plan import LIGHT_PHRASES
+from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.qc.models import QcOptions, ShotQc
 
 SHEET_WIDTH = 1800
 MARGIN = 64
@@ -130,8 +130,8 @@ class _KeyframeQc:
     """The retake rule for keyframes: a still scored as a one-frame shot."""
 
     def __init__(self, plan: Plan, options: QcOptions) -> None:
-        from core.qc.retake import RetakeBudget
-        from core.qc.setup import make_scorer
+        from cutroom.core.qc.retake import RetakeBudget
+        from cutroom.core.qc.setup import make_scorer
 
         self.plan = plan
         self.options = options
@@ -143,8 +143,8 @@ class _KeyframeQc:
     ) -> tuple[PanelArt, ShotQc]:
         import numpy as np
 
-        from core.qc.retake import best_take
-        from core.qc.scores import Measured, ShotSamples, small
+        from cutroom.core.qc.retake import best_take
+        from cutroom.core.qc.scores import Measured, ShotSamples, small
 
         def score(art: PanelArt) -> Measured:
             frame = np.asarray(art.flatten().convert("RGB"))

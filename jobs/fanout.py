@@ -26,8 +26,8 @@ from typing import Any
 from arq import ArqRedis
 from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix, result_key_prefix
 
-from core.errors import Cancelled, CutroomError, InputError, TransientError
-from jobs.queue import (
+from cutroom.core.errors import Cancelled, CutroomError, InputError, TransientError
+from cutroom.jobs.queue import (
     RECORD_TTL_S,
     JobRecord,
     ProgressEvent,
@@ -63,7 +63,7 @@ def shot_jobs(storyboard: Any, aspects: list[str], clip_backend: str) -> list[di
     """One payload per shot and engine ratio (end cards are drawn, never generated)."""
     ratios: dict[str, str] = {}
     if clip_backend in HOSTED_ENGINES:
-        from core.clips.engines import engine_spec
+        from cutroom.core.clips.engines import engine_spec
 
         table = engine_spec(clip_backend).ratios
         for aspect in aspects:
@@ -81,7 +81,7 @@ def shot_jobs(storyboard: Any, aspects: list[str], clip_backend: str) -> list[di
 
 
 def clip_job_id(payload: dict[str, Any]) -> str:
-    from jobs.queue import job_id_for
+    from cutroom.jobs.queue import job_id_for
 
     request = f"{payload['storyboard_id']}:{payload['version']}:{payload['shot_index']}:{payload['engine']}:{payload['ratio']}"
     return job_id_for("clip", request)

@@ -20,15 +20,14 @@ from typing import Any
 
 import gradio as gr
 
-from core.models import (
+from cutroom.core.models import (
     MAX_DURATION_S,
     MIN_DURATION_S,
 )
-from cutroom.settings import Settings
-from playground.forms import CATEGORIES, FORMATS, GOALS, PLATFORMS, load_examples
-from playground.handlers import Playground, _friendly, make_runner
-from playground.services import Runner
-from playground.views import (
+from cutroom.playground.forms import CATEGORIES, FORMATS, GOALS, PLATFORMS, load_examples
+from cutroom.playground.handlers import Playground, _friendly, make_runner
+from cutroom.playground.services import Runner
+from cutroom.playground.views import (
     MAX_SHOTS,
     MAX_VIDEOS,
     TABLE_HEADERS,
@@ -36,6 +35,7 @@ from playground.views import (
     picked_shot,
     redo_buttons_view,
 )
+from cutroom.settings import Settings
 
 #: The one concurrency group of the CPU-heavy listeners (storyboard, edits, scene redo, render).
 HEAVY = "cutroom-heavy"

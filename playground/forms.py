@@ -10,9 +10,9 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, Field
 
-from core.errors import InputError
-from core.limits import MAX_IMAGE_PIXELS
-from core.models import (
+from cutroom.core.errors import InputError
+from cutroom.core.limits import MAX_IMAGE_PIXELS
+from cutroom.core.models import (
     AspectRatio,
     BrandKit,
     Brief,
@@ -194,7 +194,7 @@ def thread_text(messages: list[dict[str, Any]]) -> str:
 
 def load_examples() -> list[tuple[str, list[Any]]]:
     """(label, [thread, *form values]) for every thread in playground/examples/."""
-    from core.extract import extract_brief, parse_thread
+    from cutroom.core.extract import extract_brief, parse_thread
 
     rows: list[tuple[str, list[Any]]] = []
     for file in sorted(EXAMPLES_DIR.glob("*.json")):

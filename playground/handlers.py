@@ -13,20 +13,19 @@ from typing import Any, get_args
 import gradio as gr
 from pydantic import ValidationError
 
-from core.errors import CutroomError, InputError, explain
-from core.limits import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, MAX_THREAD_CHARS
-from core.models import (
+from cutroom.core.errors import CutroomError, InputError, explain
+from cutroom.core.limits import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, MAX_THREAD_CHARS
+from cutroom.core.models import (
     AspectRatio,
     Brief,
     Plan,
     Storyboard,
     Variant,
 )
-from core.progress import OnProgress
-from cutroom.settings import Settings
-from playground.forms import FORMATS, BriefForm, checked_image
-from playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
-from playground.views import (
+from cutroom.core.progress import OnProgress
+from cutroom.playground.forms import FORMATS, BriefForm, checked_image
+from cutroom.playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
+from cutroom.playground.views import (
     MAX_VIDEOS,
     STAGES,
     _rows,
@@ -36,6 +35,7 @@ from playground.views import (
     variants_summary,
     with_references,
 )
+from cutroom.settings import Settings
 
 
 def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -74,8 +74,8 @@ def _progress_reporter(progress: gr.Progress) -> OnProgress:
 
 def make_runner(settings: Settings, *, render_scale: float = 1.0) -> Runner:
     """In-process by default; through the workers when Redis is configured."""
+    from cutroom.storage.artifacts import open_store
     from cutroom.wiring import build_backends, render_options
-    from storage.artifacts import open_store
 
     backends = build_backends(settings)
     store = open_store(settings.artifacts_location, endpoint_url=settings.s3_endpoint_url)
@@ -108,7 +108,7 @@ class Playground:
 
     # 1 · brief
     def read_thread(self, thread: str, progress: gr.Progress = gr.Progress()) -> list[Any]:  # noqa: B008
-        from core.extract import parse_thread
+        from cutroom.core.extract import parse_thread
 
         if not (thread or "").strip():
             raise InputError("The thread is empty: paste the chat messages first (or fill in the form).")
@@ -167,7 +167,7 @@ class Playground:
         on_progress = _progress_reporter(progress)
         source: Brief | Plan = brief
         if char_files or prod_files:
-            from core import pipeline
+            from cutroom.core import pipeline
 
             backends = getattr(self.runner, "backends", None)
             if backends is not None:

@@ -11,10 +11,10 @@ from typing import Any, get_args
 
 import gradio as gr
 
-from core.artifacts import ArtifactStore
-from core.consistency import consistency_line
-from core.errors import InputError, PlanError
-from core.models import (
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.consistency import consistency_line
+from cutroom.core.errors import InputError, PlanError
+from cutroom.core.models import (
     MAX_DURATION_S,
     MIN_DURATION_S,
     CameraMove,
@@ -24,8 +24,8 @@ from core.models import (
     Shot,
     Variant,
 )
-from core.plan import shot_count
-from core.qc.report import qc_line, qc_table
+from cutroom.core.plan import shot_count
+from cutroom.core.qc.report import qc_line, qc_table
 
 MAX_VIDEOS = 4
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from storage.state import SessionKey
+from cutroom.storage.state import SessionKey
 
 #: How long a posted message stays answerable (reactions on a three-month-old storyboard).
 INDEX_TTL_S = 90 * 24 * 3600

@@ -11,7 +11,7 @@ import time
 
 import redis
 
-from core.clips.ledger import TaskRecord, register_scheme
+from cutroom.core.clips.ledger import TaskRecord, register_scheme
 
 PREFIX = "cutroom:clip"
 RECORD_TTL_S = 30 * 24 * 3600
@@ -75,7 +75,7 @@ register_scheme("rediss", RedisLedger)
 def _s3_publisher(url: str, endpoint_url: str | None = None):  # type: ignore[no-untyped-def]
     """Keyframes for engines that take a link (Luma): put in the S3 store, hand out a signed URL
     (on the custom endpoint, e.g. MinIO, when CUTROOM_S3_ENDPOINT_URL sets one)."""
-    from storage.artifacts import open_store
+    from cutroom.storage.artifacts import open_store
 
     store = open_store(url, endpoint_url=endpoint_url)
 
@@ -87,7 +87,7 @@ def _s3_publisher(url: str, endpoint_url: str | None = None):  # type: ignore[no
 
 
 def _register_publishers() -> None:
-    from core.clips.backend import register_publisher
+    from cutroom.core.clips.backend import register_publisher
 
     register_publisher("s3", _s3_publisher)
 

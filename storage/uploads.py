@@ -18,8 +18,8 @@ import io
 import warnings
 from collections.abc import AsyncIterator
 
-from core.errors import InputError
-from core.limits import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
+from cutroom.core.errors import InputError
+from cutroom.core.limits import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
 
 __all__ = [
     "MAX_IMAGE_PIXELS",

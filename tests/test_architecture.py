@@ -120,17 +120,40 @@ def test_steps_import_no_particular_backend(module: str, path: Path) -> None:
     assert not engines, f"{module} imports an engine module directly: {engines}; use core.backends' registries"
 
 
-#: Names ``core.backends`` itself exports (protocols, registries): ``from core.backends import X``.
-import core.backends as _backends_package  # noqa: E402
+#: Names ``cutroom.core.backends`` itself exports (protocols, registries), importable by any step.
+import cutroom.core.backends as _backends_package  # noqa: E402
 
 _BACKENDS_PACKAGE_NAMES = set(_backends_package.__all__)
+
+
+def _bare(module: str, path: Path) -> list[str]:
+    """Imports of our rooms by their bare top-level name (``core.x``) instead of ``cutroom.core.x``."""
+    return sorted({n for n in _imports(path, module) if n.split(".")[0] in ROOMS[:-1]})
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_everything_imports_through_the_one_package_name(module: str, path: Path) -> None:
+    """The wheel installs only ``cutroom``: a bare ``import core`` works in the checkout and nowhere else."""
+    assert not _bare(module, path), f"{module} imports {_bare(module, path)}; write cutroom.<room>"
 
 
 def test_the_rules_catch_a_wrong_import(tmp_path: Path) -> None:
     """The checker itself: a core module importing a bot, or a step importing an engine, is caught."""
     bad = tmp_path / "bad.py"
-    bad.write_text("from bots.engine import Engine\nfrom core.backends.animatic import AnimaticImageBackend\n")
-    assert _wrong_rooms("core.bad", bad) == ["bots.engine", "bots.engine.Engine"]
-    assert _engines("core.bad", bad) == ["core.backends.animatic", "core.backends.animatic.AnimaticImageBackend"]
-    assert _wrong_rooms("jobs.bad", bad) == ["bots.engine", "bots.engine.Engine"]
+    bad.write_text(
+        "from cutroom.bots.engine import Engine\n"
+        "from cutroom.core.backends.animatic import AnimaticImageBackend\n"
+        "import storage.state\n"
+    )
+    assert _wrong_rooms("core.bad", bad) == [
+        "cutroom.bots.engine",
+        "cutroom.bots.engine.Engine",
+        "storage.state",
+    ]
+    assert _engines("core.bad", bad) == [
+        "cutroom.core.backends.animatic",
+        "cutroom.core.backends.animatic.AnimaticImageBackend",
+    ]
+    assert _wrong_rooms("jobs.bad", bad) == ["cutroom.bots.engine", "cutroom.bots.engine.Engine"]
     assert _wrong_rooms("cutroom.cli.bad", bad) == []
+    assert _bare("jobs.bad", bad) == ["storage.state"]

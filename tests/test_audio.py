@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import audio
-from core.backends.espeak import EspeakVoice
-from core.errors import UnavailableError
-from core.speech import estimate_word_timings, syllables
+from cutroom.core import audio
+from cutroom.core.backends.espeak import EspeakVoice
+from cutroom.core.errors import UnavailableError
+from cutroom.core.speech import estimate_word_timings, syllables
 from tests.test_render_helpers import integrated_loudness
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.backends import PanelArt, clips, images
-from core.backends.diffusion import (
+from cutroom.core.backends import PanelArt, clips, images
+from cutroom.core.backends.diffusion import (
     DiffusersClip,
     DiffusersImage,
     frame_count,
@@ -23,8 +23,8 @@ from core.backends.diffusion import (
     shot_seed,
     video_families,
 )
-from core.errors import InputError, UnavailableError
-from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from cutroom.core.errors import InputError, UnavailableError
+from cutroom.core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -111,7 +111,7 @@ def test_missing_model_folder_says_which_variable(tmp_path: Path) -> None:
 def test_the_embedded_path_never_imports_torch() -> None:
     code = (
         "import sys\n"
-        "from core.backends import images, clips\n"
+        "from cutroom.core.backends import images, clips\n"
         "names = images.names() + clips.names()\n"
         "assert 'diffusers' in names, names\n"
         "try:\n"

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core.backends import FaceEmbedder, Speech, VoiceBackend, faces, voices
-from core.backends.elevenlabs import ElevenLabsVoice, speed_for, words_from_alignment
-from core.backends.face_identity import InsightFaceEmbedder
-from core.errors import BackendError, TransientError, UnavailableError
-from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
-from core.qc.identity import cosine, identity_consistency, identity_scores
+from cutroom.core.backends import FaceEmbedder, Speech, VoiceBackend, faces, voices
+from cutroom.core.backends.elevenlabs import ElevenLabsVoice, speed_for, words_from_alignment
+from cutroom.core.backends.face_identity import InsightFaceEmbedder
+from cutroom.core.errors import BackendError, TransientError, UnavailableError
+from cutroom.core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from cutroom.core.qc.identity import cosine, identity_consistency, identity_scores
 from tests.support.fake_providers import ElevenLabsFake, serving
 
 KEY = "xi-test-key"
@@ -150,9 +150,9 @@ def test_importing_the_face_backend_module_first_keeps_the_faces_registry(tmp_pa
     import sys
 
     script = (
-        "import core.backends.face_identity\n"
-        "import core.backends as backends\n"
-        "from core.errors import UnavailableError\n"
+        "import cutroom.core.backends.face_identity\n"
+        "import cutroom.core.backends as backends\n"
+        "from cutroom.core.errors import UnavailableError\n"
         "assert isinstance(backends.faces, backends.Registry), type(backends.faces)\n"
         "try:\n"
         f"    backends.faces.create('insightface', root={str(tmp_path)!r}, pack='buffalo_l')\n"

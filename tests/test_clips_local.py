@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.backends import PanelArt, clips
-from core.backends.diffusion import DiffusersClip
-from jobs.queue import JobQueue
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import PanelArt, clips
+from cutroom.core.backends.diffusion import DiffusersClip
+from cutroom.jobs.queue import JobQueue
+from cutroom.storage.artifacts import LocalArtifactStore
 from tests.support.redis_server import RedisServer
 from tests.support.workers import job_queue, start_worker, stop_worker, worker_data_dir
 from tests.test_render_helpers import make_plan

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import compose
-from core.backends import clips
-from core.backends.animatic_clip import ShotMotion
-from core.graphics.fonts import font_and_notice
-from core.graphics.logo import load_logo
-from core.graphics.safe_area import safe_box
-from core.models import FRAME_SIZES, CameraMove
+from cutroom.core import compose
+from cutroom.core.backends import clips
+from cutroom.core.backends.animatic_clip import ShotMotion
+from cutroom.core.graphics.fonts import font_and_notice
+from cutroom.core.graphics.logo import load_logo
+from cutroom.core.graphics.safe_area import safe_box
+from cutroom.core.models import FRAME_SIZES, CameraMove
 from tests.test_render_helpers import LayeredPanels, make_plan
 
 

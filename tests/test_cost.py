@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cost import SpendLedger
-from core.errors import BudgetError
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.cost import SpendLedger
+from cutroom.core.errors import BudgetError
+from cutroom.storage.artifacts import LocalArtifactStore
 
 DAY = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 

@@ -20,10 +20,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from core.errors import InputError
+from cutroom.core.errors import InputError
+from cutroom.playground.app import HEAVY, build_app, serving
+from cutroom.playground.views import MAX_SHOTS, TABLE_HEADERS
 from cutroom.settings import Settings
-from playground.app import HEAVY, build_app, serving
-from playground.views import MAX_SHOTS, TABLE_HEADERS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "examples"
 SCALE = 0.1667  # 180x320 for 9:16
@@ -350,8 +350,8 @@ def test_cutroom_playground_command_serves_the_page_with_analytics_off(tmp_path:
 
 def test_the_brief_form_converts_both_ways_through_one_model() -> None:
     """Brief -> form values -> brief keeps what the form shows; notes come from the base brief."""
-    from core.models import BrandKit, Brief
-    from playground.forms import BriefForm
+    from cutroom.core.models import BrandKit, Brief
+    from cutroom.playground.forms import BriefForm
 
     brief = Brief(
         product="Glow Drops",

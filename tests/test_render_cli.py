@@ -12,7 +12,7 @@ from cutroom.cli.app import app
 from tests.test_render_helpers import ffprobe, make_plan, video_stream
 
 pytestmark = pytest.mark.skipif(
-    "animatic" not in __import__("core.backends", fromlist=["images"]).images.names(),
+    "animatic" not in __import__("cutroom.core.backends", fromlist=["images"]).images.names(),
     reason="the animatic panel artist is not installed",
 )
 
@@ -76,7 +76,7 @@ def test_make_from_a_storyboard_folder_draws_its_retaken_keyframe_with_the_kept_
 ) -> None:
     import json
 
-    from core.models import Storyboard
+    from cutroom.core.models import Storyboard
     from tests.support.qc_fakes import BAD_SHOT
 
     monkeypatch.setenv("CUTROOM_DATA_DIR", str(tmp_path / "data"))

@@ -10,10 +10,10 @@ import boto3
 import httpx
 import pytest
 
-from core.artifacts import ArtifactStore
-from core.errors import InputError
-from storage.artifacts import open_store
-from storage.s3 import S3ArtifactStore
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.errors import InputError
+from cutroom.storage.artifacts import open_store
+from cutroom.storage.s3 import S3ArtifactStore
 from tests.support.redis_server import free_port
 
 
@@ -100,8 +100,8 @@ def test_presigned_url_works_and_carries_its_expiry(store: S3ArtifactStore) -> N
 
 def test_keyframes_for_luma_are_published_on_the_custom_endpoint(store: S3ArtifactStore, s3_endpoint: str) -> None:
     """CUTROOM_S3_ENDPOINT_URL reaches the keyframe publisher: the signed link Luma fetches is on that server."""
-    from core.clips.backend import _publishers
-    from storage import tasks  # noqa: F401  (registers the s3 publisher)
+    from cutroom.core.clips.backend import _publishers
+    from cutroom.storage import tasks  # noqa: F401  (registers the s3 publisher)
 
     publish = _publishers["s3"](f"s3://{store.bucket}/team-a", endpoint_url=s3_endpoint)
     link = publish("clips/keyframes/abc.png", b"\x89PNG keyframe")

@@ -12,8 +12,8 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.encode import reencode_at_bitrate
-from core.errors import CutroomError
+from cutroom.core.encode import reencode_at_bitrate
+from cutroom.core.errors import CutroomError
 
 #: Below this video bitrate a 720p ad looks smeared: we shrink the frame instead.
 MIN_KBPS_FULL_SIZE = 900

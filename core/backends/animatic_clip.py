@@ -22,9 +22,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from core.backends import PanelArt, clips
-from core.graphics.easing import ease_in_out, over
-from core.models import CameraMove, Plan, Shot
+from cutroom.core.backends import PanelArt, clips
+from cutroom.core.graphics.easing import ease_in_out, over
+from cutroom.core.models import CameraMove, Plan, Shot
 
 # How far each move travels, as a fraction of the frame (chosen by eye on 9:16 and 16:9).
 _PUSH = 0.13

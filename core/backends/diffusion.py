@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.backends import PanelArt, clips, images
-from core.backends.image_engines import FRAMING_WORDS, LIGHT_WORDS
-from core.errors import BackendError, InputError, UnavailableError
-from core.models import Entity, Plan, Shot
+from cutroom.core.backends import PanelArt, clips, images
+from cutroom.core.backends.image_engines import FRAMING_WORDS, LIGHT_WORDS
+from cutroom.core.errors import BackendError, InputError, UnavailableError
+from cutroom.core.models import Entity, Plan, Shot
 
 IMAGE_ENV = "CUTROOM_DIFFUSERS_MODEL"
 VIDEO_ENV = "CUTROOM_DIFFUSERS_VIDEO_MODEL"
@@ -178,7 +178,7 @@ class Family:
 
 @cache
 def families() -> dict[str, Family]:
-    text = resources.files("core.backends").joinpath("data/diffusers_families.json").read_text(encoding="utf-8")
+    text = resources.files("cutroom.core.backends").joinpath("data/diffusers_families.json").read_text(encoding="utf-8")
     out: dict[str, Family] = {}
     for name, row in json.loads(text).items():
         if name.startswith("_"):
@@ -499,7 +499,7 @@ class DiffusersImage:
     def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
         """The entity's reference: a front view (or packshot) on a plain background, no references in."""
         view = "packshot" if entity.kind == "product" else "front"
-        from core.backends.image_engines import cast_prompt
+        from cutroom.core.backends.image_engines import cast_prompt
 
         prompt = cast_prompt(plan, entity, view).replace("\n", " ")
         art = self._generate(prompt, negative_prompt(plan), size, seed, [], f"the reference picture of {entity.name}")
@@ -509,7 +509,7 @@ class DiffusersImage:
         refs = self.references(plan, shot) if self.uses_references else []
         prompt = shot_prompt(plan, shot)
         if self.family.reference_mode(self.class_name) in ("image", "images"):
-            from core.backends.image_engines import Reference, shot_instruction
+            from cutroom.core.backends.image_engines import Reference, shot_instruction
 
             entities = [plan.bible.entity(e) for e in shot.entities if plan.bible.entity(e).reference_image]
             prompt = shot_instruction(plan, shot, [Reference(e, r) for e, r in zip(entities, refs, strict=False)])
@@ -680,7 +680,7 @@ class DiffusersClip:
 
     def wanted_arguments(self, plan: Plan, shot: Shot, still: Image.Image, seed: int) -> dict[str, Any]:
         """Everything the family could be given, as plain values (``seed`` for the generator)."""
-        from core.clips.backend import motion_prompt
+        from cutroom.core.clips.backend import motion_prompt
 
         width, height = still.size
         wanted: dict[str, Any] = {
@@ -751,7 +751,7 @@ class DiffusersClip:
 
     def clip(self, plan: Plan, shot: Shot, art: PanelArt | None, *, size: tuple[int, int], seed: int) -> Any:
         """Make (or reuse) the shot's clip file in ``cache_dir``: what a fan-out shot job on the gpu queue does."""
-        from core.clips.generate import ClipResult
+        from cutroom.core.clips.generate import ClipResult
 
         if self.cache_dir is None:
             raise UnavailableError("The diffusers clip backend needs a clip folder (cache_dir) to make clip files.")
@@ -767,7 +767,7 @@ class DiffusersClip:
     def frames(
         self, plan: Plan, shot: Shot, art: PanelArt, *, size: tuple[int, int], fps: int, seed: int
     ) -> Iterator[np.ndarray]:
-        from core.clips.fit import FitReport, fitted, fitted_frames, timed
+        from cutroom.core.clips.fit import FitReport, fitted, fitted_frames, timed
 
         if shot.is_end_card:  # a graphic with the logo: it moves with the animatic, as for hosted engines
             yield from clips.create("animatic").frames(plan, shot, art, size=size, fps=fps, seed=seed)

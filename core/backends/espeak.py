@@ -13,9 +13,9 @@ import subprocess
 import wave
 from pathlib import Path
 
-from core.backends import Speech, voices
-from core.errors import BackendError, UnavailableError
-from core.speech import DEFAULT_WPM, estimate_word_timings, read_wav, voiced_span
+from cutroom.core.backends import Speech, voices
+from cutroom.core.errors import BackendError, UnavailableError
+from cutroom.core.speech import DEFAULT_WPM, estimate_word_timings, read_wav, voiced_span
 
 DEFAULT_VOICE = "en-us"
 class EspeakVoice:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from core.backends import faces
-from core.errors import BackendError, UnavailableError
+from cutroom.core.backends import faces
+from cutroom.core.errors import BackendError, UnavailableError
 
 DEFAULT_PACK = "buffalo_l"
 

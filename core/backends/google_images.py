@@ -16,9 +16,9 @@ from typing import Any, Unpack
 
 from PIL import Image
 
-from core.backends import images
-from core.backends.image_engines import HostedImages, HostedOptions, png_bytes, sdk
-from core.errors import BackendError, RefusedError, TransientError, UnavailableError
+from cutroom.core.backends import images
+from cutroom.core.backends.image_engines import HostedImages, HostedOptions, png_bytes, sdk
+from cutroom.core.errors import BackendError, RefusedError, TransientError, UnavailableError
 
 DEFAULT_MODEL = "gemini-3.1-flash-image"
 #: Why a candidate stopped, when it stopped for safety.

@@ -19,9 +19,9 @@ from typing import TypedDict
 
 from PIL import Image
 
-from core.backends import PanelArt
-from core.errors import InputError, UnavailableError
-from core.models import Entity, Plan, Shot
+from cutroom.core.backends import PanelArt
+from cutroom.core.errors import InputError, UnavailableError
+from cutroom.core.models import Entity, Plan, Shot
 
 NO_TEXT = (
     "No text of any kind in the picture: no letters, words, captions, labels, logos, signs or watermarks."
@@ -138,7 +138,7 @@ def cast_prompt(plan: Plan, entity: Entity, view: str) -> str:
 
 @cache
 def _prices() -> dict[str, dict[str, object]]:
-    text = resources.files("core.backends").joinpath("data/image_prices.json").read_text(encoding="utf-8")
+    text = resources.files("cutroom.core.backends").joinpath("data/image_prices.json").read_text(encoding="utf-8")
     return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
 
 
@@ -296,7 +296,7 @@ class HostedImages:
 
     def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
         """The shot, given the cast pictures of its entities; seeded like every other engine's."""
-        from core.backends.diffusion import shot_seed
+        from cutroom.core.backends.diffusion import shot_seed
 
         refs = shot_references(plan, shot)
         prompt = shot_instruction(plan, shot, refs)

@@ -19,9 +19,9 @@ from typing import Any, Unpack
 
 from PIL import Image
 
-from core.backends import images
-from core.backends.image_engines import HostedImages, HostedOptions, png_bytes, sdk
-from core.errors import BackendError, RefusedError, TransientError, UnavailableError
+from cutroom.core.backends import images
+from cutroom.core.backends.image_engines import HostedImages, HostedOptions, png_bytes, sdk
+from cutroom.core.errors import BackendError, RefusedError, TransientError, UnavailableError
 
 DEFAULT_MODEL = "gpt-image-2"
 #: Error codes OpenAI uses when its safety system refuses a prompt or an input image.

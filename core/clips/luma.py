@@ -14,8 +14,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from core.clips import engines as clip
-from core.clips.sdk import SdkEngine, SdkInfo, cancel_deleting, stainless_errors
+from cutroom.core.clips import engines as clip
+from cutroom.core.clips.sdk import SdkEngine, SdkInfo, cancel_deleting, stainless_errors
 
 _STATES = {"queued": "queued", "dreaming": "running", "completed": "succeeded", "failed": "failed"}
 

@@ -13,7 +13,7 @@ import base64
 from types import ModuleType
 from typing import Any
 
-from core.clips.engines import (
+from cutroom.core.clips.engines import (
     ClipFailed,
     ClipRefused,
     ClipRequest,
@@ -22,7 +22,7 @@ from core.clips.engines import (
     engines,
     is_moderation,
 )
-from core.clips.sdk import SdkEngine, SdkInfo, cancel_deleting, stainless_errors
+from cutroom.core.clips.sdk import SdkEngine, SdkInfo, cancel_deleting, stainless_errors
 
 _STATES = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running", "SUCCEEDED": "succeeded",
            "FAILED": "failed", "CANCELLED": "cancelled"}

@@ -15,8 +15,8 @@ from types import ModuleType
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
-from core.clips.engines import ClipFailed, EngineSpec, RateLimited, engine_spec, stream_download
-from core.errors import TransientError, UnavailableError
+from cutroom.core.clips.engines import ClipFailed, EngineSpec, RateLimited, engine_spec, stream_download
+from cutroom.core.errors import TransientError, UnavailableError
 
 
 class SdkInfo(NamedTuple):

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from core.clips.engines import (
+from cutroom.core.clips.engines import (
     ClipFailed,
     ClipRefused,
     ClipRequest,
@@ -25,8 +25,8 @@ from core.clips.engines import (
     TaskStatus,
     engines,
 )
-from core.clips.sdk import SdkEngine, SdkInfo
-from core.errors import TransientError
+from cutroom.core.clips.sdk import SdkEngine, SdkInfo
+from cutroom.core.errors import TransientError
 
 DEFAULT_BASE_URL = "https://aiplatform.googleapis.com/"
 

@@ -34,14 +34,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from core import looks
-from core.backends import extractors
-from core.errors import InputError
-from core.extract.confidence import drop_injections, injection_notice, merge
-from core.extract.threads import sort_key
-from core.limits import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
-from core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
-from core.text import clean_block, clean_inline, has_letters, strip_chat_markup
+from cutroom.core import looks
+from cutroom.core.backends import extractors
+from cutroom.core.errors import InputError
+from cutroom.core.extract.confidence import drop_injections, injection_notice, merge
+from cutroom.core.extract.threads import sort_key
+from cutroom.core.limits import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
+from cutroom.core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
+from cutroom.core.text import clean_block, clean_inline, has_letters, strip_chat_markup
 
 # ── limits ──────────────────────────────────────────────────────────────────────────────
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from core.graphics import fonts
-from core.graphics.colour import luminance, mix, rgba
-from core.graphics.logo import fit_logo
-from core.graphics.mood import Mood
-from core.graphics.safe_area import Box, safe_box
-from core.models import Plan
+from cutroom.core.graphics import fonts
+from cutroom.core.graphics.colour import luminance, mix, rgba
+from cutroom.core.graphics.logo import fit_logo
+from cutroom.core.graphics.mood import Mood
+from cutroom.core.graphics.safe_area import Box, safe_box
+from cutroom.core.models import Plan
 
 
 def end_card_layer(

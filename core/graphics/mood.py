@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.graphics.colour import RGB, mix, roles, shade
-from core.models import Plan
+from cutroom.core.graphics.colour import RGB, mix, roles, shade
+from cutroom.core.models import Plan
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from core.graphics import fonts
-from core.graphics.colour import RGB, rgba
-from core.graphics.safe_area import Box, safe_box
+from cutroom.core.graphics import fonts
+from cutroom.core.graphics.colour import RGB, rgba
+from cutroom.core.graphics.safe_area import Box, safe_box
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.models import Brief, LineSource, Message, Plan, Shot
+from cutroom.core.models import Brief, LineSource, Message, Plan, Shot
 
 #: Shot fields and plan fields that carry copy.
 SHOT_LINES = ("on_screen_text", "voice_over")
@@ -283,8 +283,8 @@ def evidence_thread(messages: Sequence[Message]) -> list[Message]:
     the extractor caps it (latest messages, each and all bounded), markup stripped, and the
     bot's own messages blanked (its restated brief is no evidence). Blanked and emptied
     messages keep their place, so a line's message number still counts the thread's messages."""
-    from core.extract.rules import BOT_AUTHORS, MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
-    from core.text import clean_block, clean_inline, strip_chat_markup
+    from cutroom.core.extract.rules import BOT_AUTHORS, MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
+    from cutroom.core.text import clean_block, clean_inline, strip_chat_markup
 
     kept = list(messages)[-MAX_MESSAGES:]
     out: list[Message] = []

@@ -11,8 +11,8 @@ from itertools import combinations
 import numpy as np
 from PIL import Image
 
-from core.backends import FaceEmbedder
-from core.models import Plan
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.models import Plan
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -24,10 +24,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from core.backends import FaceEmbedder
-from core.graphics.colour import delta_e_2000, hex_rgb, rgb_to_lab
-from core.models import Plan, Shot
-from core.qc.identity import cosine
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.graphics.colour import delta_e_2000, hex_rgb, rgb_to_lab
+from cutroom.core.models import Plan, Shot
+from cutroom.core.qc.identity import cosine
 
 #: Long side of the frames the model-free scores read; sharpness is defined at this size.
 SAMPLE_LONG_SIDE = 256

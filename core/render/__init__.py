@@ -11,11 +11,11 @@ shots it finished, and a variant that differs only in its hook re-renders only t
 Every file appears under its final name only when complete.
 """
 
-from core.render.options import RENDERER_VERSION, RenderOptions
-from core.render.pool import render_variants
-from core.render.timeline import check_plan, shot_frames
-from core.render.variant import render_variant
-from core.render.variants import ALT_VOICES, variant_id, variant_specs
+from cutroom.core.render.options import RENDERER_VERSION, RenderOptions
+from cutroom.core.render.pool import render_variants
+from cutroom.core.render.timeline import check_plan, shot_frames
+from cutroom.core.render.variant import render_variant
+from cutroom.core.render.variants import ALT_VOICES, variant_id, variant_specs
 
 __all__ = [
     "ALT_VOICES",

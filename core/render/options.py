@@ -6,16 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.backends import (
+from cutroom.core.backends import (
     FaceEmbedder,
     VoiceBackend,
     faces,
     voices,
 )
-from core.errors import (
+from cutroom.core.errors import (
     UnavailableError,
 )
-from core.qc.models import QcOptions
+from cutroom.core.qc.models import QcOptions
 
 #: Bump when the compositor's output changes, so old cached segments are not reused.
 RENDERER_VERSION = "2"

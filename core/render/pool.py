@@ -12,18 +12,18 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from core.artifacts import writable_dir
-from core.errors import (
+from cutroom.core.artifacts import writable_dir
+from cutroom.core.errors import (
     Cancelled,
     RenderError,
 )
-from core.lifetime import die_with_parent
-from core.models import RenderSpec, Variant
-from core.progress import OnProgress, no_progress
-from core.render.options import RenderOptions
-from core.render.timeline import check_plan
-from core.render.variant import render_variant
-from core.render.variants import variant_id
+from cutroom.core.lifetime import die_with_parent
+from cutroom.core.models import RenderSpec, Variant
+from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.render.options import RenderOptions
+from cutroom.core.render.timeline import check_plan
+from cutroom.core.render.variant import render_variant
+from cutroom.core.render.variants import variant_id
 
 _worker_queue: Any = None
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.consistency import consistency_report
-from core.encode import extract_frames
-from core.models import ConsistencyReport, Plan
-from core.qc.models import QcReport
-from core.render.options import FACE_LONG_SIDE, REPORT_LONG_SIDE, RenderOptions, _face_backend
+from cutroom.core.consistency import consistency_report
+from cutroom.core.encode import extract_frames
+from cutroom.core.models import ConsistencyReport, Plan
+from cutroom.core.qc.models import QcReport
+from cutroom.core.render.options import FACE_LONG_SIDE, REPORT_LONG_SIDE, RenderOptions, _face_backend
 
 
 def _consistency(

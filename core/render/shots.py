@@ -14,24 +14,24 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core import audio, compose
-from core.backends import (
+from cutroom.core import audio, compose
+from cutroom.core.backends import (
     ClipBackend,
     ImageBackend,
     PanelArt,
     clips,
     images,
 )
-from core.encode import FrameWriter
-from core.errors import (
+from cutroom.core.encode import FrameWriter
+from cutroom.core.errors import (
     CutroomError,
 )
-from core.models import Plan, RenderSpec, Shot
-from core.qc.models import QcReport, ShotQc
-from core.qc.retake import RetakeBudget, best_take
-from core.qc.scores import SAMPLE_LONG_SIDE, Measured, Sampler
-from core.qc.setup import make_scorer
-from core.render.options import FACE_LONG_SIDE, RenderOptions, _face_backend, _import_backend_modules
+from cutroom.core.models import Plan, RenderSpec, Shot
+from cutroom.core.qc.models import QcReport, ShotQc
+from cutroom.core.qc.retake import RetakeBudget, best_take
+from cutroom.core.qc.scores import SAMPLE_LONG_SIDE, Measured, Sampler
+from cutroom.core.qc.setup import make_scorer
+from cutroom.core.render.options import FACE_LONG_SIDE, RenderOptions, _face_backend, _import_backend_modules
 
 
 class _Stopwatch:

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from core import audio
-from core.encode import encode_aac
-from core.models import Plan
-from core.render.options import RenderOptions
-from core.render.shots import _Stopwatch
+from cutroom.core import audio
+from cutroom.core.encode import encode_aac
+from cutroom.core.models import Plan
+from cutroom.core.render.options import RenderOptions
+from cutroom.core.render.shots import _Stopwatch
 
 
 def _make_sound(

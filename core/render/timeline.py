@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.errors import (
+from cutroom.core.errors import (
     PlanError,
 )
-from core.models import Plan
+from cutroom.core.models import Plan
 
 
 def shot_frames(plan: Plan, fps: int) -> list[int]:

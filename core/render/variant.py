@@ -15,25 +15,25 @@ from typing import Any
 
 import cv2
 
-from core import audio, compose
-from core.artifacts import writable_dir
-from core.clips import backend as clip_hooks
-from core.encode import concat_and_mux, extract_frame
-from core.errors import (
+from cutroom.core import audio, compose
+from cutroom.core.artifacts import writable_dir
+from cutroom.core.clips import backend as clip_hooks
+from cutroom.core.encode import concat_and_mux, extract_frame
+from cutroom.core.errors import (
     BackendError,
     Cancelled,
 )
-from core.graphics.fonts import font_and_notice
-from core.graphics.logo import load_logo
-from core.models import ConsistencyReport, Plan, RenderSpec, Variant
-from core.progress import OnProgress, no_progress
-from core.qc.models import QcReport
-from core.render.options import RENDERER_VERSION, RenderOptions, _voice_backend
-from core.render.report import _consistency, _qc_scores, _scores
-from core.render.shots import _shot_seed_key, _ShotQc, _ShotRenderer, _Stopwatch, _Take, _write_text
-from core.render.sound import _make_sound
-from core.render.timeline import check_plan, shot_frames
-from core.render.variants import variant_id
+from cutroom.core.graphics.fonts import font_and_notice
+from cutroom.core.graphics.logo import load_logo
+from cutroom.core.models import ConsistencyReport, Plan, RenderSpec, Variant
+from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.qc.models import QcReport
+from cutroom.core.render.options import RENDERER_VERSION, RenderOptions, _voice_backend
+from cutroom.core.render.report import _consistency, _qc_scores, _scores
+from cutroom.core.render.shots import _shot_seed_key, _ShotQc, _ShotRenderer, _Stopwatch, _Take, _write_text
+from cutroom.core.render.sound import _make_sound
+from cutroom.core.render.timeline import check_plan, shot_frames
+from cutroom.core.render.variants import variant_id
 
 
 def _texts(spec: RenderSpec) -> tuple[list[str], list[str]]:

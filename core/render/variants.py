@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.models import AspectRatio, Plan, RenderSpec, VariantChoice
-from core.render.timeline import check_plan
+from cutroom.core.models import AspectRatio, Plan, RenderSpec, VariantChoice
+from cutroom.core.render.timeline import check_plan
 
 ALT_VOICES: list[tuple[str, str]] = [
     ("en-us+f3", "a female US"),

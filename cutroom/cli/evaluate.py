@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from core.errors import InputError
-from core.models import Plan
-from core.qc.evaluate import evaluate_video, find_plan, videos_in
-from core.qc.report import qc_line, qc_table
 from cutroom.cli.app import app, console
+from cutroom.core.errors import InputError
+from cutroom.core.models import Plan
+from cutroom.core.qc.evaluate import evaluate_video, find_plan, videos_in
+from cutroom.core.qc.report import qc_line, qc_table
 from cutroom.wiring import face_embedder, load_settings, qc_options
 
 

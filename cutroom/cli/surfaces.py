@@ -39,9 +39,9 @@ def discord_bot(
     import asyncio as _asyncio
     import logging as _logging
 
-    from bots.discord import CutroomBot
-    from bots.engine import EngineConfig, build_engine
-    from core.errors import CutroomError
+    from cutroom.bots.discord import CutroomBot
+    from cutroom.bots.engine import EngineConfig, build_engine
+    from cutroom.core.errors import CutroomError
     from cutroom.wiring import load_settings
 
     settings = load_settings()
@@ -99,7 +99,7 @@ def slack_bot(
     import asyncio as _asyncio
     import logging as _logging
 
-    from core.errors import CutroomError
+    from cutroom.core.errors import CutroomError
     from cutroom.wiring import load_settings
 
     settings = load_settings()
@@ -117,7 +117,7 @@ def slack_bot(
         raise CutroomError("The Slack bot needs Redis: set REDIS_URL (or run `cutroom up`, which starts one).")
     _logging.basicConfig(level=_logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from bots.slack.app import install_redaction, serve
+    from cutroom.bots.slack.app import install_redaction, serve
 
     install_redaction()
     where = "Socket Mode" if settings.slack_mode == "socket" else f"HTTP on {host}:{port}/slack/events"
@@ -147,8 +147,8 @@ def playground_web(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from cutroom.playground.app import build_app, start
     from cutroom.wiring import load_settings
-    from playground.app import build_app, start
 
     settings = load_settings()
     where = f"the workers at {settings.redis_url.split('@')[-1]}" if settings.redis_url else "this process"

@@ -17,7 +17,7 @@ choice comes from a seeded numpy Generator: the same plan, shot, size and seed g
 same pixels.
 """
 
-from core.backends.animatic.backend import AnimaticImageBackend, draw_cast_view, flatten_with_text
-from core.backends.animatic.sets import place_of
+from cutroom.core.backends.animatic.backend import AnimaticImageBackend, draw_cast_view, flatten_with_text
+from cutroom.core.backends.animatic.sets import place_of
 
 __all__ = ["AnimaticImageBackend", "draw_cast_view", "flatten_with_text", "place_of"]

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw
 
-from core import looks
-from core.backends.animatic.paint import Box, _capsule, _ellipse
-from core.graphics.colour import RGB, hex_rgb, luminance, mix, rgba, shade
-from core.models import Entity, Plan
+from cutroom.core import looks
+from cutroom.core.backends.animatic.paint import Box, _capsule, _ellipse
+from cutroom.core.graphics.colour import RGB, hex_rgb, luminance, mix, rgba, shade
+from cutroom.core.models import Entity, Plan
 
 
 @dataclass(frozen=True)

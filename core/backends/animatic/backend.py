@@ -6,18 +6,18 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from core import looks, seeds
-from core.backends import PanelArt, images
-from core.backends.animatic.animals import _ANIMAL_FILL, ANIMAL_SIT_H, animal_for, draw_animal
-from core.backends.animatic.paint import Box, _ellipse
-from core.backends.animatic.people import draw_figure, figure_for
-from core.backends.animatic.products import draw_product
-from core.backends.animatic.sets import _VISIBLE_HEADS, _backdrop, place_of
-from core.graphics.colour import luminance, mix, rgba, roles, shade
-from core.graphics.end_card import end_card_layer
-from core.graphics.mood import Mood, mood_for
-from core.graphics.text import draw_text_layer, layout_text
-from core.models import Entity, Plan, Shot
+from cutroom.core import looks, seeds
+from cutroom.core.backends import PanelArt, images
+from cutroom.core.backends.animatic.animals import _ANIMAL_FILL, ANIMAL_SIT_H, animal_for, draw_animal
+from cutroom.core.backends.animatic.paint import Box, _ellipse
+from cutroom.core.backends.animatic.people import draw_figure, figure_for
+from cutroom.core.backends.animatic.products import draw_product
+from cutroom.core.backends.animatic.sets import _VISIBLE_HEADS, _backdrop, place_of
+from cutroom.core.graphics.colour import luminance, mix, rgba, roles, shade
+from cutroom.core.graphics.end_card import end_card_layer
+from cutroom.core.graphics.mood import Mood, mood_for
+from cutroom.core.graphics.text import draw_text_layer, layout_text
+from cutroom.core.models import Entity, Plan, Shot
 
 #: Product height as a fraction of the frame height, per shot size, when it is the subject.
 #: Head heights visible across the frame, per shot size (limits tall frames).

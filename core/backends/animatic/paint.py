@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from PIL import ImageDraw
 
-from core.graphics.colour import RGB
+from cutroom.core.graphics.colour import RGB
 
 Box = tuple[int, int, int, int]
 RGBA = tuple[int, int, int, int]

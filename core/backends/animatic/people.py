@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import ImageDraw
 
-from core import looks, seeds
-from core.backends.animatic.paint import _capsule, _ellipse
-from core.graphics.colour import RGB, hex_rgb, mix, rgba, shade
-from core.models import Entity, Plan
+from cutroom.core import looks, seeds
+from cutroom.core.backends.animatic.paint import _capsule, _ellipse
+from cutroom.core.graphics.colour import RGB, hex_rgb, mix, rgba, shade
+from cutroom.core.models import Entity, Plan
 
 
 @dataclass(frozen=True)

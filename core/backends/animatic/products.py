@@ -7,10 +7,10 @@ import re
 
 from PIL import ImageDraw
 
-from core.backends.animatic.paint import Box, _ellipse
-from core.graphics import fonts
-from core.graphics.colour import RGB, hex_rgb, luminance, mix, rgba, shade
-from core.models import Entity
+from cutroom.core.backends.animatic.paint import Box, _ellipse
+from cutroom.core.graphics import fonts
+from cutroom.core.graphics.colour import RGB, hex_rgb, luminance, mix, rgba, shade
+from cutroom.core.models import Entity
 
 _BISCUIT = ((196, 132, 72), (214, 156, 94), (176, 112, 60))
 

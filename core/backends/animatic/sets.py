@@ -7,10 +7,10 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from core.backends.animatic.paint import _ellipse, _glow, _gradient, _vignette
-from core.graphics.colour import mix, rgba, shade
-from core.graphics.mood import Mood
-from core.models import Shot
+from cutroom.core.backends.animatic.paint import _ellipse, _glow, _gradient, _vignette
+from cutroom.core.graphics.colour import mix, rgba, shade
+from cutroom.core.graphics.mood import Mood
+from cutroom.core.models import Shot
 
 # ── places ──────────────────────────────────────────────────────────────────────────────
 
