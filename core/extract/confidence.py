@@ -23,9 +23,12 @@ from cutroom.core.extract.fields import (
     SHAPED,
     Findings,
     audience_of,
+    clean_avoid,
     goal_of,
+    has_character_cue,
     is_injection,
     read_thread,
+    work_talk_only,
 )
 from cutroom.core.models import MAX_DURATION_S, Brief, Extraction
 
@@ -78,6 +81,8 @@ def merge(
             pass  # the rules' "Budgetly app" names the same thing as "Budgetly", with its noun
         elif found.product.confidence >= SURE or not product:
             product = mine
+    if found.bad_name(product):
+        product = None  # "4 Dec", "Christmas", "Leeds", "Marta here": what the thread said is no product
     update["product"] = product
     rate(
         "product",
@@ -104,7 +109,9 @@ def merge(
         run = re.match(r"(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*)(?:\s+(?:&\s+)?(?:[A-Z][\w'’&.-]*))*", product)
         brand_name = run.group(0) if run else None
     if brand_name:
-        brand_name = brand_name.strip(" .,;:")
+        brand_name = brand_name.strip(" .,;:&")
+    if found.bad_name(brand_name):
+        brand_name = None  # a city, a person or a date named near the product is not its brand
     update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
     rate("brand", found.brand.confidence if found.brand else None, brand_name)
 
@@ -128,7 +135,12 @@ def merge(
         context = " ".join(found.character_sentences).lower()
         for name, _, look in found.characters:
             longer = next(
-                (c for c in brief.characters if _within(name, c, extra=3) and len(c) > len(name)), None
+                (
+                    c
+                    for c in brief.characters
+                    if _within(name, c, extra=3) and len(c) > len(name) and not re.search(r"[()—–:]", c)
+                ),
+                None,
             )
             names.append(longer or name)
             if look:
@@ -136,6 +148,13 @@ def merge(
         for other in brief.characters:
             if other in names or any(_within(n, other, extra=3) for n in names):
                 continue
+            if (
+                re.search(r"[()—–:]", other)
+                or len(other.split()) > 4
+                or other.lower() in NAME_STOP
+                or has_character_cue(other)
+            ):
+                continue  # a fragment of a description, not someone new
             other_key = _key(re.sub(r"^(?:a|an|the|their|our|my)\s+", "", other, flags=re.I))
             in_look = any(other_key and other_key in _key(look) for _, _, look in found.characters)
             grouped = (
@@ -143,7 +162,10 @@ def merge(
                 if other_key
                 else None
             )
-            if in_look or grouped or other_key in {_key(n) for n in names}:
+            nested = any(_key(n) and f" {_key(n)} " in f" {other_key} " for n in names) or any(
+                other_key and f" {other_key} {_key(n)} " in f" {_key(context)} " for n in names
+            )  # "our delivery rider, Sam": the rider is Sam
+            if in_look or grouped or nested or other_key in {_key(n) for n in names}:
                 continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
             names.append(other)
         order = {c: i for i, c in enumerate(brief.characters)}
@@ -163,6 +185,8 @@ def merge(
         # and the shorter avoid, when it still names a thing ("medical claim").
         must: list[str] = []
         for fact in [*brief.must_include, *found.must_include]:
+            if work_talk_only(fact, thread_text):
+                continue  # "our budget is £500": about making the ad, not something to show
             shorter = [m for m in must if _within(m, fact, extra=40)]
             if shorter:
                 must[must.index(shorter[0])] = fact
@@ -189,7 +213,7 @@ def merge(
                 avoid[avoid.index(inside[0])] = item  # "fish" gives way to "fish and chips"
             elif not inside and not any(_within(item, a, extra=40) for a in avoid):
                 avoid.append(item)
-        update["avoid"] = avoid[:10]
+        update["avoid"] = clean_avoid(avoid, thread_text)[:10]
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
         if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):

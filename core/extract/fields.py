@@ -38,6 +38,7 @@ _ANIMALS = frozenset(_V["animal_words"])
 _MASCOTS = frozenset(_V["mascot_words"])
 _PERSON_NOUNS = tuple(sorted(_V["person_nouns"], key=len, reverse=True))
 _TITLES = frozenset(_V["title_words"])
+_BEINGS = frozenset(_PERSON_NOUNS) | _ANIMALS  # nouns for someone, not something
 _LOOK_STOP = tuple(_V["look_stop"])
 _NAME_STOP = NAME_STOP = frozenset(_V["name_stop"])
 _INJECTION = tuple(_V["injection_markers"])
@@ -81,12 +82,14 @@ _MUST_CUE = re.compile(
     r"\b(?:must (?:include|show|say|mention|be (?:on|shown|in|written|visible|there))|must\b|mandatory|"
     r"has to be (?:in|on)|have to (?:say|show|include)|gotta (?:say|have|show|include)|needs? to (?:say|show|be on)|"
     r"on[- ]screen|say it|include|mention|stat|disclaimer|small print|worth a mention|essential|"
-    r"put the .{1,20} in|please say|be on\b|is a must|insist)",
+    r"put the .{1,20} (?:in|on)|please say|be on\b|is a must|insist|(?<!don't )(?<!not )\bsay\s*:|show\s*:)",
     re.I,
 )
 _AVOID_CUE = re.compile(
-    r"\b(?:avoid|steer clear of|stay away from|leave out|keep out|skip|nothing with|don'?t (?:show|want|use|feature|"
-    r"include|do|put in)|do not (?:show|want|use|feature|include)|no(?:t)? (?:want )?to show|not want|never show)\b",
+    r"\b(?:avoid|steer clear of|stay away from|keep away from|keep clear of|leave out|keep out|skip|nothing with|"
+    r"(?:don'?t|do not|dont|never|let'?s not|please don'?t|shouldn'?t|should not|must not|mustn'?t|can'?t|cannot|"
+    r"won'?t|we'?d rather not) (?:show|want|use|feature|include|put in|see|go with)(?: any)?|"
+    r"no(?:t)? (?:want )?to show|not want|never show|not a fan of|no room for|(?:rather|prefer) not to (?:show|use|see))\b",
     re.I,
 )
 _DURATION_MINUTES = re.compile(
@@ -178,11 +181,20 @@ class Findings:
     lengths: list[int] = field(default_factory=list)  # every ad length said, in order
     changed: list[str] = field(default_factory=list)
     injections: int = 0
+    candidates: dict[str, list[Finding]] = field(default_factory=dict)  # every product/brand offered
+    people: set[str] = field(default_factory=set)  # first names of people in the thread
+    authors: list[str] = field(default_factory=list)  # who wrote each message, by order
+
+    def bad_name(self, value: str | None) -> bool:
+        """``value`` is a city, a person, a date, a length or a lone title: no product or brand."""
+        return bool(value) and _bad_name(str(value), self.people)
 
     def offer(self, name: str, value: object, confidence: float, order: int) -> None:
         """Keep the stronger finding; among equals, the later one (a correction) wins."""
         if value in (None, ""):
             return
+        if name in ("product", "brand"):
+            self.candidates.setdefault(name, []).append(Finding(value, confidence, order))
         current: Finding | None = getattr(self, name)
         if current is not None and confidence < current.confidence:
             return
@@ -205,6 +217,7 @@ def _key(text: str) -> str:
 def read_thread(messages: list[tuple[str, str]]) -> Findings:
     """Every finding over the whole thread, in message order (later statements win)."""
     found = Findings()
+    found.authors = [author for author, _ in messages]
     all_sentences: list[Sentence] = []
     for order, (_, text) in enumerate(messages):
         for s in sentences(text):
@@ -229,7 +242,9 @@ def read_thread(messages: list[tuple[str, str]]) -> Findings:
             if not re.search(r"\b(?:first|last|every|each|the|in|within|under)\s*$", before):
                 found.lengths.append(int(m.group(1)))
     _heads(all_sentences, found)
+    _more_names(all_sentences, found)
     found.characters = _characters(all_sentences, found)
+    _rank_names(all_sentences, found)
     found.must_include = _dedupe(found.must_include)[:10]
     found.avoid = _dedupe(found.avoid)[:10]
     return found
@@ -249,8 +264,15 @@ def _dedupe(items: list[str]) -> list[str]:
 # ── labels ───────────────────────────────────────────────────────────────────────────────
 
 
+_CORRECTION_LEAD = re.compile(
+    r"^\W*(?:scratch that|actually|correction|sorry|no wait|wait|update|change of plan|oops|my bad|edit|ok|okay|so)"
+    r"\s*[,:;—–-]*\s*(?:the\s+)?(?=\w)",
+    re.I,
+)
+
+
 def _labels(sentence: Sentence, found: Findings) -> None:
-    text = sentence.text
+    text = _CORRECTION_LEAD.sub("", sentence.text)  # "scratch that — product is the Lumen Pro"
     head, colon, rest = text.partition(": ")
     if colon and len(head.split()) <= 8 and not any(p.match(text) for p in _LABEL_RES.values()):
         text = rest  # "OK here's everything for the spot: the product is ..."
@@ -286,9 +308,14 @@ def _labels(sentence: Sentence, found: Findings) -> None:
             if head.strip().lower().startswith(("offer", "price", "promo")) and not re.search(r"\d", value):
                 continue
             quoted = [q for _, q in _quotes(value)]
-            found.must_include.extend(
-                quoted if quoted and len(quoted) >= len(_items(value)) - 1 else _items(value)
-            )
+            if quoted and len(quoted) >= len(_items(value)) - 1:
+                # the quoted lines, and an unquoted item that states a number ("our FCA number 123456")
+                numbered = [i for i in _items(_QUOTE.sub(" ", value)) if re.search(r"\d", i)]
+                found.must_include.extend(
+                    [*quoted, *(re.sub(r"^(?:plus|and|also)\s+", "", r) for r in numbered)]
+                )
+            else:
+                found.must_include.extend(_items(value))
         elif name == "avoid":
             if head.strip().lower() in ("no", "not", "never") and not head.strip().endswith(":"):
                 pass
@@ -354,7 +381,7 @@ _OUR_APP = re.compile(
     r"(?:new\s+)?(?P<what>[a-z][\w -]{2,40}?)(?=[).,;]|\s+(?:for|to|that|which)\b|$)"
 )
 _CALLED = re.compile(
-    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6}))",
+    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+(?:&\s+)?(?-i:[A-Z0-9])[\w&'’-]*){0,6}))",
     re.I,
 )
 _AD_FOR = re.compile(
@@ -362,20 +389,21 @@ _AD_FOR = re.compile(
     r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|running|selling|pushing|"
     r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
     r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+)?"
-    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
 )
 _SUBJECT = re.compile(
     rf"^(?:[^\w]*\s*)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:wants|needs|is running|is opening|is launching|"
     r"would like|is|are|has|have|launches|presents|here)\b"
 )
 _WE_ARE = re.compile(
-    r"\b(?:we(?:'re| are| r)|we from|i am from|i'm from|i'm with|from|this is|our company|company)\s+"
+    r"\b(?:we(?:'re| are| r)|we from|i am from|i'm from|i'm with|from|this is|our company|company|"
+    r"(?:i|we)\s+(?:write|work|am writing|are writing)\s+(?:for|at)|on behalf of|marketing (?:for|at))\s+"
     r"(?P<n>[\w&'’.-]+(?:\s+(?:&\s+)?[\w&'’.-]+){0,3})",
     re.I,
 )
 _HOSTED_BY = re.compile(rf"\b(?:hosted by|by|powered by|made by)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})")
 _X_FROM_Y = re.compile(
-    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
 )
 _PRODUCT_NOUNS = re.compile(
     r"\b(?:app|application|platform|tool|software|service|plan|card|account|tariff|package|bouquet|set|loaf|"
@@ -397,7 +425,7 @@ def _is_name(text: str) -> bool:
 def _names(sentence: Sentence, found: Findings) -> None:
     text, order = sentence.text, sentence.order
     m = re.search(
-        rf"\b(?:the\s+)?(?:client|brand|company|advertiser)\s+(?:is|=)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})",
+        rf"\b(?:the\s+)?(?i:client|brand|company|advertiser)\s*(?:is|=|,)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})",
         text,
     )
     if m and _is_name(m.group("n")):
@@ -423,7 +451,8 @@ def _names(sentence: Sentence, found: Findings) -> None:
     if not _has_character_cue(text):
         for m in _CALLED.finditer(text):
             before = text[max(0, m.start() - 25) : m.start()].lower()
-            if any(re.search(rf"\b{re.escape(n)}s?\b", before) for n in (*_PERSON_NOUNS, *_ANIMALS)):
+            last = re.findall(r"[\w'-]+", before)[-2:]  # the noun right before "called": "a girl", "a puppy"
+            if any(w in _BEINGS or w.removesuffix("s") in _BEINGS for w in last):
                 continue  # "a girl named Amina" is a character, not a product
             name = (m.group("q") or m.group("n") or "").strip("\"“”'‘’ ")
             if name and _is_name(name) and len(name.split()) <= 6:
@@ -432,6 +461,10 @@ def _names(sentence: Sentence, found: Findings) -> None:
     for m in _POSSESSIVE.finditer(text):
         owner = _owner(m.group("owner"))
         rest = m.group("rest")
+        biz = re.match(r"([A-Z][\w-]*)\b", rest)
+        if owner[:1].isupper() and biz and biz.group(1).lower() in _BUSINESS:
+            found.offer("brand", f"{owner}'s {biz.group(1)}", SHAPED, order)  # "Luigi's Pizzeria"
+            continue
         if (
             not owner
             or owner.lower() in _NAME_STOP
@@ -443,7 +476,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
             rest,
         )
         named = re.match(
-            rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest
+            rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest
         )
         if owner[0].isupper() or appositive or named:
             if appositive:
@@ -465,7 +498,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
                         found.offer("product", " ".join(words), GUESSED + 0.12, order)
     # "Dewdrop Barrier Serum from Lumière Lab", "PawSafe pet insurance (by Northgate Mutual)"
     for m in _X_FROM_Y.finditer(text):
-        product, brand = m.group("p"), m.group("b")
+        product, brand = re.sub(r"^(?:The|Our|Their)\s+(?=[A-Z0-9])", "", m.group("p")), m.group("b")
         if _is_name(product) and _is_name(brand) and not _has_character_cue(text):
             found.offer("product", _strip(product), SHAPED, order)
             found.offer("brand", brand, SHAPED, order)
@@ -532,7 +565,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
         from_x = m.group(0).lower().startswith("from")
         if (
             name
-            and (not from_x or name[0].isupper())
+            and (not from_x or name[0].isupper() or name.split()[-1].lower().rstrip(".") in _BUSINESS)
             and _is_name(name)
             and not re.match(r"(?:the|a)\b", name, re.I)
         ):
@@ -546,6 +579,8 @@ def _owner(owner: str) -> str:
     words = owner.split()
     if not words:
         return ""
+    if words[-1].lower().rstrip(".") in _BUSINESS and len(words) >= 2 and words[0].lower() not in _NAME_STOP:
+        return " ".join(words)  # "hopfield brewing co's": a business named in lower case
     keep = [words[-1]]
     for word in reversed(words[:-1]):
         if keep[0].lower().rstrip(".") in _COMPANY_SUFFIX or (word[:1].isupper() and keep[0][:1].isupper()):
@@ -713,12 +748,38 @@ def _url(sentence: Sentence, found: Findings) -> None:
 # ── must include and avoid ───────────────────────────────────────────────────────────────
 
 _FACT = re.compile(
-    r"(?:(?:from|only|just)\s+)?[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:pp|per \w+|a \w+|/\w+|each|including VAT|incl\.? VAT))?|"
+    r"(?:(?:from|only|just)\s+)?[$£€]\s?\d[\d,]*(?:\.\d+)?[kKmM]?(?:\s?(?:pp|per \w+|a \w+|/\w+|each|including VAT|incl\.? VAT))?|"
     r"\d[\d,.]*\s?%\s?(?:off|APR(?: representative)?|AER(?: variable)?|abv|ABV|of \w+)?|"
     r"\b(?i:code|promo code)\s+[A-Z0-9]{3,}\b|"
     r"\b(?i:ages?)\s+\d{1,2}\+?|\b\d+(?:\.\d+)?\s?(?i:g|gram|grams|kg|km|mg|ml|kcal|mah|gb|tb)\b|"
     r"\b\d{1,3}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b\.?|"
     r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b",
+)
+_FACT_MORE = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s?(?i:am|pm)?\s?(?:[-–—]|to)\s?\d{1,2}(?::\d{2})?\s?(?i:am|pm)\b|"  # 8am–6pm, 7-11pm
+    r"\b\d{1,2}(?::\d{2})\s?[-–—]\s?\d{1,2}:\d{2}\b|"  # 09:00-17:30
+    r"\b\d+(?:\.\d+)?\s?p/\w+\b|\b\d+(?:\.\d+)?\s?(?i:mph|kwh|miles|mile|hours?|nights?|days?|weeks?|months?|years?)\b(?=\s+(?i:free|trial|warranty|guarantee|battery|range|delivery|return))|"
+    r"\b\d+[-\s](?i:hour|night|day|week|month|year)s?[-\s][a-z][\w-]*\b|"  # 48-hour turnaround, 100-night trial
+    r"\b(?i:over)[- ]\d{2}s\b|\b\d{2}\+|"  # over 18s, 18+
+    r"\b(?i:buy)\s+\w+\s*,?\s*(?i:get)\s+(?:\w+\s+){0,3}(?i:free|half price)\b|"  # buy 9 get the 10th free
+    r"\b(?i:registered charity|charity|company|reg\.?)\s*(?i:no\.?|number)?\s*:?\s*\d{6,8}\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s?[-–—]\s?\d{1,2}(?:st|nd|rd|th)?\s+(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:\s+\d{4})?\b"
+)
+_FACT_CUES = [c for group in ("offer", "legal") for c in _V["fact_cues"][group]]
+_FACT_CLAUSE = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(c) for c in sorted(_FACT_CUES, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.I,
+)
+_NOT_A_FACT = re.compile(
+    r"\b(?:feel free|free to|for free\?|free time|free rein|free hand|if you'?re free|are you free|free up)\b|\?\s*$",
+    re.I,
+)
+_OTHER_LABEL = re.compile(  # a line about tone, look or audience states no fact to show
+    r"^\W*(?:tone|style|vibe|mood|feel|look|music|audio|voice|goal|objective|audience|target|who for|"
+    r"platforms?|format|aspect|length|duration|palette|colou?rs?|characters?|cast|avoid|don'?ts?|cta|url|link)\b[^:]{0,20}:",
+    re.I,
 )
 _DATE = re.compile(
     r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
@@ -748,7 +809,7 @@ def _must(sentence: Sentence, found: Findings) -> None:
     if _CTA_CUE.search(text[:30]) and not _MUST_CUE.search(text):
         return
     cue = _MUST_CUE.search(text)
-    if cue and _has_character_cue(text):
+    if cue and _has_character_cue(text) and not _quotes(text):
         cue = None  # "must be in all the scenes" is about a character
     if cue and not sentence.labelled:
         quotes = _quotes(text)
@@ -771,11 +832,105 @@ def _must(sentence: Sentence, found: Findings) -> None:
             if target and len(target.split()) <= 14 and not re.search(r"\b(?:cta|url|link)\b", target, re.I):
                 found.must_include.extend(_items(target))
     # Prices, rates, codes, dates and addresses are facts wherever they are said.
-    if not _AVOID_CUE.search(text) and not _CTA_CUE.search(text):
+    if _WORK_TALK.search(text) and not cue:
+        return  # "our budget is £500", "the shoot is on 12 March": about making the ad, not in it
+    if not _AVOID_CUE.search(text) and (not _CTA_CUE.search(text) or cue):
         for m in _FACT.finditer(text):
             found.must_include.append(m.group(0).strip())
         for m in _DATE.finditer(text):
             found.must_include.append(m.group(0).strip())
+        for m in _FACT_MORE.finditer(text):
+            found.must_include.append(m.group(0).strip())
+        if not sentence.labelled or cue:
+            found.must_include.extend(fact_clauses(text))
+        found.must_include.extend(_places_and_people(text))
+
+
+_WHERE_WE_ARE = re.compile(
+    r"\b(?i:we(?:'re|’re| are| r)|find us|located|based|visit us|come see us|pop in|join us)\s+(?i:at|in|on)\s+"
+    r"(?P<p>(?:Unit\s+\d+\w?,?\s+)?[A-Z0-9][\w'’&.-]*(?:,?\s+(?:[A-Z0-9][\w'’&.-]*|on|the|of)){0,6})"
+)
+_SPEAKER = re.compile(
+    r"\b(?:speaker|speaking|talk by|hosted by|host(?:ed)?|keynote|guest|featuring|with|presented by|led by)\b[^.;]{0,30}?"
+    r"(?P<n>(?:Dr|Prof|Professor|Chef|Sir|Dame)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"(?P<m>(?:Dr|Prof|Professor|Chef|Sir|Dame)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s+(?:will be |is )?"
+    r"(?:speaking|talking|hosting|presenting|leading|joins|joining)"
+)
+
+
+def _places_and_people(text: str) -> list[str]:
+    """Where the business is ("we're at Unit 4, Riverside Park") and who speaks ("Dr. Patel will be speaking")."""
+    out = [
+        m.group("p").strip(" ,.") for m in _WHERE_WE_ARE.finditer(text) if m.group("p").lower() not in _PLACES
+    ]
+    out += [(m.group("n") or m.group("m")).strip() for m in _SPEAKER.finditer(text)]
+    return [o for o in out if o and len(o.split()) <= 8]
+
+
+_WORK_TALK = re.compile(
+    r"\b(?:budget|spent|spend on|cost us|costs us|invoice|shoot|shooting|filming|deliver(?:y date)?|deadline|draft|"
+    r"review (?:the|it|this)|for review|to review|feedback|sign[- ]off|last (?:year|campaign|time|month|quarter)|signups? (?:went|were)|conversions?|ctr|cpm|"
+    r"roas|(?:can|could) you|meeting|call on|invoice|fee for the (?:shoot|edit))\b",
+    re.I,
+)
+
+
+def work_talk_only(item: str, thread_text: str) -> bool:
+    """Every sentence that says ``item`` is about making the ad (budget, shoot, deadline), none asks to show it."""
+    key = _key(item)
+    saying = [x for x in re.split(r"(?<=[.!?])\s+|\n+", thread_text) if key and key in _key(x)]
+    return bool(saying) and all(_WORK_TALK.search(x) and not _MUST_CUE.search(x) for x in saying)
+
+
+def fact_clauses(text: str) -> list[str]:
+    """Offers and legal lines said as facts: the clause around "free", "terms apply", "regulated by".
+
+    A clause is the stretch between commas, dashes, brackets or "and"/"but" joints, cut to ten words
+    around the cue, so "we're authorised and regulated by the SRA, by the way" gives the legal line.
+    """
+    if _NOT_A_FACT.search(text) or text.rstrip().endswith("?") or _OTHER_LABEL.match(text):
+        return []
+    out: list[str] = []
+    joints = (
+        r"\s*(?:[,;()!\"“”]|(?<!\w)['‘’]|['‘’](?!\w)|\.\s|\s[—–-]\s|:\s|\bbut\b|\bso\b|\balso\b|"
+        r"\band\s+(?=(?:there|it|we|you|they|i|the|our|its|it's)\b))\s*"
+    )
+    for clause in re.split(joints, text):
+        m = _FACT_CLAUSE.search(clause)
+        if not m:
+            continue
+        words = clause.split()
+        if not words:
+            continue
+        if _looks_like_cta(clause) and not re.match(r"(?i)(?:buy|get)\b", clause):
+            continue  # "Start your free trial" is the call to action, not a fact
+        # ten words at most, centred on the cue
+        cue_at = len(clause[: m.start()].split())
+        lo = max(0, cue_at - 6)
+        piece = " ".join(words[lo : lo + 10])
+        piece = re.sub(
+            r"^(?:and|or|also|plus|oh|btw|ps|we(?:'re| are)|it(?:'s| is)|its|there(?:'s| is)|"
+            r"make sure|remember|don'?t forget|please|pls|mention(?: that)?|say(?: that)?|the)\s+",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = re.sub(
+            r"^(?:(?:it|we|you|the ad|this|they)\s+)?(?:must|has to|needs? to|have to|should)\s+(?:include|mention|show|say|have)\s+(?:the\s+)?",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = re.sub(
+            r"\s+(?:must|has to|needs? to|should)\s+(?:be\s+)?(?:on|in|shown|visible|said|there)\b.*$|\s+(?:on[- ]screen|please|pls)\s*$",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = piece.strip(" .:\"'“”‘’")
+        if piece and re.search(r"[^\W\d_]{2,}", piece):
+            out.append(piece)
+    return out
 
 
 def _avoid(sentence: Sentence, found: Findings) -> None:
@@ -798,7 +953,8 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
     if _MUST_CUE.search(text) and re.search(r"\b(?:say it|on screen|must|selling point)\b", text, re.I):
         return
     for m in re.finditer(
-        r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})",
+        r"(?:^|[.,;!—–(]\s*|\b(?i:and|pls|please|plz|but|just|absolutely|definitely|really|also|so|"
+        r"there'?s|there is|there are|with|show|want|have|use)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})",
         text,
     ):
         item = m.group("x").strip()
@@ -844,8 +1000,82 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
         found.avoid.extend(_avoid_items(item.strip()))
 
 
+_WHERE = re.compile(
+    r"\s+(?:in|on|anywhere in|at all in|inside)\s+(?:the|this|any|our|a|every)?\s*"
+    r"(?:ad|advert|video|vid|spot|film|scenes?|shots?|frames?|edit|cut|screen|it)\b.*$|\s+(?:anywhere|at all|ever|this time|either)\b.*$",
+    re.I,
+)
+
+
+_NOT_A_THING = frozenset(_V["avoid_not_a_thing"])  # an avoid item never starts or ends with these
+_SOFT_LEAD = re.compile(r"^(?:(?:very|really|too|so|overly|super|any|some)\s+)+", re.I)
+_SOFT_TAIL = re.compile(
+    r"\s+(?:or|and)\s+(?:to\s+)?(?:say|talk|speak|mention|be|make|use)\b.*$|\s+(?:yet|anywhere|at all|either|ever)$",
+    re.I,
+)
+_SELLING = re.compile(
+    r"\b(?:key message|selling point|usp|benefits?|promise|lead with|headline|perks?|features?|pitch)\b", re.I
+)
+
+
+def clean_avoid(items: list[str], thread_text: str) -> list[str]:
+    """The avoid list without places ("in the ad"), fillers and things no one asked to avoid.
+
+    An item is dropped when it starts or ends with a word that names no thing ("gets lost", "will
+    yet"), or when every sentence that says it is selling a benefit ("Key message: no monthly fee").
+    """
+    sentences_ = [s for s in re.split(r"(?<=[.!?])\s+|\n+", thread_text) if s.strip()]
+    out: list[str] = []
+    pieces: list[str] = []
+    for item in items:
+        parts = re.split(r"\s+(?:and|or|&)\s+(?=\S+\s+\S+)", item)
+        if len(item.split()) >= 4 and len(parts) == 2 and all(len(p.split()) >= 2 for p in parts):
+            pieces.extend(parts)
+        else:
+            pieces.append(item)
+    for item in pieces:
+        item = re.sub(
+            r"^(?:anything|something|stuff|things?)\s+(?:that\s+)?(?:looks?|feels?|sounds?|seems?)\s+like\s+(?:an?\s+)?",
+            "",
+            item.strip(),
+            flags=re.I,
+        )
+        cleaned = _WHERE.sub(
+            "",
+            re.sub(
+                r"\s*\((?:they|we|it|its|it's|i|not|sorry|lol|haha|as|because|since|the client)\b[^)]*\)?",
+                "",
+                item,
+                flags=re.I,
+            ).strip(" .!"),
+        ).strip()
+        cleaned = re.sub(r"^(?:any|anything|anyone|anybody)\s+(?=\w+\s)", "", cleaned, flags=re.I)
+        cleaned = _SOFT_TAIL.sub("", _SOFT_LEAD.sub("", cleaned)).strip()
+        words = re.findall(r"[\w'’-]+", cleaned.lower())
+        if not words or words[0] in _NOT_A_THING or words[-1] in _NOT_A_THING:
+            continue
+        saying = [s for s in sentences_ if _key(cleaned) and _key(cleaned) in _key(s)]
+        if saying and all(_SELLING.search(s) and not _AVOID_CUE.search(s) for s in saying):
+            continue
+        if any(
+            re.search(_AUDIENCE_WITHOUT + r"(?:a |an |any )?" + re.escape(_key(cleaned)), _key(x))
+            for x in saying
+            if " without " in f" {_key(x)} "
+        ) and not any(_AVOID_CUE.search(x) for x in saying):
+            continue  # "city dwellers without a car" describes the audience
+        if not any(_key(cleaned) == _key(o) for o in out):
+            out.append(cleaned)
+    # "chips" beside "fish and chips": the longer item already says it
+    return [o for o in out if not any(o != p and f" {_key(o)} " in f" {_key(p)} " for p in out)]
+
+
+_AUDIENCE_WITHOUT = r"\b(?:\w+ers|people|folks|those|anyone|families|students|parents|households|who are|who re)\s+without\s+(?:a\s+|an\s+|any\s+)?"
+
+
 def _avoid_items(value: str) -> list[str]:
     value = re.sub(r"\([^)]*\)", " ", value)
+    value = _WHERE.sub("", value.strip(" .!"))
+    value = re.sub(r"^(?:any|anything|anyone|anybody)\s+(?=\w+)", "", value.strip(), flags=re.I)
     out: list[str] = []
     for piece in re.split(r"\s*(?:,|;|\band\s+no\b|\bor\s+no\b|·)\s*", value):
         piece = re.sub(r"^(?:and|no|any|the|also)\s+", "", piece.strip(" .!:—-"), flags=re.I)
@@ -902,6 +1132,11 @@ def _minutes(sentence: Sentence, found: Findings) -> None:
 # ── characters ───────────────────────────────────────────────────────────────────────────
 
 
+def has_character_cue(text: str) -> bool:
+    """``text`` asks for someone recurring ("in every scene", "mascot", "throughout")."""
+    return _has_character_cue(text)
+
+
 def _has_character_cue(text: str) -> bool:
     lowered = text.lower()
     return any(cue in lowered for cue in _CHAR_CUES)
@@ -909,13 +1144,33 @@ def _has_character_cue(text: str) -> bool:
 
 _NAMED = re.compile(
     r"\b(?:called|named|name is|is)\s+(?P<n>[A-Z][\w'’-]+)|"
-    r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
-    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|\s+the\s|\s+is\b|\s+-\s))|"
-    r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star)\s+(?P<m>[A-Z][\w'’-]+)|"
+    r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain|Grandma|Grandpa|Granny|Grandad|Nana|Auntie|Aunt|Uncle)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|:\s|\s+the\s|\s+is\b|\s+-\s|\s+(?:should|will|must|appears|has|wears|needs|stars)\b))|"
+    r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star|dad|mum|mom|son|daughter|brother|"
+    r"sister|wife|husband|friend|boss|partner|spokesperson|hero|is)\s+(?!(?:Dr|Mr|Mrs|Ms|Prof)\b)(?P<m>[A-Z][\w'’-]+)|"
     r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
 )
 
 
+_IMPERATIVES = frozenset(
+    [
+        "use",
+        "keep",
+        "make",
+        "show",
+        "have",
+        "put",
+        "get",
+        "let",
+        "feature",
+        "cast",
+        "add",
+        "bring",
+        "give",
+        "star",
+        "same",
+    ]
+)
 _VERBS = frozenset(
     [
         "is",
@@ -942,14 +1197,30 @@ _VERBS = frozenset(
 def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[str, str, str]]:
     people: list[tuple[str, str, str]] = []
     names_taken = {str(f.value).lower() for f in (found.product, found.brand) if f is not None}
+    cast_block = -1  # the message whose "Characters:" / "Cast:" line heads a list of people
     for position, sentence in enumerate(all_sentences):
         text = sentence.text
-        if not _has_character_cue(text) and not re.match(
+        if re.match(r"^\W*(?:characters?|cast|people|talent)\s*:\s*$", text, re.I):
+            cast_block = sentence.order
+            continue
+        if cast_block == sentence.order and re.match(
+            r"^\s*(?:[-*•]\s*)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s*[:—–-]\s", text
+        ):
+            text = re.sub(r"^\s*[-*•]\s*", "", text)
+        elif not _has_character_cue(text) and not re.match(
             r"^\s*(?:character|characters|mascot|spokesperson|presenter|speaker|star|vet on camera|[\w ]{0,20}on camera)\s*[:—–-]",
             text,
             re.I,
         ):
             continue
+        if (
+            re.match(r"^\s*(?:she|he|they|it|him|her|both|all|each|keep)\b", text, re.I)
+            and position > 0
+            and all_sentences[position - 1].order == sentence.order
+        ):
+            text = (
+                all_sentences[position - 1].text + " " + text
+            )  # "Star: Nadia, 30s, bob. She's in every shot."
         lowered = text.lower()
         if re.match(r"^\s*speaker\b", lowered):
             continue
@@ -964,7 +1235,11 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 or name.lower() in _VERBS
             ):
                 continue
-            if name.lower().rstrip(".") in _TITLES:
+            if (
+                name.lower().rstrip(".") in _TITLES
+                or name.lower() in _CTA_VERBS
+                or name.lower() in _IMPERATIVES
+            ):
                 continue
             if any(abs(start - s) < 3 for s, _ in spans):
                 continue
@@ -975,12 +1250,36 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 spans.append((m.start("n"), m.group("n")))
         spans.sort()
         if not spans:
-            noun = next((n for n in _PERSON_NOUNS if re.search(rf"\b{re.escape(n)}\b", lowered)), None)
-            animal = next((a for a in _ANIMALS if re.search(rf"\b{a}\b", lowered)), None)
-            if noun is None and animal is None:
+            words_at = [(m.start(), m.group(0)) for m in re.finditer(r"[a-z][a-z'-]*", lowered)]
+            nouns = [(at, w) for at, w in words_at if w in _BEINGS or (w.endswith("s") and w[:-1] in _BEINGS)]
+            capital = [
+                (m.start(), m.group(0))
+                for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z'’-]+", text)
+                if m.group(0).lower() not in _NAME_STOP
+                and m.group(0).lower() not in names_taken
+                and not any(
+                    m.group(0).lower() in str(c.value).lower().split()
+                    for c in (*found.candidates.get("product", []), *found.candidates.get("brand", []))
+                )
+                and m.group(0).lower() not in _PLACES
+                and m.group(0).lower() not in _CTA_VERBS
+            ]
+            me = re.search(
+                r"\b(?:me|myself|i'?ll be|i will be|i'?m)\b(?:\s+\w+){0,3}\s+(?:in it|in every|on camera|in the ad|throughout)",
+                lowered,
+            )
+            author = found.authors[sentence.order] if sentence.order < len(found.authors) else ""
+            if me and author and author.lower() not in ("user", "unknown", ""):
+                spans = [
+                    (max(0, me.end() - len(author)), author)
+                ]  # "me in it obvs, bald, ginger beard": the writer is cast
+            elif capital and not nouns:
+                spans = [capital[0]]  # "We'll follow Priya through the whole ad"
+            elif nouns:
+                at, name = nouns[0]  # the first noun for someone: "the same dog … a brown terrier"
+                spans = [(at, name)]
+            else:
                 continue
-            name = noun or animal or ""
-            spans = [(lowered.find(name), name)]
         for i, (start, name) in enumerate(spans):
             end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
             segment = text[start + len(name) : end]
@@ -988,6 +1287,27 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 # Looks often follow in the next line or two: "...in every shot pls!! chubby cheeks, red hair".
                 for following in all_sentences[position + 1 : position + 3]:
                     pieces = [p for p in following.text.split(",") if p.strip()]
+                    if re.match(r"^\s*[-*•]\s*[A-Z][\w'’-]+\s*:", following.text):
+                        break  # the next entry of a cast list
+                    described = re.match(
+                        rf"^\s*(?:looks?|look(?:s)? like|outfit|wardrobe|description|wearing|{re.escape(name)})\s*(?::|is an?\b|has\b|wears\b|-|—)\s*(?P<d>.+)$",
+                        following.text,
+                        re.I,
+                    )
+                    if following.order in (sentence.order, sentence.order + 1) and described:
+                        segment += " , " + described.group("d")
+                        break
+                    if following.order == sentence.order + 1 and re.match(
+                        r"^\s*(?:she|he|they)(?:'s| is| has| wears| always wears|'s got| has got)\b",
+                        following.text,
+                        re.I,
+                    ):
+                        segment += " , " + re.sub(
+                            r"^\s*\w+(?:'s| is| has| wears| always wears|'s got| has got)\s+",
+                            "",
+                            following.text,
+                        )
+                        break
                     if (
                         following.order == sentence.order
                         and len(pieces) >= 2
@@ -1033,17 +1353,36 @@ def _look(segment: str, name: str) -> str:
     pieces = re.split(r"\s*(?:,|;|—|–|\s-\s|:|\.\s|\(|\)|!+)\s*", segment)
     keep: list[str] = []
     for piece in pieces:
-        piece = piece.strip(" .!?")
+        piece = re.sub(
+            r"\s+(?:pls|please|plz|thanks|thx|lol|obvs|haha)\s*$", "", piece.strip(" .!?"), flags=re.I
+        )
+        piece = re.sub(r"^(?:(?:obvs|lol|haha|tbh|so|ok|okay)\s+)+", "", piece, flags=re.I)
+        piece = re.sub(
+            r"^(?:(?:can|could) we(?: keep| have| use| get)?|let'?s(?: have| use)?|we(?:'d)? (?:want|need|like)|i want)\b\s*",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = re.sub(r"\s+(?:called|named)$", "", piece, flags=re.I)
         low = piece.lower()
-        if not piece or len(piece.split()) > 14:
+        if not piece or len(piece.split()) > 14 or _has_character_cue(piece):
             continue
         if any(re.search(rf"\b{re.escape(stop)}\b", low) for stop in _LOOK_STOP):
             # keep the part before a cue: "mustard apron" in "mustard apron everyone loves him"
             continue
-        if re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b", low) and not low.startswith(
-            ("wearing", "holding", "carrying")
+        gerund = re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b(?P<rest>.*)$", low)
+        if (
+            gerund
+            and not low.startswith(("wearing", "holding", "carrying"))
+            and (
+                not gerund.group("rest").strip()
+                or re.match(
+                    r"\s*(?:the|a|an|to|into|through|around|with|at|in|on|his|her|their|up|down|out|off|about|and)\b",
+                    gerund.group("rest"),
+                )
+            )
         ):
-            continue
+            continue  # "walking to the bus" is action; "reading glasses" is a look
         if re.match(r"^(?:a|an|the)\s+(?:retired|little|tiny|young|old)?\s*$", low):
             continue
         piece = re.sub(r"\s+and$", "", piece)
@@ -1126,7 +1465,7 @@ _AUDIENCE_CUE = re.compile(
     re.I,
 )
 _LENGTHY = re.compile(
-    r",?\s*(?:(?<![\w-])\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
     re.I,
 )
 
@@ -1198,3 +1537,327 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                     if conf > best[1]:
                         best = (_audience_value(first), conf)
     return best
+
+
+# ── ranking product and brand candidates ───────────────────────────────────────────────────
+
+_PLACES = frozenset(_V["places"])
+_PERSON_INTRO = re.compile(
+    r"\b(?:i'?m|i am|this is|name'?s|my name is)\s+(?P<a>[A-Z][a-z]+)\b|"
+    r"(?:^|[.!,]\s*|\b(?:hi|hey|hello|morning)\W+)(?P<b>[A-Z][a-z]+)\s+(?:here|from|at|with)\b|"
+    r"\b(?:ask|thanks|cc|ping|@)\s*(?P<c>[A-Z][a-z]+)\b|"
+    r"\b(?P<d>[A-Z][a-z]+),?\s+(?:who|whose)\s+(?:is|was|has|had|bought|runs|lives|works|loves|uses|used|started)\b|"
+    r"\b(?:customer|client|presenter|guy|woman|man|girl|boy|lady|dad|mum|mom|mother|father|friend|host|narrator|founder|"
+    r"ceo|manager|colleague|nurse|doctor|teacher|chef|barista|owner|student|grandma|grandad|wife|husband|son|daughter)"
+    r",?\s+(?:called\s+|named\s+)?(?P<e>[A-Z][a-z]+)\b(?!\s+[A-Z])"
+)
+_HOLIDAYS = frozenset(
+    [
+        "christmas",
+        "xmas",
+        "easter",
+        "halloween",
+        "black friday",
+        "cyber monday",
+        "new year",
+        "valentine's day",
+        "valentines",
+        "mother's day",
+        "father's day",
+        "diwali",
+        "eid",
+        "ramadan",
+        "hanukkah",
+        "thanksgiving",
+        "summer",
+        "winter",
+        "spring",
+        "autumn",
+        "fall",
+        "weekend",
+        "today",
+        "tomorrow",
+        "tonight",
+    ]
+)
+_CAP_RUN = re.compile(r"[A-Z][\w'’&-]*(?:\s+(?:&\s+)?(?:[A-Z][\w'’&-]*|\d[\w-]*))*")
+_APPOSITIVE_PRODUCT = re.compile(
+    r"(?:\b(?i:our|their|its|the|a|an|new|this)|[\w.]+['’]s)\s+(?:new\s+)?(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+){0,2}),\s+(?:the\s+|called\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,2}})"
+)
+_OUR_NOUN_NAME = re.compile(
+    r"\b(?i:our|their|its|the|new|hero|main|key)\s+(?:new\s+)?(?:product|app|brand|label|company|service|range|line|offering|startup|shop|business|thing|baby|latest)"
+    rf",?\s+(?:is\s+|called\s+|named\s+|=\s+|:\s+)?(?:the\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})"
+    r"(?P<tail>(?:\s+[a-z][a-z-]+){0,2})"
+)
+_THE_NAMED_THING = re.compile(
+    rf"\b(?:launching|launch|advertise|advertising|promote|promoting|introducing|selling|pushing|for)\s+(?:the|our|their)\s+(?:new\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}}))*\s+\d[\w-]*|{_CAP}(?:\s+{_CAP})*\s+(?=[a-z]))(?P<tail>(?:\s*[a-z][a-z-]+){{0,2}})"
+)
+_BRAND_NOUN = re.compile(
+    r"\b(?:brand|company|label|studio|maker|makers|manufacturer|shop|store|bakery|startup)\s+(?:is\s+|called\s+|named\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
+)
+_TEAM_BRAND = re.compile(
+    rf"\b(?i:from|at|with)\s+(?i:the\s+)?(?P<a>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?i:team|crew|folks)\b|"
+    rf"(?:^|[.!]\s+)(?P<b>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?i:marketing|social|comms|team|crew)(?:\s+team)?\s+(?i:here)\b|"
+    rf"(?:^|\n)\s*[—–-]+\s*[A-Z][a-z]+,?\s+[^@\n]{{0,30}}@\s*(?P<c>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
+)
+_PAREN_BRAND = re.compile(rf"\((?:by\s+|from\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\)")
+
+
+_IS_OUR = re.compile(  # "'nightjar' is our new decaf blend", "Pacer is our running app"
+    r"(?:^|[\s(])(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,3}))"
+    r"\s+(?:is|=|will be)\s+(?:our|their|the|a|an)\s+(?:new\s+|latest\s+)?(?P<what>[a-z][a-z -]{2,40})"
+)
+_WE_MAKE = re.compile(  # "we make Bramble, a period-tracking app"
+    rf"\b(?i:we|i)\s+(?i:make|sell|run|build|built|created|launched|do|offer)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,3}}),\s+(?:an?|the|our)\s+"
+)
+_ITS_NAME = re.compile(  # a short later line: "it's Fernleaf Invoice btw"
+    rf"^\W*(?i:it'?s|its|it is|the name'?s|name is)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,3}})\s*(?i:btw|by the way|fyi|lol|!|\.)?\s*$"
+)
+_CALL_IT = re.compile(
+    r"\b(?:call it|calling it|it'?s called|renamed(?: it)?(?: to)?|now called|name it)\s+(?:the\s+)?"
+    r"(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,4}))",
+    re.I,
+)
+_X_THE_NOUN_BY = re.compile(  # "BentoBuddy, the kids' lunchbox by Packwell"
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,3}}),\s+(?:the|a|an|our)\s+[\w' -]{{2,40}}?\s+(?:by|from)\s+"
+    rf"(?P<b>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
+)
+_VAGUE = frozenset(["thing", "stuff", "one", "thingy", "product", "ad", "video", "campaign"])
+
+
+def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
+    """Name shapes the first pass misses: "our home battery, the SunVault 10"; "Our product, Ledgerline";
+    "launching the Arc 2 kettle"; "our meal kit brand Forkly"; "the greenhouse kits (Sprout & Co)"."""
+    for sentence in all_sentences:
+        text, order = sentence.text, sentence.order
+        for m in _WE_MAKE.finditer(text):
+            if _is_name(m.group("n")):
+                found.offer("product", m.group("n"), SHAPED + 0.05, order)
+        m_its = _ITS_NAME.match(text)
+        if m_its and _is_name(m_its.group("n")):
+            found.offer("product", m_its.group("n"), SHAPED + 0.05, order)
+        for m in _CALL_IT.finditer(text):
+            name = (m.group("q") or m.group("n") or "").strip()
+            if name and _is_name(name):
+                found.offer("product", name, LABELLED, order)
+        if _has_character_cue(text) or sentence.labelled:
+            continue
+        for m in _IS_OUR.finditer(text):
+            name = (m.group("q") or m.group("n") or "").strip()
+            what = m.group("what").split()
+            if (
+                name
+                and _is_name(name)
+                and not any(w in _BEINGS or w.removesuffix("s") in _BEINGS for w in what[:4])
+                and (
+                    re.search(r"\b(?:is|=|will be)\s+(?:our|their)\b", m.group(0))
+                    or _PRODUCT_NOUNS.search(m.group("what"))
+                )
+                and not re.match(
+                    r"(?:line|tagline|slogan|hook|headline|copy|message|cta|end|idea|plan|vibe|goal)\b",
+                    what[0],
+                )
+            ):
+                found.offer("product", name, SHAPED + 0.05, order)
+        for m in _X_THE_NOUN_BY.finditer(text):
+            if _is_name(m.group("p")) and _is_name(m.group("b")):
+                found.offer("product", m.group("p"), SHAPED + 0.05, order)
+                found.offer("brand", m.group("b"), SHAPED + 0.05, order)
+        for m in _APPOSITIVE_PRODUCT.finditer(text):
+            noun_words = m.group("noun").split()
+            if (
+                _is_name(m.group("n"))
+                and not any(w in _NAME_STOP for w in noun_words)
+                and not any(w.rstrip("s") in _PERSON_NOUNS or w in _ANIMALS for w in noun_words)
+                and m.group("n").lower() not in _PLACES
+                and (
+                    len(m.group("n").split()) > 1
+                    or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
+                    or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
+                    or _PRODUCT_NOUNS.search(m.group("noun"))
+                )  # "…the headliner, Dave." at the end is someone spoken to
+            ):
+                found.offer(
+                    "product", (m.group("n") + _noun_tail(m.group("tail") or "")).strip(), SHAPED, order
+                )
+        for m in _OUR_NOUN_NAME.finditer(text):
+            kind = re.search(r"\b(brand|label|company|startup|shop|business)\b", m.group(0), re.I)
+            if _is_name(m.group("n")):
+                tail = "" if kind else _noun_tail(m.group("tail") or "")
+                found.offer("brand" if kind else "product", m.group("n") + tail, SHAPED, order)
+        for m in _THE_NAMED_THING.finditer(text):
+            name = m.group("n").strip()
+            if _is_name(name):
+                found.offer("product", (name + _noun_tail(m.group("tail") or "")).strip(), SHAPED, order)
+        for m in _BRAND_NOUN.finditer(text):
+            if _is_name(m.group("n")) and m.group("n").lower() not in _PLACES:
+                found.offer("brand", m.group("n"), SHAPED, order)
+        for m in _TEAM_BRAND.finditer(text):
+            team = m.group("a") or m.group("b") or m.group("c")
+            if team and _is_name(team) and team.lower() not in _PLACES:
+                found.offer("brand", team, SHAPED, order)
+        for m in _PAREN_BRAND.finditer(text):
+            before = text[: m.start()].rstrip()
+            if (
+                re.search(r"[a-z]$", before)
+                and _is_name(m.group("n"))
+                and m.group("n").lower() not in _PLACES
+                and (
+                    len(m.group("n").split()) > 1
+                    or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
+                    or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
+                    or _PRODUCT_NOUNS.search(m.group("noun"))
+                )  # "…the headliner, Dave." at the end is someone spoken to
+            ):
+                found.offer("brand", m.group("n"), GUESSED + 0.1, order)
+
+
+def _repeated_names(all_sentences: list[Sentence], found: Findings) -> None:
+    """A capitalised, CamelCase or ALL-CAPS name said in two messages or more is a weak candidate."""
+    seen: dict[str, set[int]] = {}
+    for sentence in all_sentences:
+        if _has_character_cue(sentence.text):
+            continue
+        for m in _CAP_RUN.finditer(sentence.text):
+            name = m.group(0).strip(" &'’")
+            words = name.split()
+            if (
+                sentence.text[: m.start()].strip() == ""
+                and len(words) == 1
+                and not re.search(r"[a-z][A-Z]|^[A-Z]{3,}$", name)
+            ):
+                continue  # a capital at the start of a sentence says nothing
+            if not words or words[0].lower() in _NAME_STOP or len(name) < 3 or _URL.fullmatch(name):
+                continue
+            seen.setdefault(name, set()).add(sentence.order)
+    repeated = sorted(
+        ((n, o) for n, o in seen.items() if len(o) >= 2 and not _bad_name(n, found.people)),
+        key=lambda item: (-len(item[1]), min(item[1])),
+    )
+    if not repeated:
+        return
+    name, orders = repeated[0]
+    if found.brand is None and not (found.product and _key(str(found.product.value)) == _key(name)):
+        found.offer("brand", name, GUESSED - 0.05, min(orders))
+    if found.product is None:
+        found.offer("product", name, GUESSED - 0.1, min(orders))
+
+
+def _bad_name(value: str, people: set[str]) -> bool:
+    """A city, a person, a date, a length, a lone title or adjective is no product or brand."""
+    words = value.split()
+    if not words:
+        return True
+    first = words[0].lower().rstrip(".")
+    low = value.lower().strip(" .")
+    return (
+        low in _PLACES
+        or low in _HOLIDAYS
+        or (len(words) <= 3 and words[-1].lower() in _VAGUE and len(words) > 1 and words[0].islower())
+        or low in _MONTHS_DAYS
+        or first in _PEOPLE_TITLES
+        or (len(words) == 1 and len(value.strip(". ")) <= 2)
+        or words[0] in people
+        or (len(words) <= 2 and words[-1].lower() in ("here", "there"))
+        or bool(re.match(r"(?:launching|launch|introducing|promoting|presenting|meet|new)\b", low))
+        or bool(_DATE.fullmatch(value.strip()))
+        or bool(_DURATION_LIKE.fullmatch(value.strip()))
+        or bool(re.fullmatch(r"b2b|b2c|d2c|dtc|saas|ai|smb|sme", low))
+    )
+
+
+_PEOPLE_TITLES = frozenset(["dr", "mr", "mrs", "ms", "miss", "prof", "sir", "dame"])
+_MONTHS_DAYS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+
+
+def _rank_names(all_sentences: list[Sentence], found: Findings) -> None:
+    """One score over every product and brand candidate: how it was found, how often the thread
+    repeats it (in other messages), and whether it is shaped like a city, a person or a date."""
+    people: set[str] = set()
+    for sentence in all_sentences:
+        for m in _PERSON_INTRO.finditer(sentence.text):
+            name = m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e")
+            if name and name.lower() not in _NAME_STOP:
+                people.add(name)
+    people |= {str(c[0]).split()[0] for c in found.characters if str(c[0])[:1].isupper()}
+    found.people = people
+    _repeated_names(all_sentences, found)
+    texts: dict[int, str] = {}
+    for sentence in all_sentences:
+        texts[sentence.order] = texts.get(sentence.order, "") + " " + sentence.text.lower()
+    for name in ("brand", "product"):
+        options = found.candidates.get(name, [])
+        if not options:
+            continue
+        best: Finding | None = None
+        best_score = -1.0
+        for option in options:
+            value = str(option.value)
+            if _bad_name(value, people):
+                continue
+            key = value.lower()
+            repeats = sum(1 for order, t in texts.items() if order != option.order and key in t)
+            score = option.confidence + 0.04 * min(repeats, 3)
+            if name == "product" and found.brand is not None and _key(value) == _key(str(found.brand.value)):
+                score -= 0.15  # the company's own name is the product only when nothing else is named
+            if score > best_score or (
+                score == best_score and best is not None and option.order >= best.order
+            ):
+                best, best_score = option, score
+        current = getattr(found, name)
+        if best is None:
+            if current is not None and _bad_name(str(current.value), people):
+                setattr(found, name, None)
+            continue
+        same_as_brand = (
+            name == "product"
+            and current is not None
+            and found.brand is not None
+            and _key(str(current.value)) == _key(str(found.brand.value))
+        )
+        if (
+            current is None
+            or _bad_name(str(current.value), people)
+            or best_score > current.confidence + 0.06
+            or (same_as_brand and best is not current and _key(str(best.value)) != _key(str(current.value)))
+        ):
+            setattr(
+                found, name, Finding(best.value, max(best.confidence, min(best_score, SHAPED)), best.order)
+            )

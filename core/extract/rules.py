@@ -996,7 +996,6 @@ _PLATFORM_LABEL = re.compile(
 )
 
 
-
 # ── the draft ───────────────────────────────────────────────────────────────────────────
 
 
@@ -1592,7 +1591,23 @@ def _platforms(sentence: str, draft: _Draft, spans: list[Span]) -> bool:
         if any(p for _, p, _, _ in positive):
             draft.platforms.clear()
         draft.aspects.clear()
-    for _, platform, aspect, negated in found:
+    # "Instagram feed (square)", "Facebook feed 4:5", "LinkedIn video, landscape": a shape said right
+    # beside a platform is that platform's shape, so the platform's usual one is not added too.
+    ratio_at = [pos for pos, platform, _, negated in found if platform is None and not negated]
+    shaped = {
+        pos
+        for pos, platform, _, _ in found
+        if platform
+        and any(
+            0 < r - pos <= len(platform) + 22
+            and not re.search(r"\b(?:and|plus|\+|&)\b|[;+&]", sentence[pos:r])
+            for r in ratio_at
+        )
+    }
+    for pos, platform, aspect, negated in found:
+        if pos in shaped and not negated:
+            _add(draft.platforms, platform or "", "platforms")
+            continue
         if negated:
             if platform:
                 _remove(draft.platforms, platform)
@@ -1977,7 +1992,11 @@ def _characters(sentence: str, draft: _Draft, spans: list[Span]) -> None:
             and bool(_COMPANION.search(before))
             and bool(_PET_ONLY.fullmatch(m.group("noun")))
         )
-        if det in ("our", "the", "his", "her", "their") and not _CHARACTER_VERB.search(before) and not companion:
+        if (
+            det in ("our", "the", "his", "her", "their")
+            and not _CHARACTER_VERB.search(before)
+            and not companion
+        ):
             continue
         if re.search(r"\bfor\s*$", before, _FLAGS):
             continue  # "for a busy parent" speaks of the audience
