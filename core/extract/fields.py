@@ -720,6 +720,32 @@ _FACT = re.compile(
     r"\b\d{1,3}\s+[A-Z][a-z]+\s+(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Way|Place|Square|Sq)\b\.?|"
     r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b",
 )
+_FACT_MORE = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s?(?i:am|pm)?\s?(?:[-–—]|to)\s?\d{1,2}(?::\d{2})?\s?(?i:am|pm)\b|"  # 8am–6pm, 7-11pm
+    r"\b\d{1,2}(?::\d{2})\s?[-–—]\s?\d{1,2}:\d{2}\b|"  # 09:00-17:30
+    r"\b\d+(?:\.\d+)?\s?p/\w+\b|\b\d+(?:\.\d+)?\s?(?i:mph|kwh|miles|mile|hours?|nights?|days?|weeks?|months?|years?)\b(?=\s+(?i:free|trial|warranty|guarantee|battery|range|delivery|return))|"
+    r"\b\d+[-\s](?i:hour|night|day|week|month|year)s?[-\s][a-z][\w-]*\b|"  # 48-hour turnaround, 100-night trial
+    r"\b(?i:over)[- ]\d{2}s\b|\b\d{2}\+|"  # over 18s, 18+
+    r"\b(?i:buy)\s+\w+\s*,?\s*(?i:get)\s+(?:\w+\s+){0,3}(?i:free|half price)\b|"  # buy 9 get the 10th free
+    r"\b(?i:registered charity|charity|company|reg\.?)\s*(?i:no\.?|number)?\s*:?\s*\d{6,8}\b|"
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s?[-–—]\s?\d{1,2}(?:st|nd|rd|th)?\s+(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:\s+\d{4})?\b"
+)
+_FACT_CUES = [c for group in ("offer", "legal") for c in _V["fact_cues"][group]]
+_FACT_CLAUSE = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(c) for c in sorted(_FACT_CUES, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.I,
+)
+_NOT_A_FACT = re.compile(
+    r"\b(?:feel free|free to|for free\?|free time|free rein|free hand|if you'?re free|are you free|free up)\b|\?\s*$",
+    re.I,
+)
+_OTHER_LABEL = re.compile(  # a line about tone, look or audience states no fact to show
+    r"^\W*(?:tone|style|vibe|mood|feel|look|music|audio|voice|goal|objective|audience|target|who for|"
+    r"platforms?|format|aspect|length|duration|palette|colou?rs?|characters?|cast|avoid|don'?ts?|cta|url|link)\b[^:]{0,20}:",
+    re.I,
+)
 _DATE = re.compile(
     r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b",
@@ -776,6 +802,61 @@ def _must(sentence: Sentence, found: Findings) -> None:
             found.must_include.append(m.group(0).strip())
         for m in _DATE.finditer(text):
             found.must_include.append(m.group(0).strip())
+        for m in _FACT_MORE.finditer(text):
+            found.must_include.append(m.group(0).strip())
+        if not sentence.labelled or cue:
+            found.must_include.extend(fact_clauses(text))
+
+
+def fact_clauses(text: str) -> list[str]:
+    """Offers and legal lines said as facts: the clause around "free", "terms apply", "regulated by".
+
+    A clause is the stretch between commas, dashes, brackets or "and"/"but" joints, cut to ten words
+    around the cue, so "we're authorised and regulated by the SRA, by the way" gives the legal line.
+    """
+    if _NOT_A_FACT.search(text) or text.rstrip().endswith("?") or _OTHER_LABEL.match(text):
+        return []
+    out: list[str] = []
+    joints = (
+        r"\s*(?:[,;()!\"“”]|(?<!\w)['‘’]|['‘’](?!\w)|\.\s|\s[—–-]\s|:\s|\bbut\b|\bso\b|\balso\b|"
+        r"\band\s+(?=(?:there|it|we|you|they|i|the|our|its|it's)\b))\s*"
+    )
+    for clause in re.split(joints, text):
+        m = _FACT_CLAUSE.search(clause)
+        if not m:
+            continue
+        words = clause.split()
+        if not words:
+            continue
+        if _looks_like_cta(clause) and not re.match(r"(?i)(?:buy|get)\b", clause):
+            continue  # "Start your free trial" is the call to action, not a fact
+        # ten words at most, centred on the cue
+        cue_at = len(clause[: m.start()].split())
+        lo = max(0, cue_at - 6)
+        piece = " ".join(words[lo : lo + 10])
+        piece = re.sub(
+            r"^(?:and|or|also|plus|oh|btw|ps|we(?:'re| are)|it(?:'s| is)|its|there(?:'s| is)|"
+            r"make sure|remember|don'?t forget|please|pls|mention(?: that)?|say(?: that)?|the)\s+",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = re.sub(
+            r"^(?:must|has to|needs? to|have to|should)\s+(?:include|mention|show|say|have)\s+(?:the\s+)?",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = re.sub(
+            r"\s+(?:must|has to|needs? to|should)\s+(?:be\s+)?(?:on|in|shown|visible|said|there)\b.*$|\s+(?:on[- ]screen|please|pls)\s*$",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = piece.strip(" .:\"'“”‘’")
+        if piece and re.search(r"[^\W\d_]{2,}", piece):
+            out.append(piece)
+    return out
 
 
 def _avoid(sentence: Sentence, found: Findings) -> None:

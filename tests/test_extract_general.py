@@ -1,0 +1,55 @@
+"""The whole-thread pass on phrasings written for these tests (none copied from the labelled corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.extract import extract_brief
+from core.models import Brief, Message
+
+
+def brief_of(*texts: str) -> Brief:
+    return extract_brief([Message(author=f"user{i % 2}", text=t) for i, t in enumerate(texts)]).brief
+
+
+def has(items: list[str], fact: str) -> bool:
+    return any(fact.lower() in item.lower() for item in items)
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        (
+            "Ad for our pottery classes. Every class comes with a 30-day money-back guarantee.",
+            "money-back guarantee",
+        ),
+        ("We're open 8am-8pm every day, make that clear.", "8am-8pm"),
+        ("Video for the cider, it's 5.4% and strictly over 18s.", "over 18s"),
+        ("Promo for the bootcamp. Payment plans available, terms apply.", "terms apply"),
+        ("Quick reel for our ISA: capital at risk, and the tax rules can change.", "capital at risk"),
+        ("spot for the night market, 12-14 March 2027 at the docks", "12-14 March 2027"),
+        ("Remember we're a registered charity 1187654, people ask", "1187654"),
+        ("The loyalty card: buy 5 coffees, get the 6th free", "get the 6th free"),
+        ("Has to be in it: Nimbus is regulated by the FCA.", "regulated by the FCA"),
+    ],
+)
+def test_facts_to_show_are_read_wherever_they_are_said(text: str, fact: str) -> None:
+    assert has(brief_of(text).must_include, fact), brief_of(text).must_include
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Feel free to change the music, it's your call.",
+        "Are you free on Tuesday to review the cut?",
+    ],
+)
+def test_free_in_chatter_is_no_fact(text: str) -> None:
+    assert not has(brief_of("30s ad for our new tent.", text).must_include, "free")
+
+
+def test_a_free_trial_call_to_action_is_not_also_a_fact() -> None:
+    brief = brief_of(
+        "Ad for Tallyho, our invoicing app.", 'End with "Start your free trial" at tallyho.example'
+    )
+    assert not has(brief.must_include, "start your free trial")
