@@ -53,3 +53,39 @@ def test_a_free_trial_call_to_action_is_not_also_a_fact() -> None:
         "Ad for Tallyho, our invoicing app.", 'End with "Start your free trial" at tallyho.example'
     )
     assert not has(brief.must_include, "start your free trial")
+
+
+@pytest.mark.parametrize(
+    ("text", "avoid"),
+    [
+        ("Please no sad kids in the ad.", "sad kids"),
+        ("Keep away from stock photos of cash.", "stock photos of cash"),
+        ("The ad shouldn't feature any real brands.", "real brands"),
+        ("Let's not use drone shots this time.", "drone shots"),
+        ("Make sure there's no smoking in any scene.", "smoking"),
+        ("Not a fan of the corporate handshake stuff, leave it out.", "corporate handshake stuff"),
+        ("pls leave out balloons and anything that looks like a bank ad", "bank ad"),
+    ],
+)
+def test_things_to_avoid_are_read_from_real_avoid_cues(text: str, avoid: str) -> None:
+    brief = brief_of("30s ad for our Tallyho invoicing app.", text)
+    assert avoid in brief.avoid, brief.avoid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Key message: no setup fee, no contract, cancel any time.",
+        "It's a limited drop on Friday, so hype it up.",
+        "Aimed at students without a laptop of their own.",
+        "Honestly nothing gets past our support team.",
+    ],
+)
+def test_benefits_drops_and_audiences_are_not_avoided(text: str) -> None:
+    assert brief_of("30s ad for our Tallyho invoicing app.", text).avoid == []
+
+
+def test_two_things_to_avoid_in_one_phrase_are_two_items_and_no_duplicates() -> None:
+    brief = brief_of("Tallyho ad, 20s.", "avoid messy desks and crying toddlers. Also no toddlers")
+    assert "messy desks" in brief.avoid and "crying toddlers" in brief.avoid
+    assert "toddlers" not in brief.avoid

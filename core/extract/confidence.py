@@ -23,6 +23,7 @@ from core.extract.fields import (
     SHAPED,
     Findings,
     audience_of,
+    clean_avoid,
     goal_of,
     is_injection,
     read_thread,
@@ -189,7 +190,7 @@ def merge(
                 avoid[avoid.index(inside[0])] = item  # "fish" gives way to "fish and chips"
             elif not inside and not any(_within(item, a, extra=40) for a in avoid):
                 avoid.append(item)
-        update["avoid"] = avoid[:10]
+        update["avoid"] = clean_avoid(avoid, thread_text)[:10]
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
         if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):

@@ -85,8 +85,10 @@ _MUST_CUE = re.compile(
     re.I,
 )
 _AVOID_CUE = re.compile(
-    r"\b(?:avoid|steer clear of|stay away from|leave out|keep out|skip|nothing with|don'?t (?:show|want|use|feature|"
-    r"include|do|put in)|do not (?:show|want|use|feature|include)|no(?:t)? (?:want )?to show|not want|never show)\b",
+    r"\b(?:avoid|steer clear of|stay away from|keep away from|keep clear of|leave out|keep out|skip|nothing with|"
+    r"(?:don'?t|do not|dont|never|let'?s not|please don'?t|shouldn'?t|should not|must not|mustn'?t|can'?t|cannot|"
+    r"won'?t|we'?d rather not) (?:show|want|use|feature|include|put in|see|go with)(?: any)?|"
+    r"no(?:t)? (?:want )?to show|not want|never show|not a fan of|no room for|(?:rather|prefer) not to (?:show|use|see))\b",
     re.I,
 )
 _DURATION_MINUTES = re.compile(
@@ -879,7 +881,8 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
     if _MUST_CUE.search(text) and re.search(r"\b(?:say it|on screen|must|selling point)\b", text, re.I):
         return
     for m in re.finditer(
-        r"(?:^|[.,;!—–(]\s*|\b(?:and|pls|please|plz|but|just)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})",
+        r"(?:^|[.,;!—–(]\s*|\b(?i:and|pls|please|plz|but|just|absolutely|definitely|really|also|so|"
+        r"there'?s|there is|there are|with|show|want|have|use)\s+)(?:no|NO|No)\s+(?P<x>[^,.;!?()—–]{2,60})",
         text,
     ):
         item = m.group("x").strip()
@@ -925,8 +928,80 @@ def _avoid(sentence: Sentence, found: Findings) -> None:
         found.avoid.extend(_avoid_items(item.strip()))
 
 
+_WHERE = re.compile(
+    r"\s+(?:in|on|anywhere in|at all in|inside)\s+(?:the|this|any|our|a|every)?\s*"
+    r"(?:ad|advert|video|vid|spot|film|scenes?|shots?|frames?|edit|cut|screen|it)\b.*$|\s+(?:anywhere|at all|ever|this time|either)\b.*$",
+    re.I,
+)
+
+
+_NOT_A_THING = frozenset(_V["avoid_not_a_thing"])  # an avoid item never starts or ends with these
+_SOFT_LEAD = re.compile(r"^(?:(?:very|really|too|so|overly|super|any|some)\s+)+", re.I)
+_SOFT_TAIL = re.compile(
+    r"\s+(?:or|and)\s+(?:to\s+)?(?:say|talk|speak|mention|be|make|use)\b.*$|\s+(?:yet|anywhere|at all|either|ever)$",
+    re.I,
+)
+_SELLING = re.compile(
+    r"\b(?:key message|selling point|usp|benefits?|promise|lead with|headline|perks?|features?|pitch)\b", re.I
+)
+
+
+def clean_avoid(items: list[str], thread_text: str) -> list[str]:
+    """The avoid list without places ("in the ad"), fillers and things no one asked to avoid.
+
+    An item is dropped when it starts or ends with a word that names no thing ("gets lost", "will
+    yet"), or when every sentence that says it is selling a benefit ("Key message: no monthly fee").
+    """
+    sentences_ = [s for s in re.split(r"(?<=[.!?])\s+|\n+", thread_text) if s.strip()]
+    out: list[str] = []
+    pieces: list[str] = []
+    for item in items:
+        parts = re.split(r"\s+(?:and|or|&)\s+(?=\S+\s+\S+)", item)
+        if len(item.split()) >= 4 and len(parts) == 2 and all(len(p.split()) >= 2 for p in parts):
+            pieces.extend(parts)
+        else:
+            pieces.append(item)
+    for item in pieces:
+        item = re.sub(
+            r"^(?:anything|something|stuff|things?)\s+(?:that\s+)?(?:looks?|feels?|sounds?|seems?)\s+like\s+(?:an?\s+)?",
+            "",
+            item.strip(),
+            flags=re.I,
+        )
+        cleaned = _WHERE.sub(
+            "",
+            re.sub(
+                r"\s*\((?:they|we|it|its|it's|i|not|sorry|lol|haha|as|because|since|the client)\b[^)]*\)?",
+                "",
+                item,
+                flags=re.I,
+            ).strip(" .!"),
+        ).strip()
+        cleaned = re.sub(r"^(?:any|anything|anyone|anybody)\s+(?=\w+\s)", "", cleaned, flags=re.I)
+        cleaned = _SOFT_TAIL.sub("", _SOFT_LEAD.sub("", cleaned)).strip()
+        words = re.findall(r"[\w'’-]+", cleaned.lower())
+        if not words or words[0] in _NOT_A_THING or words[-1] in _NOT_A_THING:
+            continue
+        saying = [s for s in sentences_ if _key(cleaned) and _key(cleaned) in _key(s)]
+        if saying and all(_SELLING.search(s) and not _AVOID_CUE.search(s) for s in saying):
+            continue
+        if any(re.search(_AUDIENCE_WITHOUT + re.escape(_key(cleaned)), _key(x)) for x in saying) and not any(
+            _AVOID_CUE.search(x) for x in saying
+        ):
+            continue  # "city dwellers without a car" describes the audience
+        if not any(_key(cleaned) == _key(o) for o in out):
+            out.append(cleaned)
+    # "chips" beside "fish and chips": the longer item already says it
+    return [o for o in out if not any(o != p and f" {_key(o)} " in f" {_key(p)} " for p in out)]
+
+
+_AUDIENCE_WITHOUT = r"\b(?:\w+ers|people|folks|those|anyone|families|students|parents|households|who are|who re)\s+without\s+(?:a\s+|an\s+|any\s+)?"
+
+
 def _avoid_items(value: str) -> list[str]:
     value = re.sub(r"\([^)]*\)", " ", value)
+    value = _WHERE.sub("", value.strip(" .!"))
+    value = re.sub(r"^(?:any|anything|anyone|anybody)\s+(?=\w+)", "", value.strip(), flags=re.I)
     out: list[str] = []
     for piece in re.split(r"\s*(?:,|;|\band\s+no\b|\bor\s+no\b|·)\s*", value):
         piece = re.sub(r"^(?:and|no|any|the|also)\s+", "", piece.strip(" .!:—-"), flags=re.I)

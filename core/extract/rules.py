@@ -998,7 +998,6 @@ _PLATFORM_LABEL = re.compile(
 )
 
 
-
 # ── the draft ───────────────────────────────────────────────────────────────────────────
 
 
@@ -1979,7 +1978,11 @@ def _characters(sentence: str, draft: _Draft, spans: list[Span]) -> None:
             and bool(_COMPANION.search(before))
             and bool(_PET_ONLY.fullmatch(m.group("noun")))
         )
-        if det in ("our", "the", "his", "her", "their") and not _CHARACTER_VERB.search(before) and not companion:
+        if (
+            det in ("our", "the", "his", "her", "their")
+            and not _CHARACTER_VERB.search(before)
+            and not companion
+        ):
             continue
         if re.search(r"\bfor\s*$", before, _FLAGS):
             continue  # "for a busy parent" speaks of the audience

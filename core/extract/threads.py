@@ -162,5 +162,3 @@ def sort_key(message: Message) -> float:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return stamp.timestamp()
-
-
