@@ -89,3 +89,75 @@ def test_two_things_to_avoid_in_one_phrase_are_two_items_and_no_duplicates() -> 
     brief = brief_of("Tallyho ad, 20s.", "avoid messy desks and crying toddlers. Also no toddlers")
     assert "messy desks" in brief.avoid and "crying toddlers" in brief.avoid
     assert "toddlers" not in brief.avoid
+
+
+@pytest.mark.parametrize(
+    ("texts", "product", "brand"),
+    [
+        (
+            ["Brief: a barista oat drink called Frothly, by Greenfield Dairy. 20 seconds for Reels."],
+            "Frothly",
+            "Greenfield Dairy",
+        ),
+        (
+            ["Hi, Marta here from Copperline. We're launching the Arc 2 kettle in March."],
+            "Arc 2 kettle",
+            "Copperline",
+        ),
+        (["new video pls: 'Sunday Roast Box' from our meal kit brand Forkly"], "Sunday Roast Box", "Forkly"),
+        (["can we do an ad for the greenhouse kits (Sprout & Co)?"], "greenhouse kits", "Sprout & Co"),
+        (
+            ["The Ridgeline 3 backpack from Summitco needs a launch ad, 30s for YouTube."],
+            "Ridgeline 3 backpack",
+            "Summitco",
+        ),
+        (["we want to advertise our home battery, the SunVault 10, to homeowners"], "SunVault 10", None),
+        (
+            ["We're a B2B startup in Berlin. Our product, Ledgerline, does expense reports."],
+            "Ledgerline",
+            None,
+        ),
+        (
+            ["ok so. 'nightjar' is our new decaf blend, from Ember Roasters. 15s tiktok"],
+            "nightjar",
+            "Ember Roasters",
+        ),
+        (
+            ["hi, i write for Verdant Labs. we make a plant food named GrowGood for balcony gardeners."],
+            "GrowGood",
+            "Verdant Labs",
+        ),
+        (
+            ["The client, Osprey Insurance, wants a spot for its new pet policy, PetGuard Plus."],
+            "PetGuard Plus",
+            "Osprey Insurance",
+        ),
+        (
+            ["anna: we need the ad for the lunchbox thing", "yes BentoBuddy, the kids' lunchbox by Packwell"],
+            "BentoBuddy",
+            "Packwell",
+        ),
+        (["lol who ate my sandwich", "anyway the ad is for our running club app, Pacer"], "Pacer", None),
+    ],
+)
+def test_product_and_brand_from_many_shapes(texts: list[str], product: str, brand: str | None) -> None:
+    brief = brief_of(*texts)
+    assert brief.product == product
+    if brand is not None:
+        assert brief.brand.name == brand
+    else:
+        assert not brief.brand.name or brief.brand.name in (brief.product or "")
+
+
+@pytest.mark.parametrize(
+    ("texts", "wrong"),
+    [
+        (["Ad for the spring menu. Thanks, Dave."], "Dave"),
+        (["Morning! It's for Christmas: our gift cards."], "Christmas"),
+        (["Shoot in Leeds, ad for our bakery's new sourdough."], "Leeds"),
+        (["The testimonial is from Kofi, who bought a flat with us. KeyNest Mortgages ad."], "Kofi"),
+    ],
+)
+def test_people_places_and_dates_are_never_product_or_brand(texts: list[str], wrong: str) -> None:
+    brief = brief_of(*texts)
+    assert brief.product != wrong and brief.brand.name != wrong

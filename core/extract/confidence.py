@@ -79,6 +79,8 @@ def merge(
             pass  # the rules' "Budgetly app" names the same thing as "Budgetly", with its noun
         elif found.product.confidence >= SURE or not product:
             product = mine
+    if found.bad_name(product):
+        product = None  # "4 Dec", "Christmas", "Leeds", "Marta here": what the thread said is no product
     update["product"] = product
     rate(
         "product",
@@ -105,7 +107,9 @@ def merge(
         run = re.match(r"(?:[A-Z][\w'’&.-]*|[A-Z0-9]{2,}[\w-]*)(?:\s+(?:&\s+)?(?:[A-Z][\w'’&.-]*))*", product)
         brand_name = run.group(0) if run else None
     if brand_name:
-        brand_name = brand_name.strip(" .,;:")
+        brand_name = brand_name.strip(" .,;:&")
+    if found.bad_name(brand_name):
+        brand_name = None  # a city, a person or a date named near the product is not its brand
     update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
     rate("brand", found.brand.confidence if found.brand else None, brand_name)
 

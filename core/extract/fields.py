@@ -180,11 +180,19 @@ class Findings:
     lengths: list[int] = field(default_factory=list)  # every ad length said, in order
     changed: list[str] = field(default_factory=list)
     injections: int = 0
+    candidates: dict[str, list[Finding]] = field(default_factory=dict)  # every product/brand offered
+    people: set[str] = field(default_factory=set)  # first names of people in the thread
+
+    def bad_name(self, value: str | None) -> bool:
+        """``value`` is a city, a person, a date, a length or a lone title: no product or brand."""
+        return bool(value) and _bad_name(str(value), self.people)
 
     def offer(self, name: str, value: object, confidence: float, order: int) -> None:
         """Keep the stronger finding; among equals, the later one (a correction) wins."""
         if value in (None, ""):
             return
+        if name in ("product", "brand"):
+            self.candidates.setdefault(name, []).append(Finding(value, confidence, order))
         current: Finding | None = getattr(self, name)
         if current is not None and confidence < current.confidence:
             return
@@ -231,7 +239,9 @@ def read_thread(messages: list[tuple[str, str]]) -> Findings:
             if not re.search(r"\b(?:first|last|every|each|the|in|within|under)\s*$", before):
                 found.lengths.append(int(m.group(1)))
     _heads(all_sentences, found)
+    _more_names(all_sentences, found)
     found.characters = _characters(all_sentences, found)
+    _rank_names(all_sentences, found)
     found.must_include = _dedupe(found.must_include)[:10]
     found.avoid = _dedupe(found.avoid)[:10]
     return found
@@ -356,7 +366,7 @@ _OUR_APP = re.compile(
     r"(?:new\s+)?(?P<what>[a-z][\w -]{2,40}?)(?=[).,;]|\s+(?:for|to|that|which)\b|$)"
 )
 _CALLED = re.compile(
-    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6}))",
+    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+(?-i:[A-Z0-9])[\w&'’-]*){0,6}))",
     re.I,
 )
 _AD_FOR = re.compile(
@@ -364,20 +374,21 @@ _AD_FOR = re.compile(
     r"promote|promoting|launching|launch|advertise|advertising|introducing|brief for|everything for|running|selling|pushing|"
     r"test drives for|for)\s+(?:for\s+|about\s+|of\s+)?(?:the|our|their|its|a|an|this)?\s*"
     r"(?:(?:new|latest|part-time|full-time|upcoming|brand-new)\s+)?(?:(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\s+)?"
-    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,6}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,3}})"
 )
 _SUBJECT = re.compile(
     rf"^(?:[^\w]*\s*)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:wants|needs|is running|is opening|is launching|"
     r"would like|is|are|has|have|launches|presents|here)\b"
 )
 _WE_ARE = re.compile(
-    r"\b(?:we(?:'re| are| r)|we from|i am from|i'm from|i'm with|from|this is|our company|company)\s+"
+    r"\b(?:we(?:'re| are| r)|we from|i am from|i'm from|i'm with|from|this is|our company|company|"
+    r"(?:i|we)\s+(?:write|work|am writing|are writing)\s+(?:for|at)|on behalf of|marketing (?:for|at))\s+"
     r"(?P<n>[\w&'’.-]+(?:\s+(?:&\s+)?[\w&'’.-]+){0,3})",
     re.I,
 )
 _HOSTED_BY = re.compile(rf"\b(?:hosted by|by|powered by|made by)\s+(?P<n>{_CAP}(?:\s+{_CAP}){{0,3}})")
 _X_FROM_Y = re.compile(
-    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,6}}(?:\s+[a-z][a-z-]+){{0,2}})\s+(?:\((?:by\s+)?|from\s+)(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})"
 )
 _PRODUCT_NOUNS = re.compile(
     r"\b(?:app|application|platform|tool|software|service|plan|card|account|tariff|package|bouquet|set|loaf|"
@@ -399,7 +410,7 @@ def _is_name(text: str) -> bool:
 def _names(sentence: Sentence, found: Findings) -> None:
     text, order = sentence.text, sentence.order
     m = re.search(
-        rf"\b(?:the\s+)?(?:client|brand|company|advertiser)\s+(?:is|=)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})",
+        rf"\b(?:the\s+)?(?i:client|brand|company|advertiser)\s*(?:is|=|,)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,4}})",
         text,
     )
     if m and _is_name(m.group("n")):
@@ -425,7 +436,8 @@ def _names(sentence: Sentence, found: Findings) -> None:
     if not _has_character_cue(text):
         for m in _CALLED.finditer(text):
             before = text[max(0, m.start() - 25) : m.start()].lower()
-            if any(re.search(rf"\b{re.escape(n)}s?\b", before) for n in (*_PERSON_NOUNS, *_ANIMALS)):
+            last = re.findall(r"[\w'-]+", before)[-2:]  # the noun right before "called": "a girl", "a puppy"
+            if any(re.fullmatch(rf"{re.escape(n)}s?", w) for w in last for n in (*_PERSON_NOUNS, *_ANIMALS)):
                 continue  # "a girl named Amina" is a character, not a product
             name = (m.group("q") or m.group("n") or "").strip("\"“”'‘’ ")
             if name and _is_name(name) and len(name.split()) <= 6:
@@ -434,6 +446,10 @@ def _names(sentence: Sentence, found: Findings) -> None:
     for m in _POSSESSIVE.finditer(text):
         owner = _owner(m.group("owner"))
         rest = m.group("rest")
+        biz = re.match(r"([A-Z][\w-]*)\b", rest)
+        if owner[:1].isupper() and biz and biz.group(1).lower() in _BUSINESS:
+            found.offer("brand", f"{owner}'s {biz.group(1)}", SHAPED, order)  # "Luigi's Pizzeria"
+            continue
         if (
             not owner
             or owner.lower() in _NAME_STOP
@@ -445,7 +461,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
             rest,
         )
         named = re.match(
-            rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{0, 20})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest
+            rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,6}})(?P<t>(?:\s+[a-z][a-z-]+){{0,2}})", rest
         )
         if owner[0].isupper() or appositive or named:
             if appositive:
@@ -467,7 +483,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
                         found.offer("product", " ".join(words), GUESSED + 0.12, order)
     # "Dewdrop Barrier Serum from Lumière Lab", "PawSafe pet insurance (by Northgate Mutual)"
     for m in _X_FROM_Y.finditer(text):
-        product, brand = m.group("p"), m.group("b")
+        product, brand = re.sub(r"^(?:The|Our|Their)\s+(?=[A-Z0-9])", "", m.group("p")), m.group("b")
         if _is_name(product) and _is_name(brand) and not _has_character_cue(text):
             found.offer("product", _strip(product), SHAPED, order)
             found.offer("brand", brand, SHAPED, order)
@@ -534,7 +550,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
         from_x = m.group(0).lower().startswith("from")
         if (
             name
-            and (not from_x or name[0].isupper())
+            and (not from_x or name[0].isupper() or name.split()[-1].lower().rstrip(".") in _BUSINESS)
             and _is_name(name)
             and not re.match(r"(?:the|a)\b", name, re.I)
         ):
@@ -548,6 +564,8 @@ def _owner(owner: str) -> str:
     words = owner.split()
     if not words:
         return ""
+    if words[-1].lower().rstrip(".") in _BUSINESS and len(words) >= 2 and words[0].lower() not in _NAME_STOP:
+        return " ".join(words)  # "hopfield brewing co's": a business named in lower case
     keep = [words[-1]]
     for word in reversed(words[:-1]):
         if keep[0].lower().rstrip(".") in _COMPANY_SUFFIX or (word[:1].isupper() and keep[0][:1].isupper()):
@@ -1354,3 +1372,289 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                     if conf > best[1]:
                         best = (_audience_value(first), conf)
     return best
+
+
+# ── ranking product and brand candidates ───────────────────────────────────────────────────
+
+_PLACES = frozenset(_V["places"])
+_PERSON_INTRO = re.compile(
+    r"\b(?:i'?m|i am|this is|name'?s|my name is)\s+(?P<a>[A-Z][a-z]+)\b|"
+    r"(?:^|[.!,]\s*|\b(?:hi|hey|hello|morning)\W+)(?P<b>[A-Z][a-z]+)\s+(?:here|from|at|with)\b|"
+    r"\b(?:ask|thanks|cc|ping|@)\s*(?P<c>[A-Z][a-z]+)\b|"
+    r"\b(?P<d>[A-Z][a-z]+),?\s+(?:who|whose)\s+(?:is|was|has|had|bought|runs|lives|works|loves|uses|used|started)\b|"
+    r"\b(?:customer|client|presenter|guy|woman|man|girl|boy|lady|dad|mum|mom|mother|father|friend|host|narrator|founder|"
+    r"ceo|manager|colleague|nurse|doctor|teacher|chef|barista|owner|student|grandma|grandad|wife|husband|son|daughter)"
+    r",?\s+(?:called\s+|named\s+)?(?P<e>[A-Z][a-z]+)\b(?!\s+[A-Z])"
+)
+_HOLIDAYS = frozenset(
+    [
+        "christmas",
+        "xmas",
+        "easter",
+        "halloween",
+        "black friday",
+        "cyber monday",
+        "new year",
+        "valentine's day",
+        "valentines",
+        "mother's day",
+        "father's day",
+        "diwali",
+        "eid",
+        "ramadan",
+        "hanukkah",
+        "thanksgiving",
+        "summer",
+        "winter",
+        "spring",
+        "autumn",
+        "fall",
+        "weekend",
+        "today",
+        "tomorrow",
+        "tonight",
+    ]
+)
+_CAP_RUN = re.compile(r"[A-Z][\w'’&-]*(?:\s+(?:&\s+)?(?:[A-Z][\w'’&-]*|\d[\w-]*))*")
+_APPOSITIVE_PRODUCT = re.compile(
+    r"(?:\b(?i:our|their|its|the|a|an|new|this)|[\w.]+['’]s)\s+(?:new\s+)?(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+){0,2}),\s+(?:the\s+|called\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,2}})"
+)
+_OUR_NOUN_NAME = re.compile(
+    r"\b(?i:our|their|its|the|new|hero|main|key)\s+(?:new\s+)?(?:product|app|brand|label|company|service|range|line|offering|startup|shop|business)"
+    rf",?\s+(?:is\s+|called\s+|named\s+|=\s+|:\s+)?(?:the\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})"
+    r"(?P<tail>(?:\s+[a-z][a-z-]+){0,2})"
+)
+_THE_NAMED_THING = re.compile(
+    rf"\b(?:launching|launch|advertise|advertising|promote|promoting|introducing|selling|pushing|for)\s+(?:the|our|their)\s+(?:new\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}}))*\s+\d[\w-]*|{_CAP}(?:\s+{_CAP})*\s+(?=[a-z]))(?P<tail>(?:\s*[a-z][a-z-]+){{0,2}})"
+)
+_BRAND_NOUN = re.compile(
+    r"\b(?:brand|company|label|studio|maker|makers|manufacturer|shop|store|bakery|startup)\s+(?:is\s+|called\s+|named\s+)?"
+    rf"(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
+)
+_PAREN_BRAND = re.compile(rf"\((?:by\s+|from\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\)")
+
+
+_IS_OUR = re.compile(  # "'nightjar' is our new decaf blend", "Pacer is our running app"
+    r"(?:^|[\s(])(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,3}))"
+    r"\s+(?:is|=|will be)\s+(?:our|their|the|a|an)\s+(?:new\s+|latest\s+)?(?P<what>[a-z][a-z -]{2,40})"
+)
+_CALL_IT = re.compile(
+    r"\b(?:call it|calling it|it'?s called|renamed(?: it)?(?: to)?|now called|name it)\s+(?:the\s+)?"
+    r"(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,4}))",
+    re.I,
+)
+_X_THE_NOUN_BY = re.compile(  # "BentoBuddy, the kids' lunchbox by Packwell"
+    rf"(?P<p>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,3}}),\s+(?:the|a|an|our)\s+[\w' -]{{2,40}}?\s+(?:by|from)\s+"
+    rf"(?P<b>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
+)
+_VAGUE = frozenset(["thing", "stuff", "one", "thingy", "product", "ad", "video", "campaign"])
+
+
+def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
+    """Name shapes the first pass misses: "our home battery, the SunVault 10"; "Our product, Ledgerline";
+    "launching the Arc 2 kettle"; "our meal kit brand Forkly"; "the greenhouse kits (Sprout & Co)"."""
+    for sentence in all_sentences:
+        text, order = sentence.text, sentence.order
+        for m in _CALL_IT.finditer(text):
+            name = (m.group("q") or m.group("n") or "").strip()
+            if name and _is_name(name):
+                found.offer("product", name, LABELLED, order)
+        if _has_character_cue(text) or sentence.labelled:
+            continue
+        for m in _IS_OUR.finditer(text):
+            name = (m.group("q") or m.group("n") or "").strip()
+            what = m.group("what").split()
+            if (
+                name
+                and _is_name(name)
+                and not any(w.rstrip("s") in _PERSON_NOUNS for w in what[:3])
+                and not re.match(
+                    r"(?:line|tagline|slogan|hook|headline|copy|message|cta|end|idea|plan|vibe|goal)\b",
+                    what[0],
+                )
+            ):
+                found.offer("product", name, SHAPED + 0.05, order)
+        for m in _X_THE_NOUN_BY.finditer(text):
+            if _is_name(m.group("p")) and _is_name(m.group("b")):
+                found.offer("product", m.group("p"), SHAPED + 0.05, order)
+                found.offer("brand", m.group("b"), SHAPED + 0.05, order)
+        for m in _APPOSITIVE_PRODUCT.finditer(text):
+            noun_words = m.group("noun").split()
+            if (
+                _is_name(m.group("n"))
+                and not any(w in _NAME_STOP for w in noun_words)
+                and not any(w.rstrip("s") in _PERSON_NOUNS or w in _ANIMALS for w in noun_words)
+                and m.group("n").lower() not in _PLACES
+                and (
+                    len(m.group("n").split()) > 1
+                    or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
+                    or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
+                    or _PRODUCT_NOUNS.search(m.group("noun"))
+                )  # "…the headliner, Dave." at the end is someone spoken to
+            ):
+                found.offer(
+                    "product", (m.group("n") + _noun_tail(m.group("tail") or "")).strip(), SHAPED, order
+                )
+        for m in _OUR_NOUN_NAME.finditer(text):
+            kind = re.search(r"\b(brand|label|company|startup|shop|business)\b", m.group(0), re.I)
+            if _is_name(m.group("n")):
+                tail = "" if kind else _noun_tail(m.group("tail") or "")
+                found.offer("brand" if kind else "product", m.group("n") + tail, SHAPED, order)
+        for m in _THE_NAMED_THING.finditer(text):
+            name = m.group("n").strip()
+            if _is_name(name):
+                found.offer("product", (name + _noun_tail(m.group("tail") or "")).strip(), SHAPED, order)
+        for m in _BRAND_NOUN.finditer(text):
+            if _is_name(m.group("n")) and m.group("n").lower() not in _PLACES:
+                found.offer("brand", m.group("n"), SHAPED, order)
+        for m in _PAREN_BRAND.finditer(text):
+            before = text[: m.start()].rstrip()
+            if (
+                re.search(r"[a-z]$", before)
+                and _is_name(m.group("n"))
+                and m.group("n").lower() not in _PLACES
+                and (
+                    len(m.group("n").split()) > 1
+                    or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
+                    or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
+                    or _PRODUCT_NOUNS.search(m.group("noun"))
+                )  # "…the headliner, Dave." at the end is someone spoken to
+            ):
+                found.offer("brand", m.group("n"), GUESSED + 0.1, order)
+
+
+def _repeated_names(all_sentences: list[Sentence], found: Findings) -> None:
+    """A capitalised, CamelCase or ALL-CAPS name said in two messages or more is a weak candidate."""
+    seen: dict[str, set[int]] = {}
+    for sentence in all_sentences:
+        if _has_character_cue(sentence.text):
+            continue
+        for m in _CAP_RUN.finditer(sentence.text):
+            name = m.group(0).strip(" &'’")
+            words = name.split()
+            if (
+                sentence.text[: m.start()].strip() == ""
+                and len(words) == 1
+                and not re.search(r"[a-z][A-Z]|^[A-Z]{3,}$", name)
+            ):
+                continue  # a capital at the start of a sentence says nothing
+            if not words or words[0].lower() in _NAME_STOP or len(name) < 3 or _URL.fullmatch(name):
+                continue
+            seen.setdefault(name, set()).add(sentence.order)
+    repeated = sorted(
+        ((n, o) for n, o in seen.items() if len(o) >= 2 and not _bad_name(n, found.people)),
+        key=lambda item: (-len(item[1]), min(item[1])),
+    )
+    if not repeated:
+        return
+    name, orders = repeated[0]
+    if found.brand is None and not (found.product and _key(str(found.product.value)) == _key(name)):
+        found.offer("brand", name, GUESSED - 0.05, min(orders))
+    if found.product is None:
+        found.offer("product", name, GUESSED - 0.1, min(orders))
+
+
+def _bad_name(value: str, people: set[str]) -> bool:
+    """A city, a person, a date, a length, a lone title or adjective is no product or brand."""
+    words = value.split()
+    if not words:
+        return True
+    first = words[0].lower().rstrip(".")
+    low = value.lower().strip(" .")
+    return (
+        low in _PLACES
+        or low in _HOLIDAYS
+        or (len(words) <= 3 and words[-1].lower() in _VAGUE and len(words) > 1 and words[0].islower())
+        or low in _MONTHS_DAYS
+        or first in _PEOPLE_TITLES
+        or (len(words) == 1 and len(value.strip(". ")) <= 2)
+        or words[0] in people
+        or (len(words) <= 2 and words[-1].lower() in ("here", "there"))
+        or bool(re.match(r"(?:launching|launch|introducing|promoting|presenting|meet|new)\b", low))
+        or bool(_DATE.fullmatch(value.strip()))
+        or bool(_DURATION_LIKE.fullmatch(value.strip()))
+        or bool(re.fullmatch(r"b2b|b2c|d2c|dtc|saas|ai|smb|sme", low))
+    )
+
+
+_PEOPLE_TITLES = frozenset(["dr", "mr", "mrs", "ms", "miss", "prof", "sir", "dame"])
+_MONTHS_DAYS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+
+
+def _rank_names(all_sentences: list[Sentence], found: Findings) -> None:
+    """One score over every product and brand candidate: how it was found, how often the thread
+    repeats it (in other messages), and whether it is shaped like a city, a person or a date."""
+    people: set[str] = set()
+    for sentence in all_sentences:
+        for m in _PERSON_INTRO.finditer(sentence.text):
+            name = m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e")
+            if name and name.lower() not in _NAME_STOP:
+                people.add(name)
+    people |= {str(c[0]).split()[0] for c in found.characters if str(c[0])[:1].isupper()}
+    found.people = people
+    _repeated_names(all_sentences, found)
+    texts: dict[int, str] = {}
+    for sentence in all_sentences:
+        texts[sentence.order] = texts.get(sentence.order, "") + " " + sentence.text.lower()
+    for name in ("product", "brand"):
+        options = found.candidates.get(name, [])
+        if not options:
+            continue
+        best: Finding | None = None
+        best_score = -1.0
+        for option in options:
+            value = str(option.value)
+            if _bad_name(value, people):
+                continue
+            key = value.lower()
+            repeats = sum(1 for order, t in texts.items() if order != option.order and key in t)
+            score = option.confidence + 0.04 * min(repeats, 3)
+            if score > best_score or (
+                score == best_score and best is not None and option.order >= best.order
+            ):
+                best, best_score = option, score
+        current = getattr(found, name)
+        if best is None:
+            if current is not None and _bad_name(str(current.value), people):
+                setattr(found, name, None)
+            continue
+        if current is None or _bad_name(str(current.value), people) or best_score > current.confidence + 0.06:
+            setattr(
+                found, name, Finding(best.value, max(best.confidence, min(best_score, SHAPED)), best.order)
+            )
