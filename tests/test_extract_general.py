@@ -161,3 +161,45 @@ def test_product_and_brand_from_many_shapes(texts: list[str], product: str, bran
 def test_people_places_and_dates_are_never_product_or_brand(texts: list[str], wrong: str) -> None:
     brief = brief_of(*texts)
     assert brief.product != wrong and brief.brand.name != wrong
+
+
+@pytest.mark.parametrize(
+    ("texts", "want"),
+    [
+        (
+            ["Star of the ad: Nadia, 30s, short black bob, yellow raincoat. She should be in every shot."],
+            [("Nadia", ["short black bob", "yellow raincoat"])],
+        ),
+        (
+            ["Recurring character: Grandma Rose — silver hair in a bun, pink cardigan, reading glasses."],
+            [("Grandma Rose", ["silver hair in a bun", "pink cardigan", "reading glasses"])],
+        ),
+        (
+            ["can we keep one presenter all the way through? bald, glasses, orange jumper pls"],
+            [("presenter", ["bald", "glasses", "orange jumper"])],
+        ),
+        (
+            ["We want a tall woman with braids called Ada to be in every shot.", "she wears a mustard coat"],
+            [("Ada", ["braids", "mustard coat"])],
+        ),
+        (
+            ["Main character is Oscar, a grumpy grey cat with a tiny bow tie. Keep him consistent."],
+            [("Oscar", ["grey cat", "bow tie"])],
+        ),
+        (
+            ["Cast: Leo (8, freckles, red cap) and his dad Sam (beard, flannel shirt). Both in every scene."],
+            [("Leo", ["freckles", "red cap"]), ("Sam", ["beard", "flannel shirt"])],
+        ),
+        (
+            ["Characters:\n- Jo: 30s, hijab, green overalls\n- Finn: 20s, blond mullet, denim jacket"],
+            [("Jo", ["hijab", "green overalls"]), ("Finn", ["blond mullet", "denim jacket"])],
+        ),
+    ],
+)
+def test_characters_keep_their_looks(texts: list[str], want: list[tuple[str, list[str]]]) -> None:
+    brief = brief_of("30s ad for our Tallyho app.", *texts)
+    assert len(brief.characters) == len(want), brief.characters
+    for name, looks in want:
+        found = next(c for c in brief.characters if name.lower() in c.lower())
+        look = f"{found} {brief.character_looks.get(found, '')}".lower()
+        assert all(part in look for part in looks), look

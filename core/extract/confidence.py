@@ -25,6 +25,7 @@ from core.extract.fields import (
     audience_of,
     clean_avoid,
     goal_of,
+    has_character_cue,
     is_injection,
     read_thread,
 )
@@ -133,7 +134,12 @@ def merge(
         context = " ".join(found.character_sentences).lower()
         for name, _, look in found.characters:
             longer = next(
-                (c for c in brief.characters if _within(name, c, extra=3) and len(c) > len(name)), None
+                (
+                    c
+                    for c in brief.characters
+                    if _within(name, c, extra=3) and len(c) > len(name) and not re.search(r"[()—–:]", c)
+                ),
+                None,
             )
             names.append(longer or name)
             if look:
@@ -141,6 +147,13 @@ def merge(
         for other in brief.characters:
             if other in names or any(_within(n, other, extra=3) for n in names):
                 continue
+            if (
+                re.search(r"[()—–:]", other)
+                or len(other.split()) > 4
+                or other.lower() in NAME_STOP
+                or has_character_cue(other)
+            ):
+                continue  # a fragment of a description, not someone new
             other_key = _key(re.sub(r"^(?:a|an|the|their|our|my)\s+", "", other, flags=re.I))
             in_look = any(other_key and other_key in _key(look) for _, _, look in found.characters)
             grouped = (
@@ -148,7 +161,8 @@ def merge(
                 if other_key
                 else None
             )
-            if in_look or grouped or other_key in {_key(n) for n in names}:
+            inside = any(_key(n) and f" {_key(n)} " in f" {other_key} " for n in names)
+            if in_look or grouped or inside or other_key in {_key(n) for n in names}:
                 continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
             names.append(other)
         order = {c: i for i, c in enumerate(brief.characters)}

@@ -38,6 +38,7 @@ _ANIMALS = frozenset(_V["animal_words"])
 _MASCOTS = frozenset(_V["mascot_words"])
 _PERSON_NOUNS = tuple(sorted(_V["person_nouns"], key=len, reverse=True))
 _TITLES = frozenset(_V["title_words"])
+_BEINGS = frozenset(_PERSON_NOUNS) | _ANIMALS  # nouns for someone, not something
 _LOOK_STOP = tuple(_V["look_stop"])
 _NAME_STOP = NAME_STOP = frozenset(_V["name_stop"])
 _INJECTION = tuple(_V["injection_markers"])
@@ -437,7 +438,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
         for m in _CALLED.finditer(text):
             before = text[max(0, m.start() - 25) : m.start()].lower()
             last = re.findall(r"[\w'-]+", before)[-2:]  # the noun right before "called": "a girl", "a puppy"
-            if any(re.fullmatch(rf"{re.escape(n)}s?", w) for w in last for n in (*_PERSON_NOUNS, *_ANIMALS)):
+            if any(w in _BEINGS or w.removesuffix("s") in _BEINGS for w in last):
                 continue  # "a girl named Amina" is a character, not a product
             name = (m.group("q") or m.group("n") or "").strip("\"“”'‘’ ")
             if name and _is_name(name) and len(name.split()) <= 6:
@@ -1003,9 +1004,11 @@ def clean_avoid(items: list[str], thread_text: str) -> list[str]:
         saying = [s for s in sentences_ if _key(cleaned) and _key(cleaned) in _key(s)]
         if saying and all(_SELLING.search(s) and not _AVOID_CUE.search(s) for s in saying):
             continue
-        if any(re.search(_AUDIENCE_WITHOUT + re.escape(_key(cleaned)), _key(x)) for x in saying) and not any(
-            _AVOID_CUE.search(x) for x in saying
-        ):
+        if any(
+            re.search(_AUDIENCE_WITHOUT + r"(?:a |an |any )?" + re.escape(_key(cleaned)), _key(x))
+            for x in saying
+            if " without " in f" {_key(x)} "
+        ) and not any(_AVOID_CUE.search(x) for x in saying):
             continue  # "city dwellers without a car" describes the audience
         if not any(_key(cleaned) == _key(o) for o in out):
             out.append(cleaned)
@@ -1076,6 +1079,11 @@ def _minutes(sentence: Sentence, found: Findings) -> None:
 # ── characters ───────────────────────────────────────────────────────────────────────────
 
 
+def has_character_cue(text: str) -> bool:
+    """``text`` asks for someone recurring ("in every scene", "mascot", "throughout")."""
+    return _has_character_cue(text)
+
+
 def _has_character_cue(text: str) -> bool:
     lowered = text.lower()
     return any(cue in lowered for cue in _CHAR_CUES)
@@ -1083,13 +1091,33 @@ def _has_character_cue(text: str) -> bool:
 
 _NAMED = re.compile(
     r"\b(?:called|named|name is|is)\s+(?P<n>[A-Z][\w'’-]+)|"
-    r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
-    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|\s+the\s|\s+is\b|\s+-\s))|"
-    r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star)\s+(?P<m>[A-Z][\w'’-]+)|"
+    r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain|Grandma|Grandpa|Granny|Grandad|Nana|Auntie|Aunt|Uncle)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|:\s|\s+the\s|\s+is\b|\s+-\s))|"
+    r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star|dad|mum|mom|son|daughter|brother|"
+    r"sister|wife|husband|friend|boss|partner|spokesperson|hero|is)\s+(?!(?:Dr|Mr|Mrs|Ms|Prof)\b)(?P<m>[A-Z][\w'’-]+)|"
     r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
 )
 
 
+_IMPERATIVES = frozenset(
+    [
+        "use",
+        "keep",
+        "make",
+        "show",
+        "have",
+        "put",
+        "get",
+        "let",
+        "feature",
+        "cast",
+        "add",
+        "bring",
+        "give",
+        "star",
+        "same",
+    ]
+)
 _VERBS = frozenset(
     [
         "is",
@@ -1116,14 +1144,30 @@ _VERBS = frozenset(
 def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[str, str, str]]:
     people: list[tuple[str, str, str]] = []
     names_taken = {str(f.value).lower() for f in (found.product, found.brand) if f is not None}
+    cast_block = -1  # the message whose "Characters:" / "Cast:" line heads a list of people
     for position, sentence in enumerate(all_sentences):
         text = sentence.text
-        if not _has_character_cue(text) and not re.match(
+        if re.match(r"^\W*(?:characters?|cast|people|talent)\s*:\s*$", text, re.I):
+            cast_block = sentence.order
+            continue
+        if cast_block == sentence.order and re.match(
+            r"^\s*(?:[-*•]\s*)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s*[:—–-]\s", text
+        ):
+            text = re.sub(r"^\s*[-*•]\s*", "", text)
+        elif not _has_character_cue(text) and not re.match(
             r"^\s*(?:character|characters|mascot|spokesperson|presenter|speaker|star|vet on camera|[\w ]{0,20}on camera)\s*[:—–-]",
             text,
             re.I,
         ):
             continue
+        if (
+            re.match(r"^\s*(?:she|he|they|it|him|her|both|all|each|keep)\b", text, re.I)
+            and position > 0
+            and all_sentences[position - 1].order == sentence.order
+        ):
+            text = (
+                all_sentences[position - 1].text + " " + text
+            )  # "Star: Nadia, 30s, bob. She's in every shot."
         lowered = text.lower()
         if re.match(r"^\s*speaker\b", lowered):
             continue
@@ -1138,7 +1182,11 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 or name.lower() in _VERBS
             ):
                 continue
-            if name.lower().rstrip(".") in _TITLES:
+            if (
+                name.lower().rstrip(".") in _TITLES
+                or name.lower() in _CTA_VERBS
+                or name.lower() in _IMPERATIVES
+            ):
                 continue
             if any(abs(start - s) < 3 for s, _ in spans):
                 continue
@@ -1162,6 +1210,19 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 # Looks often follow in the next line or two: "...in every shot pls!! chubby cheeks, red hair".
                 for following in all_sentences[position + 1 : position + 3]:
                     pieces = [p for p in following.text.split(",") if p.strip()]
+                    if re.match(r"^\s*[-*•]\s*[A-Z][\w'’-]+\s*:", following.text):
+                        break  # the next entry of a cast list
+                    if following.order == sentence.order + 1 and re.match(
+                        r"^\s*(?:she|he|they)(?:'s| is| has| wears| always wears|'s got| has got)\b",
+                        following.text,
+                        re.I,
+                    ):
+                        segment += " , " + re.sub(
+                            r"^\s*\w+(?:'s| is| has| wears| always wears|'s got| has got)\s+",
+                            "",
+                            following.text,
+                        )
+                        break
                     if (
                         following.order == sentence.order
                         and len(pieces) >= 2
@@ -1207,17 +1268,35 @@ def _look(segment: str, name: str) -> str:
     pieces = re.split(r"\s*(?:,|;|—|–|\s-\s|:|\.\s|\(|\)|!+)\s*", segment)
     keep: list[str] = []
     for piece in pieces:
-        piece = piece.strip(" .!?")
+        piece = re.sub(
+            r"\s+(?:pls|please|plz|thanks|thx|lol|obvs|haha)\s*$", "", piece.strip(" .!?"), flags=re.I
+        )
+        piece = re.sub(
+            r"^(?:(?:can|could) we(?: keep| have| use| get)?|let'?s(?: have| use)?|we(?:'d)? (?:want|need|like)|i want)\b\s*",
+            "",
+            piece,
+            flags=re.I,
+        )
+        piece = re.sub(r"\s+(?:called|named)$", "", piece, flags=re.I)
         low = piece.lower()
-        if not piece or len(piece.split()) > 14:
+        if not piece or len(piece.split()) > 14 or _has_character_cue(piece):
             continue
         if any(re.search(rf"\b{re.escape(stop)}\b", low) for stop in _LOOK_STOP):
             # keep the part before a cue: "mustard apron" in "mustard apron everyone loves him"
             continue
-        if re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b", low) and not low.startswith(
-            ("wearing", "holding", "carrying")
+        gerund = re.match(r"^(?:and\s+)?(?:then\s+)?[a-z]+ing\b(?P<rest>.*)$", low)
+        if (
+            gerund
+            and not low.startswith(("wearing", "holding", "carrying"))
+            and (
+                not gerund.group("rest").strip()
+                or re.match(
+                    r"\s*(?:the|a|an|to|into|through|around|with|at|in|on|his|her|their|up|down|out|off|about|and)\b",
+                    gerund.group("rest"),
+                )
+            )
         ):
-            continue
+            continue  # "walking to the bus" is action; "reading glasses" is a look
         if re.match(r"^(?:a|an|the)\s+(?:retired|little|tiny|young|old)?\s*$", low):
             continue
         piece = re.sub(r"\s+and$", "", piece)
