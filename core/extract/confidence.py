@@ -161,8 +161,8 @@ def merge(
                 if other_key
                 else None
             )
-            inside = any(_key(n) and f" {_key(n)} " in f" {other_key} " for n in names)
-            if in_look or grouped or inside or other_key in {_key(n) for n in names}:
+            nested = any(_key(n) and f" {_key(n)} " in f" {other_key} " for n in names)
+            if in_look or grouped or nested or other_key in {_key(n) for n in names}:
                 continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
             names.append(other)
         order = {c: i for i, c in enumerate(brief.characters)}
