@@ -203,3 +203,20 @@ def test_characters_keep_their_looks(texts: list[str], want: list[tuple[str, lis
         found = next(c for c in brief.characters if name.lower() in c.lower())
         look = f"{found} {brief.character_looks.get(found, '')}".lower()
         assert all(part in look for part in looks), look
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("Use code SPRING15 for 15% off, ends 30 April.", ["SPRING15", "15% off", "30 April"]),
+        ("We're at Unit 4, Riverside Park, open Mon-Sat.", ["Unit 4, Riverside Park"]),
+        ("Dr. Patel will be speaking, e.g. about sleep. Tickets £10.", ["Dr. Patel", "£10"]),
+        ("Important: prices from $49/month, billed annually", ["$49/month", "billed annually"]),
+        ("it must show the 5-year guarantee", ["5-year guarantee"]),
+        ("Representative 19.9% APR. Only £4.99 a month after that.", ["19.9% APR", "£4.99"]),
+    ],
+)
+def test_facts_survive_sentence_splitting_and_are_not_padded(text: str, facts: list[str]) -> None:
+    must = brief_of("30s ad for our Tallyho app.", text).must_include
+    assert all(has(must, fact) for fact in facts), must
+    assert len(must) <= len(facts) + 2

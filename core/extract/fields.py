@@ -827,6 +827,28 @@ def _must(sentence: Sentence, found: Findings) -> None:
             found.must_include.append(m.group(0).strip())
         if not sentence.labelled or cue:
             found.must_include.extend(fact_clauses(text))
+        found.must_include.extend(_places_and_people(text))
+
+
+_WHERE_WE_ARE = re.compile(
+    r"\b(?i:we(?:'re|’re| are| r)|find us|located|based|visit us|come see us|pop in|join us)\s+(?i:at|in|on)\s+"
+    r"(?P<p>(?:Unit\s+\d+\w?,?\s+)?[A-Z0-9][\w'’&.-]*(?:,?\s+(?:[A-Z0-9][\w'’&.-]*|on|the|of)){0,6})"
+)
+_SPEAKER = re.compile(
+    r"\b(?:speaker|speaking|talk by|hosted by|host(?:ed)?|keynote|guest|featuring|with|presented by|led by)\b[^.;]{0,30}?"
+    r"(?P<n>(?:Dr|Prof|Professor|Chef|Sir|Dame)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
+    r"(?P<m>(?:Dr|Prof|Professor|Chef|Sir|Dame)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\s+(?:will be |is )?"
+    r"(?:speaking|talking|hosting|presenting|leading|joins|joining)"
+)
+
+
+def _places_and_people(text: str) -> list[str]:
+    """Where the business is ("we're at Unit 4, Riverside Park") and who speaks ("Dr. Patel will be speaking")."""
+    out = [
+        m.group("p").strip(" ,.") for m in _WHERE_WE_ARE.finditer(text) if m.group("p").lower() not in _PLACES
+    ]
+    out += [(m.group("n") or m.group("m")).strip() for m in _SPEAKER.finditer(text)]
+    return [o for o in out if o and len(o.split()) <= 8]
 
 
 def fact_clauses(text: str) -> list[str]:
@@ -863,7 +885,7 @@ def fact_clauses(text: str) -> list[str]:
             flags=re.I,
         )
         piece = re.sub(
-            r"^(?:must|has to|needs? to|have to|should)\s+(?:include|mention|show|say|have)\s+(?:the\s+)?",
+            r"^(?:(?:it|we|you|the ad|this|they)\s+)?(?:must|has to|needs? to|have to|should)\s+(?:include|mention|show|say|have)\s+(?:the\s+)?",
             "",
             piece,
             flags=re.I,
