@@ -220,3 +220,13 @@ def test_facts_survive_sentence_splitting_and_are_not_padded(text: str, facts: l
     must = brief_of("30s ad for our Tallyho app.", text).must_include
     assert all(has(must, fact) for fact in facts), must
     assert len(must) <= len(facts) + 2
+
+
+def test_a_correction_lead_does_not_hide_a_label() -> None:
+    brief = brief_of("Product: Lumen desk lamp", "scratch that — product is the Lumen Pro floor lamp")
+    assert brief.product == "Lumen Pro floor lamp"
+
+
+def test_say_colon_is_a_fact_to_show() -> None:
+    brief = brief_of('End card: "Try it free for 30 days" then the logo', "Also say: no card needed.")
+    assert has(brief.must_include, "no card needed")

@@ -82,7 +82,7 @@ _MUST_CUE = re.compile(
     r"\b(?:must (?:include|show|say|mention|be (?:on|shown|in|written|visible|there))|must\b|mandatory|"
     r"has to be (?:in|on)|have to (?:say|show|include)|gotta (?:say|have|show|include)|needs? to (?:say|show|be on)|"
     r"on[- ]screen|say it|include|mention|stat|disclaimer|small print|worth a mention|essential|"
-    r"put the .{1,20} in|please say|be on\b|is a must|insist)",
+    r"put the .{1,20} in|please say|be on\b|is a must|insist|(?<!don't )(?<!not )\bsay\s*:|show\s*:)",
     re.I,
 )
 _AVOID_CUE = re.compile(
@@ -262,8 +262,15 @@ def _dedupe(items: list[str]) -> list[str]:
 # ── labels ───────────────────────────────────────────────────────────────────────────────
 
 
+_CORRECTION_LEAD = re.compile(
+    r"^\W*(?:scratch that|actually|correction|sorry|no wait|wait|update|change of plan|oops|my bad|edit|ok|okay|so)"
+    r"\s*[,:;—–-]*\s*(?:the\s+)?(?=\w)",
+    re.I,
+)
+
+
 def _labels(sentence: Sentence, found: Findings) -> None:
-    text = sentence.text
+    text = _CORRECTION_LEAD.sub("", sentence.text)  # "scratch that — product is the Lumen Pro"
     head, colon, rest = text.partition(": ")
     if colon and len(head.split()) <= 8 and not any(p.match(text) for p in _LABEL_RES.values()):
         text = rest  # "OK here's everything for the spot: the product is ..."
