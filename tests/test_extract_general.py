@@ -230,3 +230,16 @@ def test_a_correction_lead_does_not_hide_a_label() -> None:
 def test_say_colon_is_a_fact_to_show() -> None:
     brief = brief_of('End card: "Try it free for 30 days" then the logo', "Also say: no card needed.")
     assert has(brief.must_include, "no card needed")
+
+
+@pytest.mark.parametrize(
+    ("text", "aspects"),
+    [
+        ("Instagram feed (square) and Stories", {"1:1", "9:16"}),
+        ("LinkedIn video, landscape", {"16:9"}),
+        ("Facebook feed 4:5 and Reels", {"4:5", "9:16"}),
+        ("Reels, TikTok, and a 16x9 version for YouTube", {"9:16", "16:9"}),
+    ],
+)
+def test_a_shape_said_beside_a_platform_is_that_platforms_shape(text: str, aspects: set[str]) -> None:
+    assert set(brief_of("30s ad for our Tallyho app.", text).aspect_ratios) == aspects

@@ -1593,7 +1593,23 @@ def _platforms(sentence: str, draft: _Draft, spans: list[Span]) -> bool:
         if any(p for _, p, _, _ in positive):
             draft.platforms.clear()
         draft.aspects.clear()
-    for _, platform, aspect, negated in found:
+    # "Instagram feed (square)", "Facebook feed 4:5", "LinkedIn video, landscape": a shape said right
+    # beside a platform is that platform's shape, so the platform's usual one is not added too.
+    ratio_at = [pos for pos, platform, _, negated in found if platform is None and not negated]
+    shaped = {
+        pos
+        for pos, platform, _, _ in found
+        if platform
+        and any(
+            0 < r - pos <= len(platform) + 22
+            and not re.search(r"\b(?:and|plus|\+|&)\b|[;+&]", sentence[pos:r])
+            for r in ratio_at
+        )
+    }
+    for pos, platform, aspect, negated in found:
+        if pos in shaped and not negated:
+            _add(draft.platforms, platform or "", "platforms")
+            continue
         if negated:
             if platform:
                 _remove(draft.platforms, platform)
