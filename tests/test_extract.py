@@ -73,10 +73,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "tone": ["warm", "festive"],  # "luxurious" said, then withdrawn ("not too luxurious")
         "duration_s": 30,  # 45 s first, then "let's keep it at 30"
         "platforms": ["Instagram", "Facebook", "Instagram Stories"],
-        "aspect_ratios": [
-            "4:5",
-            "9:16",
-        ],  # "Instagram feed + Facebook, 4:5 please": the feed cuts are 4:5; Stories 9:16
+        # "Instagram feed + Facebook, 4:5 please": both feed cuts are 4:5; Stories 9:16
+        "aspect_ratios": ["4:5", "9:16"],
         "call_to_action": "Shop the sale",
         "url": "emberandoak.com/holiday",
         "brand_name": "Ember & Oak",
