@@ -243,3 +243,42 @@ def test_say_colon_is_a_fact_to_show() -> None:
 )
 def test_a_shape_said_beside_a_platform_is_that_platforms_shape(text: str, aspects: set[str]) -> None:
     assert set(brief_of("30s ad for our Tallyho app.", text).aspect_ratios) == aspects
+
+
+@pytest.mark.parametrize(
+    ("texts", "want"),
+    [
+        (
+            ["Our mascot is Fizz.", "Fizz is a purple hedgehog with a yellow backpack."],
+            [("Fizz", ["purple hedgehog", "yellow backpack"])],
+        ),
+        (
+            ["Marco should be in every scene.", "Marco: 50s, grey moustache, white chef's jacket"],
+            [("Marco", ["grey moustache", "white chef's jacket"])],
+        ),
+        (
+            ["We'll follow Priya through the whole ad", "looks: long dark hair, ivory jumpsuit, gold hoops"],
+            [("Priya", ["long dark hair", "ivory jumpsuit"])],
+        ),
+        (
+            ["keep the same dog in every shot — a scruffy brown terrier with a red bandana"],
+            [("dog", ["scruffy brown terrier", "red bandana"])],
+        ),
+    ],
+)
+def test_looks_said_in_the_next_line_stay_with_the_character(
+    texts: list[str], want: list[tuple[str, list[str]]]
+) -> None:
+    test_characters_keep_their_looks(texts, want)
+
+
+def test_the_writer_who_casts_themself_is_the_character() -> None:
+    result = extract_brief(
+        [
+            Message(author="coach_rae", text="20s promo for our boxing gym, Reels"),
+            Message(author="coach_rae", text="me in it obvs, shaved head, red gloves, grey hoodie"),
+        ]
+    )
+    assert result.brief.characters == ["coach_rae"]
+    look = result.brief.character_looks["coach_rae"]
+    assert "shaved head" in look and "red gloves" in look

@@ -183,6 +183,7 @@ class Findings:
     injections: int = 0
     candidates: dict[str, list[Finding]] = field(default_factory=dict)  # every product/brand offered
     people: set[str] = field(default_factory=set)  # first names of people in the thread
+    authors: list[str] = field(default_factory=list)  # who wrote each message, by order
 
     def bad_name(self, value: str | None) -> bool:
         """``value`` is a city, a person, a date, a length or a lone title: no product or brand."""
@@ -216,6 +217,7 @@ def _key(text: str) -> str:
 def read_thread(messages: list[tuple[str, str]]) -> Findings:
     """Every finding over the whole thread, in message order (later statements win)."""
     found = Findings()
+    found.authors = [author for author, _ in messages]
     all_sentences: list[Sentence] = []
     for order, (_, text) in enumerate(messages):
         for s in sentences(text):
@@ -1121,7 +1123,7 @@ def _has_character_cue(text: str) -> bool:
 _NAMED = re.compile(
     r"\b(?:called|named|name is|is)\s+(?P<n>[A-Z][\w'’-]+)|"
     r"(?P<t>(?:Dr|Mr|Mrs|Ms|Prof|Coach|Chef|Captain|Grandma|Grandpa|Granny|Grandad|Nana|Auntie|Aunt|Uncle)\.?\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)|"
-    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|:\s|\s+the\s|\s+is\b|\s+-\s))|"
+    r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|:\s|\s+the\s|\s+is\b|\s+-\s|\s+(?:should|will|must|appears|has|wears|needs|stars)\b))|"
     r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star|dad|mum|mom|son|daughter|brother|"
     r"sister|wife|husband|friend|boss|partner|spokesperson|hero|is)\s+(?!(?:Dr|Mr|Mrs|Ms|Prof)\b)(?P<m>[A-Z][\w'’-]+)|"
     r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
@@ -1226,12 +1228,36 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                 spans.append((m.start("n"), m.group("n")))
         spans.sort()
         if not spans:
-            noun = next((n for n in _PERSON_NOUNS if re.search(rf"\b{re.escape(n)}\b", lowered)), None)
-            animal = next((a for a in _ANIMALS if re.search(rf"\b{a}\b", lowered)), None)
-            if noun is None and animal is None:
+            words_at = [(m.start(), m.group(0)) for m in re.finditer(r"[a-z][a-z'-]*", lowered)]
+            nouns = [(at, w) for at, w in words_at if w in _BEINGS or (w.endswith("s") and w[:-1] in _BEINGS)]
+            capital = [
+                (m.start(), m.group(0))
+                for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z'’-]+", text)
+                if m.group(0).lower() not in _NAME_STOP
+                and m.group(0).lower() not in names_taken
+                and not any(
+                    m.group(0).lower() in str(c.value).lower().split()
+                    for c in (*found.candidates.get("product", []), *found.candidates.get("brand", []))
+                )
+                and m.group(0).lower() not in _PLACES
+                and m.group(0).lower() not in _CTA_VERBS
+            ]
+            me = re.search(
+                r"\b(?:me|myself|i'?ll be|i will be|i'?m)\b(?:\s+\w+){0,3}\s+(?:in it|in every|on camera|in the ad|throughout)",
+                lowered,
+            )
+            author = found.authors[sentence.order] if sentence.order < len(found.authors) else ""
+            if me and author and author.lower() not in ("user", "unknown", ""):
+                spans = [
+                    (max(0, me.end() - len(author)), author)
+                ]  # "me in it obvs, bald, ginger beard": the writer is cast
+            elif capital and not nouns:
+                spans = [capital[0]]  # "We'll follow Priya through the whole ad"
+            elif nouns:
+                at, name = nouns[0]  # the first noun for someone: "the same dog … a brown terrier"
+                spans = [(at, name)]
+            else:
                 continue
-            name = noun or animal or ""
-            spans = [(lowered.find(name), name)]
         for i, (start, name) in enumerate(spans):
             end = spans[i + 1][0] if i + 1 < len(spans) else len(text)
             segment = text[start + len(name) : end]
@@ -1241,6 +1267,14 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
                     pieces = [p for p in following.text.split(",") if p.strip()]
                     if re.match(r"^\s*[-*•]\s*[A-Z][\w'’-]+\s*:", following.text):
                         break  # the next entry of a cast list
+                    described = re.match(
+                        rf"^\s*(?:looks?|look(?:s)? like|outfit|wardrobe|description|wearing|{re.escape(name)})\s*(?::|is an?\b|has\b|wears\b|-|—)\s*(?P<d>.+)$",
+                        following.text,
+                        re.I,
+                    )
+                    if following.order in (sentence.order, sentence.order + 1) and described:
+                        segment += " , " + described.group("d")
+                        break
                     if following.order == sentence.order + 1 and re.match(
                         r"^\s*(?:she|he|they)(?:'s| is| has| wears| always wears|'s got| has got)\b",
                         following.text,
@@ -1300,6 +1334,7 @@ def _look(segment: str, name: str) -> str:
         piece = re.sub(
             r"\s+(?:pls|please|plz|thanks|thx|lol|obvs|haha)\s*$", "", piece.strip(" .!?"), flags=re.I
         )
+        piece = re.sub(r"^(?:(?:obvs|lol|haha|tbh|so|ok|okay)\s+)+", "", piece, flags=re.I)
         piece = re.sub(
             r"^(?:(?:can|could) we(?: keep| have| use| get)?|let'?s(?: have| use)?|we(?:'d)? (?:want|need|like)|i want)\b\s*",
             "",
@@ -1577,7 +1612,11 @@ def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
             if (
                 name
                 and _is_name(name)
-                and not any(w.rstrip("s") in _PERSON_NOUNS for w in what[:3])
+                and not any(w in _BEINGS or w.removesuffix("s") in _BEINGS for w in what[:4])
+                and (
+                    re.search(r"\b(?:is|=|will be)\s+(?:our|their)\b", m.group(0))
+                    or _PRODUCT_NOUNS.search(m.group("what"))
+                )
                 and not re.match(
                     r"(?:line|tagline|slogan|hook|headline|copy|message|cta|end|idea|plan|vibe|goal)\b",
                     what[0],
