@@ -282,3 +282,12 @@ def test_the_writer_who_casts_themself_is_the_character() -> None:
     assert result.brief.characters == ["coach_rae"]
     look = result.brief.character_looks["coach_rae"]
     assert "shaved head" in look and "red gloves" in look
+
+
+def test_a_role_before_a_name_is_the_same_person() -> None:
+    brief = brief_of(
+        "30s ad for our Tallyho app.",
+        "Every scene features our delivery rider, Sam: tall, bike helmet, orange jacket.",
+    )
+    assert brief.characters == ["Sam"]
+    assert "orange jacket" in brief.character_looks["Sam"]

@@ -161,7 +161,9 @@ def merge(
                 if other_key
                 else None
             )
-            nested = any(_key(n) and f" {_key(n)} " in f" {other_key} " for n in names)
+            nested = any(_key(n) and f" {_key(n)} " in f" {other_key} " for n in names) or any(
+                other_key and f" {other_key} {_key(n)} " in f" {_key(context)} " for n in names
+            )  # "our delivery rider, Sam": the rider is Sam
             if in_look or grouped or nested or other_key in {_key(n) for n in names}:
                 continue  # the same person the whole-thread pass named ("a sales manager" is Dana)
             names.append(other)
