@@ -291,3 +291,25 @@ def test_a_role_before_a_name_is_the_same_person() -> None:
     )
     assert brief.characters == ["Sam"]
     assert "orange jacket" in brief.character_looks["Sam"]
+
+
+@pytest.mark.parametrize(
+    ("text", "brand", "product"),
+    [
+        ("Hi from the Brightwater team! We need a reel for our new filter jug.", "Brightwater", "filter jug"),
+        ("Kettle & Crumb marketing here — ad for our new scone box", "Kettle & Crumb", "scone box"),
+        (
+            "Ad for our new oat latte. Thanks!\n— Jane, Social @ Copper Kettle Cafe",
+            "Copper Kettle Cafe",
+            "oat latte",
+        ),
+        (
+            "Our company, Greyline Analytics, is launching Pulse, a dashboard for ops teams.",
+            "Greyline Analytics",
+            "Pulse",
+        ),
+    ],
+)
+def test_the_company_is_the_brand_and_not_the_product(text: str, brand: str, product: str) -> None:
+    brief = brief_of(text)
+    assert (brief.brand.name, brief.product) == (brand, product)

@@ -1576,6 +1576,11 @@ _BRAND_NOUN = re.compile(
     r"\b(?:brand|company|label|studio|maker|makers|manufacturer|shop|store|bakery|startup)\s+(?:is\s+|called\s+|named\s+)?"
     rf"(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
 )
+_TEAM_BRAND = re.compile(
+    rf"\b(?i:from|at|with)\s+(?i:the\s+)?(?P<a>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?i:team|crew|folks)\b|"
+    rf"(?:^|[.!]\s+)(?P<b>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?i:marketing|social|comms|team|crew)(?:\s+team)?\s+(?i:here)\b|"
+    rf"(?:^|\n)\s*[—–-]+\s*[A-Z][a-z]+,?\s+[^@\n]{{0,30}}@\s*(?P<c>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})"
+)
 _PAREN_BRAND = re.compile(rf"\((?:by\s+|from\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\)")
 
 
@@ -1656,6 +1661,10 @@ def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
         for m in _BRAND_NOUN.finditer(text):
             if _is_name(m.group("n")) and m.group("n").lower() not in _PLACES:
                 found.offer("brand", m.group("n"), SHAPED, order)
+        for m in _TEAM_BRAND.finditer(text):
+            team = m.group("a") or m.group("b") or m.group("c")
+            if team and _is_name(team) and team.lower() not in _PLACES:
+                found.offer("brand", team, SHAPED, order)
         for m in _PAREN_BRAND.finditer(text):
             before = text[: m.start()].rstrip()
             if (
@@ -1779,7 +1788,7 @@ def _rank_names(all_sentences: list[Sentence], found: Findings) -> None:
     texts: dict[int, str] = {}
     for sentence in all_sentences:
         texts[sentence.order] = texts.get(sentence.order, "") + " " + sentence.text.lower()
-    for name in ("product", "brand"):
+    for name in ("brand", "product"):
         options = found.candidates.get(name, [])
         if not options:
             continue
@@ -1792,6 +1801,8 @@ def _rank_names(all_sentences: list[Sentence], found: Findings) -> None:
             key = value.lower()
             repeats = sum(1 for order, t in texts.items() if order != option.order and key in t)
             score = option.confidence + 0.04 * min(repeats, 3)
+            if name == "product" and found.brand is not None and _key(value) == _key(str(found.brand.value)):
+                score -= 0.15  # the company's own name is the product only when nothing else is named
             if score > best_score or (
                 score == best_score and best is not None and option.order >= best.order
             ):
@@ -1801,7 +1812,18 @@ def _rank_names(all_sentences: list[Sentence], found: Findings) -> None:
             if current is not None and _bad_name(str(current.value), people):
                 setattr(found, name, None)
             continue
-        if current is None or _bad_name(str(current.value), people) or best_score > current.confidence + 0.06:
+        same_as_brand = (
+            name == "product"
+            and current is not None
+            and found.brand is not None
+            and _key(str(current.value)) == _key(str(found.brand.value))
+        )
+        if (
+            current is None
+            or _bad_name(str(current.value), people)
+            or best_score > current.confidence + 0.06
+            or (same_as_brand and best is not current and _key(str(best.value)) != _key(str(current.value)))
+        ):
             setattr(
                 found, name, Finding(best.value, max(best.confidence, min(best_score, SHAPED)), best.order)
             )
