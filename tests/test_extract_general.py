@@ -313,3 +313,22 @@ def test_a_role_before_a_name_is_the_same_person() -> None:
 def test_the_company_is_the_brand_and_not_the_product(text: str, brand: str, product: str) -> None:
     brief = brief_of(text)
     assert (brief.brand.name, brief.product) == (brand, product)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our budget is £500 for this one.",
+        "last campaign cost us £2k lol",
+        "We got 30% more signups last year from video.",
+        "The shoot is on 12 March, can you deliver by 20 March?",
+    ],
+)
+def test_numbers_about_making_the_ad_are_not_facts_to_show(text: str) -> None:
+    assert brief_of("30s ad for our Tallyho app.", text).must_include == []
+
+
+def test_a_price_for_the_end_card_is_a_fact_even_beside_a_cta_cue() -> None:
+    assert has(
+        brief_of("Ad for our honey.", "Put the price on the end card — £3.50 a jar.").must_include, "£3.50"
+    )

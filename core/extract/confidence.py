@@ -28,6 +28,7 @@ from core.extract.fields import (
     has_character_cue,
     is_injection,
     read_thread,
+    work_talk_only,
 )
 from core.models import MAX_DURATION_S, Brief, Extraction
 
@@ -184,6 +185,8 @@ def merge(
         # and the shorter avoid, when it still names a thing ("medical claim").
         must: list[str] = []
         for fact in [*brief.must_include, *found.must_include]:
+            if work_talk_only(fact, thread_text):
+                continue  # "our budget is £500": about making the ad, not something to show
             shorter = [m for m in must if _within(m, fact, extra=40)]
             if shorter:
                 must[must.index(shorter[0])] = fact

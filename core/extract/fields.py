@@ -82,7 +82,7 @@ _MUST_CUE = re.compile(
     r"\b(?:must (?:include|show|say|mention|be (?:on|shown|in|written|visible|there))|must\b|mandatory|"
     r"has to be (?:in|on)|have to (?:say|show|include)|gotta (?:say|have|show|include)|needs? to (?:say|show|be on)|"
     r"on[- ]screen|say it|include|mention|stat|disclaimer|small print|worth a mention|essential|"
-    r"put the .{1,20} in|please say|be on\b|is a must|insist|(?<!don't )(?<!not )\bsay\s*:|show\s*:)",
+    r"put the .{1,20} (?:in|on)|please say|be on\b|is a must|insist|(?<!don't )(?<!not )\bsay\s*:|show\s*:)",
     re.I,
 )
 _AVOID_CUE = re.compile(
@@ -743,7 +743,7 @@ def _url(sentence: Sentence, found: Findings) -> None:
 # ── must include and avoid ───────────────────────────────────────────────────────────────
 
 _FACT = re.compile(
-    r"(?:(?:from|only|just)\s+)?[$£€]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:pp|per \w+|a \w+|/\w+|each|including VAT|incl\.? VAT))?|"
+    r"(?:(?:from|only|just)\s+)?[$£€]\s?\d[\d,]*(?:\.\d+)?[kKmM]?(?:\s?(?:pp|per \w+|a \w+|/\w+|each|including VAT|incl\.? VAT))?|"
     r"\d[\d,.]*\s?%\s?(?:off|APR(?: representative)?|AER(?: variable)?|abv|ABV|of \w+)?|"
     r"\b(?i:code|promo code)\s+[A-Z0-9]{3,}\b|"
     r"\b(?i:ages?)\s+\d{1,2}\+?|\b\d+(?:\.\d+)?\s?(?i:g|gram|grams|kg|km|mg|ml|kcal|mah|gb|tb)\b|"
@@ -827,7 +827,9 @@ def _must(sentence: Sentence, found: Findings) -> None:
             if target and len(target.split()) <= 14 and not re.search(r"\b(?:cta|url|link)\b", target, re.I):
                 found.must_include.extend(_items(target))
     # Prices, rates, codes, dates and addresses are facts wherever they are said.
-    if not _AVOID_CUE.search(text) and not _CTA_CUE.search(text):
+    if _WORK_TALK.search(text) and not cue:
+        return  # "our budget is £500", "the shoot is on 12 March": about making the ad, not in it
+    if not _AVOID_CUE.search(text) and (not _CTA_CUE.search(text) or cue):
         for m in _FACT.finditer(text):
             found.must_include.append(m.group(0).strip())
         for m in _DATE.finditer(text):
@@ -858,6 +860,21 @@ def _places_and_people(text: str) -> list[str]:
     ]
     out += [(m.group("n") or m.group("m")).strip() for m in _SPEAKER.finditer(text)]
     return [o for o in out if o and len(o.split()) <= 8]
+
+
+_WORK_TALK = re.compile(
+    r"\b(?:budget|spent|spend on|cost us|costs us|invoice|shoot|shooting|filming|deliver(?:y date)?|deadline|draft|"
+    r"review (?:the|it|this)|for review|to review|feedback|sign[- ]off|last (?:year|campaign|time|month|quarter)|signups? (?:went|were)|conversions?|ctr|cpm|"
+    r"roas|(?:can|could) you|meeting|call on|invoice|fee for the (?:shoot|edit))\b",
+    re.I,
+)
+
+
+def work_talk_only(item: str, thread_text: str) -> bool:
+    """Every sentence that says ``item`` is about making the ad (budget, shoot, deadline), none asks to show it."""
+    key = _key(item)
+    saying = [x for x in re.split(r"(?<=[.!?])\s+|\n+", thread_text) if key and key in _key(x)]
+    return bool(saying) and all(_WORK_TALK.search(x) and not _MUST_CUE.search(x) for x in saying)
 
 
 def fact_clauses(text: str) -> list[str]:
