@@ -332,3 +332,14 @@ def test_a_price_for_the_end_card_is_a_fact_even_beside_a_cta_cue() -> None:
     assert has(
         brief_of("Ad for our honey.", "Put the price on the end card — £3.50 a jar.").must_include, "£3.50"
     )
+
+
+def test_every_quoted_line_and_a_stated_number_under_a_must_label() -> None:
+    must = brief_of(
+        "Ad for our ISA.", "Mandatory: 'Capital at risk.' plus our FCA number 123456"
+    ).must_include
+    assert has(must, "Capital at risk") and has(must, "123456")
+    must = brief_of(
+        "Ad for Bloomly.", "Has to be in it: 'Free delivery over £30' and 'Order by 10pm for next-day'"
+    ).must_include
+    assert has(must, "Free delivery over £30") and has(must, "Order by 10pm for next-day")

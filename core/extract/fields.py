@@ -308,9 +308,12 @@ def _labels(sentence: Sentence, found: Findings) -> None:
             if head.strip().lower().startswith(("offer", "price", "promo")) and not re.search(r"\d", value):
                 continue
             quoted = [q for _, q in _quotes(value)]
-            found.must_include.extend(
-                quoted if quoted and len(quoted) >= len(_items(value)) - 1 else _items(value)
-            )
+            if quoted and len(quoted) >= len(_items(value)) - 1:
+                # the quoted lines, and an unquoted item that states a number ("our FCA number 123456")
+                rest = [i for i in _items(_QUOTE.sub(" ", value)) if re.search(r"\d", i)]
+                found.must_include.extend([*quoted, *(re.sub(r"^(?:plus|and|also)\s+", "", r) for r in rest)])
+            else:
+                found.must_include.extend(_items(value))
         elif name == "avoid":
             if head.strip().lower() in ("no", "not", "never") and not head.strip().endswith(":"):
                 pass
@@ -804,7 +807,7 @@ def _must(sentence: Sentence, found: Findings) -> None:
     if _CTA_CUE.search(text[:30]) and not _MUST_CUE.search(text):
         return
     cue = _MUST_CUE.search(text)
-    if cue and _has_character_cue(text):
+    if cue and _has_character_cue(text) and not _quotes(text):
         cue = None  # "must be in all the scenes" is about a character
     if cue and not sentence.labelled:
         quotes = _quotes(text)
