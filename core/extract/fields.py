@@ -310,8 +310,8 @@ def _labels(sentence: Sentence, found: Findings) -> None:
             quoted = [q for _, q in _quotes(value)]
             if quoted and len(quoted) >= len(_items(value)) - 1:
                 # the quoted lines, and an unquoted item that states a number ("our FCA number 123456")
-                rest = [i for i in _items(_QUOTE.sub(" ", value)) if re.search(r"\d", i)]
-                found.must_include.extend([*quoted, *(re.sub(r"^(?:plus|and|also)\s+", "", r) for r in rest)])
+                numbered = [i for i in _items(_QUOTE.sub(" ", value)) if re.search(r"\d", i)]
+                found.must_include.extend([*quoted, *(re.sub(r"^(?:plus|and|also)\s+", "", r) for r in numbered)])
             else:
                 found.must_include.extend(_items(value))
         elif name == "avoid":
