@@ -343,3 +343,21 @@ def test_every_quoted_line_and_a_stated_number_under_a_must_label() -> None:
         "Ad for Bloomly.", "Has to be in it: 'Free delivery over £30' and 'Order by 10pm for next-day'"
     ).must_include
     assert has(must, "Free delivery over £30") and has(must, "Order by 10pm for next-day")
+
+
+@pytest.mark.parametrize(
+    ("texts", "product"),
+    [
+        (
+            [
+                "Hey! Quick one from Fernleaf: we need an ad for our invoicing app for freelancers",
+                "it's Fernleaf Invoice btw",
+            ],
+            "Fernleaf Invoice",
+        ),
+        (["we make Bramble, a period-tracking app for teens"], "Bramble"),
+        (["Ad time! Our thing is Hoptail — craft alcohol-free beer."], "Hoptail"),
+    ],
+)
+def test_a_name_given_in_passing_is_the_product(texts: list[str], product: str) -> None:
+    assert brief_of(*texts).product == product

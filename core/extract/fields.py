@@ -311,7 +311,9 @@ def _labels(sentence: Sentence, found: Findings) -> None:
             if quoted and len(quoted) >= len(_items(value)) - 1:
                 # the quoted lines, and an unquoted item that states a number ("our FCA number 123456")
                 numbered = [i for i in _items(_QUOTE.sub(" ", value)) if re.search(r"\d", i)]
-                found.must_include.extend([*quoted, *(re.sub(r"^(?:plus|and|also)\s+", "", r) for r in numbered)])
+                found.must_include.extend(
+                    [*quoted, *(re.sub(r"^(?:plus|and|also)\s+", "", r) for r in numbered)]
+                )
             else:
                 found.must_include.extend(_items(value))
         elif name == "avoid":
@@ -379,7 +381,7 @@ _OUR_APP = re.compile(
     r"(?:new\s+)?(?P<what>[a-z][\w -]{2,40}?)(?=[).,;]|\s+(?:for|to|that|which)\b|$)"
 )
 _CALLED = re.compile(
-    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+(?-i:[A-Z0-9])[\w&'’-]*){0,6}))",
+    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+(?:&\s+)?(?-i:[A-Z0-9])[\w&'’-]*){0,6}))",
     re.I,
 )
 _AD_FOR = re.compile(
@@ -1584,7 +1586,7 @@ _APPOSITIVE_PRODUCT = re.compile(
     rf"(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})(?P<tail>(?:\s+[a-z][a-z-]+){{0,2}})"
 )
 _OUR_NOUN_NAME = re.compile(
-    r"\b(?i:our|their|its|the|new|hero|main|key)\s+(?:new\s+)?(?:product|app|brand|label|company|service|range|line|offering|startup|shop|business)"
+    r"\b(?i:our|their|its|the|new|hero|main|key)\s+(?:new\s+)?(?:product|app|brand|label|company|service|range|line|offering|startup|shop|business|thing|baby|latest)"
     rf",?\s+(?:is\s+|called\s+|named\s+|=\s+|:\s+)?(?:the\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})"
     r"(?P<tail>(?:\s+[a-z][a-z-]+){0,2})"
 )
@@ -1608,6 +1610,12 @@ _IS_OUR = re.compile(  # "'nightjar' is our new decaf blend", "Pacer is our runn
     r"(?:^|[\s(])(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,3}))"
     r"\s+(?:is|=|will be)\s+(?:our|their|the|a|an)\s+(?:new\s+|latest\s+)?(?P<what>[a-z][a-z -]{2,40})"
 )
+_WE_MAKE = re.compile(  # "we make Bramble, a period-tracking app"
+    rf"\b(?i:we|i)\s+(?i:make|sell|run|build|built|created|launched|do|offer)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,3}}),\s+(?:an?|the|our)\s+"
+)
+_ITS_NAME = re.compile(  # a short later line: "it's Fernleaf Invoice btw"
+    rf"^\W*(?i:it'?s|its|it is|the name'?s|name is)\s+(?P<n>{_CAP}(?:\s+(?:&\s+)?(?:{_CAP}|\d[\w-]{{0,20}})){{0,3}})\s*(?i:btw|by the way|fyi|lol|!|\.)?\s*$"
+)
 _CALL_IT = re.compile(
     r"\b(?:call it|calling it|it'?s called|renamed(?: it)?(?: to)?|now called|name it)\s+(?:the\s+)?"
     r"(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,4}))",
@@ -1625,6 +1633,12 @@ def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
     "launching the Arc 2 kettle"; "our meal kit brand Forkly"; "the greenhouse kits (Sprout & Co)"."""
     for sentence in all_sentences:
         text, order = sentence.text, sentence.order
+        for m in _WE_MAKE.finditer(text):
+            if _is_name(m.group("n")):
+                found.offer("product", m.group("n"), SHAPED + 0.05, order)
+        m_its = _ITS_NAME.match(text)
+        if m_its and _is_name(m_its.group("n")):
+            found.offer("product", m_its.group("n"), SHAPED + 0.05, order)
         for m in _CALL_IT.finditer(text):
             name = (m.group("q") or m.group("n") or "").strip()
             if name and _is_name(name):
