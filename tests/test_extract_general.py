@@ -361,3 +361,14 @@ def test_every_quoted_line_and_a_stated_number_under_a_must_label() -> None:
 )
 def test_a_name_given_in_passing_is_the_product(texts: list[str], product: str) -> None:
     assert brief_of(*texts).product == product
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("Reach: over-60s who are new to smartphones", "over-60s who are new to smartphones"),
+        ("ideal customer = first-time home buyers in their 30s", "first-time home buyers in their 30s"),
+    ],
+)
+def test_audience_labels_in_more_words_and_ages_kept(text: str, audience: str) -> None:
+    assert brief_of(text).audience == audience

@@ -1465,7 +1465,7 @@ _AUDIENCE_CUE = re.compile(
     re.I,
 )
 _LENGTHY = re.compile(
-    r",?\s*(?:(?<![\w-])\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
     re.I,
 )
 
