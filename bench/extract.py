@@ -54,8 +54,8 @@ from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
-from core.extract import extract_brief  # noqa: E402
-from core.models import Brief, Extraction, Message  # noqa: E402
+from cutroom.core.extract import extract_brief  # noqa: E402
+from cutroom.core.models import Brief, Extraction, Message  # noqa: E402
 
 FIELDS = (
     "product",

@@ -28,11 +28,11 @@ import math  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from core.backends import Backends  # noqa: E402
-from core.models import Brief, Plan, Storyboard  # noqa: E402
-from jobs import fanout  # noqa: E402
-from jobs.queue import JobQueue  # noqa: E402
-from storage.artifacts import LocalArtifactStore  # noqa: E402
+from cutroom.core.backends import Backends  # noqa: E402
+from cutroom.core.models import Brief, Plan, Storyboard  # noqa: E402
+from cutroom.jobs import fanout  # noqa: E402
+from cutroom.jobs.queue import JobQueue  # noqa: E402
+from cutroom.storage.artifacts import LocalArtifactStore  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 from tests.support.workers import start_worker, stop_worker  # noqa: E402
 
@@ -41,7 +41,7 @@ SHOTS = 6
 
 def six_shot_board(data_dir: Path, product: str) -> Storyboard:
     """A planned 30 s ad cut to exactly six generated shots and its end card."""
-    from core.pipeline import make_storyboard, plan
+    from cutroom.core.pipeline import make_storyboard, plan
 
     brief = Brief(product=product, audience="weekend hikers", tone=["playful"], duration_s=30,
                   aspect_ratios=["9:16"], call_to_action="Order now")

@@ -40,7 +40,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
-from jobs.queue import JobQueue  # noqa: E402
+from cutroom.jobs.queue import JobQueue  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 from tests.support.workers import stop_worker  # noqa: E402
 
@@ -153,7 +153,7 @@ class MemorySampler:
 
 
 async def make_storyboards(queue: JobQueue, n: int) -> list[str]:
-    from core.plan import sample_brief
+    from cutroom.core.plan import sample_brief
 
     brief = sample_brief().model_copy(update={"duration_s": 30}).model_dump(mode="json")
     queued = [

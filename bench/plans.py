@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.models import BrandKit, Brief, Message, Plan
-from core.plan import plan_ad
-from core.planning.claims import copy_lines
+from cutroom.core.models import BrandKit, Brief, Message, Plan
+from cutroom.core.plan import plan_ad
+from cutroom.core.planning.claims import copy_lines
 
 PLACEHOLDER = re.compile(
     r"\bthe product\b|\bgeneric\b|\{\w*\}|\bNone\b|\bnull\b|\bTBD\b|\bXXX\b|lorem ipsum|"
@@ -107,7 +107,7 @@ def labelled_brief(expected: dict[str, Any]) -> Brief:
 
 
 def extracted_brief(thread: Sequence[Message]) -> Brief:
-    from core.backends import Backends
+    from cutroom.core.backends import Backends
 
     return Backends.embedded().extractor.extract(thread).brief
 

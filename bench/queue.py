@@ -41,7 +41,7 @@ from arq import create_pool  # noqa: E402
 from arq.connections import RedisSettings  # noqa: E402
 from arq.jobs import Job  # noqa: E402
 
-from jobs.queue import JobQueue, ProgressEvent, events_key, latest_key  # noqa: E402
+from cutroom.jobs.queue import JobQueue, ProgressEvent, events_key, latest_key  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
 from tests.support.workers import start_worker, stop_worker  # noqa: E402
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from core.models import BrandKit, Brief, CallToAction, Plan, Shot, StyleBible  # noqa: E402
+from cutroom.core.models import BrandKit, Brief, CallToAction, Plan, Shot, StyleBible  # noqa: E402
 
 LINES = [
     ("Mornings feel flat?", "Mornings feel flat?", "push_in", "cut"),
@@ -73,7 +73,7 @@ def bench_plan(duration_s: int, fps: int) -> Plan:
         )
         for i, (vo, text, move, trans) in enumerate(LINES)
     ]
-    from core.models import Entity
+    from cutroom.core.models import Entity
 
     bible = StyleBible(
         palette=["#2f6b4f", "#f4c542", "#fff6e5", "#1d1d1f"],
@@ -92,7 +92,7 @@ def bench_plan(duration_s: int, fps: int) -> Plan:
 
 
 def _image_backend() -> str:
-    from core.backends import images
+    from cutroom.core.backends import images
 
     return "animatic" if "animatic" in images.names() else _register_fallback()
 
@@ -102,7 +102,7 @@ def _register_fallback() -> str:
     import numpy as np
     from PIL import Image, ImageDraw
 
-    from core.backends import PanelArt, images
+    from cutroom.core.backends import PanelArt, images
 
     class Fallback:
         def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
@@ -164,8 +164,8 @@ def _watch_encoders(peak: dict[str, int], stop: threading.Event) -> None:
 
 
 def _child(args: argparse.Namespace) -> None:
-    from core.models import RenderSpec
-    from core.render import RenderOptions, render_variant
+    from cutroom.core.models import RenderSpec
+    from cutroom.core.render import RenderOptions, render_variant
 
     plan = bench_plan(args.duration, args.fps)
     options = RenderOptions(fps=args.fps, preset=args.preset, crf=args.crf, image_backend=_image_backend())
@@ -243,7 +243,7 @@ def run_floor(video: Path, width: int, height: int, fps: int, preset: str, crf: 
     """
     import numpy as np
 
-    from core.encode import ffmpeg_exe, x264_args
+    from cutroom.core.encode import ffmpeg_exe, x264_args
 
     frame_bytes = width * height * 4
     n_total = int(round(float(_probe_duration(video)) * fps))
@@ -330,8 +330,8 @@ def run_moviepy(
     except ImportError:
         sys.exit("(c) needs moviepy: pip install -e '.[bench]', or run with --skip-moviepy.")
 
-    from core.backends import images
-    from core.compose import find_font
+    from cutroom.core.backends import images
+    from cutroom.core.compose import find_font
 
     plan = bench_plan(duration, fps)
     artist = images.create(_image_backend())

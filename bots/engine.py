@@ -42,7 +42,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from redis.asyncio import Redis
 
-from bots.events import (
+from cutroom.bots.events import (
     Actor,
     Attachment,
     ButtonPressed,
@@ -52,7 +52,7 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
-from bots.messages import (
+from cutroom.bots.messages import (
     APPROVE,
     CANCEL,
     CHANNEL_OFF,
@@ -65,15 +65,21 @@ from bots.messages import (
     storyboard_post,
     variant_post,
 )
-from bots.platform import FileTooLarge, Platform, PlatformError, PlatformGone
-from bots.policy import PREFIX, Limits, Policy
-from core.artifacts import ArtifactStore, safe_key, slug
-from core.backends import Extractor
-from core.errors import CutroomError, explain
-from core.models import Brief, Extraction, Message, Variant
-from jobs.queue import TERMINAL, JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
-from storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
-from storage.uploads import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES, UploadRefused, checked_image, megabytes
+from cutroom.bots.platform import FileTooLarge, Platform, PlatformError, PlatformGone
+from cutroom.bots.policy import PREFIX, Limits, Policy
+from cutroom.core.artifacts import ArtifactStore, safe_key, slug
+from cutroom.core.backends import Extractor
+from cutroom.core.errors import CutroomError, explain
+from cutroom.core.models import Brief, Extraction, Message, Variant
+from cutroom.jobs.queue import TERMINAL, JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
+from cutroom.storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
+from cutroom.storage.uploads import (
+    MAX_LOGO_BYTES,
+    MAX_REFERENCE_BYTES,
+    UploadRefused,
+    checked_image,
+    megabytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -486,7 +492,7 @@ class Engine:
         files: Sequence[Attachment] = (),
     ) -> bool:
         """A new look in words ("make Ava older") or a photo captioned with a cast member's name."""
-        from core.cast import entity_named, read_upload, recast_request
+        from cutroom.core.cast import entity_named, read_upload, recast_request
 
         if session.plan is None or not session.storyboard_id:
             return False
@@ -916,7 +922,7 @@ class Engine:
         return False
 
     async def _deliver_storyboard(self, key: SessionKey, job: JobRef, result: dict[str, Any]) -> bool:
-        from core.pipeline import load_storyboard
+        from cutroom.core.pipeline import load_storyboard
 
         sb_id = str(result["storyboard_id"])
         board = await asyncio.to_thread(load_storyboard, self.store, sb_id)
@@ -1089,10 +1095,10 @@ class Engine:
 
 async def build_engine(settings: Any, platform: Platform, *, config: EngineConfig | None = None) -> Engine:
     """An engine wired from ``cutroom.settings.Settings``: Redis, queue, stores, extractor, limits."""
-    from core.backends import extractors
+    from cutroom.core.backends import extractors
+    from cutroom.storage.artifacts import open_store
+    from cutroom.storage.state import connect_redis
     from cutroom.wiring import llm_options
-    from storage.artifacts import open_store
-    from storage.state import connect_redis
 
     config = config or EngineConfig(link_expiry_s=settings.link_expiry_s)
     redis_url = settings.redis_url

@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.models import Message
-from storage.state import SessionKey
+from cutroom.core.models import Message
+from cutroom.storage.state import SessionKey
 
 
 class Actor(BaseModel):

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.consistency import consistency_line
-from core.models import Shot, Storyboard, Variant
-from core.qc.report import qc_line, qc_table
+from cutroom.core.consistency import consistency_line
+from cutroom.core.models import Shot, Storyboard, Variant
+from cutroom.core.qc.report import qc_line, qc_table
 
 APPROVE = "✅"
 REDO = "🔁"
@@ -222,7 +222,7 @@ def progress_text(label: str, state: str, fraction: float, message: str, positio
 
 
 def _file_stem(title: str) -> str:
-    from core.artifacts import slug
+    from cutroom.core.artifacts import slug
 
     return slug(title, fallback="cutroom-ad", max_len=40)
 

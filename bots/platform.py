@@ -18,11 +18,11 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from bots.events import Attachment
-from bots.messages import Button, StoryboardPost, VariantPost
-from core.errors import CutroomError
-from core.models import Message
-from storage.state import SessionKey
+from cutroom.bots.events import Attachment
+from cutroom.bots.messages import Button, StoryboardPost, VariantPost
+from cutroom.core.errors import CutroomError
+from cutroom.core.models import Message
+from cutroom.storage.state import SessionKey
 
 
 class PlatformError(CutroomError):

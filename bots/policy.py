@@ -17,8 +17,8 @@ import time
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from bots.events import Actor
-from storage.state import Session
+from cutroom.bots.events import Actor
+from cutroom.storage.state import Session
 
 PREFIX = "cutroom:bots"
 

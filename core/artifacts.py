@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from core.errors import InputError
+from cutroom.core.errors import InputError
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 

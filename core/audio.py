@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.backends import Speech, VoiceBackend, WordTiming
-from core.backends.espeak import DEFAULT_WPM, estimate_word_timings, read_wav
-from core.errors import Cancelled
+from cutroom.core.backends import Speech, VoiceBackend, WordTiming
+from cutroom.core.backends.espeak import DEFAULT_WPM, estimate_word_timings, read_wav
+from cutroom.core.errors import Cancelled
 
 RATE = 48_000
 TARGET_LUFS = -14.0

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.artifacts import ArtifactStore
-from core.backends import CastingBackend, FaceEmbedder, ImageBackend
-from core.errors import InputError
-from core.models import Cast, CastMember, CastView, Entity, Plan
-from core.progress import OnProgress, no_progress
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.backends import CastingBackend, FaceEmbedder, ImageBackend
+from cutroom.core.errors import InputError
+from cutroom.core.models import Cast, CastMember, CastView, Entity, Plan
+from cutroom.core.progress import OnProgress, no_progress
 
 CAST_PREFIX = "cast"
 #: Size the cast pictures are generated at (engines may work at their own size and are fitted to it).
@@ -137,7 +137,7 @@ def _caster(image: ImageBackend) -> CastingBackend:
     """The engine's own casting, or the animatic drawings for engines that have none."""
     if isinstance(image, CastingBackend):
         return image
-    from core.backends.animatic import AnimaticImageBackend
+    from cutroom.core.backends.animatic import AnimaticImageBackend
 
     return AnimaticImageBackend()
 
@@ -149,7 +149,7 @@ def images_to_cast(
 
     Uploads and looks already cast (in ``previous`` or in the store) cost nothing.
     """
-    from core.cost import price_of
+    from cutroom.core.cost import price_of
 
     caster = _caster(image)
     artist = artist_of(caster)
@@ -232,7 +232,7 @@ def cast_entity(
 
 
 def _is_animal(entity: Entity) -> bool:
-    from core import consistency
+    from cutroom.core import consistency
 
     return consistency.species_of(entity.look) is not None
 

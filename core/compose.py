@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from core.audio import Cue
-from core.backends import PanelArt
-from core.backends.animatic_clip import ease_in_out, ease_out, over
-from core.models import Plan, Shot
+from cutroom.core.audio import Cue
+from cutroom.core.backends import PanelArt
+from cutroom.core.backends.animatic_clip import ease_in_out, ease_out, over
+from cutroom.core.models import Plan, Shot
 
 # ── safe areas ──────────────────────────────────────────────────────────────────────────
 
@@ -81,7 +81,7 @@ def accent_colour(plan: Plan) -> tuple[int, int, int]:
 def plate_colour(plan: Plan) -> tuple[int, int, int]:
     """The card behind on-screen text: the palette's dark role, as the storyboard draws it."""
     try:
-        from core.consistency import roles
+        from cutroom.core.consistency import roles
 
         return tuple(roles(plan.bible.palette)["dark"])  # type: ignore[return-value]
     except Exception:  # older core without consistency roles: a deep shade of the brand colour
@@ -151,7 +151,7 @@ def _font_files() -> dict[str, Path]:
 def find_font(name: str | None, *, bold: bool = True) -> tuple[str | None, str | None]:
     """(font file, notice): the brand font when it can be found, else a clean sans with a notice."""
     try:  # the shared lookup (core.fonts), so panels and video agree on the brand font
-        from core import fonts as shared
+        from cutroom.core import fonts as shared
 
         return shared.find_font(name, bold=bold), shared.font_notice(name)
     except ImportError:  # pragma: no cover - core.fonts not there yet: the local lookup below

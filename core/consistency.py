@@ -20,8 +20,8 @@ from statistics import median
 import numpy as np
 from PIL import Image
 
-from core.backends import FaceEmbedder
-from core.models import (
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.models import (
     Brief,
     ConsistencyReport,
     Entity,
@@ -728,7 +728,7 @@ def _identity(
     Same rule as ``identity_scores`` (only shots where the character is the one person in
     frame), but it keeps which shots had a face so the report can say so.
     """
-    from core.backends.face_identity import identity_consistency
+    from cutroom.core.backends.face_identity import identity_consistency
 
     characters = {e.id for e in plan.bible.entities if e.kind == "character"}
     seen: dict[str, list[tuple[int, np.ndarray]]] = {}

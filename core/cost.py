@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from core.artifacts import ArtifactStore
-from core.errors import BudgetError
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.errors import BudgetError
 
 SPEND_PREFIX = "spend"
 

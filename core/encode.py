@@ -24,8 +24,8 @@ from types import TracebackType
 
 import numpy as np
 
-from core.errors import Cancelled, RenderError
-from core.lifetime import child_options
+from cutroom.core.errors import Cancelled, RenderError
+from cutroom.core.lifetime import child_options
 
 
 def ffmpeg_exe() -> str:

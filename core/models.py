@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.qc.models import QcReport, ShotQc
+from cutroom.core.qc.models import QcReport, ShotQc
 
 # ── vocabularies ────────────────────────────────────────────────────────────────────────
 

@@ -19,12 +19,22 @@ from typing import cast
 
 from PIL import Image
 
-from core.artifacts import ArtifactStore, safe_key
-from core.backends import Backends, Planner
-from core.errors import InputError
-from core.models import AspectRatio, Brief, Cast, Extraction, Message, Panel, Plan, Storyboard, Variant
-from core.progress import OnProgress, no_progress, scaled
-from core.qc.models import QcOptions
+from cutroom.core.artifacts import ArtifactStore, safe_key
+from cutroom.core.backends import Backends, Planner
+from cutroom.core.errors import InputError
+from cutroom.core.models import (
+    AspectRatio,
+    Brief,
+    Cast,
+    Extraction,
+    Message,
+    Panel,
+    Plan,
+    Storyboard,
+    Variant,
+)
+from cutroom.core.progress import OnProgress, no_progress, scaled
+from cutroom.core.qc.models import QcOptions
 
 RUNS = "runs"
 
@@ -47,7 +57,7 @@ def plan(
     is marked suggested, whichever planner wrote it."""
     the_plan = backends.planner.plan(brief, seed=seed, fps=fps)
     if thread:
-        from core.planning.claims import attach_thread, check_sources
+        from cutroom.core.planning.claims import attach_thread, check_sources
 
         the_plan = check_sources(attach_thread(the_plan, thread), thread)
     return the_plan
@@ -88,7 +98,7 @@ def make_storyboard(
     ``previous_cast`` keeps every member whose look did not change (a scene redo keeps the
     cast); ``keep_panels`` (shot index to panel key) keeps panels that need no redraw.
     """
-    from core.cast import (
+    from cutroom.core.cast import (
         cast_digest,
         cast_pictures,
         cast_plan,
@@ -96,8 +106,8 @@ def make_storyboard(
         images_to_cast,
         plan_with_cast,
     )
-    from core.cost import SpendLedger, price_of
-    from core.storyboard import draw_storyboard, sheet_png_bytes
+    from cutroom.core.cost import SpendLedger, price_of
+    from cutroom.core.storyboard import draw_storyboard, sheet_png_bytes
 
     on_progress("plan", 0.0, "Writing the shot list")
     the_plan = source if isinstance(source, Plan) else plan(source, backends=backends, seed=seed, fps=fps)
@@ -226,7 +236,7 @@ def recast(
 ) -> Storyboard:
     """A new look (``look``: "Ava, older, grey hair...") or a new picture (``upload``: a store key)
     for one entity: only that entity is recast and only the shots it appears in are redrawn."""
-    from core.cast import with_look
+    from cutroom.core.cast import with_look
 
     known = {e.id: e for e in board.plan.bible.entities}
     if entity_id not in known:
@@ -257,7 +267,7 @@ def redo_plan_shot(plan: Plan, index: int, *, planner: Planner, seed: int) -> Pl
     planner's shot-level redo for the embedded planner, and otherwise a fresh plan from the same
     planner whose shot in the same role (nearest that position) takes the old shot's place, at the
     old length and transition, with only entities the storyboard's bible already has."""
-    from core.plan import EmbeddedPlanner, redo_shot
+    from cutroom.core.plan import EmbeddedPlanner, redo_shot
 
     own = getattr(planner, "redo_shot", None)
     if callable(own):
@@ -327,14 +337,14 @@ def render_storyboard(
     ``work_root``: where this attempt's own work folder is made (a new one per call, so a
     retry never shares one with a leftover of an earlier attempt); default the system's temp.
     """
-    from core.render import RenderOptions, render_variants, variant_specs
+    from cutroom.core.render import RenderOptions, render_variants, variant_specs
 
     opts = options if isinstance(options, RenderOptions) else RenderOptions()
     if work_root is not None:
         work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cutroom-render-", dir=work_root) as tmp:
         work = Path(tmp)
-        from core.cast import plan_with_cast
+        from cutroom.core.cast import plan_with_cast
 
         plan = with_local_assets(plan_with_cast(board.plan, board.cast), store, work / "assets")
         specs = variant_specs(

@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core import consistency
-from core.backends import planners
-from core.errors import PlanError, explain
-from core.models import (
+from cutroom.core import consistency
+from cutroom.core.backends import planners
+from cutroom.core.errors import PlanError, explain
+from cutroom.core.models import (
     BrandKit,
     Brief,
     CallToAction,
@@ -38,9 +38,9 @@ from core.models import (
     StyleBible,
     Transition,
 )
-from core.planning.arcs import arc_beats, load
-from core.planning.claims import attach_thread, supported
-from core.planning.copywriter import ShotCopy, goal_default_cta, naming, write_copy
+from cutroom.core.planning.arcs import arc_beats, load
+from cutroom.core.planning.claims import attach_thread, supported
+from cutroom.core.planning.copywriter import ShotCopy, goal_default_cta, naming, write_copy
 
 MIN_SHOT_S = 3.0
 MAX_SHOT_S = 8.0

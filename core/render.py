@@ -35,9 +35,9 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from core import audio, compose
-from core.artifacts import writable_dir
-from core.backends import (
+from cutroom.core import audio, compose
+from cutroom.core.artifacts import writable_dir
+from cutroom.core.backends import (
     ClipBackend,
     FaceEmbedder,
     ImageBackend,
@@ -48,10 +48,10 @@ from core.backends import (
     images,
     voices,
 )
-from core.clips import backend as clip_hooks
-from core.consistency import consistency_report
-from core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame, extract_frames
-from core.errors import (
+from cutroom.core.clips import backend as clip_hooks
+from cutroom.core.consistency import consistency_report
+from cutroom.core.encode import FrameWriter, concat_and_mux, encode_aac, extract_frame, extract_frames
+from cutroom.core.errors import (
     BackendError,
     Cancelled,
     CutroomError,
@@ -59,13 +59,13 @@ from core.errors import (
     RenderError,
     UnavailableError,
 )
-from core.lifetime import die_with_parent
-from core.models import AspectRatio, ConsistencyReport, Plan, RenderSpec, Shot, Variant, VariantChoice
-from core.progress import OnProgress, no_progress
-from core.qc.models import QcOptions, QcReport, ShotQc
-from core.qc.retake import RetakeBudget, best_take
-from core.qc.scores import SAMPLE_LONG_SIDE, Measured, Sampler
-from core.qc.setup import make_scorer
+from cutroom.core.lifetime import die_with_parent
+from cutroom.core.models import AspectRatio, ConsistencyReport, Plan, RenderSpec, Shot, Variant, VariantChoice
+from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.qc.models import QcOptions, QcReport, ShotQc
+from cutroom.core.qc.retake import RetakeBudget, best_take
+from cutroom.core.qc.scores import SAMPLE_LONG_SIDE, Measured, Sampler
+from cutroom.core.qc.setup import make_scorer
 
 #: Bump when the compositor's output changes, so old cached segments are not reused.
 RENDERER_VERSION = "2"

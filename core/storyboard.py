@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
 
-from core import consistency, fonts
-from core.backends import ImageBackend, PanelArt
-from core.backends.animatic import draw_text_layer, end_card_layer, layout_text, mood_for
-from core.consistency import RGB, luminance, mix, shade
-from core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
-from core.plan import LIGHT_PHRASES
-from core.progress import OnProgress, no_progress
-from core.qc.models import QcOptions, ShotQc
+from cutroom.core import consistency, fonts
+from cutroom.core.backends import ImageBackend, PanelArt
+from cutroom.core.backends.animatic import draw_text_layer, end_card_layer, layout_text, mood_for
+from cutroom.core.consistency import RGB, luminance, mix, shade
+from cutroom.core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
+from cutroom.core.plan import LIGHT_PHRASES
+from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.qc.models import QcOptions, ShotQc
 
 SHEET_WIDTH = 1800
 MARGIN = 64
@@ -128,8 +128,8 @@ class _KeyframeQc:
     """The retake rule for keyframes: a still scored as a one-frame shot."""
 
     def __init__(self, plan: Plan, options: QcOptions) -> None:
-        from core.qc.retake import RetakeBudget
-        from core.qc.setup import make_scorer
+        from cutroom.core.qc.retake import RetakeBudget
+        from cutroom.core.qc.setup import make_scorer
 
         self.plan = plan
         self.options = options
@@ -141,8 +141,8 @@ class _KeyframeQc:
     ) -> tuple[PanelArt, ShotQc]:
         import numpy as np
 
-        from core.qc.retake import best_take
-        from core.qc.scores import Measured, ShotSamples, small
+        from cutroom.core.qc.retake import best_take
+        from cutroom.core.qc.scores import Measured, ShotSamples, small
 
         def score(art: PanelArt) -> Measured:
             frame = np.asarray(art.flatten().convert("RGB"))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from core.backends import (
+from cutroom.core.backends import (
     Backends,
     FaceEmbedder,
     VoiceBackend,
@@ -23,11 +23,11 @@ from core.backends import (
     planners,
     voices,
 )
-from core.qc.models import QcOptions
+from cutroom.core.qc.models import QcOptions
 from cutroom.settings import Settings
 
 if TYPE_CHECKING:
-    from core.render import RenderOptions
+    from cutroom.core.render import RenderOptions
 
 #: Where insightface model packs live (``<data_dir>/insightface/models/<pack>/*.onnx``) until Settings has its own knob.
 INSIGHTFACE_SUBDIR = "insightface"
@@ -125,7 +125,7 @@ def clip_ledger_url(settings: Settings) -> str:
 def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
     """A hosted clip backend's options: key and base URL for its own host only, ledger, limits."""
     if settings.redis_url:
-        import storage.tasks  # noqa: F401  (registers the redis:// ledger in this process)
+        import cutroom.storage.tasks  # noqa: F401  (registers the redis:// ledger in this process)
     options: dict[str, Any] = {
         "ledger": clip_ledger_url(settings),
         "cache_dir": str((settings.data_dir / "cache" / "clips").resolve()),
@@ -152,7 +152,7 @@ def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
 
 def check_clip_backend(settings: Settings) -> None:
     """Refuse to start a worker whose clip engine is unknown or has no key, naming the setting."""
-    from core.errors import UnavailableError, UnknownBackendError
+    from cutroom.core.errors import UnavailableError, UnknownBackendError
 
     name = settings.clip_backend
     if name in HOSTED_CLIP_ENGINES and name != "sim" and getattr(settings, f"{name}_api_key") is None:
@@ -205,7 +205,7 @@ def render_options(settings: Settings, *, fps: int | None = None) -> RenderOptio
     The CLI, the playground and the workers all render with this, so a setting means the same
     everywhere (``CUTROOM_VOICE_BACKEND=none`` is captions only in each of them).
     """
-    from core.render import RenderOptions
+    from cutroom.core.render import RenderOptions
 
     options = backend_options(settings)
     _import_backend_modules(settings)
@@ -235,7 +235,7 @@ def _import_backend_modules(settings: Settings) -> None:
 
 def qc_options(settings: Settings) -> QcOptions:
     """QC from settings; a wrong CUTROOM_QC_IMAGE_MODEL folder fails here, naming the setting."""
-    from core.qc.embedders import ImageEmbedder
+    from cutroom.core.qc.embedders import ImageEmbedder
 
     if settings.qc_image_model is not None and settings.qc_enabled:
         folder = Path(settings.qc_image_model).expanduser()
@@ -254,7 +254,7 @@ def qc_options(settings: Settings) -> QcOptions:
 
 def clip_backend_modules(settings: Settings) -> list[str]:
     """Plug-ins the renderer's processes import: the Redis task ledger for hosted clips."""
-    return ["storage.tasks"] if settings.clip_backend in HOSTED_CLIP_ENGINES and settings.redis_url else []
+    return ["cutroom.storage.tasks"] if settings.clip_backend in HOSTED_CLIP_ENGINES and settings.redis_url else []
 
 
 def build_backends(settings: Settings) -> Backends:

@@ -25,8 +25,16 @@ from typing import Any
 from arq import ArqRedis
 from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix, result_key_prefix
 
-from core.errors import Cancelled, CutroomError, InputError, TransientError
-from jobs.queue import RECORD_TTL_S, JobRecord, ProgressEvent, cancel_key, latest_event, publish, record_key
+from cutroom.core.errors import Cancelled, CutroomError, InputError, TransientError
+from cutroom.jobs.queue import (
+    RECORD_TTL_S,
+    JobRecord,
+    ProgressEvent,
+    cancel_key,
+    latest_event,
+    publish,
+    record_key,
+)
 
 HOSTED_QUEUE = "cutroom:queue:hosted"
 GPU_QUEUE = "cutroom:queue:gpu"
@@ -51,7 +59,7 @@ def shot_jobs(storyboard: Any, aspects: list[str], clip_backend: str) -> list[di
     """One payload per shot and engine ratio (end cards are drawn, never generated)."""
     ratios: dict[str, str] = {}
     if clip_backend in HOSTED_ENGINES:
-        from core.clips.engines import engine_spec
+        from cutroom.core.clips.engines import engine_spec
 
         table = engine_spec(clip_backend).ratios
         for aspect in aspects:
@@ -69,7 +77,7 @@ def shot_jobs(storyboard: Any, aspects: list[str], clip_backend: str) -> list[di
 
 
 def clip_job_id(payload: dict[str, Any]) -> str:
-    from jobs.queue import job_id_for
+    from cutroom.jobs.queue import job_id_for
 
     request = f"{payload['storyboard_id']}:{payload['version']}:{payload['shot_index']}:{payload['engine']}:{payload['ratio']}"
     return job_id_for("clip", request)

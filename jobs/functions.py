@@ -31,12 +31,12 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 
-from core.artifacts import ArtifactStore
-from core.backends import Backends
-from core.errors import Cancelled, CutroomError, InputError, TransientError, explain
-from jobs import fairness
-from jobs.progress import JobPulse
-from jobs.queue import (
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.backends import Backends
+from cutroom.core.errors import Cancelled, CutroomError, InputError, TransientError, explain
+from cutroom.jobs import fairness
+from cutroom.jobs.progress import JobPulse
+from cutroom.jobs.queue import (
     ProgressEvent,
     cancel_key,
     enqueue_admitted,
@@ -83,8 +83,8 @@ Work = Callable[[WorkEnv, dict[str, Any], JobPulse], dict[str, Any]]
 
 
 def _storyboard(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
-    from core.models import Brief, Plan
-    from core.pipeline import make_storyboard
+    from cutroom.core.models import Brief, Plan
+    from cutroom.core.pipeline import make_storyboard
 
     # An edited plan (the playground's shot table) is drawn as it is; otherwise the brief is planned.
     source = _parse(Plan, payload["plan"], "plan") if payload.get("plan") else _parse(Brief, payload.get("brief"), "brief")
@@ -101,7 +101,7 @@ def _storyboard(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[
 
 
 def _redo_scene(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
-    from core.pipeline import load_storyboard, redo_scene
+    from cutroom.core.pipeline import load_storyboard, redo_scene
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     board = redo_scene(
@@ -116,7 +116,7 @@ def _redo_scene(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[
 
 
 def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
-    from core.pipeline import load_storyboard, redo_all
+    from cutroom.core.pipeline import load_storyboard, redo_all
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     board = redo_all(
@@ -131,7 +131,7 @@ def _redo_all(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[st
 
 def _recast(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     """One entity's new look (or new upload): that entity recast, only its shots redrawn."""
-    from core.pipeline import load_storyboard, recast
+    from cutroom.core.pipeline import load_storyboard, recast
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     board = recast(
@@ -147,7 +147,7 @@ def _recast(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str,
 
 
 def _render(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
-    from core.pipeline import load_storyboard
+    from cutroom.core.pipeline import load_storyboard
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     work_root = env.data_dir / "work" / pulse.job_id  # a fresh attempt folder is made inside
@@ -160,7 +160,7 @@ def _render(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str,
 
 
 def _render_in(env: WorkEnv, board: Any, payload: dict[str, Any], pulse: JobPulse, work_root: Path) -> Any:
-    from core.pipeline import render_storyboard
+    from cutroom.core.pipeline import render_storyboard
 
     return render_storyboard(
         board,
@@ -178,9 +178,9 @@ def _render_in(env: WorkEnv, board: Any, payload: dict[str, Any], pulse: JobPuls
 
 def _clip(env: WorkEnv, payload: dict[str, Any], pulse: JobPulse) -> dict[str, Any]:
     """One shot's generated clip (a fan-out job): made or reused, then put in the store for the assembly."""
-    from core.backends import clips
-    from core.clips.backend import HostedClip, engine_size
-    from core.pipeline import load_storyboard
+    from cutroom.core.backends import clips
+    from cutroom.core.clips.backend import HostedClip, engine_size
+    from cutroom.core.pipeline import load_storyboard
 
     board = load_storyboard(env.store, _require(payload, "storyboard_id"))
     index = int(_require(payload, "shot_index"))
@@ -255,7 +255,7 @@ def _capped(values: dict[str, Any], env: WorkEnv) -> dict[str, Any]:
 
 def _render_options(values: dict[str, Any]) -> object:
     """``RenderOptions`` from settings and the payload's small dict; unknown fields are refused."""
-    from core.render import RenderOptions
+    from cutroom.core.render import RenderOptions
 
     return _parse(RenderOptions, values, "render options")
 
@@ -400,8 +400,8 @@ async def run_job(ctx: dict[str, Any], kind: str, payload: dict[str, Any], reque
 
 async def _shots_first(ctx: dict[str, Any], payload: dict[str, Any], requester: str, pulse: JobPulse) -> None:
     """Fan a generated-clip render out to one job per shot and wait until every clip is here."""
-    from core.pipeline import load_storyboard
-    from jobs import fanout
+    from cutroom.core.pipeline import load_storyboard
+    from cutroom.jobs import fanout
 
     env: WorkEnv = ctx["work_env"]
     clip_backend = str(env.render_defaults.get("clip_backend", "animatic"))

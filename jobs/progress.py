@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from arq.constants import in_progress_key_prefix
 from redis.asyncio import Redis
 
-from jobs.queue import ProgressEvent, cancel_key, publish
+from cutroom.jobs.queue import ProgressEvent, cancel_key, publish
 
 log = logging.getLogger(__name__)
 

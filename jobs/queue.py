@@ -31,8 +31,8 @@ from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from core.errors import InputError
-from jobs import fairness
+from cutroom.core.errors import InputError
+from cutroom.jobs import fairness
 
 JobKind = Literal["storyboard", "redo_scene", "redo_all", "render", "ping", "recast"]
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]

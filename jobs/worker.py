@@ -33,12 +33,12 @@ from arq import cron, func
 from arq.constants import default_queue_name
 from pydantic import Field
 
+from cutroom.jobs.capacity import render_capacity
+from cutroom.jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
+from cutroom.jobs.queue import KINDS, queue_for, redis_settings
 from cutroom.settings import Settings
+from cutroom.storage.artifacts import open_store
 from cutroom.wiring import build_backends, render_options
-from jobs.capacity import render_capacity
-from jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
-from jobs.queue import KINDS, queue_for, redis_settings
-from storage.artifacts import open_store
 
 log = logging.getLogger("cutroom.worker")
 
@@ -191,7 +191,7 @@ def queue_settings(queue: str | None) -> dict[str, Any]:
     """arq overrides for ``cutroom worker --queue gpu|hosted|cpu`` (none: the default queue, every kind)."""
     if not queue:
         return {}
-    from jobs.fanout import QUEUES
+    from cutroom.jobs.fanout import QUEUES
 
     if queue not in QUEUES:
         raise ValueError(f"--queue must be one of {', '.join(QUEUES)}, not '{queue}'.")
@@ -202,7 +202,7 @@ def run(config: WorkerConfig | None = None, **overrides: Any) -> None:
     """Run both queues' workers in this process until SIGINT/SIGTERM (running jobs are re-queued)."""
     from arq.worker import create_worker
 
-    from core.errors import CutroomError
+    from cutroom.core.errors import CutroomError
     from cutroom.wiring import check_clip_backend
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

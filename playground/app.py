@@ -25,10 +25,10 @@ from typing import Any, get_args
 import gradio as gr  # after playground/__init__ turned telemetry off
 from pydantic import ValidationError
 
-from core.artifacts import ArtifactStore
-from core.consistency import consistency_line
-from core.errors import CutroomError, InputError, PlanError, explain
-from core.models import (
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.consistency import consistency_line
+from cutroom.core.errors import CutroomError, InputError, PlanError, explain
+from cutroom.core.models import (
     MAX_DURATION_S,
     MIN_DURATION_S,
     AspectRatio,
@@ -43,12 +43,12 @@ from core.models import (
     Storyboard,
     Variant,
 )
-from core.plan import shot_count
-from core.progress import OnProgress
-from core.qc.report import qc_line, qc_table
+from cutroom.core.plan import shot_count
+from cutroom.core.progress import OnProgress
+from cutroom.core.qc.report import qc_line, qc_table
+from cutroom.playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
 from cutroom.settings import Settings
-from playground.services import InProcessRunner, Once, QueueRunner, Runner, visitor
-from storage.uploads import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
+from cutroom.storage.uploads import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 MAX_VIDEOS = 4
@@ -287,7 +287,7 @@ def thread_text(messages: list[dict[str, Any]]) -> str:
 
 def load_examples() -> list[tuple[str, list[Any]]]:
     """(label, [thread, *form values]) for every thread in playground/examples/."""
-    from core.extract import extract_brief, parse_thread
+    from cutroom.core.extract import extract_brief, parse_thread
 
     rows: list[tuple[str, list[Any]]] = []
     for file in sorted(EXAMPLES_DIR.glob("*.json")):
@@ -392,8 +392,8 @@ def with_references(plan: Plan, characters: list[Path], products: list[Path]) ->
 
 def make_runner(settings: Settings, *, render_scale: float = 1.0) -> Runner:
     """In-process by default; through the workers when Redis is configured."""
+    from cutroom.storage.artifacts import open_store
     from cutroom.wiring import build_backends, render_options
-    from storage.artifacts import open_store
 
     backends = build_backends(settings)
     store = open_store(settings.artifacts_location, endpoint_url=settings.s3_endpoint_url)
@@ -420,7 +420,7 @@ class Playground:
 
     # 1 · brief
     def read_thread(self, thread: str, progress: gr.Progress = gr.Progress()) -> list[Any]:  # noqa: B008
-        from core.extract import parse_thread
+        from cutroom.core.extract import parse_thread
 
         if not (thread or "").strip():
             raise InputError("The thread is empty: paste the chat messages first (or fill in the form).")
@@ -493,7 +493,7 @@ class Playground:
         on_progress = _progress_reporter(progress)
         source: Brief | Plan = brief
         if char_files or prod_files:
-            from core import pipeline
+            from cutroom.core import pipeline
 
             backends = getattr(self.runner, "backends", None)
             if backends is not None:

@@ -19,11 +19,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.artifacts import ArtifactStore
-from core.backends import Backends
-from core.errors import BackendError, Cancelled, CutroomError, InputError
-from core.models import AspectRatio, Brief, Extraction, Message, Plan, Storyboard, Variant
-from core.progress import OnProgress, no_progress
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.backends import Backends
+from cutroom.core.errors import BackendError, Cancelled, CutroomError, InputError
+from cutroom.core.models import AspectRatio, Brief, Extraction, Message, Plan, Storyboard, Variant
+from cutroom.core.progress import OnProgress, no_progress
 
 #: Who is asking, for the queue's per-requester fairness: each browser session is its own requester.
 visitor: ContextVar[str | None] = ContextVar("cutroom_playground_visitor", default=None)
@@ -76,7 +76,7 @@ class InProcessRunner:
         self.fps = fps
 
     def extract(self, thread: list[Message], *, base: Brief | None = None) -> Extraction:
-        from core import pipeline
+        from cutroom.core import pipeline
 
         return pipeline.extract(thread, backends=self.backends, base=base)
 
@@ -89,7 +89,7 @@ class InProcessRunner:
         version: int = 1,
         on_progress: OnProgress = no_progress,
     ) -> Storyboard:
-        from core import pipeline
+        from cutroom.core import pipeline
 
         return pipeline.make_storyboard(
             source,
@@ -105,7 +105,7 @@ class InProcessRunner:
     def redo_scene(
         self, board: Storyboard, index: int, *, seed: int, on_progress: OnProgress = no_progress
     ) -> Storyboard:
-        from core import pipeline
+        from cutroom.core import pipeline
 
         return pipeline.redo_scene(
             board, index, self.store, backends=self.backends, seed=seed, on_progress=on_progress
@@ -119,7 +119,7 @@ class InProcessRunner:
         n_variants: int,
         on_progress: OnProgress = no_progress,
     ) -> list[Variant]:
-        from core import pipeline
+        from cutroom.core import pipeline
 
         cache_dir = None
         if self.cache_root is not None:
@@ -164,7 +164,7 @@ class QueueRunner:
         self.scale = scale
 
     def extract(self, thread: list[Message], *, base: Brief | None = None) -> Extraction:
-        from core import pipeline
+        from cutroom.core import pipeline
 
         return pipeline.extract(thread, backends=self.backends, base=base)
 
@@ -177,7 +177,7 @@ class QueueRunner:
         version: int = 1,
         on_progress: OnProgress = no_progress,
     ) -> Storyboard:
-        from core.pipeline import load_storyboard
+        from cutroom.core.pipeline import load_storyboard
 
         payload: dict[str, Any] = {"aspect": aspect, "seed": seed}
         if isinstance(source, Plan):
@@ -190,7 +190,7 @@ class QueueRunner:
     def redo_scene(
         self, board: Storyboard, index: int, *, seed: int, on_progress: OnProgress = no_progress
     ) -> Storyboard:
-        from core.pipeline import load_storyboard
+        from cutroom.core.pipeline import load_storyboard
 
         payload = {"storyboard_id": board.id, "index": index, "seed": seed}
         result = self._run("redo_scene", payload, on_progress)
@@ -221,7 +221,7 @@ class QueueRunner:
     async def _follow(
         self, kind: str, payload: dict[str, Any], request_key: str, requester: str, on_progress: OnProgress
     ) -> dict[str, Any]:
-        from jobs.queue import JobQueue
+        from cutroom.jobs.queue import JobQueue
 
         try:
             queue = await JobQueue.connect(self.redis_url)

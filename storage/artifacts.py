@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from core.artifacts import ArtifactStore, safe_key
+from cutroom.core.artifacts import ArtifactStore, safe_key
 
 
 class LocalArtifactStore:
@@ -77,7 +77,7 @@ class LocalArtifactStore:
 def open_store(location: str, *, endpoint_url: str | None = None) -> ArtifactStore:
     """A store for ``location``: a folder path, or ``s3://bucket/prefix``."""
     if location.startswith("s3://"):
-        from storage.s3 import S3ArtifactStore  # boto3 only when asked for
+        from cutroom.storage.s3 import S3ArtifactStore  # boto3 only when asked for
 
         return S3ArtifactStore.from_url(location, endpoint_url=endpoint_url)
     return LocalArtifactStore(location)

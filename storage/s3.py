@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from core.artifacts import safe_key
-from core.errors import InputError
+from cutroom.core.artifacts import safe_key
+from cutroom.core.errors import InputError
 
 
 class S3ArtifactStore:

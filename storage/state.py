@@ -24,7 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from core.models import Brief, Plan
+from cutroom.core.models import Brief, Plan
 
 SCHEMA_VERSION = 1
 

@@ -11,7 +11,7 @@ import time
 
 import redis
 
-from core.clips.ledger import TaskRecord, register_scheme
+from cutroom.core.clips.ledger import TaskRecord, register_scheme
 
 PREFIX = "cutroom:clip"
 RECORD_TTL_S = 30 * 24 * 3600
@@ -74,7 +74,7 @@ register_scheme("rediss", RedisLedger)
 
 def _s3_publisher(url: str):  # type: ignore[no-untyped-def]
     """Keyframes for engines that take a link (Luma): put in the S3 store, hand out a signed URL."""
-    from storage.artifacts import open_store
+    from cutroom.storage.artifacts import open_store
 
     store = open_store(url)
 
@@ -86,7 +86,7 @@ def _s3_publisher(url: str):  # type: ignore[no-untyped-def]
 
 
 def _register_publishers() -> None:
-    from core.clips.backend import register_publisher
+    from cutroom.core.clips.backend import register_publisher
 
     register_publisher("s3", _s3_publisher)
 

@@ -18,7 +18,7 @@ import io
 import warnings
 from collections.abc import AsyncIterator
 
-from core.errors import InputError
+from cutroom.core.errors import InputError
 
 #: The largest logo any surface accepts (a logo of a few hundred pixels is well under 1 MB).
 MAX_LOGO_BYTES = 5 * 1024 * 1024

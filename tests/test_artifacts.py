@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core.artifacts import safe_key, slug
-from core.errors import InputError
-from storage.artifacts import LocalArtifactStore, open_store
+from cutroom.core.artifacts import safe_key, slug
+from cutroom.core.errors import InputError
+from cutroom.storage.artifacts import LocalArtifactStore, open_store
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import audio
-from core.backends.espeak import EspeakVoice, estimate_word_timings, syllables
-from core.errors import UnavailableError
+from cutroom.core import audio
+from cutroom.core.backends.espeak import EspeakVoice, estimate_word_timings, syllables
+from cutroom.core.errors import UnavailableError
 from tests.test_render_helpers import integrated_loudness
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")

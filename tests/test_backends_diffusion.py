@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.backends import PanelArt, clips, images
-from core.backends.diffusion import (
+from cutroom.core.backends import PanelArt, clips, images
+from cutroom.core.backends.diffusion import (
     DiffusersClip,
     DiffusersImage,
     frame_count,
@@ -23,8 +23,8 @@ from core.backends.diffusion import (
     shot_seed,
     video_families,
 )
-from core.errors import InputError, UnavailableError
-from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from cutroom.core.errors import InputError, UnavailableError
+from cutroom.core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from core.backends import Backends, extractors, planners
-from core.backends.llm import LLMExtractor, LLMPlanner, PlanDraft, fit_durations
-from core.errors import BackendError, TransientError, UnavailableError, UnknownBackendError
-from core.models import Brief, Extraction, Message, Plan
+from cutroom.core.backends import Backends, extractors, planners
+from cutroom.core.backends.llm import LLMExtractor, LLMPlanner, PlanDraft, fit_durations
+from cutroom.core.errors import BackendError, TransientError, UnavailableError, UnknownBackendError
+from cutroom.core.models import Brief, Extraction, Message, Plan
 from cutroom.settings import Settings
 from cutroom.wiring import backend_options, build_backends
 from tests.support.fake_providers import AnthropicFake, OpenAIFake, serving
@@ -207,7 +207,7 @@ def test_timestamped_messages_reach_the_model_in_order(anthropic_fake: Anthropic
 
 
 def test_a_huge_thread_is_cut_to_the_latest_messages_with_a_notice(anthropic_fake: AnthropicFake) -> None:
-    from core.extract import MAX_MESSAGES
+    from cutroom.core.extract import MAX_MESSAGES
 
     thread = [Message(author="bob", text=f"message {i}") for i in range(MAX_MESSAGES + 100)]
     anthropic_fake.script(anthropic_fake.tool_use("record_brief", EXTRACTION))
@@ -580,7 +580,7 @@ def test_build_backends_names_the_missing_setting(tmp_path: Path) -> None:
 
 
 def test_default_settings_build_the_embedded_backends(tmp_path: Path) -> None:
-    for module in ("core.extract", "core.plan", "core.backends.animatic", "core.backends.animatic_clip"):
+    for module in ("cutroom.core.extract", "cutroom.core.plan", "cutroom.core.backends.animatic", "cutroom.core.backends.animatic_clip"):
         pytest.importorskip(module)
     backends = build_backends(_settings(tmp_path))
     embedded = Backends.embedded()

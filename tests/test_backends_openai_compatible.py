@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from core.backends import Backends, extractors, planners
-from core.errors import BackendError, TransientError
-from core.pipeline import make_storyboard, redo_scene
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends, extractors, planners
+from cutroom.core.errors import BackendError, TransientError
+from cutroom.core.pipeline import make_storyboard, redo_scene
+from cutroom.storage.artifacts import LocalArtifactStore
 from tests.support.fake_providers import OpenAIFake, serving
 from tests.test_backends_llm import BRIEF, EXTRACTION, THREAD, plan_arguments
 

@@ -12,11 +12,16 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core.backends import FaceEmbedder, Speech, VoiceBackend, faces, voices
-from core.backends.elevenlabs import ElevenLabsVoice, speed_for, words_from_alignment
-from core.backends.face_identity import InsightFaceEmbedder, cosine, identity_consistency, identity_scores
-from core.errors import BackendError, TransientError, UnavailableError
-from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from cutroom.core.backends import FaceEmbedder, Speech, VoiceBackend, faces, voices
+from cutroom.core.backends.elevenlabs import ElevenLabsVoice, speed_for, words_from_alignment
+from cutroom.core.backends.face_identity import (
+    InsightFaceEmbedder,
+    cosine,
+    identity_consistency,
+    identity_scores,
+)
+from cutroom.core.errors import BackendError, TransientError, UnavailableError
+from cutroom.core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
 from tests.support.fake_providers import ElevenLabsFake, serving
 
 KEY = "xi-test-key"

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.backends import Backends, PanelArt
-from core.backends.animatic import AnimaticImageBackend
-from core.cast import check_references, read_upload
-from core.errors import InputError
-from core.models import Plan, Shot, Storyboard
-from core.pipeline import make_storyboard, recast, redo_scene
-from core.plan import sample_brief
-from core.storyboard import cast_row_boxes, render_sheet
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends, PanelArt
+from cutroom.core.backends.animatic import AnimaticImageBackend
+from cutroom.core.cast import check_references, read_upload
+from cutroom.core.errors import InputError
+from cutroom.core.models import Plan, Shot, Storyboard
+from cutroom.core.pipeline import make_storyboard, recast, redo_scene
+from cutroom.core.plan import sample_brief
+from cutroom.core.storyboard import cast_row_boxes, render_sheet
+from cutroom.storage.artifacts import LocalArtifactStore
 
 
 class CountingAnimatic(AnimaticImageBackend):
@@ -108,7 +108,7 @@ def test_the_sheet_shows_each_cast_picture_in_the_cast_row(tmp_path: Path) -> No
 
 def test_a_reference_the_planner_invented_is_dropped_with_a_note_and_never_fetched(tmp_path: Path) -> None:
     store = LocalArtifactStore(tmp_path / "artifacts")
-    from core.plan import plan_ad
+    from cutroom.core.plan import plan_ad
 
     plan = plan_ad(sample_brief().model_copy(update={"duration_s": 15}), seed=0)
     entities = [
@@ -127,7 +127,7 @@ def test_an_upload_is_the_reference_and_bad_uploads_are_refused_in_words(tmp_pat
     store = LocalArtifactStore(tmp_path / "artifacts")
     photo = Image.new("RGB", (300, 400), (200, 120, 90))
     key = store.put_bytes("uploads/slack-c1/ava.png", _png(photo), content_type="image/png")
-    from core.plan import plan_ad
+    from cutroom.core.plan import plan_ad
 
     plan = plan_ad(sample_brief().model_copy(update={"duration_s": 15}), seed=0)
     ava = next(e for e in plan.bible.entities if e.kind == "character")

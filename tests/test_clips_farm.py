@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from core.backends import Backends
-from core.models import Brief, Storyboard
-from jobs.queue import JobQueue, ProgressEvent, events_key
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends
+from cutroom.core.models import Brief, Storyboard
+from cutroom.jobs.queue import JobQueue, ProgressEvent, events_key
+from cutroom.storage.artifacts import LocalArtifactStore
 from tests.support.fake_clips import RunwayFake
 from tests.support.redis_server import RedisServer
 from tests.support.workers import job_queue, start_worker, stop_worker, worker_data_dir
@@ -49,7 +49,7 @@ def runway_env(fake: RunwayFake, **extra: str) -> dict[str, str]:
 
 
 def make_board(data_dir: Path) -> Storyboard:
-    from core.pipeline import make_storyboard
+    from cutroom.core.pipeline import make_storyboard
 
     brief = Brief(product="Trail shoes", audience="weekend hikers", tone=["playful"], duration_s=15,
                   aspect_ratios=["9:16"], call_to_action="Order now")

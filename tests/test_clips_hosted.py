@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.backends import clips
-from core.clips import backend as clip_backend
-from core.clips.engines import ClipFailed, ClipRefused, ClipTimedOut, OverBudget
-from core.clips.ledger import open_ledger, today
-from core.errors import Cancelled, TransientError
-from core.models import Plan
-from core.qc.models import QcOptions
-from core.render import render_variant, variant_specs
+from cutroom.core.backends import clips
+from cutroom.core.clips import backend as clip_backend
+from cutroom.core.clips.engines import ClipFailed, ClipRefused, ClipTimedOut, OverBudget
+from cutroom.core.clips.ledger import open_ledger, today
+from cutroom.core.errors import Cancelled, TransientError
+from cutroom.core.models import Plan
+from cutroom.core.qc.models import QcOptions
+from cutroom.core.render import render_variant, variant_specs
 from tests.support.fake_clips import ClipFake, LumaFake, RunwayFake, VeoFake, keyframe_server_publisher
 from tests.test_render_helpers import ffprobe, make_plan, options
 
@@ -73,7 +73,7 @@ def make(engine: str, fake: ClipFake, tmp_path: Path, **extra: Any) -> clip_back
 
 
 def frames_of(backend: clip_backend.HostedClip, plan: Plan, index: int = 2) -> list[np.ndarray]:
-    from core.backends import images
+    from cutroom.core.backends import images
 
     shot = plan.shots[index - 1]
     art = images.create("animatic").draw(plan, shot, size=SIZE, seed=0)
@@ -205,7 +205,7 @@ def test_a_clip_shorter_than_its_shot_holds_its_last_frame_and_says_so(
 
 
 def test_a_keyframe_too_big_is_refused_before_paying(fake: ClipFake, engine: str, tmp_path: Path) -> None:
-    from core.clips.engines import KeyframeRejected
+    from cutroom.core.clips.engines import KeyframeRejected
 
     backend = make(engine, fake, tmp_path)
     object.__setattr__(backend.engine, "spec", backend.engine.spec.__class__(

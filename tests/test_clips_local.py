@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.backends import PanelArt, clips
-from core.backends.diffusion import DiffusersClip
+from cutroom.core.backends import PanelArt, clips
+from cutroom.core.backends.diffusion import DiffusersClip
 from tests.test_render_helpers import make_plan
 
 pytest.importorskip("diffusers")

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import compose
-from core.backends import clips
-from core.backends.animatic_clip import ShotMotion
-from core.models import FRAME_SIZES, CameraMove
+from cutroom.core import compose
+from cutroom.core.backends import clips
+from cutroom.core.backends.animatic_clip import ShotMotion
+from cutroom.core.models import FRAME_SIZES, CameraMove
 from tests.test_render_helpers import LayeredPanels, make_plan
 
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bots.messages import delivery_summary
-from core.backends import FaceEmbedder
-from core.consistency import (
+from cutroom.bots.messages import delivery_summary
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.consistency import (
     DRIFT_DELTA_E,
     consistency_line,
     consistency_report,
@@ -22,7 +22,7 @@ from core.consistency import (
     palette_share,
     rgb_to_lab,
 )
-from core.models import (
+from cutroom.core.models import (
     Brief,
     CallToAction,
     ConsistencyReport,
@@ -33,7 +33,7 @@ from core.models import (
     Variant,
     VariantChoice,
 )
-from core.render import RenderOptions, _consistency
+from cutroom.core.render import RenderOptions, _consistency
 
 PALETTE = ["#2f6b4f", "#f4c542", "#fff6e5"]
 SIZE = (90, 160)
@@ -269,8 +269,8 @@ def test_delivery_summary_adds_a_consistency_line_only_when_measured() -> None:
 
 
 def test_the_playground_summary_shows_the_same_line(tmp_path: Path) -> None:
-    from playground.app import variants_summary
-    from storage.artifacts import LocalArtifactStore
+    from cutroom.playground.app import variants_summary
+    from cutroom.storage.artifacts import LocalArtifactStore
 
     report = consistency_report(make_plan(), on_brand_frames())
     summary = variants_summary(LocalArtifactStore(tmp_path), [variant("A", report)], make_plan())

@@ -16,8 +16,8 @@ from PIL import Image
 pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
 
-from core.backends import Backends, images  # noqa: E402
-from core.backends.diffusion import (  # noqa: E402
+from cutroom.core.backends import Backends, images  # noqa: E402
+from cutroom.core.backends.diffusion import (  # noqa: E402
     DiffusersImage,
     call_arguments,
     detect_family,
@@ -25,10 +25,10 @@ from core.backends.diffusion import (  # noqa: E402
     forget_pipelines,
     shared_pipeline,
 )
-from core.errors import UnavailableError  # noqa: E402
-from core.pipeline import make_storyboard  # noqa: E402
-from core.plan import sample_brief  # noqa: E402
-from storage.artifacts import LocalArtifactStore  # noqa: E402
+from cutroom.core.errors import UnavailableError  # noqa: E402
+from cutroom.core.pipeline import make_storyboard  # noqa: E402
+from cutroom.core.plan import sample_brief  # noqa: E402
+from cutroom.storage.artifacts import LocalArtifactStore  # noqa: E402
 
 CLASSES = {
     "StableDiffusionPipeline": "sd15",
@@ -119,7 +119,7 @@ def test_each_family_gets_only_what_its_call_accepts_and_its_references_its_way(
 
 
 def test_ip_adapter_weights_are_the_familys_or_a_setting_never_the_alphabetically_first(tmp_path: Path) -> None:
-    from core.backends.diffusion import _adapter_weights
+    from cutroom.core.backends.diffusion import _adapter_weights
 
     sd15 = families()["sd15"]
     folder = tmp_path / "ip"

@@ -15,12 +15,12 @@ import discord
 import pytest
 from discord.http import Route
 
-from bots.discord import CutroomBot
-from bots.discord.cog import DM_REPLY
-from bots.discord.platform import DiscordPlatform, session_key
-from bots.discord.render import button_view
-from bots.engine import Engine, EngineConfig, build_engine
-from bots.messages import REDO, Button, VariantPost
+from cutroom.bots.discord import CutroomBot
+from cutroom.bots.discord.cog import DM_REPLY
+from cutroom.bots.discord.platform import DiscordPlatform, session_key
+from cutroom.bots.discord.render import button_view
+from cutroom.bots.engine import Engine, EngineConfig, build_engine
+from cutroom.bots.messages import REDO, Button, VariantPost
 from cutroom.settings import Settings
 from tests.support.discord_harness import (
     BOT_TOKEN,
@@ -335,7 +335,7 @@ async def test_a_reaction_added_again_is_a_new_event_and_a_duplicated_delivery_i
     """✅ removed and added again (to retry a failed render) reaches the engine again; the same
     MESSAGE_REACTION_ADD delivered twice, to one process or to two on the same Redis (a deploy
     overlap), reaches it once."""
-    import bots.discord.cog as cog
+    import cutroom.bots.discord.cog as cog
 
     api, gw = bots.api, bots.gateway
     monkeypatch.setattr(cog, "_reaction_window", lambda: 170_000_000)  # no window boundary mid-test
@@ -461,7 +461,7 @@ async def test_a_rate_limited_post_is_retried_by_discord_py_and_still_lands(bots
 
 
 async def test_a_deleted_thread_stops_the_posts_without_crashing(bots: Bots) -> None:
-    from bots.platform import PlatformGone
+    from cutroom.bots.platform import PlatformGone
 
     gw = bots.gateway
     bot = await bots.start()
@@ -583,7 +583,7 @@ async def test_a_video_over_the_upload_limit_is_re_encoded_smaller_and_says_so(
 
 
 async def test_a_video_that_cannot_fit_is_posted_as_a_link_and_says_why(bots: Bots, big_video: Path) -> None:
-    from bots.platform import FileTooLarge
+    from cutroom.bots.platform import FileTooLarge
 
     api, gw = bots.api, bots.gateway
     bot = await bots.start(upload_limit=20_000)  # too small for any watchable encode of 3 s
@@ -627,7 +627,7 @@ def test_buttons_are_persistent_and_laid_out_in_rows() -> None:
 
 
 def test_the_invite_asks_for_exactly_what_the_bot_uses() -> None:
-    from bots.discord import INVITE_PERMISSIONS, build_intents, invite_url
+    from cutroom.bots.discord import INVITE_PERMISSIONS, build_intents, invite_url
 
     assert INVITE_PERMISSIONS.value == 309237763136 == P_ALL_TEXT
     url = invite_url(123)
@@ -644,8 +644,8 @@ def test_cutroom_discord_says_which_variable_is_missing(
 ) -> None:
     from typer.testing import CliRunner
 
-    from core.errors import CutroomError
     from cutroom.cli import app
+    from cutroom.core.errors import CutroomError
 
     monkeypatch.chdir(tmp_path)  # no .env here
     for name in ("DISCORD_TOKEN", "CUTROOM_DISCORD_TOKEN", "REDIS_URL", "CUTROOM_REDIS_URL"):
@@ -662,8 +662,8 @@ def test_cutroom_discord_says_which_variable_is_missing(
 
 
 def test_a_huge_storyboard_still_fits_discords_embed_limits() -> None:
-    from bots.discord.render import storyboard_embed
-    from bots.messages import StoryboardPost
+    from cutroom.bots.discord.render import storyboard_embed
+    from cutroom.bots.messages import StoryboardPost
 
     post = StoryboardPost(
         storyboard_id="sb",
@@ -709,7 +709,7 @@ def _attachment(name: str, url: str, size: int) -> dict[str, Any]:
 async def test_an_oversized_attachment_is_cut_off_and_user_named_files_ping_nobody(bots: Bots) -> None:
     """A file claiming 100 bytes that streams 200 MB is cut at the logo limit; a file named with
     @everyone and a role mention is echoed with mentions disabled on every post."""
-    from storage.uploads import MAX_LOGO_BYTES
+    from cutroom.storage.uploads import MAX_LOGO_BYTES
     from tests.support.loopback_host import LoopbackHost
 
     api, gw = bots.api, bots.gateway
@@ -762,7 +762,7 @@ async def test_deleting_a_bystanders_message_does_not_stop_the_render(flow_bots:
         what="the render stopped",
     )
 async def test_a_variant_post_carries_the_qc_line_and_the_per_shot_table(bots: Bots, big_video: Path) -> None:
-    from bots.messages import variant_post
+    from cutroom.bots.messages import variant_post
     from tests.support.qc_fakes import variant_with_qc
 
     api, gw = bots.api, bots.gateway

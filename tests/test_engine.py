@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from bots.engine import Engine, EngineConfig, brief_line, choice_for, describe_changes, explain_error
-from bots.events import Actor, Attachment, Mention, MessageDeleted, ReactionAdded, ThreadMessage
-from bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
-from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
-from bots.policy import Limits, Policy
-from core.backends import extractors
-from core.errors import InputError
-from core.models import Brief, Message
-from jobs.queue import JobQueue
-from storage.artifacts import LocalArtifactStore
-from storage.state import DeliveryLog, Session, SessionKey, SessionStore, connect_redis
+from cutroom.bots.engine import Engine, EngineConfig, brief_line, choice_for, describe_changes, explain_error
+from cutroom.bots.events import Actor, Attachment, Mention, MessageDeleted, ReactionAdded, ThreadMessage
+from cutroom.bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
+from cutroom.bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
+from cutroom.bots.policy import Limits, Policy
+from cutroom.core.backends import extractors
+from cutroom.core.errors import InputError
+from cutroom.core.models import Brief, Message
+from cutroom.jobs.queue import JobQueue
+from cutroom.storage.artifacts import LocalArtifactStore
+from cutroom.storage.state import DeliveryLog, Session, SessionKey, SessionStore, connect_redis
 from tests.support import workers
 from tests.support.redis_server import RedisServer
 

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from core.backends import Extractor, extractors
-from core.errors import InputError
-from core.extract import BOT_AUTHORS, HeuristicExtractor, extract_brief, follow_up_question, parse_thread
-from core.models import Brief, Extraction, Message
-from core.text import clean_block, clean_inline, has_letters, strip_chat_markup
+from cutroom.core.backends import Extractor, extractors
+from cutroom.core.errors import InputError
+from cutroom.core.extract import (
+    BOT_AUTHORS,
+    HeuristicExtractor,
+    extract_brief,
+    follow_up_question,
+    parse_thread,
+)
+from cutroom.core.models import Brief, Extraction, Message
+from cutroom.core.text import clean_block, clean_inline, has_letters, strip_chat_markup
 
 THREADS = Path(__file__).parent / "fixtures" / "threads"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.extract import extract_brief
-from core.models import Brief, Message
+from cutroom.core.extract import extract_brief
+from cutroom.core.models import Brief, Message
 
 
 def brief_of(*texts: str) -> Brief:

@@ -13,9 +13,9 @@ from types import ModuleType
 
 import pytest
 
-from core.extract import extract_brief
-from core.extract.fields import read_thread, sentences
-from core.models import Message
+from cutroom.core.extract import extract_brief
+from cutroom.core.extract.fields import read_thread, sentences
+from cutroom.core.models import Message
 
 ROOT = Path(__file__).resolve().parents[1]
 

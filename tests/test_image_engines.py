@@ -20,13 +20,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.backends import Backends, images
-from core.errors import RefusedError, TransientError, UnavailableError
-from core.models import Storyboard
-from core.pipeline import make_storyboard
-from core.plan import sample_brief
-from core.qc.models import QcOptions
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends, images
+from cutroom.core.errors import RefusedError, TransientError, UnavailableError
+from cutroom.core.models import Storyboard
+from cutroom.core.pipeline import make_storyboard
+from cutroom.core.plan import sample_brief
+from cutroom.core.qc.models import QcOptions
+from cutroom.storage.artifacts import LocalArtifactStore
 from tests.support.fake_providers import GoogleGenAIFake, OpenAIImagesFake, multipart_parts, serving
 
 pytest.importorskip("google.genai")
@@ -111,7 +111,7 @@ def test_openai_casts_every_entity_and_edits_each_shot_from_its_cast(
 
 
 def test_openai_retries_a_429_then_says_so_in_words(openai_fake: OpenAIImagesFake) -> None:
-    from core.plan import plan_ad
+    from cutroom.core.plan import plan_ad
 
     plan = plan_ad(sample_brief(), seed=0)
     shot = next(s for s in plan.shots if not s.entities) if any(not s.entities for s in plan.shots) else None
@@ -127,7 +127,7 @@ def test_openai_retries_a_429_then_says_so_in_words(openai_fake: OpenAIImagesFak
 
 
 def test_openai_refusal_names_the_shot_and_offers_a_redo(openai_fake: OpenAIImagesFake) -> None:
-    from core.plan import plan_ad
+    from cutroom.core.plan import plan_ad
 
     plan = plan_ad(sample_brief(), seed=0)
     shot = plan.shots[2]
@@ -168,7 +168,7 @@ def test_google_casts_every_entity_and_sends_each_shot_its_cast(tmp_path: Path, 
 
 
 def test_google_retries_a_429_blocks_name_the_shot_and_errors_read_as_words(google_fake: GoogleGenAIFake) -> None:
-    from core.plan import plan_ad
+    from cutroom.core.plan import plan_ad
 
     plan = plan_ad(sample_brief(), seed=0)
     engine = _google(google_fake, attempts=2)
@@ -238,8 +238,8 @@ def test_cutroom_storyboard_and_make_with_a_hosted_engine(tmp_path: Path, engine
 def test_the_budget_is_checked_before_anything_is_sent_and_the_spend_is_recorded(
     tmp_path: Path, openai_fake: OpenAIImagesFake
 ) -> None:
-    from core.cost import SpendLedger
-    from core.errors import BudgetError
+    from cutroom.core.cost import SpendLedger
+    from cutroom.core.errors import BudgetError
 
     store = LocalArtifactStore(tmp_path / "artifacts")
     engine = _openai(openai_fake, cost_per_image_usd=0.05)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.queue import JobQueue
+from cutroom.jobs.queue import JobQueue
 from tests.support.redis_server import free_port
 from tests.support.workers import FAST_ENV, REPO
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from core.backends import Backends
-from core.models import Brief, Storyboard
-from jobs.queue import JobQueue, ProgressEvent, events_key
-from storage.artifacts import LocalArtifactStore
-from storage.state import DeliveryLog
+from cutroom.core.backends import Backends
+from cutroom.core.models import Brief, Storyboard
+from cutroom.jobs.queue import JobQueue, ProgressEvent, events_key
+from cutroom.storage.artifacts import LocalArtifactStore
+from cutroom.storage.state import DeliveryLog
 from tests.support.redis_server import RedisServer
 from tests.support.workers import job_queue, start_worker, stop_worker, worker, worker_data_dir
 
@@ -67,7 +67,7 @@ def _store(data_dir: Path) -> LocalArtifactStore:
 
 
 def _board(data_dir: Path, product: str = "Glow serum", seed: int = 0) -> Storyboard:
-    from core.pipeline import make_storyboard
+    from cutroom.core.pipeline import make_storyboard
 
     return make_storyboard(_brief(product), _store(data_dir), backends=Backends.embedded(), seed=seed, fps=12)
 

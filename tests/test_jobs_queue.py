@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.queue import JobQueue, ProgressEvent, events_key
+from cutroom.jobs.queue import JobQueue, ProgressEvent, events_key
 from tests.support.redis_server import RedisServer
 from tests.support.workers import job_queue, start_worker, stop_worker, worker, worker_data_dir, worker_log
 
@@ -226,7 +226,7 @@ async def test_a_leaked_slot_is_reclaimed_by_the_workers_sweep(
     redis_server: RedisServer, job_queue: JobQueue, worker_data_dir: Path
 ) -> None:
     """A slot held by a job that ended without freeing it (say its process died at that moment)."""
-    from jobs import fairness
+    from cutroom.jobs import fairness
 
     finished = await job_queue.enqueue("ping", {}, request_key="r-leak-1", requester="U-leak")
     waiting = await job_queue.enqueue("ping", {}, request_key="r-leak-2", requester="U-leak")
@@ -234,8 +234,8 @@ async def test_a_leaked_slot_is_reclaimed_by_the_workers_sweep(
     # Pretend the first job ran and ended, but never freed its slot nor reached arq's queue again.
     await job_queue.redis.zrem("arq:queue", finished.job_id)
     await job_queue.redis.delete(f"arq:job:{finished.job_id}")
-    from jobs.queue import ProgressEvent as Event
-    from jobs.queue import publish
+    from cutroom.jobs.queue import ProgressEvent as Event
+    from cutroom.jobs.queue import publish
 
     await publish(job_queue.redis, Event(job_id=finished.job_id, kind="ping", state="done", result={}))
     proc = start_worker(redis_server.url, worker_data_dir)  # sweeps at startup, then twice a minute
@@ -287,7 +287,7 @@ async def test_a_job_whose_enqueuer_died_before_queueing_it_runs_on_the_next_req
     job_queue: JobQueue, worker: subprocess.Popen[bytes]
 ) -> None:
     """The bot saved the job's record, then died before queueing it: the platform's retry queues it."""
-    from jobs.queue import ENQUEUE_GRACE_S, JobRecord, job_id_for, record_key
+    from cutroom.jobs.queue import ENQUEUE_GRACE_S, JobRecord, job_id_for, record_key
 
     job_id = job_id_for("ping", "slack:EvLost")
     orphan = JobRecord(

@@ -12,7 +12,7 @@ import typing
 
 import pytest
 
-from core.backends.llm import AnthropicTools, OpenAITools
+from cutroom.core.backends.llm import AnthropicTools, OpenAITools
 from cutroom.settings import Settings
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from core.errors import explain
-from core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from cutroom.core.errors import explain
+from cutroom.core.models import Brief, CallToAction, Entity, Plan, Shot, StyleBible
 
 
 def _plan(durations: list[float], *, fps: int = 30, total: int = 15, entities: list[str] | None = None) -> Plan:

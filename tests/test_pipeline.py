@@ -8,11 +8,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.backends import Backends
-from core.pipeline import make_storyboard, render_storyboard, with_local_assets
-from core.plan import sample_brief
-from core.render import RenderOptions
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends
+from cutroom.core.pipeline import make_storyboard, render_storyboard, with_local_assets
+from cutroom.core.plan import sample_brief
+from cutroom.core.render import RenderOptions
+from cutroom.storage.artifacts import LocalArtifactStore
 
 
 def _logo_png() -> bytes:
@@ -53,7 +53,7 @@ def test_local_assets_leave_files_and_unknown_values_alone(tmp_path: Path) -> No
     file.write_bytes(_logo_png())
     brief = sample_brief()
     plan_brief = brief.model_copy(update={"brand": brief.brand.model_copy(update={"logo": str(file)})})
-    from core.plan import plan_ad
+    from cutroom.core.plan import plan_ad
 
     plan = plan_ad(plan_brief, seed=0)
     assert with_local_assets(plan, store, tmp_path / "assets") is plan

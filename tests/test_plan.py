@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from core import consistency
-from core.backends import Planner, planners
-from core.errors import PlanError
-from core.models import BrandKit, Brief, Goal, Plan
-from core.plan import (
+from cutroom.core import consistency
+from cutroom.core.backends import Planner, planners
+from cutroom.core.errors import PlanError
+from cutroom.core.models import BrandKit, Brief, Goal, Plan
+from cutroom.core.plan import (
     MAX_TEXT_WORDS,
     WORDS_PER_S,
     EmbeddedPlanner,
@@ -244,8 +244,8 @@ PAWSOME = (
 
 
 def test_a_pet_brief_stars_the_animal_with_fur_colours_in_its_shots() -> None:
-    from core.extract import extract_brief
-    from core.models import Message
+    from cutroom.core.extract import extract_brief
+    from cutroom.core.models import Message
 
     brief = extract_brief([Message(author="maya", text=PAWSOME)]).brief
     plan = plan_ad(brief, seed=0)
@@ -353,8 +353,8 @@ def test_mascot_animals_are_animals_and_people_stay_people(description: str, spe
 
 
 def test_a_fox_mascot_brief_gets_an_orange_fox() -> None:
-    from core.extract import extract_brief
-    from core.models import Message
+    from cutroom.core.extract import extract_brief
+    from cutroom.core.models import Message
 
     text = "a 15-second ad for Crunchy Oats, playful, starring Max the fox, our mascot, CTA buy at oats.example"
     brief = extract_brief([Message(author="maya", text=text)]).brief

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bots.messages import storyboard_post
-from core.models import BrandKit, Brief, Goal, LineSource, Message, Panel, Plan, Storyboard
-from core.plan import plan_ad
-from core.planning.arcs import arc_beats, beats_for, load
-from core.planning.claims import check_sources, claims_in, copy_lines, supported
-from core.planning.copywriter import naming
-from core.storyboard import SUGGESTED_MARK, sheet_line
+from cutroom.bots.messages import storyboard_post
+from cutroom.core.models import BrandKit, Brief, Goal, LineSource, Message, Panel, Plan, Storyboard
+from cutroom.core.plan import plan_ad
+from cutroom.core.planning.arcs import arc_beats, beats_for, load
+from cutroom.core.planning.claims import check_sources, claims_in, copy_lines, supported
+from cutroom.core.planning.copywriter import naming
+from cutroom.core.storyboard import SUGGESTED_MARK, sheet_line
 
 PLACEHOLDER = re.compile(r"\bthe product\b|\bgeneric\b|\{\w*\}|\bNone\b|\b(?:Meet|Introducing)\s*[.,!]", re.I)
 
@@ -338,11 +338,11 @@ def test_the_sheet_and_the_chat_post_show_suggested_lines_differently() -> None:
 
 @pytest.mark.slow
 def test_storyboard_and_render_of_an_unnamed_product_show_no_placeholder(tmp_path: Path) -> None:
-    from core.backends import Backends
-    from core.pipeline import make_storyboard, render_storyboard
-    from core.pipeline import plan as make_plan
-    from core.render import RenderOptions
-    from storage.artifacts import LocalArtifactStore
+    from cutroom.core.backends import Backends
+    from cutroom.core.pipeline import make_storyboard, render_storyboard
+    from cutroom.core.pipeline import plan as make_plan
+    from cutroom.core.render import RenderOptions
+    from cutroom.storage.artifacts import LocalArtifactStore
 
     thread = _thread("We need a 15 second ad for our invoicing app for freelancers", "End with Try it free")
     brief = Brief(
@@ -377,7 +377,7 @@ def test_storyboard_and_render_of_an_unnamed_product_show_no_placeholder(tmp_pat
 def test_a_hosted_plan_keeps_sources_that_check_out_and_marks_the_rest_suggested() -> None:
     """The real anthropic client against a loopback fake: the tool schema asks for sources, and
     the model's claims the brief does not state ("5 pm", "all-day") come back as suggestions."""
-    from core.backends import planners
+    from cutroom.core.backends import planners
     from tests.support.fake_providers import AnthropicFake, serving
     from tests.test_backends_llm import BRIEF, KEY, plan_arguments
 

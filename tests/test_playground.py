@@ -20,8 +20,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from cutroom.playground.app import HEAVY, MAX_SCENES, TABLE_HEADERS, build_app, serving
 from cutroom.settings import Settings
-from playground.app import HEAVY, MAX_SCENES, TABLE_HEADERS, build_app, serving
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "examples"
 SCALE = 0.1667  # 180x320 for 9:16

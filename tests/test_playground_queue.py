@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from playground.app import serving
-from playground.services import QueueRunner
+from cutroom.playground.app import serving
+from cutroom.playground.services import QueueRunner
 from tests.support.redis_server import RedisServer
 from tests.support.workers import worker, worker_data_dir  # noqa: F401  (fixtures)
 from tests.test_playground import FORM, ffprobe, free_port, gallery_paths, quick_settings, table
@@ -64,8 +64,8 @@ def test_storyboard_edit_redo_and_render_go_through_the_workers(
 
 
 def test_the_runner_is_picked_from_settings(tmp_path: Path) -> None:
-    from playground.app import make_runner
-    from playground.services import InProcessRunner
+    from cutroom.playground.app import make_runner
+    from cutroom.playground.services import InProcessRunner
 
     assert isinstance(make_runner(quick_settings(tmp_path)), InProcessRunner)
     queued = make_runner(quick_settings(tmp_path, redis_url="redis://127.0.0.1:1/0"))

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.encode import extract_frames
-from core.qc.models import QcOptions, QcReport
-from core.qc.report import qc_line
-from core.render import render_variant, shot_frames, variant_specs
+from cutroom.core.encode import extract_frames
+from cutroom.core.qc.models import QcOptions, QcReport
+from cutroom.core.qc.report import qc_line
+from cutroom.core.render import render_variant, shot_frames, variant_specs
 from tests.support.qc_fakes import BAD_COLOUR, BAD_SHOT
 from tests.test_render_helpers import ffprobe, make_plan, options, video_stream
 
@@ -128,8 +128,8 @@ def test_cutroom_eval_scores_a_rendered_video(tmp_path: Path) -> None:
 
 
 def test_eval_of_a_missing_path_or_a_non_video_is_a_clear_error(tmp_path: Path) -> None:
-    from core.errors import InputError
-    from core.qc.evaluate import evaluate_video, videos_in
+    from cutroom.core.errors import InputError
+    from cutroom.core.qc.evaluate import evaluate_video, videos_in
 
     with pytest.raises(InputError, match="no file or folder"):
         videos_in(tmp_path / "nope")
@@ -144,9 +144,9 @@ def test_the_storyboard_retakes_a_bad_keyframe(tmp_path: Path) -> None:
 
     from PIL import Image
 
-    from core.backends import Backends, images
-    from core.pipeline import make_storyboard
-    from storage.artifacts import LocalArtifactStore
+    from cutroom.core.backends import Backends, images
+    from cutroom.core.pipeline import make_storyboard
+    from cutroom.storage.artifacts import LocalArtifactStore
 
     store = LocalArtifactStore(tmp_path / "artifacts")
     backends = replace(Backends.embedded(), image=images.create("qc-flaky"), voice=None)

@@ -13,12 +13,12 @@ import cv2
 import numpy as np
 import pytest
 
-from core.consistency import delta_e_2000
-from core.errors import UnavailableError
-from core.qc.models import QcOptions
-from core.qc.report import qc_line, qc_table
-from core.qc.retake import RetakeBudget, best_take
-from core.qc.scores import (
+from cutroom.core.consistency import delta_e_2000
+from cutroom.core.errors import UnavailableError
+from cutroom.core.qc.models import QcOptions
+from cutroom.core.qc.report import qc_line, qc_table
+from cutroom.core.qc.retake import RetakeBudget, best_take
+from cutroom.core.qc.scores import (
     Sampler,
     Scorer,
     ShotSamples,
@@ -181,7 +181,7 @@ class OneFace:
 
 
 def test_no_face_where_a_character_is_expected_is_said_not_crashed(tmp_path: Path) -> None:
-    from core.models import Entity
+    from cutroom.core.models import Entity
 
     base = make_plan()
     character = Entity(id="maya", name="Maya", kind="character")
@@ -269,7 +269,7 @@ def test_budget_out_on_the_first_failure_keeps_take_one_and_says_so() -> None:
 
 
 def test_line_and_table() -> None:
-    from core.qc.models import QcReport, ShotQc, TakeQc
+    from cutroom.core.qc.models import QcReport, ShotQc, TakeQc
 
     report = QcReport(
         shots=[
@@ -329,7 +329,7 @@ def tiny_dinov2(folder: Path) -> Path:
 
 @pytest.mark.parametrize("build", [tiny_clip, tiny_dinov2])
 def test_image_model_scores_run_with_tiny_models(tmp_path: Path, build) -> None:  # type: ignore[no-untyped-def]
-    from core.qc.setup import make_scorer
+    from cutroom.core.qc.setup import make_scorer
 
     folder = build(tmp_path / "model")
     plan = make_plan()
@@ -347,7 +347,7 @@ def test_image_model_scores_run_with_tiny_models(tmp_path: Path, build) -> None:
 
 
 def test_a_wrong_or_missing_model_folder_names_the_setting(tmp_path: Path) -> None:
-    from core.qc.embedders import ImageEmbedder
+    from cutroom.core.qc.embedders import ImageEmbedder
 
     with pytest.raises(UnavailableError, match="CUTROOM_QC_IMAGE_MODEL"):
         ImageEmbedder(tmp_path / "nowhere")
@@ -367,7 +367,7 @@ def test_real_clip_on_the_gpu_scores_a_shot_against_itself() -> None:
     folder = os.environ.get("CUTROOM_TEST_QC_MODEL")
     if not torch.cuda.is_available() or not folder:
         pytest.skip("needs a GPU and CUTROOM_TEST_QC_MODEL")
-    from core.qc.embedders import ImageEmbedder
+    from cutroom.core.qc.embedders import ImageEmbedder
 
     model = ImageEmbedder(folder, device="cuda")
     vectors = model.embed(

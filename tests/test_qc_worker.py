@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core.backends import Backends
-from core.models import Brief
-from core.qc.models import QcReport
-from jobs.queue import JobQueue
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends
+from cutroom.core.models import Brief
+from cutroom.core.qc.models import QcReport
+from cutroom.jobs.queue import JobQueue
+from cutroom.storage.artifacts import LocalArtifactStore
 from tests.support.qc_fakes import BAD_SHOT
 from tests.support.redis_server import RedisServer
 from tests.support.workers import job_queue, start_worker, stop_worker, worker_data_dir
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 async def test_a_worker_retakes_the_planted_bad_shot(
     job_queue: JobQueue, redis_server: RedisServer, worker_data_dir: Path
 ) -> None:
-    from core.pipeline import make_storyboard
+    from cutroom.core.pipeline import make_storyboard
 
     store = LocalArtifactStore(worker_data_dir / "artifacts")
     brief = Brief(

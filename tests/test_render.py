@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import Cancelled, InputError, PlanError, RenderError
-from core.models import RenderSpec
-from core.render import RenderOptions, render_variant, render_variants, variant_specs
+from cutroom.core.errors import Cancelled, InputError, PlanError, RenderError
+from cutroom.core.models import RenderSpec
+from cutroom.core.render import RenderOptions, render_variant, render_variants, variant_specs
 from tests.test_render_helpers import (
     black_intervals,
     ffprobe,
@@ -351,7 +351,7 @@ def test_a_configured_voice_provider_speaks_through_the_render_and_its_key_stays
 _PEAK_RSS = """
 import sys, tempfile
 from pathlib import Path
-from core.render import RenderOptions, render_variant, variant_specs
+from cutroom.core.render import RenderOptions, render_variant, variant_specs
 from tests.test_render_helpers import make_plan
 plan = make_plan(duration_s=int(sys.argv[1]), fps=30)
 spec = variant_specs(plan, aspects=["9:16"], fps=30)[0].model_copy(update={"width": 540, "height": 960})

@@ -12,7 +12,7 @@ from cutroom.cli.app import app
 from tests.test_render_helpers import ffprobe, make_plan, video_stream
 
 pytestmark = pytest.mark.skipif(
-    "animatic" not in __import__("core.backends", fromlist=["images"]).images.names(),
+    "animatic" not in __import__("cutroom.core.backends", fromlist=["images"]).images.names(),
     reason="the animatic panel artist is not installed",
 )
 

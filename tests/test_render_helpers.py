@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.backends import PanelArt, images
-from core.models import BrandKit, Brief, CallToAction, Entity, Plan, Shot, StyleBible
-from core.render import RenderOptions
+from cutroom.core.backends import PanelArt, images
+from cutroom.core.models import BrandKit, Brief, CallToAction, Entity, Plan, Shot, StyleBible
+from cutroom.core.render import RenderOptions
 
 LINES = [
     ("Tired of flat mornings?", "Flat mornings?", "push_in", "cut"),

@@ -10,10 +10,10 @@ import boto3
 import httpx
 import pytest
 
-from core.artifacts import ArtifactStore
-from core.errors import InputError
-from storage.artifacts import open_store
-from storage.s3 import S3ArtifactStore
+from cutroom.core.artifacts import ArtifactStore
+from cutroom.core.errors import InputError
+from cutroom.storage.artifacts import open_store
+from cutroom.storage.s3 import S3ArtifactStore
 from tests.support.redis_server import free_port
 
 

@@ -29,7 +29,7 @@ def test_placeholder_secrets_count_as_unset_and_say_what_to_set(monkeypatch: pyt
 
 
 def test_every_bot_limit_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bots.policy import Limits
+    from cutroom.bots.policy import Limits
 
     monkeypatch.setenv("CUTROOM_REQUESTS_PER_USER_PER_MINUTE", "2")
     monkeypatch.setenv("CUTROOM_REQUESTS_PER_WORKSPACE_PER_MINUTE", "9")

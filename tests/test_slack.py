@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bots.engine import EngineConfig
-from bots.slack.app import build, socket_handler
+from cutroom.bots.engine import EngineConfig
+from cutroom.bots.slack.app import build, socket_handler
 from tests.support import workers
 from tests.support.fake_slack import APP_TOKEN, SIGNING_SECRET, FakeSlack, event_body, signed_headers
 from tests.support.redis_server import RedisServer
@@ -360,6 +360,6 @@ async def test_a_bot_restart_mid_render_still_delivers_exactly_once(
 
 
 def _key(thread: str):  # type: ignore[no-untyped-def]
-    from storage.state import SessionKey
+    from cutroom.storage.state import SessionKey
 
     return SessionKey(platform="slack", channel=C, thread=thread)

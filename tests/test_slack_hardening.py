@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bots.engine import EngineConfig
-from storage.state import SessionKey
-from storage.uploads import MAX_LOGO_BYTES
+from cutroom.bots.engine import EngineConfig
+from cutroom.storage.state import SessionKey
+from cutroom.storage.uploads import MAX_LOGO_BYTES
 from tests.support import workers
 from tests.support.fake_providers import AnthropicFake, serving
 from tests.support.fake_slack import TOKEN, FakeSlack
@@ -269,7 +269,7 @@ async def test_a_file_named_here_pings_nobody_and_typed_pings_stay_words(bot: Bo
 
 
 async def test_clean_never_makes_live_markup_and_links_show_where_they_go(bot: Bot) -> None:
-    from bots.slack.platform import SlackPlatform
+    from cutroom.bots.slack.platform import SlackPlatform
 
     platform = SlackPlatform(bot.engine.platform.client)  # type: ignore[attr-defined]
     assert "<!channel>" not in platform.clean("hi &lt;!channel&gt; &lt;@U9&gt;", "UBOT")

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bots.messages import SCENES, StoryboardPost, VariantPost
-from bots.platform import FileTooLarge, PlatformGone
-from bots.slack.app import TOKEN as TOKEN_PATTERN
-from bots.slack.app import RedactTokens
-from bots.slack.blocks import storyboard_blocks
-from bots.slack.platform import SlackPlatform, emoji_from_name, web_client
-from storage.state import SessionKey
+from cutroom.bots.messages import SCENES, StoryboardPost, VariantPost
+from cutroom.bots.platform import FileTooLarge, PlatformGone
+from cutroom.bots.slack.app import TOKEN as TOKEN_PATTERN
+from cutroom.bots.slack.app import RedactTokens
+from cutroom.bots.slack.blocks import storyboard_blocks
+from cutroom.bots.slack.platform import SlackPlatform, emoji_from_name, web_client
+from cutroom.storage.state import SessionKey
 from tests.support.fake_slack import TOKEN, FakeSlack
 
 C = "C0TEST"
@@ -114,8 +114,8 @@ async def test_storyboard_is_an_upload_plus_a_message_with_mirroring_buttons(
 
 
 def test_block_kit_buttons_mirror_the_reactions() -> None:
-    from bots.engine import choice_for
-    from bots.messages import storyboard_post  # noqa: F401  (the builder adapters share)
+    from cutroom.bots.engine import choice_for
+    from cutroom.bots.messages import storyboard_post  # noqa: F401  (the builder adapters share)
 
     board = post(3).model_copy(update={"buttons": _buttons(3)})
     blocks = storyboard_blocks(board)
@@ -135,7 +135,7 @@ def test_block_kit_buttons_mirror_the_reactions() -> None:
 
 
 def _buttons(n: int):  # type: ignore[no-untyped-def]
-    from bots.messages import Button
+    from cutroom.bots.messages import Button
 
     return [
         Button(id="approve", emoji="✅", label="Approve", style="primary"),
@@ -218,7 +218,7 @@ def test_the_manifest_subscribes_to_what_the_bot_listens_for() -> None:
 async def test_a_variant_post_carries_the_qc_line_and_the_per_shot_table(
     fake: FakeSlack, slack: SlackPlatform, tmp_path: Path
 ) -> None:
-    from bots.messages import variant_post
+    from cutroom.bots.messages import variant_post
     from tests.support.qc_fakes import variant_with_qc
 
     thread = fake.add_message(C, "parent")

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from core.models import Brief
-from storage.state import (
+from cutroom.core.models import Brief
+from cutroom.storage.state import (
     SCHEMA_VERSION,
     SESSION_INDEX,
     SESSION_PREFIX,

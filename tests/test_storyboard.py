@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFont
 
-from core import fonts
-from core.backends import ImageBackend, PanelArt, images
-from core.backends.animatic import AnimaticImageBackend, layout_text, mood_for, place_of, safe_box
-from core.models import FRAME_SIZES, AspectRatio, BrandKit, Brief, Plan, ProductCategory, Shot
-from core.plan import plan_ad, sample_brief
-from core.storyboard import (
+from cutroom.core import fonts
+from cutroom.core.backends import ImageBackend, PanelArt, images
+from cutroom.core.backends.animatic import AnimaticImageBackend, layout_text, mood_for, place_of, safe_box
+from cutroom.core.models import FRAME_SIZES, AspectRatio, BrandKit, Brief, Plan, ProductCategory, Shot
+from cutroom.core.plan import plan_ad, sample_brief
+from cutroom.core.storyboard import (
     MAX_SHEET_BYTES,
     DrawnStoryboard,
     draw_storyboard,
@@ -317,7 +317,7 @@ THREADS = Path(__file__).parent / "fixtures" / "threads"
 @pytest.mark.parametrize("name", sorted(p.stem for p in THREADS.glob("*.json")))
 def test_each_fixture_thread_plans_validly_and_draws_the_same_pixels_twice(name: str) -> None:
     """Thread to brief to plan to storyboard, end to end on every realistic fixture."""
-    from core.extract import extract_brief, parse_thread
+    from cutroom.core.extract import extract_brief, parse_thread
 
     brief = extract_brief(parse_thread((THREADS / f"{name}.json").read_text())).brief
     plan = plan_ad(brief, seed=3)
@@ -404,8 +404,8 @@ def test_an_animal_with_the_product_sets_it_beside_them() -> None:
 
 
 def test_the_pawsome_brief_draws_a_dog_not_a_person() -> None:
-    from core.extract import extract_brief
-    from core.models import Message
+    from cutroom.core.extract import extract_brief
+    from cutroom.core.models import Message
 
     brief = extract_brief([Message(author="maya", text=PAWSOME)]).brief
     plan = plan_ad(brief, seed=0)
@@ -428,7 +428,7 @@ def test_a_full_hd_animal_panel_is_fast() -> None:
 @pytest.mark.parametrize(("product", "kind"), [("Pawsome dog treats", "bones"), ("Whisker cat food", "kibble")])
 def test_pet_food_is_drawn_as_pet_food_not_fruit(product: str, kind: str) -> None:
     """A bowl of dog treats holds biscuit-brown bones, cat food kibble; other food keeps its fruit."""
-    from core.backends.animatic import _BISCUIT
+    from cutroom.core.backends.animatic import _BISCUIT
 
     def biscuit_share(name: str, category: ProductCategory = "food") -> float:
         brief = sample_brief().model_copy(update={"product": name, "product_category": category})

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from core.backends import Backends
-from core.models import Brief, Storyboard
-from jobs.capacity import render_capacity
-from jobs.queue import JobQueue, ProgressEvent, events_key, queue_for
-from jobs.worker import WorkerConfig, render_slots
-from storage.artifacts import LocalArtifactStore
+from cutroom.core.backends import Backends
+from cutroom.core.models import Brief, Storyboard
+from cutroom.jobs.capacity import render_capacity
+from cutroom.jobs.queue import JobQueue, ProgressEvent, events_key, queue_for
+from cutroom.jobs.worker import WorkerConfig, render_slots
+from cutroom.storage.artifacts import LocalArtifactStore
 from tests.support.redis_server import RedisServer
 from tests.support.workers import job_queue, start_worker, stop_worker, worker_data_dir, worker_log
 
@@ -71,7 +71,7 @@ def _brief(product: str) -> Brief:
 
 
 def _board(data_dir: Path, product: str, seed: int = 0) -> Storyboard:
-    from core.pipeline import make_storyboard
+    from cutroom.core.pipeline import make_storyboard
 
     store = LocalArtifactStore(data_dir / "artifacts")
     return make_storyboard(_brief(product), store, backends=Backends.embedded(), seed=seed, fps=12)

@@ -9,8 +9,8 @@ video.py     fit a video under the guild's upload limit (re-encode) or give up f
 
 from __future__ import annotations
 
-from bots.discord.client import INVITE_PERMISSIONS, CutroomBot, build_intents, invite_url
-from bots.discord.platform import DiscordPlatform, session_key
+from cutroom.bots.discord.client import INVITE_PERMISSIONS, CutroomBot, build_intents, invite_url
+from cutroom.bots.discord.platform import DiscordPlatform, session_key
 
 __all__ = [
     "INVITE_PERMISSIONS",

@@ -21,8 +21,8 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bots.discord.platform import DiscordPlatform
-from bots.discord.render import EngineButton
+from cutroom.bots.discord.platform import DiscordPlatform
+from cutroom.bots.discord.render import EngineButton
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class CutroomBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Runs once after login, before the gateway: persistent buttons, the cog, the command tree."""
-        from bots.discord.cog import Conversation
+        from cutroom.bots.discord.cog import Conversation
 
         if self.engine is None and self.engine_factory is not None:
             self.engine = await self.engine_factory(self.platform)

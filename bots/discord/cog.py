@@ -24,9 +24,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bots.discord.platform import session_key
-from bots.discord.render import CONTENT_MAX, clip
-from bots.events import (
+from cutroom.bots.discord.platform import session_key
+from cutroom.bots.discord.render import CONTENT_MAX, clip
+from cutroom.bots.events import (
     Actor,
     Attachment,
     ButtonPressed,
@@ -36,8 +36,8 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
-from bots.messages import CHANNEL_OFF
-from core.models import Message
+from cutroom.bots.messages import CHANNEL_OFF
+from cutroom.core.models import Message
 
 log = logging.getLogger(__name__)
 

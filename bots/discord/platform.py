@@ -24,14 +24,14 @@ from typing import Any
 import aiohttp
 import discord
 
-from bots.discord import render
-from bots.discord.video import megabytes, shrink_to_fit_async
-from bots.events import Attachment
-from bots.messages import Button, StoryboardPost, VariantPost
-from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
-from core.models import Message
-from storage.state import SessionKey
-from storage.uploads import MAX_LOGO_BYTES, read_capped
+from cutroom.bots.discord import render
+from cutroom.bots.discord.video import megabytes, shrink_to_fit_async
+from cutroom.bots.events import Attachment
+from cutroom.bots.messages import Button, StoryboardPost, VariantPost
+from cutroom.bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
+from cutroom.core.models import Message
+from cutroom.storage.state import SessionKey
+from cutroom.storage.uploads import MAX_LOGO_BYTES, read_capped
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bots.messages import Button, StoryboardPost, VariantPost
+from cutroom.bots.messages import Button, StoryboardPost, VariantPost
 
 CUSTOM_ID_PREFIX = "cutroom:"
 # Discord limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits

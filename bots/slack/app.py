@@ -23,8 +23,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.engine import Engine, EngineConfig, build_engine, explain_error
-from bots.events import (
+from cutroom.bots.engine import Engine, EngineConfig, build_engine, explain_error
+from cutroom.bots.events import (
     Actor,
     Attachment,
     ButtonPressed,
@@ -33,12 +33,12 @@ from bots.events import (
     ReactionAdded,
     ThreadMessage,
 )
-from bots.messages import CHANNEL_OFF
-from bots.platform import PlatformError
-from bots.slack.blocks import ACTION_PREFIX
-from bots.slack.platform import SlackPlatform, emoji_from_name, web_client
-from core.models import Message
-from storage.state import SessionKey
+from cutroom.bots.messages import CHANNEL_OFF
+from cutroom.bots.platform import PlatformError
+from cutroom.bots.slack.blocks import ACTION_PREFIX
+from cutroom.bots.slack.platform import SlackPlatform, emoji_from_name, web_client
+from cutroom.core.models import Message
+from cutroom.storage.state import SessionKey
 
 log = logging.getLogger(__name__)
 

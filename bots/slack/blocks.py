@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bots.messages import Button, StoryboardPost, VariantPost
+from cutroom.bots.messages import Button, StoryboardPost, VariantPost
 
 ACTION_PREFIX = "cutroom_"
 SECTION_LIMIT = 2900  # Slack refuses section text over 3000 characters

@@ -27,13 +27,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.events import Attachment
-from bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
-from bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
-from bots.slack.blocks import storyboard_blocks, text_blocks, variant_blocks
-from core.models import Message
-from storage.state import SessionKey
-from storage.uploads import MAX_LOGO_BYTES, read_capped
+from cutroom.bots.events import Attachment
+from cutroom.bots.messages import APPROVE, CANCEL, REDO, SCENES, Button, StoryboardPost, VariantPost
+from cutroom.bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
+from cutroom.bots.slack.blocks import storyboard_blocks, text_blocks, variant_blocks
+from cutroom.core.models import Message
+from cutroom.storage.state import SessionKey
+from cutroom.storage.uploads import MAX_LOGO_BYTES, read_capped
 
 #: Slack's reaction names for the engine's emoji (and back).
 EMOJI_NAMES: dict[str, str] = {

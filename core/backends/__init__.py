@@ -16,9 +16,9 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 import numpy as np
 from PIL import Image
 
-from core.errors import UnknownBackendError
-from core.models import AspectRatio, Brief, Entity, Extraction, Message, Plan, Shot
-from core.qc.models import QcOptions
+from cutroom.core.errors import UnknownBackendError
+from cutroom.core.models import AspectRatio, Brief, Entity, Extraction, Message, Plan, Shot
+from cutroom.core.qc.models import QcOptions
 
 # ── the interfaces ──────────────────────────────────────────────────────────────────────
 
@@ -180,7 +180,7 @@ def _load_builtin_backends() -> None:
             try:
                 importlib.import_module(module)
             except ModuleNotFoundError as exc:  # a module not written yet, or an optional dep
-                if not exc.name or not exc.name.startswith("core."):
+                if not exc.name or not exc.name.startswith("cutroom.core."):
                     continue
                 if exc.name != module:
                     raise
@@ -189,18 +189,18 @@ def _load_builtin_backends() -> None:
 
 #: Modules whose import registers backends. Optional heavy deps are imported inside factories.
 BUILTIN_MODULES: list[str] = [
-    "core.extract",  # extractor "heuristic"
-    "core.plan",  # planner "embedded"
-    "core.backends.animatic",  # image "animatic"
-    "core.backends.animatic_clip",  # clip "animatic"
-    "core.backends.espeak",  # voice "espeak"
-    "core.backends.llm",  # extractor/planner "anthropic", "openai"
-    "core.backends.diffusion",  # image/clip "diffusers"
-    "core.backends.openai_images",  # image "openai"
-    "core.backends.google_images",  # image "google"
-    "core.backends.elevenlabs",  # voice "elevenlabs"
-    "core.backends.face_identity",  # face "insightface" (not "faces": that name is the registry)
-    "core.clips.backend",  # clip "runway", "veo", "luma", "sim" (SDKs imported inside)
+    "cutroom.core.extract",  # extractor "heuristic"
+    "cutroom.core.plan",  # planner "embedded"
+    "cutroom.core.backends.animatic",  # image "animatic"
+    "cutroom.core.backends.animatic_clip",  # clip "animatic"
+    "cutroom.core.backends.espeak",  # voice "espeak"
+    "cutroom.core.backends.llm",  # extractor/planner "anthropic", "openai"
+    "cutroom.core.backends.diffusion",  # image/clip "diffusers"
+    "cutroom.core.backends.openai_images",  # image "openai"
+    "cutroom.core.backends.google_images",  # image "google"
+    "cutroom.core.backends.elevenlabs",  # voice "elevenlabs"
+    "cutroom.core.backends.face_identity",  # face "insightface" (not "faces": that name is the registry)
+    "cutroom.core.clips.backend",  # clip "runway", "veo", "luma", "sim" (SDKs imported inside)
 ]
 
 

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from core import consistency, fonts
-from core.backends import PanelArt, images
-from core.consistency import RGB, hex_rgb, luminance, mix, shade
-from core.models import Entity, Plan, Shot
+from cutroom.core import consistency, fonts
+from cutroom.core.backends import PanelArt, images
+from cutroom.core.consistency import RGB, hex_rgb, luminance, mix, shade
+from cutroom.core.models import Entity, Plan, Shot
 
 Box = tuple[int, int, int, int]
 RGBA = tuple[int, int, int, int]

@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from core.backends import PanelArt, clips
-from core.models import CameraMove, Plan, Shot
+from cutroom.core.backends import PanelArt, clips
+from cutroom.core.models import CameraMove, Plan, Shot
 
 # How far each move travels, as a fraction of the frame (chosen by eye on 9:16 and 16:9).
 _PUSH = 0.13

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.backends import PanelArt, clips, images
-from core.errors import BackendError, InputError, UnavailableError
-from core.models import Entity, Plan, Shot
+from cutroom.core.backends import PanelArt, clips, images
+from cutroom.core.errors import BackendError, InputError, UnavailableError
+from cutroom.core.models import Entity, Plan, Shot
 
 IMAGE_ENV = "CUTROOM_DIFFUSERS_MODEL"
 VIDEO_ENV = "CUTROOM_DIFFUSERS_VIDEO_MODEL"
@@ -190,7 +190,7 @@ class Family:
 
 @cache
 def families() -> dict[str, Family]:
-    text = resources.files("core.backends").joinpath("data/diffusers_families.json").read_text(encoding="utf-8")
+    text = resources.files("cutroom.core.backends").joinpath("data/diffusers_families.json").read_text(encoding="utf-8")
     out: dict[str, Family] = {}
     for name, row in json.loads(text).items():
         if name.startswith("_"):
@@ -510,7 +510,7 @@ class DiffusersImage:
     def cast(self, plan: Plan, entity: Entity, *, size: tuple[int, int], seed: int) -> dict[str, Image.Image]:
         """The entity's reference: a front view (or packshot) on a plain background, no references in."""
         view = "packshot" if entity.kind == "product" else "front"
-        from core.backends.image_engines import cast_prompt
+        from cutroom.core.backends.image_engines import cast_prompt
 
         prompt = cast_prompt(plan, entity, view).replace("\n", " ")
         art = self._generate(prompt, negative_prompt(plan), size, seed, [], f"the reference picture of {entity.name}")
@@ -520,7 +520,7 @@ class DiffusersImage:
         refs = self.references(plan, shot) if self.uses_references else []
         prompt = shot_prompt(plan, shot)
         if self.family.reference_mode(self.class_name) in ("image", "images"):
-            from core.backends.image_engines import Reference, shot_instruction
+            from cutroom.core.backends.image_engines import Reference, shot_instruction
 
             entities = [plan.bible.entity(e) for e in shot.entities if plan.bible.entity(e).reference_image]
             prompt = shot_instruction(plan, shot, [Reference(e, r) for e, r in zip(entities, refs, strict=False)])
@@ -679,7 +679,7 @@ class DiffusersClip:
 
         import torch
 
-        from core.clips.backend import motion_prompt
+        from cutroom.core.clips.backend import motion_prompt
 
         width, height = still.size
         wanted: dict[str, Any] = {
@@ -708,7 +708,7 @@ class DiffusersClip:
     def frames(
         self, plan: Plan, shot: Shot, art: PanelArt, *, size: tuple[int, int], fps: int, seed: int
     ) -> Iterator[np.ndarray]:
-        from core.clips.fit import FitReport, fitted, timed
+        from cutroom.core.clips.fit import FitReport, fitted, timed
 
         pipe = self.loader.pipeline()
         width, height = generation_size(size, self.resolution, int(self.family["multiple"]))

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.backends import Speech, WordTiming, voices
-from core.errors import BackendError, TransientError, UnavailableError
+from cutroom.core.backends import Speech, WordTiming, voices
+from cutroom.core.errors import BackendError, TransientError, UnavailableError
 
 KEY_ENV = "ELEVENLABS_API_KEY"
 #: "Rachel", a premade voice every account has.

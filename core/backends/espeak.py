@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.backends import Speech, WordTiming, voices
-from core.errors import BackendError, UnavailableError
+from cutroom.core.backends import Speech, WordTiming, voices
+from cutroom.core.errors import BackendError, UnavailableError
 
 DEFAULT_VOICE = "en-us"
 DEFAULT_WPM = 160

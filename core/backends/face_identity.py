@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from core.backends import FaceEmbedder, faces
-from core.errors import BackendError, UnavailableError
-from core.models import Plan
+from cutroom.core.backends import FaceEmbedder, faces
+from cutroom.core.errors import BackendError, UnavailableError
+from cutroom.core.models import Plan
 
 DEFAULT_PACK = "buffalo_l"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from PIL import Image
 
-from core.backends import PanelArt, images
-from core.backends.image_engines import (
+from cutroom.core.backends import PanelArt, images
+from cutroom.core.backends.image_engines import (
     VIEWS_BY_KIND,
     PictureCache,
     cast_prompt,
@@ -27,8 +27,8 @@ from core.backends.image_engines import (
     shot_instruction,
     shot_references,
 )
-from core.errors import BackendError, RefusedError, TransientError, UnavailableError
-from core.models import Entity, Plan, Shot
+from cutroom.core.errors import BackendError, RefusedError, TransientError, UnavailableError
+from cutroom.core.models import Entity, Plan, Shot
 
 DEFAULT_MODEL = "gemini-3.1-flash-image"
 #: Why a candidate stopped, when it stopped for safety.
@@ -124,7 +124,7 @@ class GoogleImages:
     def draw(self, plan: Plan, shot: Shot, *, size: tuple[int, int], seed: int) -> PanelArt:
         refs = shot_references(plan, shot)
         prompt = shot_instruction(plan, shot, refs)
-        from core.backends.diffusion import shot_seed
+        from cutroom.core.backends.diffusion import shot_seed
 
         noise = shot_seed(plan, shot, seed) % 2**31
         picture = self._generate([r.image for r in refs], prompt, aspect_of(size), noise, f"shot {shot.index}")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.errors import InputError
-from core.models import Entity, Plan, Shot
+from cutroom.core.errors import InputError
+from cutroom.core.models import Entity, Plan, Shot
 
 NO_TEXT = (
     "No text of any kind in the picture: no letters, words, captions, labels, logos, signs or watermarks."
@@ -133,7 +133,7 @@ def cast_prompt(plan: Plan, entity: Entity, view: str) -> str:
 
 @cache
 def _prices() -> dict[str, dict[str, object]]:
-    text = resources.files("core.backends").joinpath("data/image_prices.json").read_text(encoding="utf-8")
+    text = resources.files("cutroom.core.backends").joinpath("data/image_prices.json").read_text(encoding="utf-8")
     return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
 
 

@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.backends import extractors, planners
-from core.errors import BackendError, TransientError, UnavailableError, explain
-from core.models import Brief, CallToAction, Extraction, LineSource, Message, Plan, Shot, StyleBible
+from cutroom.core.backends import extractors, planners
+from cutroom.core.errors import BackendError, TransientError, UnavailableError, explain
+from cutroom.core.models import Brief, CallToAction, Extraction, LineSource, Message, Plan, Shot, StyleBible
 
 T = TypeVar("T")
 
@@ -101,7 +101,7 @@ def thread_as_data(thread: Sequence[Message]) -> str:
 def bound_thread(thread: Sequence[Message]) -> tuple[list[Message], list[str]]:
     """The latest messages that fit the extractor's limits (the same as the heuristic one's),
     and notices saying what was left out: a pasted novel must not cost a fortune in tokens."""
-    from core.extract import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
+    from cutroom.core.extract import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
 
     notices: list[str] = []
     messages = list(thread)
@@ -166,7 +166,7 @@ def merge_extraction(found: Extraction, base: Brief | None) -> Extraction:
         sent = brief.model_dump(include=set(brief.model_fields_set))
         brief = Brief.model_validate(base.model_dump() | sent)
     missing = [f for f in found.missing if not getattr(brief, f, None)]
-    from core.extract import ESSENTIALS  # the same essentials as the heuristic extractor
+    from cutroom.core.extract import ESSENTIALS  # the same essentials as the heuristic extractor
 
     missing += [f for f in ESSENTIALS if not getattr(brief, f) and f not in missing]
     stale = any(f not in missing for f in found.missing)  # its question may ask for a filled field
@@ -246,7 +246,7 @@ def _apportion(weights: Sequence[float], units: int, cap: int) -> list[int]:
 def complete_bible(bible: StyleBible, brief: Brief, *, seed: int) -> StyleBible:
     """The model's bible made whole: brand colours first in the palette, every entity with
     fixed colours (the embedded image backend draws from them), our seeds."""
-    from core import consistency
+    from cutroom.core import consistency
 
     palette = list(dict.fromkeys(c.lower() for c in [*brief.brand.palette, *bible.palette]))
     palette = palette or consistency.palette_for(brief)
@@ -304,7 +304,7 @@ def check_plan_sources(plan: Plan, thread: Sequence[Message] | None = None) -> P
     """The model's sources checked: a line whose number, date, superlative or comparison the
     brief (or the thread, when given) does not state is marked suggested, not passed off as the
     client's claim; a line with no source is suggested."""
-    from core.planning.claims import check_sources
+    from cutroom.core.planning.claims import check_sources
 
     return check_sources(plan, thread)
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from PIL import Image
 
-from core.backends import PanelArt, images
-from core.backends.image_engines import (
+from cutroom.core.backends import PanelArt, images
+from cutroom.core.backends.image_engines import (
     VIEWS_BY_KIND,
     PictureCache,
     cast_prompt,
@@ -30,8 +30,8 @@ from core.backends.image_engines import (
     shot_instruction,
     shot_references,
 )
-from core.errors import BackendError, RefusedError, TransientError, UnavailableError
-from core.models import Entity, Plan, Shot
+from cutroom.core.errors import BackendError, RefusedError, TransientError, UnavailableError
+from cutroom.core.models import Entity, Plan, Shot
 
 DEFAULT_MODEL = "gpt-image-2"
 #: Error codes OpenAI uses when its safety system refuses a prompt or an input image.

@@ -18,22 +18,22 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.backends import PanelArt, clips, images
-from core.clips.engines import (
+from cutroom.core.backends import PanelArt, clips, images
+from cutroom.core.clips.engines import (
     CAMERA_WORDS,
     ClipRequest,
     HostedEngine,
     choose_duration,
     engines,
 )
-from core.clips.fit import FitReport, fitted_frames
-from core.clips.generate import ClipPolicy, ClipResult, make_clip
-from core.clips.ledger import open_ledger
-from core.errors import UnavailableError
-from core.models import Plan, Shot
+from cutroom.core.clips.fit import FitReport, fitted_frames
+from cutroom.core.clips.generate import ClipPolicy, ClipResult, make_clip
+from cutroom.core.clips.ledger import open_ledger
+from cutroom.core.errors import UnavailableError
+from cutroom.core.models import Plan, Shot
 
 #: Modules whose import registers the hosted engines (their SDKs are imported inside).
-ENGINE_MODULES = ("core.clips.runway", "core.clips.veo", "core.clips.luma", "core.clips.sim")
+ENGINE_MODULES = ("cutroom.core.clips.runway", "cutroom.core.clips.veo", "cutroom.core.clips.luma", "cutroom.core.clips.sim")
 HOSTED = ("runway", "veo", "luma", "sim")
 
 Publisher = Callable[[str, bytes], str]
@@ -135,7 +135,7 @@ class HostedClip:
         if self.image_backend:
             if self._image is None:
                 self._image = images.create(self.image_backend, **self.image_options)
-            from core import compose
+            from cutroom.core import compose
 
             drawn = compose.grade_art(self._image.draw(plan, shot, size=working, seed=seed), compose.grade_lut(plan))
             return drawn.flatten().convert("RGB")

@@ -27,8 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from core.backends import Registry
-from core.errors import BackendError, InputError, TransientError
+from cutroom.core.backends import Registry
+from cutroom.core.errors import BackendError, InputError, TransientError
 
 TaskState = Literal["queued", "running", "succeeded", "failed", "refused", "cancelled"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from core.errors import BackendError
+from cutroom.core.errors import BackendError
 
 
 @dataclass

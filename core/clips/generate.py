@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.clips.engines import (
+from cutroom.core.clips.engines import (
     ClipFailed,
     ClipRefused,
     ClipRequest,
@@ -28,8 +28,8 @@ from core.clips.engines import (
     OverBudget,
     RateLimited,
 )
-from core.clips.ledger import CLAIM_GRACE_S, TaskLedger, TaskRecord, slot, today
-from core.errors import Cancelled, TransientError
+from cutroom.core.clips.ledger import CLAIM_GRACE_S, TaskLedger, TaskRecord, slot, today
+from cutroom.core.errors import Cancelled, TransientError
 
 Progress = Callable[[float, str], None]
 

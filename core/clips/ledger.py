@@ -25,7 +25,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from core.errors import UnavailableError
+from cutroom.core.errors import UnavailableError
 
 RecordState = Literal["submitting", "submitted", "done", "failed", "refused", "cancelled"]
 CLAIM_GRACE_S = 120.0

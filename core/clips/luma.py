@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.clips.engines import (
+from cutroom.core.clips.engines import (
     ClipFailed,
     ClipRefused,
     ClipRequest,
@@ -24,8 +24,8 @@ from core.clips.engines import (
     is_moderation,
     stream_download,
 )
-from core.clips.runway import retry_after
-from core.errors import TransientError, UnavailableError
+from cutroom.core.clips.runway import retry_after
+from cutroom.core.errors import TransientError, UnavailableError
 
 _STATES = {"queued": "queued", "dreaming": "running", "completed": "succeeded", "failed": "failed"}
 

@@ -13,7 +13,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from core.clips.engines import (
+from cutroom.core.clips.engines import (
     ClipFailed,
     ClipRefused,
     ClipRequest,
@@ -25,7 +25,7 @@ from core.clips.engines import (
     is_moderation,
     stream_download,
 )
-from core.errors import TransientError, UnavailableError
+from cutroom.core.errors import TransientError, UnavailableError
 
 _STATES = {"PENDING": "queued", "THROTTLED": "queued", "RUNNING": "running", "SUCCEEDED": "succeeded",
            "FAILED": "failed", "CANCELLED": "cancelled"}

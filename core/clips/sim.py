@@ -14,8 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from core.clips.engines import ClipFailed, ClipRequest, TaskStatus, engine_spec, engines
-from core.encode import ffmpeg_exe
+from cutroom.core.clips.engines import ClipFailed, ClipRequest, TaskStatus, engine_spec, engines
+from cutroom.core.encode import ffmpeg_exe
 
 
 class SimEngine:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.clips.engines import (
+from cutroom.core.clips.engines import (
     ClipFailed,
     ClipRefused,
     ClipRequest,
@@ -27,7 +27,7 @@ from core.clips.engines import (
     engines,
     stream_download,
 )
-from core.errors import TransientError, UnavailableError
+from cutroom.core.errors import TransientError, UnavailableError
 
 DEFAULT_BASE_URL = "https://aiplatform.googleapis.com/"
 

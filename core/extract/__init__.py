@@ -12,7 +12,7 @@ The public names other code imports (``extract_brief``, ``parse_thread``, ...) l
 
 from __future__ import annotations
 
-from core.extract.rules import (
+from cutroom.core.extract.rules import (
     BOT_AUTHORS,
     ESSENTIALS,
     MAX_MESSAGE_CHARS,
@@ -22,7 +22,7 @@ from core.extract.rules import (
     extract_brief,
     follow_up_question,
 )
-from core.extract.threads import parse_thread
+from cutroom.core.extract.threads import parse_thread
 
 __all__ = [
     "BOT_AUTHORS",

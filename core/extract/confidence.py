@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.extract.fields import (
+from cutroom.core.extract.fields import (
     AVOID_FOLLOWERS,
     BENEFIT_NOUNS,
     LABELLED,
@@ -30,7 +30,7 @@ from core.extract.fields import (
     read_thread,
     work_talk_only,
 )
-from core.models import MAX_DURATION_S, Brief, Extraction
+from cutroom.core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
 SURE = SHAPED - 0.05  # a whole-thread finding this sure replaces the sentence rules' value
@@ -326,7 +326,7 @@ def question_for(
     "I read the product as Acme Invoice, and no call to action yet: what should viewers do at
     the end?" A thread naming two products asks which one.
     """
-    from core.extract.rules import follow_up_question
+    from cutroom.core.extract.rules import follow_up_question
 
     products = list(dict.fromkeys(p for p in found.products_named))
     if len({p.lower() for p in products}) > 1:

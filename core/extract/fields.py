@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.extract import vocabulary
+from cutroom.core.extract import vocabulary
 
 _V = vocabulary.table("fields")
 _LABELS: dict[str, list[str]] = _V["labels"]

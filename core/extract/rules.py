@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from core import consistency
-from core.backends import extractors
-from core.errors import InputError
-from core.extract.confidence import drop_injections, injection_notice, merge
-from core.extract.threads import sort_key
-from core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
-from core.text import clean_block, clean_inline, has_letters, strip_chat_markup
+from cutroom.core import consistency
+from cutroom.core.backends import extractors
+from cutroom.core.errors import InputError
+from cutroom.core.extract.confidence import drop_injections, injection_notice, merge
+from cutroom.core.extract.threads import sort_key
+from cutroom.core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
+from cutroom.core.text import clean_block, clean_inline, has_letters, strip_chat_markup
 
 # ── limits ──────────────────────────────────────────────────────────────────────────────
 

@@ -11,9 +11,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from core.extract import vocabulary
-from core.models import Message
-from core.text import clean_inline
+from cutroom.core.extract import vocabulary
+from cutroom.core.models import Message
+from cutroom.core.text import clean_inline
 
 MAX_PARSED_MESSAGES = 5_000
 _FIELD_LABEL_SET = vocabulary.words("field_labels")

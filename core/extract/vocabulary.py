@@ -13,7 +13,7 @@ from typing import Any
 
 
 def _read(filename: str) -> str:
-    return resources.files("core.extract").joinpath("data", filename).read_text(encoding="utf-8")
+    return resources.files("cutroom.core.extract").joinpath("data", filename).read_text(encoding="utf-8")
 
 
 @cache

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from core.models import Goal, ShotRole
+from cutroom.core.models import Goal, ShotRole
 
 DATA = Path(__file__).parent / "data"
 

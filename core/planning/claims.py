@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from core.models import Brief, LineSource, Message, Plan, Shot
+from cutroom.core.models import Brief, LineSource, Message, Plan, Shot
 
 #: Shot fields and plan fields that carry copy.
 SHOT_LINES = ("on_screen_text", "voice_over")

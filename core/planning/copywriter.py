@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.models import Brief, CallToAction, Goal, LineSource
-from core.planning.arcs import Beat, load
-from core.planning.claims import claims_in, supported
+from cutroom.core.models import Brief, CallToAction, Goal, LineSource
+from cutroom.core.planning.arcs import Beat, load
+from cutroom.core.planning.claims import claims_in, supported
 
 #: Words on screen for a built line; facts (a legal line, an address) may run longer.
 MAX_TEXT_WORDS = 6
@@ -446,7 +446,7 @@ class Writer:
         return []
 
     def _evidence(self) -> list[str]:
-        from core.planning.claims import brief_text
+        from cutroom.core.planning.claims import brief_text
 
         return brief_text(self.brief)
 

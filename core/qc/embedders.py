@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from core.errors import UnavailableError
+from cutroom.core.errors import UnavailableError
 
 SETTING = "CUTROOM_QC_IMAGE_MODEL"
 #: config.json model_type -> how we embed with it.

@@ -13,13 +13,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.backends import FaceEmbedder
-from core.errors import InputError
-from core.models import Plan, Shot, Storyboard
-from core.qc.models import QcOptions, QcReport, ShotQc
-from core.qc.retake import take_seed
-from core.qc.scores import FACE_LONG_SIDE, SAMPLE_LONG_SIDE, Sampler, Scorer, small
-from core.qc.setup import image_embedder, references
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.errors import InputError
+from cutroom.core.models import Plan, Shot, Storyboard
+from cutroom.core.qc.models import QcOptions, QcReport, ShotQc
+from cutroom.core.qc.retake import take_seed
+from cutroom.core.qc.scores import FACE_LONG_SIDE, SAMPLE_LONG_SIDE, Sampler, Scorer, small
+from cutroom.core.qc.setup import image_embedder, references
 
 #: Mean grey-level change between neighbours (0..255, 32x32 thumbnails) that counts as a cut.
 CUT_THRESHOLD = 28.0
@@ -169,7 +169,7 @@ def evaluate_video(
 
 
 def _record(index: int, scores: dict[str, float], notes: list[str], scorer: Scorer) -> ShotQc:
-    from core.qc.models import TakeQc
+    from cutroom.core.qc.models import TakeQc
 
     failed = scorer.failing(scores)
     return ShotQc(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.qc.models import QcReport
-from core.qc.scores import definitions
+from cutroom.core.qc.models import QcReport
+from cutroom.core.qc.scores import definitions
 
 
 def qc_line(report: QcReport) -> str:

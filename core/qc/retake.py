@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from core.consistency import stable_seed
-from core.qc.models import ShotQc, TakeQc
-from core.qc.scores import Measured
+from cutroom.core.consistency import stable_seed
+from cutroom.core.qc.models import ShotQc, TakeQc
+from cutroom.core.qc.scores import Measured
 
 T = TypeVar("T")
 

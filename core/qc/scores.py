@@ -24,9 +24,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from core.backends import FaceEmbedder
-from core.consistency import delta_e_2000, hex_rgb, rgb_to_lab
-from core.models import Plan, Shot
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.consistency import delta_e_2000, hex_rgb, rgb_to_lab
+from cutroom.core.models import Plan, Shot
 
 #: Long side of the frames the model-free scores read; sharpness is defined at this size.
 SAMPLE_LONG_SIDE = 256
@@ -371,7 +371,7 @@ class Scorer:
             elif found is None:
                 notes.append(f"No face was found in shot {shot.index}, where {kind[who].name} is expected.")
             else:
-                from core.backends.face_identity import cosine
+                from cutroom.core.backends.face_identity import cosine
 
                 scores["face_distance"] = 1.0 - cosine(found, ref)
         if self.embedder is not None and with_refs:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from core.backends import FaceEmbedder
-from core.models import Plan
-from core.qc.embedders import ImageEmbedder
-from core.qc.models import QcOptions
-from core.qc.scores import Scorer
+from cutroom.core.backends import FaceEmbedder
+from cutroom.core.models import Plan
+from cutroom.core.qc.embedders import ImageEmbedder
+from cutroom.core.qc.models import QcOptions
+from cutroom.core.qc.scores import Scorer
 
 _models: dict[tuple[str, str], ImageEmbedder] = {}
 _lock = threading.Lock()

@@ -6,13 +6,13 @@ import sys
 
 from pydantic import ValidationError
 
-from core.errors import CutroomError, explain
 from cutroom.cli import brief as _brief  # noqa: F401  brief, plan, storyboard
 from cutroom.cli import evaluate as _evaluate  # noqa: F401  eval (QC scores of any video)
 from cutroom.cli import make as _make  # noqa: F401  make (render variants)
 from cutroom.cli import ops as _ops  # noqa: F401  worker, up
 from cutroom.cli import surfaces as _surfaces  # noqa: F401  slack, discord, playground
 from cutroom.cli.app import app, console
+from cutroom.core.errors import CutroomError, explain
 
 __all__ = ["app", "main"]
 

@@ -10,12 +10,12 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core import pipeline
-from core.models import AspectRatio, Brief, Extraction, Plan, Shot
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import read_thread, writable_folder
+from cutroom.core import pipeline
+from cutroom.core.models import AspectRatio, Brief, Extraction, Plan, Shot
 from cutroom.settings import Settings
-from storage.artifacts import LocalArtifactStore
+from cutroom.storage.artifacts import LocalArtifactStore
 
 TextArg = Annotated[str | None, typer.Argument(help="The brief or thread as text; '-' reads stdin.")]
 FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="A thread as JSON or 'author: text' lines.")]
@@ -27,7 +27,7 @@ def _backends(settings: Settings):  # type: ignore[no-untyped-def]
     try:
         from cutroom.wiring import build_backends
     except ImportError:  # pragma: no cover - wiring not installed
-        from core.backends import Backends
+        from cutroom.core.backends import Backends
 
         return Backends.embedded()
     return build_backends(settings)

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from core.errors import InputError
-from core.models import Plan
-from core.qc.evaluate import evaluate_video, find_plan, videos_in
-from core.qc.report import qc_line, qc_table
 from cutroom.cli.app import app, console
+from cutroom.core.errors import InputError
+from cutroom.core.models import Plan
+from cutroom.core.qc.evaluate import evaluate_video, find_plan, videos_in
+from cutroom.core.qc.report import qc_line, qc_table
 from cutroom.settings import Settings
 from cutroom.wiring import qc_options
 
@@ -37,7 +37,7 @@ def eval_command(
         the_plan = Plan.model_validate(data["plan"] if "plan" in data and "shots" not in data else data)
     face = None
     if settings.face_backend and settings.face_backend.strip().lower() != "none":
-        from core.backends import faces
+        from cutroom.core.backends import faces
         from cutroom.wiring import face_options
 
         face = faces.create(settings.face_backend, **face_options(settings, settings.face_backend))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from core.artifacts import writable_dir
-from core.errors import InputError
-from core.models import Message
+from cutroom.core.artifacts import writable_dir
+from cutroom.core.errors import InputError
+from cutroom.core.models import Message
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 
@@ -19,7 +19,7 @@ def writable_folder(path: Path, what: str = "output") -> Path:
 
 def read_thread(text: str | None, file: Path | None) -> list[Message]:
     """The thread to extract from; ``-`` or a piped stdin reads standard input."""
-    from core.extract import parse_thread
+    from cutroom.core.extract import parse_thread
 
     if text and file:
         raise InputError("Give the brief as text or as --file, not both.")

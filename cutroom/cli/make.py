@@ -10,11 +10,11 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from core.errors import InputError
-from core.models import AspectRatio, Plan, Variant
-from core.render import RenderOptions, render_variant, render_variants, variant_specs
 from cutroom.cli.app import app, console
 from cutroom.cli.inputs import writable_folder
+from cutroom.core.errors import InputError
+from cutroom.core.models import AspectRatio, Plan, Variant
+from cutroom.core.render import RenderOptions, render_variant, render_variants, variant_specs
 from cutroom.settings import Settings
 from cutroom.wiring import render_options
 
@@ -56,8 +56,8 @@ def _load_storyboard_plan(folder: Path) -> Plan:
 
 
 def _plan_from_text(text: str, settings: Settings, seed: int, fps: int) -> Plan:
-    from core import pipeline
     from cutroom.cli.inputs import read_thread
+    from cutroom.core import pipeline
     from cutroom.wiring import build_backends
 
     backends = build_backends(settings)
@@ -74,12 +74,12 @@ def _cast(plan: Plan, settings: Settings, from_storyboard: Path | None, out: Pat
     An approved storyboard folder brings its cast (storyboard.json); otherwise the entities are
     cast now with the configured image engine, reusing any look already in the store.
     """
-    from core.backends import images
-    from core.cast import cast_plan, check_references, plan_with_cast
-    from core.models import Cast, Storyboard
-    from core.pipeline import with_local_assets
+    from cutroom.core.backends import images
+    from cutroom.core.cast import cast_plan, check_references, plan_with_cast
+    from cutroom.core.models import Cast, Storyboard
+    from cutroom.core.pipeline import with_local_assets
+    from cutroom.storage.artifacts import LocalArtifactStore
     from cutroom.wiring import image_options
-    from storage.artifacts import LocalArtifactStore
 
     store = LocalArtifactStore(settings.data_dir / "artifacts")
     cast: Cast | None = None
@@ -104,7 +104,7 @@ def _print_variants(variants: list[Variant], elapsed: float) -> None:
     console.print(table)
     for v in variants:
         if v.qc is not None:
-            from core.qc.report import qc_line, qc_table
+            from cutroom.core.qc.report import qc_line, qc_table
 
             console.print(f"[bold]{v.id}[/] QC: {qc_line(v.qc)}")
             console.print(qc_table(v.qc), markup=False, highlight=False)
@@ -181,9 +181,9 @@ def make_command(
 
 def _sample_brief():  # type: ignore[no-untyped-def]
     try:
-        from core.samples import sample_brief  # type: ignore[import-not-found]
+        from cutroom.core.samples import sample_brief  # type: ignore[import-not-found]
     except ImportError:
-        from core.plan import sample_brief
+        from cutroom.core.plan import sample_brief
     return sample_brief()
 
 
@@ -200,8 +200,8 @@ def demo_command(
     ] = False,
 ) -> None:
     """Render the sample brief with the offline defaults: a storyboard sheet and a 9:16 ad."""
-    from core.backends import images, planners
-    from core.models import MIN_DURATION_S
+    from cutroom.core.backends import images, planners
+    from cutroom.core.models import MIN_DURATION_S
 
     settings = Settings()
     brief = _sample_brief()
@@ -224,7 +224,7 @@ def demo_command(
             progress.update(task, completed=fraction, description=message or stage)
 
         try:
-            from core.storyboard import draw_storyboard, sheet_png_bytes  # type: ignore[import-not-found]
+            from cutroom.core.storyboard import draw_storyboard, sheet_png_bytes  # type: ignore[import-not-found]
         except ImportError:
             console.print("[yellow]•[/] The storyboard module is not installed; skipping the sheet.")
         else:

@@ -37,7 +37,7 @@ def worker(
     ),
 ) -> None:
     """Run a job worker (storyboards, redos, renders) against REDIS_URL."""
-    from jobs.worker import WorkerConfig, queue_settings, run
+    from cutroom.jobs.worker import WorkerConfig, queue_settings, run
 
     config = WorkerConfig()
     if config.redis_url is None:

@@ -39,9 +39,9 @@ def discord_bot(
     import asyncio as _asyncio
     import logging as _logging
 
-    from bots.discord import CutroomBot
-    from bots.engine import EngineConfig, build_engine
-    from core.errors import CutroomError
+    from cutroom.bots.discord import CutroomBot
+    from cutroom.bots.engine import EngineConfig, build_engine
+    from cutroom.core.errors import CutroomError
     from cutroom.settings import Settings
 
     settings = Settings()
@@ -99,7 +99,7 @@ def slack_bot(
     import asyncio as _asyncio
     import logging as _logging
 
-    from core.errors import CutroomError
+    from cutroom.core.errors import CutroomError
     from cutroom.settings import Settings
 
     settings = Settings()
@@ -117,7 +117,7 @@ def slack_bot(
         raise CutroomError("The Slack bot needs Redis: set REDIS_URL (or run `cutroom up`, which starts one).")
     _logging.basicConfig(level=_logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from bots.slack.app import install_redaction, serve
+    from cutroom.bots.slack.app import install_redaction, serve
 
     install_redaction()
     where = "Socket Mode" if settings.slack_mode == "socket" else f"HTTP on {host}:{port}/slack/events"
@@ -141,8 +141,8 @@ def playground_web(
     ),
 ) -> None:
     """Open the web playground: paste a brief, edit the storyboard, approve, watch the ads."""
+    from cutroom.playground.app import build_app, start
     from cutroom.settings import Settings
-    from playground.app import build_app, start
 
     settings = Settings()
     where = f"the workers at {settings.redis_url.split('@')[-1]}" if settings.redis_url else "this process"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.encode import ffmpeg_exe
+from cutroom.core.encode import ffmpeg_exe
 
 #: A task's default walk: queued, running 40 %, running 80 %, done.
 DEFAULT_PLAN = ("queued", "running:0.4", "running:0.8", "succeeded")

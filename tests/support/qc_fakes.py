@@ -13,8 +13,8 @@ from typing import Any
 
 from PIL import Image
 
-from core.backends import PanelArt, images
-from core.models import Plan, Shot
+from cutroom.core.backends import PanelArt, images
+from cutroom.core.models import Plan, Shot
 
 BAD_SHOT = 2
 BAD_COLOUR = (230, 0, 230)
@@ -39,9 +39,9 @@ def _create(**_: Any) -> FlakyImages:
 
 def variant_with_qc(video: str = "ad.mp4") -> Any:
     """A finished variant whose QC retook shot 2 once (for the chat surfaces' tests)."""
-    from core.models import Variant, VariantChoice
-    from core.qc.models import QcReport, ShotQc, TakeQc
-    from core.qc.scores import default_thresholds
+    from cutroom.core.models import Variant, VariantChoice
+    from cutroom.core.qc.models import QcReport, ShotQc, TakeQc
+    from cutroom.core.qc.scores import default_thresholds
 
     shots = [
         ShotQc(index=1, scores={"palette_delta_e": 7.2, "sharpness": 461.0, "flicker": 0.28}, takes=[TakeQc(take=1, seed=0, kept=True)]),

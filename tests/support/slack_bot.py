@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bots.engine import Engine, EngineConfig
-from bots.slack.app import build, http_app
+from cutroom.bots.engine import Engine, EngineConfig
+from cutroom.bots.slack.app import build, http_app
 from cutroom.settings import Settings
 from tests.support.fake_slack import (
     SIGNING_SECRET,

@@ -132,7 +132,7 @@ def worker(redis_server: RedisServer, worker_data_dir: Path) -> Iterator[subproc
 @pytest.fixture
 async def job_queue(redis_server: RedisServer) -> AsyncIterator[object]:
     """A connected ``jobs.queue.JobQueue`` on the test's Redis (cap: one running job per requester)."""
-    from jobs.queue import JobQueue
+    from cutroom.jobs.queue import JobQueue
 
     queue = await JobQueue.connect(redis_server.url, max_running_per_requester=1)
     yield queue
