@@ -30,8 +30,8 @@ from cutroom.bots.messages import (
 )
 from cutroom.bots.platform import FileTooLarge, Platform, PlatformError, PlatformGone
 from cutroom.bots.policy import PREFIX
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.models import Variant
+from cutroom.core.store import ArtifactStore
 from cutroom.jobs.queue import JobKind, JobQueue, ProgressEvent, UnknownJobError, load_record
 from cutroom.storage.messages import INDEX_TTL_S, MessageIndex
 from cutroom.storage.state import DeliveryLog, JobRef, Session, SessionKey, SessionStore

@@ -65,11 +65,11 @@ from cutroom.bots.messages import (
 )
 from cutroom.bots.platform import Platform, PlatformError
 from cutroom.bots.policy import PREFIX, Limits, Policy
-from cutroom.core.artifacts import ArtifactStore, safe_key, slug
 from cutroom.core.backends import Extractor
 from cutroom.core.errors import CutroomError
 from cutroom.core.models import Brief, Extraction, Message
 from cutroom.core.planning.claims import evidence_thread
+from cutroom.core.store import ArtifactStore, safe_key, slug
 from cutroom.jobs.queue import TERMINAL, JobQueue
 from cutroom.storage.messages import MessageIndex, MessageRef
 from cutroom.storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore

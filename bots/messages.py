@@ -244,7 +244,7 @@ def progress_text(label: str, state: str, fraction: float, message: str, positio
 
 
 def _file_stem(title: str) -> str:
-    from cutroom.core.artifacts import slug
+    from cutroom.core.store import slug
 
     return slug(title, fallback="cutroom-ad", max_len=40)
 

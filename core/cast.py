@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.backends import CastingBackend, FaceEmbedder, ImageBackend, images
 from cutroom.core.errors import InputError
 from cutroom.core.limits import MAX_REFERENCE_BYTES
 from cutroom.core.models import Cast, CastMember, CastView, Entity, Plan
 from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.store import ArtifactStore
 
 CAST_PREFIX = "cast"
 #: Size the cast pictures are generated at (engines may work at their own size and are fitted to it).

@@ -17,8 +17,8 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.errors import BudgetError
+from cutroom.core.store import ArtifactStore
 
 SPEND_PREFIX = "spend"
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, cast
 
 from PIL import Image
 
-from cutroom.core.artifacts import ArtifactStore, safe_key
 from cutroom.core.backends import Backends, Planner
 from cutroom.core.errors import InputError
 from cutroom.core.models import (
@@ -35,6 +34,7 @@ from cutroom.core.models import (
 )
 from cutroom.core.progress import OnProgress, no_progress, scaled
 from cutroom.core.qc.models import QcOptions, ShotQc
+from cutroom.core.store import ArtifactStore, safe_key
 
 if TYPE_CHECKING:  # core.render pulls in the encoder; imported where a render runs
     from cutroom.core.render import RenderOptions

@@ -676,9 +676,6 @@ def _describe(
     return f"{SIZE_LABELS[size]}: {action}; {light}."
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
 
 def _short(text: str, max_words: int) -> str:
     words = text.split()

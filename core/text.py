@@ -96,3 +96,8 @@ def has_letters(text: str) -> bool:
 
 
 __all__ = ["cap_words", "clean_block", "clean_inline", "has_letters", "strip_chat_markup"]
+
+
+def word_count(text: str) -> int:
+    """Words as a reader counts them (whitespace-separated): what fits a line of voice-over."""
+    return len(text.split())

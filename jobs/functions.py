@@ -32,10 +32,10 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.backends import Backends
 from cutroom.core.errors import Cancelled, CutroomError, InputError, TransientError, explain
 from cutroom.core.models import Message
+from cutroom.core.store import ArtifactStore
 from cutroom.jobs import fairness
 from cutroom.jobs.progress import JobPulse
 from cutroom.jobs.queue import (

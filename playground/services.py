@@ -19,11 +19,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.backends import Backends
 from cutroom.core.errors import BackendError, Cancelled, CutroomError, InputError
 from cutroom.core.models import AspectRatio, Brief, Extraction, Message, Plan, Storyboard, Variant
 from cutroom.core.progress import OnProgress, no_progress
+from cutroom.core.store import ArtifactStore
 
 #: Who is asking, for the queue's per-requester fairness: each browser session is its own requester.
 visitor: ContextVar[str | None] = ContextVar("cutroom_playground_visitor", default=None)

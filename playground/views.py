@@ -11,7 +11,6 @@ from typing import Any, get_args
 
 import gradio as gr
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.consistency import consistency_line
 from cutroom.core.errors import InputError, PlanError
 from cutroom.core.models import (
@@ -26,6 +25,7 @@ from cutroom.core.models import (
 )
 from cutroom.core.plan import shot_count
 from cutroom.core.qc.report import qc_line, qc_table
+from cutroom.core.store import ArtifactStore
 
 MAX_VIDEOS = 4
 

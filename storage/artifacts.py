@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from cutroom.core.artifacts import ArtifactStore, safe_key
+from cutroom.core.store import ArtifactStore, safe_key
 
 
 class LocalArtifactStore:

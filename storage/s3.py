@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from cutroom.core.artifacts import safe_key
 from cutroom.core.errors import InputError
+from cutroom.core.store import safe_key
 
 
 class S3ArtifactStore:

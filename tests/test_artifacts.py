@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cutroom.core.artifacts import safe_key, slug
 from cutroom.core.errors import InputError
+from cutroom.core.store import safe_key, slug
 from cutroom.storage.artifacts import LocalArtifactStore, open_store
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -18,12 +17,11 @@ from cutroom.core.extract import (
 )
 from cutroom.core.models import Brief, Extraction, Message
 from cutroom.core.text import clean_block, clean_inline, has_letters, strip_chat_markup
-
-THREADS = Path(__file__).parent / "fixtures" / "threads"
+from tests.support.threads import thread_path, thread_paths
 
 
 def thread(name: str) -> list[Message]:
-    return parse_thread((THREADS / f"{name}.json").read_text())
+    return parse_thread(thread_path(name).read_text())
 
 
 def brief_of(*texts: str) -> Brief:
@@ -174,7 +172,7 @@ def test_realistic_thread_gives_the_brief_a_producer_would_write(name: str) -> N
 
 
 def test_fixtures_are_rich_multi_author_threads_anyone_can_load() -> None:
-    files = sorted(THREADS.glob("*.json"))
+    files = sorted(thread_paths())
     assert len(files) >= 6
     for path in files:
         data = json.loads(path.read_text())
@@ -1275,14 +1273,14 @@ def test_slack_and_discord_markup_becomes_plain_words() -> None:
 
 def test_every_fixture_gives_the_same_brief_as_author_lines() -> None:
     """The playground and the CLI pass threads as "author: text" lines; nothing may be lost."""
-    for path in THREADS.glob("*.json"):
+    for path in thread_paths():
         messages = json.loads(path.read_text())["messages"]
         lines = "\n".join(f"{m['author']}: {m['text']}" for m in messages)
         assert extract_brief(parse_thread(lines)) == extract_brief(thread(path.stem)), path.name
 
 
 def test_every_fixture_parses_the_same_through_json_and_through_messages() -> None:
-    for path in THREADS.glob("*.json"):
+    for path in thread_paths():
         direct = [Message.model_validate(m) for m in json.loads(path.read_text())["messages"]]
         assert parse_thread(path.read_text()) == direct
 

@@ -10,8 +10,8 @@ import boto3
 import httpx
 import pytest
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.errors import InputError
+from cutroom.core.store import ArtifactStore
 from cutroom.storage.artifacts import open_store
 from cutroom.storage.s3 import S3ArtifactStore
 from tests.support.redis_server import free_port

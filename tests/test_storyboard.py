@@ -27,6 +27,7 @@ from cutroom.core.storyboard import (
     render_sheet,
     sheet_png_bytes,
 )
+from tests.support.threads import thread_path, thread_paths
 
 ASPECTS: list[AspectRatio] = ["9:16", "16:9", "1:1", "4:5"]
 LONG_TEXT = (
@@ -314,15 +315,14 @@ def test_every_hair_style_draws_symmetric_strands_in_every_pose(style: str) -> N
             assert (xs < centre - 5).sum() > 20 and (xs > centre + 5).sum() > 20, (style, shot.index)
 
 
-THREADS = Path(__file__).parent / "fixtures" / "threads"
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in THREADS.glob("*.json")))
+@pytest.mark.parametrize("name", sorted(p.stem for p in thread_paths()))
 def test_each_fixture_thread_plans_validly_and_draws_the_same_pixels_twice(name: str) -> None:
     """Thread to brief to plan to storyboard, end to end on every realistic fixture."""
     from cutroom.core.extract import extract_brief, parse_thread
 
-    brief = extract_brief(parse_thread((THREADS / f"{name}.json").read_text())).brief
+    brief = extract_brief(parse_thread(thread_path(name).read_text())).brief
     plan = plan_ad(brief, seed=3)
     assert plan.total_frames == brief.duration_s * plan.fps  # exact, at frame precision
     assert all(3 <= s.duration_s <= 8 for s in plan.shots if not s.is_end_card)

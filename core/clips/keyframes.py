@@ -18,8 +18,8 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from cutroom.core.artifacts import ArtifactStore
 from cutroom.core.models import Storyboard
+from cutroom.core.store import ArtifactStore
 
 #: Smallest share of the panel a recrop may keep; below it the shot is redrawn at the new aspect.
 MIN_KEPT = 0.5

@@ -18,6 +18,7 @@ from typing import Any
 from cutroom.core.models import Brief, CallToAction, Goal, LineSource
 from cutroom.core.planning.arcs import Beat, load
 from cutroom.core.planning.claims import claims_in, supported
+from cutroom.core.text import word_count
 
 #: Words on screen for a built line; facts (a legal line, an address) may run longer.
 MAX_TEXT_WORDS = 6
@@ -372,9 +373,6 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
@@ -435,7 +433,7 @@ class Writer:
                 text = self._fill(template)
                 if (
                     text
-                    and _words(text) <= max_words
+                    and word_count(text) <= max_words
                     and not _mentions(text, self.avoid)
                     and supported(text, self._evidence())
                 ):
@@ -515,7 +513,7 @@ class Writer:
         src = self._name_src()
         if slot.screen is None:
             keys = ["reveal_screen_donation"] if donation else ["reveal_screen"]
-            options = self._stock(keys, max(MAX_TEXT_WORDS, _words(name) + 1))
+            options = self._stock(keys, max(MAX_TEXT_WORDS, word_count(name) + 1))
             text = self._pick(options) or name
             slot.screen = Line(text, src)
         if slot.voice is None:
@@ -544,7 +542,7 @@ class Writer:
         for benefit in benefits:
             if _key(benefit) in self.used or _mentions(benefit, self.avoid):
                 continue
-            if _words(benefit) > MAX_FACT_WORDS:
+            if word_count(benefit) > MAX_FACT_WORDS:
                 continue
             self.used.add(_key(benefit))
             if slot.screen is None:
@@ -552,9 +550,9 @@ class Writer:
             if slot.voice is None:
                 said = _sentence(benefit)
                 with_name = f"{self.naming.name}: {benefit}."
-                if self.naming.known and _words(with_name) <= slot.max_voice_words:
+                if self.naming.known and word_count(with_name) <= slot.max_voice_words:
                     said = _cap(with_name)
-                if _words(said) <= slot.max_voice_words:
+                if word_count(said) <= slot.max_voice_words:
                     slot.voice = Line(said, _brief_src("notes"))
             return True
         return False
@@ -589,11 +587,11 @@ class Writer:
         else:
             key = f"{fact.kind}_voice" if f"{fact.kind}_voice" in _lines() else "fact_voice"
             filled = [self._fill(t, fact=fact.text) for t in _lines()[key]]
-            fits = [o for o in filled if o and _words(o) <= slot.max_voice_words]
+            fits = [o for o in filled if o and word_count(o) <= slot.max_voice_words]
             # The bare fact ("£4.99.") only when no fuller sentence fits.
             options = [o for o in fits if _key(o) != _key(fact.text)] or fits
             said = _cap(self.choose.choice(options)) if options else None
-        if said is None or _words(said) > slot.max_voice_words:
+        if said is None or word_count(said) > slot.max_voice_words:
             return None
         return Line(said, _brief_src(fact.field))
 
@@ -669,12 +667,12 @@ def write_copy(brief: Brief, beats: list[Beat], durations: list[float], choose: 
         for slot in [*middle, end]:
             if slot is end:
                 joined = f"{end.voice.text if end.voice else ''} {_sentence(fact.text)}".strip()
-                if _words(joined) <= slot.max_voice_words + 2:
+                if word_count(joined) <= slot.max_voice_words + 2:
                     end.voice = Line(joined, end.voice.source if end.voice else _brief_src(fact.field))
                     end.facts.append(fact)
                     break
                 continue
-            if slot.voice is None and _words(_sentence(fact.text)) <= slot.max_voice_words:
+            if slot.voice is None and word_count(_sentence(fact.text)) <= slot.max_voice_words:
                 slot.voice = Line(_sentence(fact.text), _brief_src(fact.field))
                 slot.facts.append(fact)
                 break
@@ -713,7 +711,7 @@ def _placed(fact: Fact, slots: list[ShotCopy]) -> bool:
 
 def _place_fact(writer: Writer, fact: Fact, slots: list[ShotCopy]) -> bool:
     """The fact on screen in the best free slot (joined to a short fact there if need be)."""
-    words = _words(fact.text)
+    words = word_count(fact.text)
     # Small print may run longer than a caption: it is read, not glanced at.
     limit = MAX_LEGAL_WORDS if fact.kind == "legal" else MAX_FACT_WORDS
     if words > limit:
@@ -739,7 +737,7 @@ def _place_fact(writer: Writer, fact: Fact, slots: list[ShotCopy]) -> bool:
             slot.facts.append(fact)
             return True
     for slot in ranked:  # two short facts share a caption: "£4.99 · 14 Mill Lane"
-        if slot.screen is not None and slot.facts and _words(slot.screen.text) + words + 1 <= limit:
+        if slot.screen is not None and slot.facts and word_count(slot.screen.text) + words + 1 <= limit:
             slot.screen = Line(f"{slot.screen.text} \u00b7 {fact.text}", slot.screen.source)
             slot.facts.append(fact)
             return True
@@ -750,7 +748,7 @@ def _cta_voice(writer: Writer, end: ShotCopy, said: str, source: LineSource) -> 
     options = []
     for template in _lines()["cta_voice"]:
         text = writer._fill(template, cta=said.rstrip(".!"))
-        if text and _words(text) <= end.max_voice_words + 2:
+        if text and word_count(text) <= end.max_voice_words + 2:
             options.append(text)
     text = writer.choose.choice(options) if options else _sentence(said)
     return Line(_cap(text), source)

@@ -12,7 +12,6 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from cutroom.core.artifacts import writable_dir
 from cutroom.core.errors import (
     Cancelled,
     RenderError,
@@ -24,6 +23,7 @@ from cutroom.core.render.options import RenderOptions
 from cutroom.core.render.timeline import check_plan
 from cutroom.core.render.variant import render_variant
 from cutroom.core.render.variants import variant_id
+from cutroom.core.store import writable_dir
 
 _worker_queue: Any = None
 

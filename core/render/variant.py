@@ -16,7 +16,6 @@ from typing import Any
 import cv2
 
 from cutroom.core import audio, compose
-from cutroom.core.artifacts import writable_dir
 from cutroom.core.clips import backend as clip_hooks
 from cutroom.core.encode import concat_and_mux, extract_frame
 from cutroom.core.errors import (
@@ -34,6 +33,7 @@ from cutroom.core.render.shots import _shot_seed_key, _ShotQc, _ShotRenderer, _S
 from cutroom.core.render.sound import _make_sound
 from cutroom.core.render.timeline import check_plan, shot_frames
 from cutroom.core.render.variants import variant_id
+from cutroom.core.store import writable_dir
 
 
 def _texts(spec: RenderSpec) -> tuple[list[str], list[str]]:

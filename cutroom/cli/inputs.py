@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cutroom.core.artifacts import writable_dir
 from cutroom.core.errors import InputError
 from cutroom.core.models import Message
+from cutroom.core.store import writable_dir
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 

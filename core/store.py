@@ -1,4 +1,4 @@
-"""The port through which core saves and loads files; ``storage/`` implements it.
+"""The port through which core saves and loads files (``ArtifactStore``); ``storage/artifacts.py`` implements it.
 
 Keys are relative POSIX paths such as ``runs/sb_1a2b/panels/01.png``. ``safe_key`` is the
 one gate every user-influenced name passes through, so no key escapes its store.
