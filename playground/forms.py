@@ -11,7 +11,6 @@ from typing import Any, get_args
 from pydantic import BaseModel, Field
 
 from cutroom.core.errors import InputError
-from cutroom.core.limits import MAX_IMAGE_PIXELS
 from cutroom.core.models import (
     AspectRatio,
     BrandKit,
@@ -19,6 +18,7 @@ from cutroom.core.models import (
     Goal,
     ProductCategory,
 )
+from cutroom.storage import uploads
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 
@@ -77,31 +77,26 @@ def parse_colours(text: str | None) -> list[str]:
 
 
 def checked_image(path: str | None, what: str, max_bytes: int) -> Path | None:
-    """An uploaded picture, or an InputError that names the file and says what would work."""
+    """An uploaded picture, or an InputError that names the file and says what would work.
+
+    The same check as every other surface (``storage.uploads``): read up to the limit, then
+    decoded whole within the pixel limit, in PNG, JPEG or WebP.
+    """
     if not path:
         return None
-    from PIL import Image
-
     file = Path(path)
     name = file.name[:60]
-    size = file.stat().st_size
-    if size > max_bytes:
+    with file.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
         raise InputError(
-            f"The {what} {name} is {size / 1024 / 1024:.1f} MB; upload one under "
+            f"The {what} {name} is {file.stat().st_size / 1024 / 1024:.1f} MB; upload one under "
             f"{max_bytes // 1024 // 1024} MB (a PNG of a few hundred pixels is plenty)."
         )
     try:
-        with Image.open(file) as image:
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise InputError(f"The {what} {name} is {width}×{height} pixels; upload one under 6000×6000.")
-            image.verify()
-    except InputError:
-        raise
-    except Exception:  # noqa: BLE001 - PIL raises many kinds for a file that is not a picture
-        raise InputError(
-            f"The {what} {name} is not a picture Cutroom can read; upload a PNG, JPEG or WebP."
-        ) from None
+        uploads.checked_image(data)
+    except uploads.UploadRefused as refused:
+        raise InputError(f"The {what} {name} cannot be used: {refused}.") from None
     return file
 
 
