@@ -207,7 +207,7 @@ def test_timestamped_messages_reach_the_model_in_order(anthropic_fake: Anthropic
 
 
 def test_a_huge_thread_is_cut_to_the_latest_messages_with_a_notice(anthropic_fake: AnthropicFake) -> None:
-    from cutroom.core.extract import MAX_MESSAGES
+    from cutroom.core.limits import MAX_MESSAGES
 
     thread = [Message(author="bob", text=f"message {i}") for i in range(MAX_MESSAGES + 100)]
     anthropic_fake.script(anthropic_fake.tool_use("record_brief", EXTRACTION))

@@ -2672,15 +2672,3 @@ def follow_up_question(missing: Sequence[str]) -> str | None:
         if len(parts) > 2
         else f"{parts[0]}, and {parts[1]}?"
     )
-
-
-__all__ = [
-    "BOT_AUTHORS",
-    "ESSENTIALS",
-    "HeuristicExtractor",
-    "MAX_MESSAGES",
-    "MAX_MESSAGE_CHARS",
-    "MAX_THREAD_CHARS",
-    "extract_brief",
-    "follow_up_question",
-]
