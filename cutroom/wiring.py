@@ -8,7 +8,7 @@ nothing (the embedded ones) get no options.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import SecretStr
 
@@ -33,9 +33,19 @@ if TYPE_CHECKING:
 INSIGHTFACE_SUBDIR = "insightface"
 
 
-def load_settings() -> Settings:
-    """The process's settings (environment and ``.env``): the only place they are read."""
-    return Settings()
+S = TypeVar("S", bound=Settings)
+
+
+@overload
+def load_settings() -> Settings: ...
+@overload
+def load_settings(kind: type[S]) -> S: ...
+def load_settings(kind: type[Settings] = Settings) -> Settings:
+    """The process's settings (environment and ``.env``): the only place they are read.
+
+    ``kind`` is ``Settings`` or a room's own section on top of it (``jobs.worker.WorkerConfig``).
+    """
+    return kind()
 
 
 def _secret(value: SecretStr | None) -> str | None:

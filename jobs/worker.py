@@ -38,7 +38,7 @@ from cutroom.jobs.functions import JobOptions, WorkEnv, reconcile_job, run_job
 from cutroom.jobs.queue import KINDS, queue_for, redis_settings
 from cutroom.settings import Settings
 from cutroom.storage.artifacts import open_store
-from cutroom.wiring import build_backends, render_options
+from cutroom.wiring import build_backends, load_settings, render_options
 
 log = logging.getLogger("cutroom.worker")
 
@@ -132,7 +132,7 @@ def worker_settings(
     ``renders=False``: the general queue (storyboards, redos, pings, the cron); ``True``: the
     render queue, with as many slots as ``render_slots`` allows.
     """
-    config = config or WorkerConfig()
+    config = config or load_settings(WorkerConfig)
     options = job_options(config)
     if renders:
         max_jobs, processes = render_slots(config)
@@ -224,7 +224,7 @@ def run(config: WorkerConfig | None = None, **overrides: Any) -> None:
     from cutroom.wiring import check_clip_backend
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = config or WorkerConfig()
+    config = config or load_settings(WorkerConfig)
     try:  # an engine this worker cannot use fails here, once, not in every job later
         check_clip_backend(config)
     except CutroomError as exc:

@@ -157,3 +157,30 @@ def test_the_rules_catch_a_wrong_import(tmp_path: Path) -> None:
     assert _wrong_rooms("jobs.bad", bad) == ["cutroom.bots.engine", "cutroom.bots.engine.Engine"]
     assert _wrong_rooms("cutroom.cli.bad", bad) == []
     assert _bare("jobs.bad", bad) == ["storage.state"]
+
+
+def _settings_reads(path: Path) -> list[int]:
+    """Lines that build a Settings object (reading the environment) by calling the class."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"Settings", "WorkerConfig"}
+    ]
+
+
+def test_settings_are_read_only_in_wiring() -> None:
+    """One place reads the environment (``cutroom.wiring.load_settings``); everything else is passed settings."""
+    readers = {
+        module: lines
+        for module, path in MODULES
+        if module != "cutroom.wiring" and (lines := _settings_reads(path))
+    }
+    assert readers == {}, f"Settings() built outside cutroom/wiring.py: {readers}"
+
+
+def test_the_settings_check_catches_a_hidden_read(tmp_path: Path) -> None:
+    hidden = tmp_path / "hidden.py"
+    hidden.write_text("from cutroom.settings import Settings\n\ndef cap():\n    return Settings().max_running_per_requester\n")
+    assert _settings_reads(hidden) == [4]

@@ -38,8 +38,9 @@ def worker(
 ) -> None:
     """Run a job worker (storyboards, redos, renders) against REDIS_URL."""
     from cutroom.jobs.worker import WorkerConfig, queue_settings, run
+    from cutroom.wiring import load_settings
 
-    config = WorkerConfig()
+    config = load_settings(WorkerConfig)
     if config.redis_url is None:
         console.print(
             "[bold red]Error:[/] REDIS_URL is not set. Set it, or run `cutroom up` for an embedded Redis."
