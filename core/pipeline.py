@@ -21,6 +21,7 @@ from PIL import Image
 
 from cutroom.core.backends import Backends, Planner
 from cutroom.core.errors import InputError
+from cutroom.core.graphics.encode import png_bytes
 from cutroom.core.models import (
     AspectRatio,
     Brief,
@@ -189,7 +190,7 @@ def make_storyboard(
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
     for shot, image in zip(the_plan.shots, drawn.panels, strict=True):
-        key = store.put_bytes(f"{prefix}/panels/{shot.index:02d}.png", _png(image), content_type="image/png")
+        key = store.put_bytes(f"{prefix}/panels/{shot.index:02d}.png", png_bytes(image), content_type="image/png")
         panels.append(Panel(shot_index=shot.index, image=key, width=image.width, height=image.height))
     sheet_key = store.put_bytes(f"{prefix}/sheet.png", sheet_png_bytes(drawn.sheet), content_type="image/png")
     store.put_bytes(
@@ -500,8 +501,3 @@ def _load_if_present(store: ArtifactStore, sb_id: str) -> Storyboard | None:
         return None
     return Storyboard.model_validate_json(store.get_bytes(key))
 
-
-def _png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False, compress_level=6)
-    return buffer.getvalue()

@@ -8,7 +8,6 @@ shown (crisp, and fast: a few hundred pixels wide), and the PNG stays under 2 Mi
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
@@ -16,6 +15,7 @@ from PIL import Image, ImageDraw, ImageOps
 from cutroom.core.backends import ImageBackend, PanelArt
 from cutroom.core.graphics import fonts
 from cutroom.core.graphics.colour import RGB, hex_rgb, luminance, mix, roles, shade
+from cutroom.core.graphics.encode import png_bytes
 from cutroom.core.graphics.end_card import end_card_layer
 from cutroom.core.graphics.mood import mood_for
 from cutroom.core.graphics.text import draw_text_layer, layout_text
@@ -509,16 +509,11 @@ def sheet_png_bytes(sheet: Image.Image, *, limit: int = MAX_SHEET_BYTES) -> byte
     """
     image = sheet.convert("RGB")
     while True:
-        data = _png(image)
+        data = png_bytes(image)
         if len(data) <= limit:
             return data
-        data = _png(image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+        data = png_bytes(image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
         if len(data) <= limit or image.width < 400:
             return data
         image = image.resize((int(image.width * 0.85), int(image.height * 0.85)), Image.Resampling.LANCZOS)
 
-
-def _png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=6)
-    return buffer.getvalue()
