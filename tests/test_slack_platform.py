@@ -5,6 +5,7 @@ Kit it sends, and the manifest matching the listeners.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -111,6 +112,18 @@ async def test_storyboard_is_an_upload_plus_a_message_with_mirroring_buttons(
     await slack.add_reactions(key(thread), ts, post(3).reactions)
     await slack.add_reactions(key(thread), ts, ["✅"])  # already there: not an error
     assert fake.message(C, ts)["reactions"] == ["white_check_mark", "repeat", "one", "two", "three", "x"]
+
+
+async def test_cast_lines_from_the_thread_are_escaped_like_every_other_line(
+    fake: FakeSlack, slack: SlackPlatform
+) -> None:
+    """A character named in the thread as "<!channel> Ava" pings nobody from the storyboard post."""
+    thread = fake.add_message(C, "parent")
+    board = post(2).model_copy(update={"cast": ["🎭 *Cast:* <!channel> Ava <@U0BOSS> (front)"]})
+    ts = await slack.post_image(key(thread), board)
+    text = json.dumps(fake.message(C, ts)["blocks"])
+    assert "Ava" in text
+    assert "<!channel>" not in text and "<@U0BOSS>" not in text
 
 
 def test_block_kit_buttons_mirror_the_reactions() -> None:

@@ -142,6 +142,7 @@ class SlackPlatform:
             update={
                 "summary": self.escape(post.summary),
                 "shots": [self.escape(line) for line in post.shots],
+                "cast": [self.escape(line) for line in post.cast],
                 "footer": self.escape(post.footer),
             }
         )
