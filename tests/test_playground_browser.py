@@ -18,7 +18,7 @@ from cutroom.playground.app import serving
 from tests.support.browser import chromium_page, require_chromium
 from tests.test_playground import SCALE, quick_settings
 
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "cutroom.playground.png"
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "playground.png"
 
 
 def free_port() -> int:
@@ -36,7 +36,7 @@ def fill(page: object, elem_id: str, value: str) -> None:
 def test_fill_the_form_approve_and_a_video_plays(tmp_path: Path) -> None:
     require_chromium()
     settings = quick_settings(tmp_path / "data")
-    screenshot = DOCS_SCREENSHOT if os.environ.get("CUTROOM_UPDATE_DOCS") == "1" else tmp_path / "cutroom.playground.png"
+    screenshot = DOCS_SCREENSHOT if os.environ.get("CUTROOM_UPDATE_DOCS") == "1" else tmp_path / "playground.png"
     with (
         serving(settings, host="127.0.0.1", port=free_port(), render_scale=SCALE) as (_demo, url),
         chromium_page() as page,
