@@ -243,7 +243,7 @@ def run_floor(video: Path, width: int, height: int, fps: int, preset: str, crf: 
     """
     import numpy as np
 
-    from cutroom.core.encode import ffmpeg_exe, x264_args
+    from cutroom.core.encode import ffmpeg_exe, ffmpeg_head, rawvideo_input, x264_args
 
     frame_bytes = width * height * 4
     n_total = int(round(float(_probe_duration(video)) * fps))
@@ -278,22 +278,8 @@ def run_floor(video: Path, width: int, height: int, fps: int, preset: str, crf: 
         order += [cycle[k % len(cycle)] for k in range(count)]
     assert frame_bytes == order[0].nbytes
     cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-y",
-        "-loglevel",
-        "error",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgba",
-        "-s",
-        f"{width}x{height}",
-        "-r",
-        str(fps),
-        "-i",
-        "-",
+        *ffmpeg_head(),
+        *rawvideo_input("rgba", (width, height), fps),
         *x264_args(preset=preset, crf=crf, fps=fps),
         "-an",
         str(out),

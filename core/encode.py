@@ -43,6 +43,17 @@ def ffmpeg_exe() -> str:
         return found
 
 
+def ffmpeg_head() -> list[str]:
+    """ffmpeg, quiet and non-interactive, overwriting its output (which is always a temp name)."""
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+
+
+def rawvideo_input(pix_fmt: str, size: tuple[int, int], fps: int) -> list[str]:
+    """Frames piped on stdin as raw ``pix_fmt`` pixels of ``size`` at ``fps``."""
+    width, height = size
+    return ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+
+
 def x264_args(*, preset: str, crf: int, fps: int) -> list[str]:
     """Encoder settings shared by segments and the bench's floor, so the two compare fairly."""
     return [
@@ -84,7 +95,7 @@ def run_ffmpeg(
     ``should_cancel`` is polled every 0.1 s; when it turns true ffmpeg is killed and
     Cancelled raised.
     """
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
+    cmd = [*ffmpeg_head(), *args]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **child_options()
     )
@@ -153,22 +164,8 @@ class FrameWriter:
         self._tmp = temp_name(path)
         width, height = size
         cmd = [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            pix_fmt,
-            "-s",
-            f"{width}x{height}",
-            "-r",
-            str(fps),
-            "-i",
-            "-",
+            *ffmpeg_head(),
+            *rawvideo_input(pix_fmt, (width, height), fps),
             *x264_args(preset=preset, crf=crf, fps=fps),
             *extra_args,
             "-an",
