@@ -253,10 +253,20 @@ def test_the_budget_is_checked_before_anything_is_sent_and_the_spend_is_recorded
     assert openai_fake.requests == []  # nothing was submitted
 
     backends.image_daily_budget_usd = 5.0
+    backends.spend_ledger = str(tmp_path / "ledger")  # the budget is held there while the pictures are made
+    from cutroom.core.clips.ledger import open_ledger
+
+    counter = SpendLedger(store, daily_budget_usd=5.0, counter=open_ledger(backends.spend_ledger))
+    openai_fake.script(openai_fake.refusal())  # the first picture is refused: nothing bought
+    with pytest.raises(RefusedError):
+        make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
+    assert len(openai_fake.requests) == 1 and counter.spent_today() == 0.0  # the reservation was released
     board = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
-    sent = len(openai_fake.requests)
+    sent = len(openai_fake.requests) - 1
     assert board.spend_usd == pytest.approx(0.05 * sent)
     assert SpendLedger(store, daily_budget_usd=5.0).spent_today() == pytest.approx(board.spend_usd)
+    assert counter.spent_today() == pytest.approx(board.spend_usd)  # settled at what was bought
     # The same storyboard again costs nothing: the cast and the panels are found in the store.
     again = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
-    assert again.id == board.id and len(openai_fake.requests) == sent
+    assert again.id == board.id and len(openai_fake.requests) == sent + 1
+    assert counter.spent_today() == pytest.approx(board.spend_usd)
