@@ -106,6 +106,7 @@ class _ShotQc:
             for other in kept.discarded:
                 if other.path != path:
                     other.path.unlink(missing_ok=True)
+        if kept.discarded or kept.qc.not_retaken:  # a refused retake left its unmade motion behind
             renderer.keep_motion(shot.index - 1, kept.value.motion)
         assert kept.value.sampler is not None
         key = kept.value.sampler.samples.key
