@@ -354,3 +354,48 @@ def test_retakes_of_paid_clips_stop_at_the_budget_and_the_report_says_which_shot
     assert recorded == set(fake.tasks)  # (Veo's task id is the operation's name, ending in the fake's id)
     manifest = json.loads(Path(variant.manifest).read_text())
     assert manifest["qc"]["shots"][0]["not_retaken"] == "budget"
+
+
+def _render_in_child(tmp_path: Path, opts: object) -> None:
+    render_ad(tmp_path, opts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["veo"])
+def test_a_render_killed_while_a_retake_waits_resumes_that_task_and_pays_nothing_twice(
+    engine: str, fake: ClipFake, tmp_path: Path
+) -> None:
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from tests.support.fake_clips import DEFAULT_PLAN
+
+    plan = make_plan()
+    first = clip_estimates(engine, fake, tmp_path, plan, 0.1)
+    opts = retake_options(engine, fake, tmp_path, sum(first) + first[0])
+    fake.plans.extend([DEFAULT_PLAN, ("queued",) + ("running:0.5",) * 100_000])  # shot 1's retake never ends
+    child = multiprocessing.get_context("spawn").Process(target=_render_in_child, args=(tmp_path, opts))
+    child.start()
+    ledger = open_ledger(str(tmp_path / "ledger"))
+    retake = None
+    deadline = time.monotonic() + 300  # a bound on waiting, not a speed check
+    while retake is None and time.monotonic() < deadline and child.is_alive():
+        waiting = [r for r in (ledger.get(p.stem) for p in (tmp_path / "ledger" / "tasks").glob("*.json"))
+                   if r is not None and r.state == "submitted" and r.task_id]
+        retake = waiting[0] if waiting and len(fake.submissions) == 2 else None
+        time.sleep(0.05)
+    assert retake is not None, "the retake's task id never reached the ledger while it waited"
+    os.kill(child.pid or 0, signal.SIGKILL)  # the render dies mid-wait, as a worker would
+    child.join(30)
+    held = fake.tasks[retake.task_id.rsplit("/", 1)[-1]]
+    held.plan.clear()
+    held.plan.append("succeeded")
+
+    variant = render_ad(tmp_path, opts, out="again")  # the retry resumes the retake's task
+    assert len(fake.submissions) == len(first) + 1  # the retake was paid for once
+    assert variant.qc is not None and len(variant.qc.shots[0].takes) == 2
+    record = ledger.get(retake.key)
+    assert record is not None and record.state == "done" and record.submissions == 1
+    assert ledger.spent(today()) == pytest.approx(sum(first) + first[0])

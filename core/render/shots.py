@@ -89,9 +89,16 @@ class _ShotQc:
             with self.clock.stage("qc"):
                 return self.scorer.score(shot, value.sampler.samples)
 
+        pending = path.with_suffix(".qc.pending")
+
+        def make(number: int, seed: int) -> _Take:
+            if number == 2:  # take 1 sits at ``path`` already: mark it undecided while a retake is made
+                _write_text(pending, str(seed))
+            return take(number, seed)
+
         kept = best_take(
             shot.index,
-            take,
+            make,
             score,
             seed=seed,
             failing=self.scorer.failing,
@@ -115,7 +122,14 @@ class _ShotQc:
             with contextlib.suppress(OSError):
                 cv2.imwrite(str(path.with_suffix(".qc.png")), cv2.cvtColor(key, cv2.COLOR_RGB2BGR))
         _write_text(path.with_suffix(".qc.json"), kept.qc.model_dump_json())
+        pending.unlink(missing_ok=True)  # decided: the segment at ``path`` is the kept take
         self.shots.append(kept.qc)
+
+    @staticmethod
+    def undecided(path: Path) -> bool:
+        """A segment left while its retake was being made (the render died): not to be reused as is,
+        or a paid retake would be forgotten; the shot is made again and the retake's task resumed."""
+        return path.with_suffix(".qc.pending").exists()
 
     def reused(self, index: int, path: Path) -> None:
         """A cached segment: its earlier record and key frame, when they were kept."""

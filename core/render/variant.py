@@ -166,7 +166,7 @@ def render_variant(
             cancelled()
             path = seg_root / f"{keys[i]}.mp4"
             n = starts[i + 1] - starts[i]
-            reused = path.is_file() and path.stat().st_size > 0
+            reused = path.is_file() and path.stat().st_size > 0 and not (qc is not None and qc.undecided(path))
             if reused and qc is not None:
                 qc.reused(shot.index, path)
             if not reused:
