@@ -37,7 +37,9 @@ from cutroom.core.progress import OnProgress, no_progress, scaled
 from cutroom.core.qc.models import QcOptions, ShotQc
 
 if TYPE_CHECKING:  # core.render pulls in the encoder; imported where a render runs
+    from cutroom.core.backends import PanelArt
     from cutroom.core.render import RenderOptions
+    from cutroom.core.storyboard import PayRetake
 
 RUNS = "runs"
 
@@ -137,24 +139,36 @@ def make_storyboard(
     reservation = ledger.reserve(estimate, f"This storyboard ({n_cast} reference pictures and {n_panels} panels)")
     bought_before = _images_bought(backends.image)
 
+    retakes = [0.0]  # what keyframe retakes cost, each under its own reservation
+
     def spent(drew: bool = True) -> float:
+        """Everything this storyboard paid for so far, retakes included."""
         if not _counts_images(backends.image):  # an engine that does not count: the estimate
-            return estimate if drew else cast_cost
+            return (estimate if drew else cast_cost) + retakes[0]
         return round((_images_bought(backends.image) - bought_before) * price, 6)
+
+    def pay_retake(what: str, draw: Callable[[], PanelArt]) -> PanelArt:
+        """A QC retake of a keyframe is one more paid picture: held first (BudgetError: not retaken)."""
+        before = _images_bought(backends.image)
+        with ledger.reserve(price, what) as hold:
+            art = draw()
+            cost = (_images_bought(backends.image) - before) * price if _counts_images(backends.image) else price
+            retakes[0] += hold.settle(cost)
+        return art
 
     try:
         board, drew = _cast_and_draw(
             the_plan, store, backends, the_aspect, seed, version, on_progress,
-            previous_cast, keep_panels, keep_qc, ref_notes, spent,
+            previous_cast, keep_panels, keep_qc, ref_notes, spent, pay_retake if price > 0 else None,
         )  # fmt: skip
     except BaseException:
-        paid = spent() if _counts_images(backends.image) else 0.0
+        paid = spent() - retakes[0] if _counts_images(backends.image) else 0.0
         if paid > 0:
             reservation.settle(paid)  # bought before the failure: it stays spent
         else:
             reservation.release()
         raise
-    reservation.settle(spent(drew))
+    reservation.settle(spent(drew) - retakes[0])
     return board
 
 
@@ -181,6 +195,7 @@ def _cast_and_draw(
     keep_qc: Sequence[ShotQc],
     ref_notes: list[str],
     spent: Callable[[], float],
+    pay_retake: PayRetake | None,
 ) -> tuple[Storyboard, bool]:
     """Cast and draw; the caller holds the budget for both, ``spent()`` says what was paid so far.
     False with a storyboard already in the store (nothing drawn)."""
@@ -229,6 +244,7 @@ def _cast_and_draw(
                 store,
                 Path(assets) / "qc",
             ),
+            pay_retake=pay_retake,
         )
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
