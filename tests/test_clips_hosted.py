@@ -399,3 +399,16 @@ def test_a_render_killed_while_a_retake_waits_resumes_that_task_and_pays_nothing
     record = ledger.get(retake.key)
     assert record is not None and record.state == "done" and record.submissions == 1
     assert ledger.spent(today()) == pytest.approx(sum(first) + first[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["veo"])
+def test_the_qc_cost_cap_counts_paid_retakes_in_dollars(engine: str, fake: ClipFake, tmp_path: Path) -> None:
+    plan = make_plan()
+    first = clip_estimates(engine, fake, tmp_path, plan, 0.1)
+    opts = retake_options(engine, fake, tmp_path, 1000.0)
+    qc = opts.qc.model_copy(update={"max_cost": first[0]})  # type: ignore[attr-defined]
+    variant = render_ad(tmp_path, opts.model_copy(update={"qc": qc}))  # type: ignore[attr-defined]
+    assert len(fake.submissions) == len(first) + 1  # one retake's worth of dollars: one retake
+    assert variant.qc is not None and len(variant.qc.shots[0].takes) == 2
+    assert any("retake budget" in n for n in variant.qc.shots[0].notes)

@@ -90,6 +90,8 @@ class _ShotQc:
                 return self.scorer.score(shot, value.sampler.samples)
 
         pending = path.with_suffix(".qc.pending")
+        estimate = getattr(renderer.clip, "estimate", None)  # a paid clip engine's price per take
+        cost = float(estimate(shot)) if callable(estimate) else 0.0
 
         def make(number: int, seed: int) -> _Take:
             if number == 2:  # take 1 sits at ``path`` already: mark it undecided while a retake is made
@@ -105,6 +107,7 @@ class _ShotQc:
             badness=self.scorer.badness,
             max_takes=self.options.max_takes,
             budget=self.budget,
+            cost=cost,  # CUTROOM_QC_MAX_COST caps what a variant's retakes may spend
         )
         if kept.discarded:
             renderer.finish()  # every take complete under its name before files move
