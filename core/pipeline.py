@@ -38,7 +38,9 @@ from cutroom.core.qc.models import QcOptions, ShotQc
 from cutroom.core.store import ArtifactStore, safe_key
 
 if TYPE_CHECKING:  # core.render pulls in the encoder; imported where a render runs
+    from cutroom.core.backends import PanelArt
     from cutroom.core.render import RenderOptions
+    from cutroom.core.storyboard import PayRetake
 
 RUNS = "runs"
 
@@ -112,16 +114,9 @@ def make_storyboard(
     ``thread``: the messages a brief came from, so the plan's lines cite them (see ``plan``).
     ``keep_qc``: the earlier keyframe records, kept for the panels kept (their retake seeds).
     """
-    from cutroom.core.cast import (
-        cast_digest,
-        cast_pictures,
-        cast_plan,
-        check_references,
-        images_to_cast,
-        plan_with_cast,
-    )
+    from cutroom.core.cast import check_references, images_to_cast
+    from cutroom.core.clips.ledger import open_ledger
     from cutroom.core.cost import SpendLedger, price_of
-    from cutroom.core.storyboard import draw_storyboard, sheet_png_bytes
 
     on_progress("plan", 0.0, "Writing the shot list")
     if isinstance(source, Plan):
@@ -130,14 +125,84 @@ def make_storyboard(
         the_plan = plan(source, backends=backends, seed=seed, fps=fps, thread=thread)
     the_plan, ref_notes = check_references(the_plan, store)
     the_aspect: AspectRatio = aspect or the_plan.aspect_ratios[0]
-    ledger = SpendLedger(store, daily_budget_usd=backends.image_daily_budget_usd)
+    ledger = SpendLedger(
+        store,
+        daily_budget_usd=backends.image_daily_budget_usd,
+        counter=open_ledger(backends.spend_ledger) if backends.spend_ledger else None,
+    )
     n_cast, cast_cost = images_to_cast(the_plan, store, image=backends.image, previous=previous_cast)
     kept = {i for i, key in (keep_panels or {}).items() if store.exists(key)}
     n_panels = len([s for s in the_plan.shots if s.index not in kept])
-    ledger.check(
-        cast_cost + n_panels * price_of(backends.image),
-        f"This storyboard ({n_cast} reference pictures and {n_panels} panels)",
-    )
+    price = price_of(backends.image)
+    estimate = cast_cost + n_panels * price
+    # Held before anything is sent (BudgetError here: nothing sent); settled with what the engine
+    # was actually paid for (cache hits are free), or released when it bought nothing.
+    reservation = ledger.reserve(estimate, f"This storyboard ({n_cast} reference pictures and {n_panels} panels)")
+    bought_before = _images_bought(backends.image)
+
+    retakes = [0.0]  # what keyframe retakes cost, each under its own reservation
+
+    def spent(drew: bool = True) -> float:
+        """Everything this storyboard paid for so far, retakes included."""
+        if not _counts_images(backends.image):  # an engine that does not count: the estimate
+            return (estimate if drew else cast_cost) + retakes[0]
+        return round((_images_bought(backends.image) - bought_before) * price, 6)
+
+    def pay_retake(what: str, draw: Callable[[], PanelArt]) -> PanelArt:
+        """A QC retake of a keyframe is one more paid picture: held first (BudgetError: not retaken)."""
+        before = _images_bought(backends.image)
+        with ledger.reserve(price, what) as hold:
+            art = draw()
+            cost = (_images_bought(backends.image) - before) * price if _counts_images(backends.image) else price
+            retakes[0] += hold.settle(cost)
+        return art
+
+    try:
+        board, drew = _cast_and_draw(
+            the_plan, store, backends, the_aspect, seed, version, on_progress,
+            previous_cast, keep_panels, keep_qc, ref_notes, spent, pay_retake if price > 0 else None,
+        )  # fmt: skip
+    except BaseException:
+        paid = spent() - retakes[0] if _counts_images(backends.image) else 0.0
+        if paid > 0:
+            reservation.settle(paid)  # bought before the failure: it stays spent
+        else:
+            reservation.release()
+        raise
+    reservation.settle(spent(drew) - retakes[0])
+    return board
+
+
+def _images_bought(engine: object) -> int:
+    """Pictures a paid engine has been paid for so far (cache hits excluded); 0 for engines that do not say."""
+    method = getattr(engine, "images_bought", None)
+    return int(method()) if callable(method) else 0
+
+
+def _counts_images(engine: object) -> bool:
+    return callable(getattr(engine, "images_bought", None))
+
+
+def _cast_and_draw(
+    the_plan: Plan,
+    store: ArtifactStore,
+    backends: Backends,
+    the_aspect: AspectRatio,
+    seed: int,
+    version: int,
+    on_progress: OnProgress,
+    previous_cast: Cast | None,
+    keep_panels: dict[int, str] | None,
+    keep_qc: Sequence[ShotQc],
+    ref_notes: list[str],
+    spent: Callable[[], float],
+    pay_retake: PayRetake | None,
+) -> tuple[Storyboard, bool]:
+    """Cast and draw; the caller holds the budget for both, ``spent()`` says what was paid so far.
+    False with a storyboard already in the store (nothing drawn)."""
+    from cutroom.core.cast import cast_digest, cast_pictures, cast_plan, plan_with_cast
+    from cutroom.core.storyboard import draw_storyboard, sheet_png_bytes
+
     on_progress("cast", 0.0, f"Casting {len(the_plan.bible.entities)} characters and products")
     the_cast = cast_plan(
         the_plan,
@@ -148,15 +213,13 @@ def make_storyboard(
         notes=ref_notes,
         on_progress=scaled(on_progress, 0.0, 0.05),
     ).cast
-    ledger.record(cast_cost, f"cast of {the_plan.title[:60]}")
-    spend = cast_cost
     drawer = type(backends.image)
     artist = f"{drawer.__module__}.{drawer.__qualname__}:{getattr(backends.image, 'version', '')}"
     sb_id = storyboard_id(the_plan, the_aspect, seed, f"{artist}:{cast_digest(the_cast)}")
     existing = _load_if_present(store, sb_id)
     if existing is not None:
         on_progress("storyboard", 1.0, "Storyboard ready")
-        return existing
+        return existing, False
 
     given = {
         index: Image.open(io.BytesIO(store.get_bytes(key))).convert("RGB")
@@ -164,8 +227,6 @@ def make_storyboard(
         if store.exists(key)
     }
     n_draw = len([s for s in the_plan.shots if s.index not in given])
-    draw_cost = n_draw * price_of(backends.image)
-    ledger.check(draw_cost, f"Drawing {n_draw} panels")
     on_progress("storyboard", 0.05, f"Drawing {n_draw} panels")
     with tempfile.TemporaryDirectory(prefix="cutroom-assets-") as assets:
         drawable = with_local_assets(plan_with_cast(the_plan, the_cast), store, Path(assets))
@@ -184,9 +245,8 @@ def make_storyboard(
                 store,
                 Path(assets) / "qc",
             ),
+            pay_retake=pay_retake,
         )
-    ledger.record(draw_cost, f"panels of {sb_id}")
-    spend += draw_cost
     prefix = run_prefix(sb_id)
     panels: list[Panel] = []
     for shot, image in zip(the_plan.shots, drawn.panels, strict=True):
@@ -204,7 +264,7 @@ def make_storyboard(
         sheet=sheet_key,
         version=version,
         cast=the_cast,
-        spend_usd=round(spend, 4),
+        spend_usd=round(spent(), 4),
         keyframe_qc=sorted(
             [*drawn.qc, *(r for r in keep_qc if r.index in given)], key=lambda r: r.index
         ),
@@ -214,7 +274,7 @@ def make_storyboard(
         f"{prefix}/storyboard.json", board.model_dump_json(indent=2).encode(), content_type="application/json"
     )
     on_progress("storyboard", 1.0, "Storyboard ready")
-    return board
+    return board, True
 
 
 def load_storyboard(store: ArtifactStore, sb_id: str) -> Storyboard:

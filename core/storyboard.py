@@ -8,6 +8,7 @@ shown (crisp, and fast: a few hundred pixels wide), and the PNG stays under 2 Mi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageOps
@@ -23,6 +24,9 @@ from cutroom.core.models import FRAME_SIZES, AspectRatio, CastMember, Plan, Shot
 from cutroom.core.plan import LIGHT_PHRASES
 from cutroom.core.progress import OnProgress, no_progress
 from cutroom.core.qc.models import QcOptions, ShotQc
+
+#: ``pay_retake(what, draw)``: reserve one paid picture, call ``draw``, settle; BudgetError when it won't fit.
+PayRetake = Callable[[str, Callable[[], PanelArt]], PanelArt]
 
 SHEET_WIDTH = 1800
 MARGIN = 64
@@ -93,6 +97,7 @@ def draw_storyboard(
     cast: list[tuple[CastMember, Image.Image]] | None = None,
     given: dict[int, Image.Image] | None = None,
     qc: QcOptions | None = None,
+    pay_retake: PayRetake | None = None,
 ) -> DrawnStoryboard:
     """Draw every shot with ``image`` and lay them out on a sheet.
 
@@ -101,13 +106,14 @@ def draw_storyboard(
 
     With ``qc`` enabled, each keyframe is scored (palette, sharpness, identity against the cast)
     before its text goes on, and one below a threshold is drawn again with a new seed: the
-    render's retake rule, applied to stills.
+    render's retake rule, applied to stills. ``pay_retake(what, draw)`` holds a paid engine's
+    budget around each retake (BudgetError before drawing: the best take so far is kept).
     """
     size = panel_size(aspect, panel_width or cell_width(aspect, len(plan.shots)))
     panels: list[Image.Image] = []
     records: list[ShotQc] = []
     total = len(plan.shots)
-    check = _KeyframeQc(plan, qc) if qc is not None and qc.enabled else None
+    check = _KeyframeQc(plan, qc, pay_retake) if qc is not None and qc.enabled else None
     for k, shot in enumerate(plan.shots):
         kept = (given or {}).get(shot.index)
         if kept is not None:
@@ -129,7 +135,7 @@ def draw_storyboard(
 class _KeyframeQc:
     """The retake rule for keyframes: a still scored as a one-frame shot."""
 
-    def __init__(self, plan: Plan, options: QcOptions) -> None:
+    def __init__(self, plan: Plan, options: QcOptions, pay_retake: PayRetake | None = None) -> None:
         from cutroom.core.qc.retake import RetakeBudget
         from cutroom.core.qc.setup import make_scorer
 
@@ -137,6 +143,7 @@ class _KeyframeQc:
         self.options = options
         self.scorer = make_scorer(plan, options)
         self.budget = RetakeBudget(max_retakes=options.max_retakes, max_cost=options.max_cost)
+        self.pay_retake = pay_retake
 
     def draw(
         self, image: ImageBackend, shot: Shot, *, size: tuple[int, int], seed: int
@@ -151,9 +158,17 @@ class _KeyframeQc:
             samples = ShotSamples(windows=[[small(frame)]], key=small(frame, 640), full_size=size, still=True)
             return self.scorer.score(shot, samples)
 
+        def make(take: int, take_seed: int) -> PanelArt:
+            def draw() -> PanelArt:
+                return image.draw(self.plan, shot, size=size, seed=take_seed)
+
+            if take == 1 or self.pay_retake is None:
+                return draw()
+            return self.pay_retake(f"Retake {take} of shot {shot.index}'s keyframe", draw)
+
         kept = best_take(
             shot.index,
-            lambda _take, take_seed: image.draw(self.plan, shot, size=size, seed=take_seed),
+            make,
             score,
             seed=seed,
             failing=self.scorer.failing,

@@ -142,6 +142,13 @@ def clip_ledger_url(settings: Settings) -> str:
     return settings.redis_url or str((settings.data_dir / "clips" / "ledger").resolve())
 
 
+def _spend_ledger(settings: Settings) -> str:
+    """The image budget is reserved where clips reserve theirs (so a farm shares one counter)."""
+    if settings.redis_url:
+        import cutroom.storage.tasks  # noqa: F401  (registers the redis:// ledger in this process)
+    return clip_ledger_url(settings)
+
+
 def hosted_clip_options(settings: Settings, name: str) -> dict[str, Any]:
     """A hosted clip backend's options: key and base URL for its own host only, ledger, limits."""
     if settings.redis_url:
@@ -309,5 +316,6 @@ def build_backends(settings: Settings) -> Backends:
         voice=voice,
         face=face,
         image_daily_budget_usd=settings.image_daily_budget_usd,
+        spend_ledger=_spend_ledger(settings),
         qc=qc_options(settings),
     )

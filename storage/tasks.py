@@ -1,7 +1,8 @@
 """The clip task ledger on Redis, shared by every worker of a farm (``core.clips.ledger.TaskLedger``).
 
 Keys: ``cutroom:clip:task:<key>`` (the record, JSON), ``cutroom:clip:spend:<day>`` (USD, a
-float counter), ``cutroom:clip:slots:<engine>`` (a sorted set of holders scored by expiry).
+float counter; ``spend:images-<day>`` is the image budget's, ``core.cost``),
+``cutroom:clip:slots:<engine>`` (a sorted set of holders scored by expiry).
 Importing this module registers the ``redis://`` scheme with ``core.clips.ledger.open_ledger``.
 """
 

@@ -292,3 +292,123 @@ def test_luma_fetches_its_video_where_the_base_url_says_and_sends_its_key_to_tha
     finally:
         fake.stop()
         cdn.stop()
+
+
+# ── QC retakes of paid clips stay within the budget ─────────────────────────────────────
+
+#: Every take misses this sharpness, so QC asks for every retake it is allowed.
+NEVER_SHARP = {"sharpness": 1e12}
+
+
+def clip_estimates(engine: str, fake: ClipFake, tmp_path: Path, plan: Plan, usd_per_s: float) -> list[float]:
+    """What each paid shot's clip is estimated at (the end card is drawn, never paid for)."""
+    from cutroom.core.clips.engines import choose_duration
+
+    backend = make(engine, fake, tmp_path)
+    _, model_spec = backend.engine.spec.model(getattr(backend.engine, "model", None))
+    return [round(usd_per_s * choose_duration(model_spec.durations, s.duration_s), 4)
+            for s in plan.shots if not s.is_end_card]
+
+
+def retake_options(engine: str, fake: ClipFake, tmp_path: Path, budget: float) -> object:
+    clip = clip_options(engine, fake, tmp_path, daily_budget_usd=budget, usd_per_s=0.1)
+    return options().model_copy(update={
+        "clip_backend": engine, "backend_options": {"clip": clip},
+        "qc": QcOptions(thresholds=NEVER_SHARP, max_takes=3, max_retakes=20),
+    })
+
+
+def render_ad(tmp_path: Path, opts: object, out: str = "ad"):  # type: ignore[no-untyped-def]
+    plan = make_plan()
+    spec = variant_specs(plan, aspects=["9:16"], fps=plan.fps)[0].model_copy(update={"width": 180, "height": 320})
+    return render_variant(spec, out_dir=tmp_path / out, options=opts, cache_dir=tmp_path / "cache")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["veo"])
+def test_retakes_of_paid_clips_stop_at_the_budget_and_the_report_says_which_shots(
+    engine: str, fake: ClipFake, tmp_path: Path
+) -> None:
+    from cutroom.core.qc.report import qc_line, qc_table
+
+    plan = make_plan()
+    first = clip_estimates(engine, fake, tmp_path, plan, 0.1)
+    budget = sum(first) + first[0]  # every shot's clip, and one retake of shot 1: N = shots + 1 clips
+    variant = render_ad(tmp_path, retake_options(engine, fake, tmp_path, budget))
+    assert len(fake.submissions) == len(first) + 1  # at most N submissions reached the provider
+    assert open_ledger(str(tmp_path / "ledger")).spent(today()) == pytest.approx(budget)
+    qc = variant.qc
+    assert qc is not None
+    paid = [s for s in qc.shots if not plan.shots[s.index - 1].is_end_card]
+    assert [len(s.takes) for s in paid] == [2] + [1] * (len(paid) - 1)  # shot 1 retaken once, then money ran out
+    assert qc.not_retaken_for_budget == [s.index for s in paid]
+    assert all(any("not retaken: budget" in n and "CUTROOM_CLIP_DAILY_BUDGET_USD" in n for n in s.notes)
+               for s in paid)
+    end_card = qc.shots[-1]
+    assert plan.shots[-1].is_end_card and len(end_card.takes) == 3 and end_card.not_retaken is None  # free
+    assert f"{len(paid)} shots not retaken: budget" in qc_line(qc)
+    assert "(not retaken: budget)" in qc_table(qc)
+    # Every paid take's task id was written to the ledger (the retake's too).
+    ledger_dir = tmp_path / "ledger" / "tasks"
+    recorded = {json.loads(p.read_text())["task_id"].rsplit("/", 1)[-1] for p in ledger_dir.glob("*.json")}
+    assert recorded == set(fake.tasks)  # (Veo's task id is the operation's name, ending in the fake's id)
+    manifest = json.loads(Path(variant.manifest).read_text())
+    assert manifest["qc"]["shots"][0]["not_retaken"] == "budget"
+
+
+def _render_in_child(tmp_path: Path, opts: object) -> None:
+    render_ad(tmp_path, opts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["veo"])
+def test_a_render_killed_while_a_retake_waits_resumes_that_task_and_pays_nothing_twice(
+    engine: str, fake: ClipFake, tmp_path: Path
+) -> None:
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from tests.support.fake_clips import DEFAULT_PLAN
+
+    plan = make_plan()
+    first = clip_estimates(engine, fake, tmp_path, plan, 0.1)
+    opts = retake_options(engine, fake, tmp_path, sum(first) + first[0])
+    fake.plans.extend([DEFAULT_PLAN, ("queued",) + ("running:0.5",) * 100_000])  # shot 1's retake never ends
+    child = multiprocessing.get_context("spawn").Process(target=_render_in_child, args=(tmp_path, opts))
+    child.start()
+    ledger = open_ledger(str(tmp_path / "ledger"))
+    retake = None
+    deadline = time.monotonic() + 300  # a bound on waiting, not a speed check
+    while retake is None and time.monotonic() < deadline and child.is_alive():
+        waiting = [r for r in (ledger.get(p.stem) for p in (tmp_path / "ledger" / "tasks").glob("*.json"))
+                   if r is not None and r.state == "submitted" and r.task_id]
+        retake = waiting[0] if waiting and len(fake.submissions) == 2 else None
+        time.sleep(0.05)
+    assert retake is not None, "the retake's task id never reached the ledger while it waited"
+    os.kill(child.pid or 0, signal.SIGKILL)  # the render dies mid-wait, as a worker would
+    child.join(30)
+    held = fake.tasks[retake.task_id.rsplit("/", 1)[-1]]
+    held.plan.clear()
+    held.plan.append("succeeded")
+
+    variant = render_ad(tmp_path, opts, out="again")  # the retry resumes the retake's task
+    assert len(fake.submissions) == len(first) + 1  # the retake was paid for once
+    assert variant.qc is not None and len(variant.qc.shots[0].takes) == 2
+    record = ledger.get(retake.key)
+    assert record is not None and record.state == "done" and record.submissions == 1
+    assert ledger.spent(today()) == pytest.approx(sum(first) + first[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["veo"])
+def test_the_qc_cost_cap_counts_paid_retakes_in_dollars(engine: str, fake: ClipFake, tmp_path: Path) -> None:
+    plan = make_plan()
+    first = clip_estimates(engine, fake, tmp_path, plan, 0.1)
+    opts = retake_options(engine, fake, tmp_path, 1000.0)
+    qc = opts.qc.model_copy(update={"max_cost": first[0]})  # type: ignore[attr-defined]
+    variant = render_ad(tmp_path, opts.model_copy(update={"qc": qc}))  # type: ignore[attr-defined]
+    assert len(fake.submissions) == len(first) + 1  # one retake's worth of dollars: one retake
+    assert variant.qc is not None and len(variant.qc.shots[0].takes) == 2
+    assert any("retake budget" in n for n in variant.qc.shots[0].notes)

@@ -253,10 +253,54 @@ def test_the_budget_is_checked_before_anything_is_sent_and_the_spend_is_recorded
     assert openai_fake.requests == []  # nothing was submitted
 
     backends.image_daily_budget_usd = 5.0
+    backends.spend_ledger = str(tmp_path / "ledger")  # the budget is held there while the pictures are made
+    from cutroom.core.clips.ledger import open_ledger
+
+    counter = SpendLedger(store, daily_budget_usd=5.0, counter=open_ledger(backends.spend_ledger))
+    openai_fake.script(openai_fake.refusal())  # the first picture is refused: nothing bought
+    with pytest.raises(RefusedError):
+        make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
+    assert len(openai_fake.requests) == 1 and counter.spent_today() == 0.0  # the reservation was released
     board = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
-    sent = len(openai_fake.requests)
+    sent = len(openai_fake.requests) - 1
     assert board.spend_usd == pytest.approx(0.05 * sent)
     assert SpendLedger(store, daily_budget_usd=5.0).spent_today() == pytest.approx(board.spend_usd)
+    assert counter.spent_today() == pytest.approx(board.spend_usd)  # settled at what was bought
     # The same storyboard again costs nothing: the cast and the panels are found in the store.
     again = make_storyboard(brief, store, backends=backends, aspect="9:16", seed=0)
-    assert again.id == board.id and len(openai_fake.requests) == sent
+    assert again.id == board.id and len(openai_fake.requests) == sent + 1
+    assert counter.spent_today() == pytest.approx(board.spend_usd)
+
+
+def test_keyframe_retakes_are_paid_pictures_and_stop_at_the_budget(tmp_path: Path, google_fake: GoogleGenAIFake) -> None:
+    """Gemini takes a seed, so a keyframe retake is a new, paid picture: it is held first, and one that
+    would pass the budget is not drawn (the best take is kept, and the record says why)."""
+    from cutroom.core.cast import images_to_cast
+    from cutroom.core.clips.ledger import open_ledger
+    from cutroom.core.cost import SpendLedger
+    from cutroom.core.pipeline import plan
+    from cutroom.core.qc.models import QcReport
+    from cutroom.core.qc.report import qc_line
+
+    store = LocalArtifactStore(tmp_path / "artifacts")
+    backends = Backends.embedded()
+    backends.image = _google(google_fake, cost_per_image_usd=0.05)  # type: ignore[assignment]
+    backends.qc = QcOptions(thresholds={"sharpness": 1e12}, max_takes=3, max_retakes=20)  # every take misses
+    backends.spend_ledger = str(tmp_path / "ledger")
+    brief = sample_brief().model_copy(update={"duration_s": 15})
+    # Room for exactly the storyboard's first takes and one retake.
+    the_plan = plan(brief, backends=backends, seed=0)
+    n_cast, _ = images_to_cast(the_plan, store, image=backends.image)
+    first_takes = n_cast + len(the_plan.shots)
+    backends.image_daily_budget_usd = round(0.05 * (first_takes + 1), 6)
+    board = make_storyboard(the_plan, store, backends=backends, aspect="9:16", seed=0)
+    assert len(google_fake.requests) == first_takes + 1  # no picture past the budget was asked for
+    records = board.keyframe_qc
+    assert [len(r.takes) for r in records] == [2] + [1] * (len(records) - 1)
+    assert all(r.not_retaken == "budget" for r in records)
+    assert any("CUTROOM_IMAGE_DAILY_BUDGET_USD" in n for n in records[-1].notes)
+    assert board.spend_usd == pytest.approx(0.05 * (first_takes + 1))
+    counter = SpendLedger(store, daily_budget_usd=None, counter=open_ledger(backends.spend_ledger))
+    assert counter.spent_today() == pytest.approx(board.spend_usd)  # the retake's hold settled, nothing left held
+    assert counter.recorded_today() == pytest.approx(board.spend_usd)
+    assert f"{len(records)} shots not retaken: budget" in qc_line(QcReport(shots=records))

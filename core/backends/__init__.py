@@ -216,6 +216,9 @@ class Backends:
     face: FaceEmbedder | None = None
     #: Most the image engine may spend per UTC day (USD); None means no limit (core.cost).
     image_daily_budget_usd: float | None = None
+    #: Where that budget is reserved atomically: the clip task ledger's address (Redis or a folder,
+    #: ``core.clips.ledger.open_ledger``); None checks the store's spend records (one process only).
+    spend_ledger: str | None = None
     #: QC thresholds, takes and models for keyframes (core.qc); None: the defaults, model-free.
     qc: QcOptions | None = None
 

@@ -101,7 +101,7 @@ class GoogleImages(HostedImages):
         except (OSError, TimeoutError) as exc:
             raise TransientError(f"Could not reach Google GenAI at {what} ({type(exc).__name__}).") from exc
         picture = self._read_picture(response, what)
-        self.cache.put(key, picture)
+        self.keep_paid(key, picture)
         return picture
 
     def _map(self, exc: Any, what: str) -> Exception:

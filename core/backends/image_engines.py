@@ -265,6 +265,16 @@ class HostedImages:
         self.quality = quality
         self._price = cost_per_image_usd
         self.cache = PictureCache(cache_dir)
+        self._bought = 0
+
+    def images_bought(self) -> int:
+        """Pictures paid for by this engine object so far (cache hits are not): what the budget settles."""
+        return self._bought
+
+    def keep_paid(self, key: str, picture: Image.Image) -> None:
+        """A picture the API just returned (and charged for): counted, and cached so it is never paid twice."""
+        self._bought += 1
+        self.cache.put(key, picture)
 
     def cost_per_image(self) -> float:
         """Estimated USD per image (the setting, else the list price for the model and quality)."""

@@ -90,7 +90,7 @@ class OpenAIImages(HostedImages):
         if found is not None:
             return found
         picture: Image.Image = request()
-        self.cache.put(key, picture)
+        self.keep_paid(key, picture)
         return picture
 
     def _call(self, request: Any, what: str) -> Image.Image:

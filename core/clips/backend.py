@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from cutroom.core.clips.engines import (
     engines,
 )
 from cutroom.core.clips.fit import FitReport, fitted_frames
-from cutroom.core.clips.generate import ClipPolicy, ClipResult, make_clip
+from cutroom.core.clips.generate import ClipPolicy, ClipResult, estimate_usd, make_clip
 from cutroom.core.clips.keyframes import approved_keyframe, png_bytes
 from cutroom.core.clips.ledger import open_ledger
 from cutroom.core.errors import UnavailableError
@@ -129,6 +130,8 @@ class HostedClip:
         )
         self.notices: list[str] = []
         self.results: dict[int, ClipResult] = {}
+        #: Shot index -> the seed of its first take in this render (``plan_takes``); another seed is a QC retake.
+        self.first_seeds: dict[int, int] = {}
         self.on_progress: Callable[[float, str], None] = lambda f, m: None
         self.should_cancel: Callable[[], bool] = lambda: False
         self._image: Any = None
@@ -194,11 +197,32 @@ class HostedClip:
 
     # ── ClipBackend ─────────────────────────────────────────────────────────────────────
 
+    def estimate(self, shot: Shot) -> float:
+        """The clip's estimated cost before anything is sent (end cards are never paid for)."""
+        if shot.is_end_card:
+            return 0.0
+        model, model_spec = self.engine.spec.model(getattr(self.engine, "model", None))
+        return estimate_usd(self.engine, self.policy, model, choose_duration(model_spec.durations, shot.duration_s))
+
+    def headroom(self, plan: Plan, shot: Shot, seed: int) -> float:
+        """For a QC retake: what the shots after it, not yet made in this render, are estimated to cost,
+        so retakes of early shots never leave later shots without their first take. 0 for a first take."""
+        first = self.first_seeds.get(shot.index)
+        if first is None or seed == first:
+            return 0.0
+        return round(sum(self.estimate(s) for s in plan.shots if s.index > shot.index and s.index not in self.results), 4)
+
     def clip(self, plan: Plan, shot: Shot, art: PanelArt | None, *, size: tuple[int, int], seed: int) -> ClipResult:
-        """Make (or reuse) the shot's clip file without decoding it: what a fan-out shot job does."""
+        """Make (or reuse) the shot's clip file without decoding it: what a fan-out shot job does.
+
+        The clip's estimate is reserved on the ledger before it is submitted (OverBudget, a
+        BudgetError, when it would pass the day's budget: nothing is sent); a retake's reservation
+        also leaves ``headroom`` for the render's later shots."""
         request = self.request(plan, shot, art, size=size, seed=seed)
+        headroom = self.headroom(plan, shot, seed)
+        policy = replace(self.policy, headroom_usd=headroom) if headroom else self.policy
         result = make_clip(
-            self.engine, request, ledger=self.ledger, cache_dir=self.cache_dir, policy=self.policy,
+            self.engine, request, ledger=self.ledger, cache_dir=self.cache_dir, policy=policy,
             on_progress=self.on_progress, should_cancel=self.should_cancel,
         )
         self.results[shot.index] = result
@@ -245,6 +269,12 @@ def bind(backend: object, on_progress: Callable[[float, str], None], should_canc
     if isinstance(backend, HostedClip):
         backend.on_progress = on_progress
         backend.should_cancel = should_cancel
+
+
+def plan_takes(backend: object, first_seeds: Mapping[int, int]) -> None:
+    """Tell a hosted clip backend each shot's first-take seed, so it knows a QC retake when it sees one."""
+    if isinstance(backend, HostedClip):
+        backend.first_seeds = dict(first_seeds)
 
 
 def clip_notices(backend: object) -> list[str]:

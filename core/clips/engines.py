@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from cutroom.core.backends import Registry
-from cutroom.core.errors import BackendError, InputError, TransientError
+from cutroom.core.errors import BackendError, BudgetError, InputError, TransientError
 
 TaskState = Literal["queued", "running", "succeeded", "failed", "refused", "cancelled"]
 
@@ -41,8 +41,8 @@ class KeyframeRejected(InputError):
     """The provider could not take the keyframe (too big, wrong format)."""
 
 
-class OverBudget(InputError):
-    """Submitting would pass the daily budget for hosted clips."""
+class OverBudget(BudgetError):
+    """Submitting would pass the daily budget for hosted clips (nothing was submitted)."""
 
 
 class RateLimited(TransientError):

@@ -47,6 +47,14 @@ class ClipPolicy:
     max_bytes: int = 512 * 1024 * 1024
     rate_limit_wait_s: float = 10.0
     max_rate_limit_waits: int = 30
+    #: Kept free of this reservation: a QC retake leaves room for the shots still to be made.
+    headroom_usd: float = 0.0
+
+
+def estimate_usd(engine: HostedEngine, policy: ClipPolicy, model: str | None, duration_s: float) -> float:
+    """What a clip of ``duration_s`` is estimated to cost (the setting's price, else the engine table's)."""
+    _, model_spec = engine.spec.model(model)
+    return round((policy.usd_per_s if policy.usd_per_s is not None else model_spec.usd_per_s) * duration_s, 4)
 
 
 @dataclass
@@ -119,8 +127,7 @@ def _submit(
 ) -> TaskRecord:
     spec = engine.spec
     shot = request.shot_index
-    _, model_spec = spec.model(request.model)
-    estimate = round((policy.usd_per_s if policy.usd_per_s is not None else model_spec.usd_per_s) * request.duration_s, 4)
+    estimate = estimate_usd(engine, policy, request.model, request.duration_s)
     holder = f"{os.getpid()}:{key}"
 
     # Someone else is submitting this very clip (a twin job): wait for their task id.
@@ -136,11 +143,15 @@ def _submit(
             previous = current
 
     day = today()
-    if ledger.reserve(day, estimate, policy.daily_budget_usd) is None:
+    budget = policy.daily_budget_usd
+    limit = None if budget is None else budget - policy.headroom_usd
+    if ledger.reserve(day, estimate, limit) is None:  # atomic: the check and the hold are one step
         spent = ledger.spent(day)
+        kept = (f" (and ${policy.headroom_usd:.2f} is kept for the shots still to be made)"
+                if policy.headroom_usd > 0 else "")
         raise OverBudget(
             f"Shot {shot}'s clip would cost about ${estimate:.2f} on {spec.label}, and ${spent:.2f} of today's "
-            f"${policy.daily_budget_usd:.2f} clip budget is spent. Raise CUTROOM_CLIP_DAILY_BUDGET_USD or try tomorrow."
+            f"${budget or 0.0:.2f} clip budget is spent{kept}. Raise CUTROOM_CLIP_DAILY_BUDGET_USD or try tomorrow."
         )
     record = TaskRecord(key=key, engine=engine.name, model=request.model, shot_index=shot, estimated_usd=estimate,
                         submissions=(previous.submissions if previous else 0))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import threading
@@ -71,7 +72,7 @@ def today() -> str:
 
 
 class FileLedger:
-    """A ledger in a folder: one JSON file per clip, spend per day; for one machine's processes."""
+    """A ledger in a folder: one JSON file per clip, spend per day (locked); for one machine's processes."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -109,12 +110,21 @@ class FileLedger:
         return float(json.loads(path.read_text())) if path.is_file() else 0.0
 
     def reserve(self, day: str, usd: float, limit_usd: float | None) -> float | None:
-        with self._lock:
-            total = self.spent(day) + usd
-            if limit_usd is not None and usd > 0 and total > limit_usd + 1e-9:
-                return None
-            self._spend_path(day).write_text(json.dumps(round(total, 6)))
-            return total
+        """Read, check and write the day's total under an exclusive file lock: atomic across the
+        processes of this machine (the threading lock covers threads sharing this object)."""
+        with self._lock, open(self.root / f".spend-{day}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                total = self.spent(day) + usd
+                if limit_usd is not None and usd > 0 and total > limit_usd + 1e-9:
+                    return None
+                path = self._spend_path(day)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}")
+                tmp.write_text(json.dumps(round(total, 6)))
+                os.replace(tmp, path)  # a reader never sees a half-written total
+                return total
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def acquire(self, engine: str, holder: str, limit: int, ttl_s: float) -> bool:
         with self._lock:

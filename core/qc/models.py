@@ -31,6 +31,9 @@ class ShotQc(_Model):
         default_factory=dict, description="Entity id -> the cast reference its identity was scored against."
     )
     reused: bool = Field(default=False, description="Taken from the render cache with its earlier scores.")
+    not_retaken: str | None = Field(
+        default=None, description='Why a retake the scores asked for was not made: "budget" (money ran out).'
+    )
 
     @property
     def retaken(self) -> bool:
@@ -55,6 +58,11 @@ class QcReport(_Model):
     @property
     def retaken(self) -> list[int]:
         return [s.index for s in self.shots if s.retaken]
+
+    @property
+    def not_retaken_for_budget(self) -> list[int]:
+        """Shots whose retake was refused because it would pass the daily budget."""
+        return [s.index for s in self.shots if s.not_retaken == "budget"]
 
 
 class QcOptions(_Model):

@@ -7,12 +7,16 @@ from cutroom.core.qc.scores import definitions
 
 
 def qc_line(report: QcReport) -> str:
-    """e.g. "consistency 0.91 · 1 shot retaken" (the sequence score, then what acted)."""
+    """e.g. "consistency 0.91 · 1 shot retaken · 2 shots not retaken: budget" (the sequence score,
+    then what acted, then what money stopped)."""
     parts = [f"consistency {report.sequence:.2f}" if report.sequence is not None else "consistency n/a"]
     retaken = report.retaken
     parts.append(
         f"{len(retaken)} shot{'s' if len(retaken) != 1 else ''} retaken" if retaken else "no retakes"
     )
+    short = report.not_retaken_for_budget
+    if short:
+        parts.append(f"{len(short)} shot{'s' if len(short) != 1 else ''} not retaken: budget")
     weak = [s.index for s in report.shots if s.failed]
     if weak:
         parts.append(f"still weak: shot{'s' if len(weak) != 1 else ''} {', '.join(map(str, weak))}")
@@ -46,7 +50,8 @@ def qc_table(report: QcReport) -> str:
                 str(shot.index),
                 *[_cell(n, shot.scores.get(n), report.thresholds.get(n)) for n in names],
                 str(max(1, len(shot.takes))) + (" (cache)" if shot.reused else ""),
-                f"take {kept}" + (" ⚠" if shot.failed else ""),
+                f"take {kept}" + (" ⚠" if shot.failed else "")
+                + (f" (not retaken: {shot.not_retaken})" if shot.not_retaken else ""),
             ]
         )
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]

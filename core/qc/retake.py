@@ -7,8 +7,11 @@
 
 "Best" is fewest failed scores, then the smallest total shortfall, then the earliest take.
 Every take is recorded (seed, scores, failures); a budget that runs out keeps the best take
-so far and says so. The loop takes plain callables, so the render, the storyboard and a
-per-shot clip job all share it.
+so far and says so. Two budgets: the render's retake count (and cost, ``RetakeBudget``), and
+money: a take ``make`` cannot pay for raises BudgetError before anything is submitted (a paid
+clip reserves its estimate first, ``core.clips.generate``), and a retake refused that way is
+not made: the shot is marked ``not_retaken="budget"``. The loop takes plain callables, so the
+render, the storyboard and a per-shot clip job all share it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from cutroom.core.errors import BudgetError
 from cutroom.core.qc.models import ShotQc, TakeQc
 from cutroom.core.qc.scores import Measured
 from cutroom.core.seeds import stable_seed
@@ -44,6 +48,11 @@ class RetakeBudget:
     def spend(self, cost: float = 0.0) -> None:
         self.retakes += 1
         self.spent += cost
+
+    def refund(self, cost: float = 0.0) -> None:
+        """A retake that was not made after all (its payment was refused)."""
+        self.retakes -= 1
+        self.spent -= cost
 
     def why_not(self) -> str:
         if self.retakes >= self.max_retakes:
@@ -84,9 +93,23 @@ def best_take(
     takes: list[tuple[T, Measured, TakeQc]] = []
     notes: list[str] = []
     number = 1
+    not_retaken: str | None = None
     while True:
         this_seed = take_seed(seed, shot_index, number)
-        value = make(number, this_seed)
+        if number == 1:
+            value = make(number, this_seed)  # the shot itself: a refused payment is the render's error
+        else:
+            try:
+                value = make(number, this_seed)
+            except BudgetError as exc:  # refused before anything was submitted: keep the best so far
+                budget.refund(cost)
+                best = min(takes, key=lambda t: badness(t[1].scores))[2].take
+                notes.append(
+                    f"Shot {shot_index} not retaken: budget. It still misses {', '.join(takes[-1][2].failed)}; "
+                    f"kept take {best}, the best so far. ({exc})"
+                )
+                not_retaken = "budget"
+                break
         measured = score(value)
         record = TakeQc(take=number, seed=this_seed, scores=measured.scores, failed=failing(measured.scores))
         takes.append((value, measured, record))
@@ -117,5 +140,6 @@ def best_take(
         takes=[t[2] for t in takes],
         notes=[*measured.notes, *notes],
         references=dict(measured.references),
+        not_retaken=not_retaken,
     )
     return Kept(value=value, qc=qc, discarded=[t[0] for n, t in enumerate(takes) if n != kept_at])

@@ -89,15 +89,25 @@ class _ShotQc:
             with self.clock.stage("qc"):
                 return self.scorer.score(shot, value.sampler.samples)
 
+        pending = path.with_suffix(".qc.pending")
+        estimate = getattr(renderer.clip, "estimate", None)  # a paid clip engine's price per take
+        cost = float(estimate(shot)) if callable(estimate) else 0.0
+
+        def make(number: int, seed: int) -> _Take:
+            if number == 2:  # take 1 sits at ``path`` already: mark it undecided while a retake is made
+                _write_text(pending, str(seed))
+            return take(number, seed)
+
         kept = best_take(
             shot.index,
-            take,
+            make,
             score,
             seed=seed,
             failing=self.scorer.failing,
             badness=self.scorer.badness,
             max_takes=self.options.max_takes,
             budget=self.budget,
+            cost=cost,  # CUTROOM_QC_MAX_COST caps what a variant's retakes may spend
         )
         if kept.discarded:
             renderer.finish()  # every take complete under its name before files move
@@ -106,6 +116,7 @@ class _ShotQc:
             for other in kept.discarded:
                 if other.path != path:
                     other.path.unlink(missing_ok=True)
+        if kept.discarded or kept.qc.not_retaken:  # a refused retake left its unmade motion behind
             renderer.keep_motion(shot.index - 1, kept.value.motion)
         assert kept.value.sampler is not None
         key = kept.value.sampler.samples.key
@@ -114,7 +125,14 @@ class _ShotQc:
             with contextlib.suppress(OSError):
                 cv2.imwrite(str(path.with_suffix(".qc.png")), cv2.cvtColor(key, cv2.COLOR_RGB2BGR))
         _write_text(path.with_suffix(".qc.json"), kept.qc.model_dump_json())
+        pending.unlink(missing_ok=True)  # decided: the segment at ``path`` is the kept take
         self.shots.append(kept.qc)
+
+    @staticmethod
+    def undecided(path: Path) -> bool:
+        """A segment left while its retake was being made (the render died): not to be reused as is,
+        or a paid retake would be forgotten; the shot is made again and the retake's task resumed."""
+        return path.with_suffix(".qc.pending").exists()
 
     def reused(self, index: int, path: Path) -> None:
         """A cached segment: its earlier record and key frame, when they were kept."""

@@ -158,6 +158,7 @@ def render_variant(
         renderer = _ShotRenderer(spec, options, size=size, layout=layout, logo=logo)
         renderers.append(renderer)
         clip_hooks.bind(renderer.clip, lambda f, m: on_progress("render", 0.08, m), should_cancel)
+        clip_hooks.plan_takes(renderer.clip, {s.index: spec.seed_for(s.index) for s in plan.shots})
         qc = _ShotQc(plan, options, notices, clock) if options.qc.enabled else None
         done_frames = 0
         seg_root = segments_dir or work
@@ -165,7 +166,7 @@ def render_variant(
             cancelled()
             path = seg_root / f"{keys[i]}.mp4"
             n = starts[i + 1] - starts[i]
-            reused = path.is_file() and path.stat().st_size > 0
+            reused = path.is_file() and path.stat().st_size > 0 and not (qc is not None and qc.undecided(path))
             if reused and qc is not None:
                 qc.reused(shot.index, path)
             if not reused:
