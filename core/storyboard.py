@@ -150,7 +150,7 @@ class _KeyframeQc:
     ) -> tuple[PanelArt, ShotQc]:
         import numpy as np
 
-        from cutroom.core.qc.retake import best_take
+        from cutroom.core.qc.retake import keep_best
         from cutroom.core.qc.scores import Measured, ShotSamples, small
 
         def score(art: PanelArt) -> Measured:
@@ -166,15 +166,8 @@ class _KeyframeQc:
                 return draw()
             return self.pay_retake(f"Retake {take} of shot {shot.index}'s keyframe", draw)
 
-        kept = best_take(
-            shot.index,
-            make,
-            score,
-            seed=seed,
-            failing=self.scorer.failing,
-            badness=self.scorer.badness,
-            max_takes=self.options.max_takes,
-            budget=self.budget,
+        kept = keep_best(
+            shot.index, make, score, seed=seed, judge=self.scorer, options=self.options, budget=self.budget
         )
         return kept.value, kept.qc
 

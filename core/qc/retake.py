@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from cutroom.core.errors import BudgetError
-from cutroom.core.qc.models import ShotQc, TakeQc
+from cutroom.core.qc.models import QcOptions, ShotQc, TakeQc
 from cutroom.core.qc.scores import Measured
 from cutroom.core.seeds import stable_seed
 
@@ -143,3 +143,29 @@ def best_take(
         not_retaken=not_retaken,
     )
     return Kept(value=value, qc=qc, discarded=[t[0] for n, t in enumerate(takes) if n != kept_at])
+
+
+class Judge(Protocol):
+    """What decides a take: which thresholds it misses, and how bad it is (``qc.scores.Scorer``)."""
+
+    def failing(self, scores: Mapping[str, float]) -> list[str]: ...
+
+    def badness(self, scores: Mapping[str, float]) -> tuple[int, float]: ...
+
+
+def keep_best(
+    shot_index: int,
+    make: Callable[[int, int], T],
+    score: Callable[[T], Measured],
+    *,
+    seed: int,
+    judge: Judge,
+    options: QcOptions,
+    budget: RetakeBudget | None,
+    cost: float = 0.0,
+) -> Kept[T]:
+    """``best_take`` with a scorer's rule and the configured number of takes: keyframes and clips alike."""
+    return best_take(
+        shot_index, make, score, seed=seed, failing=judge.failing, badness=judge.badness,
+        max_takes=options.max_takes, budget=budget, cost=cost,
+    )  # fmt: skip

@@ -28,7 +28,7 @@ from cutroom.core.errors import (
 )
 from cutroom.core.models import Plan, RenderSpec, Shot
 from cutroom.core.qc.models import QcReport, ShotQc
-from cutroom.core.qc.retake import RetakeBudget, best_take
+from cutroom.core.qc.retake import RetakeBudget, keep_best
 from cutroom.core.qc.scores import SAMPLE_LONG_SIDE, Measured, Sampler
 from cutroom.core.qc.setup import make_scorer
 from cutroom.core.render.options import FACE_LONG_SIDE, RenderOptions, _face_backend, _import_backend_modules
@@ -98,16 +98,9 @@ class _ShotQc:
                 _write_text(pending, str(seed))
             return take(number, seed)
 
-        kept = best_take(
-            shot.index,
-            make,
-            score,
-            seed=seed,
-            failing=self.scorer.failing,
-            badness=self.scorer.badness,
-            max_takes=self.options.max_takes,
-            budget=self.budget,
-            cost=cost,  # CUTROOM_QC_MAX_COST caps what a variant's retakes may spend
+        # ``cost``: CUTROOM_QC_MAX_COST caps what a variant's retakes may spend.
+        kept = keep_best(
+            shot.index, make, score, seed=seed, judge=self.scorer, options=self.options, budget=self.budget, cost=cost
         )
         if kept.discarded:
             renderer.finish()  # every take complete under its name before files move
