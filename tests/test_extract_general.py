@@ -372,3 +372,75 @@ def test_a_name_given_in_passing_is_the_product(texts: list[str], product: str) 
 )
 def test_audience_labels_in_more_words_and_ages_kept(text: str, audience: str) -> None:
     assert brief_of(text).audience == audience
+
+
+@pytest.mark.parametrize(
+    ("texts", "goal"),
+    [
+        (
+            ["Spot for Quillo, the note-taking app. 20s, TikTok.", 'CTA: "Get it on the App Store"'],
+            "app_install",
+        ),
+        (
+            [
+                "We need a reel for the winter shelter appeal.",
+                "Every £10 gives someone a warm bed. Donate at shelterly.example",
+            ],
+            "donation",
+        ),
+        (
+            [
+                "Teaser for our supper club on Friday 14 May, doors open 7pm.",
+                "Grab your tickets at supperclub.example",
+            ],
+            "event",
+        ),
+        (
+            [
+                "Ad for Ledgerbird, bookkeeping software for sole traders.",
+                'End with "Start your 14-day free trial"',
+            ],
+            "signup",
+        ),
+        (["Our summer sale: 30% off all linen shirts until Sunday.", "use code SUN30 at checkout"], "offer"),
+        (["Introducing Pebble 2, our new smart thermostat, out 3 March.", "16:9 for YouTube"], "launch"),
+        (
+            [
+                "Little video for the barber shop, we're on Kettle Row.",
+                "Open Tue-Sat, walk-ins welcome, pop in!",
+            ],
+            "local_business",
+        ),
+        (
+            [
+                "Brand film for Woodmere. No product, no offer.",
+                "It's about getting our name out there, pure awareness.",
+            ],
+            "awareness",
+        ),
+        (["Quick ad: our new lip oil drops next Friday.", "Pre-order at glossworks.example"], "launch"),
+        (
+            [
+                "Ad for the gym. Not a sale, no discount, we never do discounts.",
+                "Book your free induction session",
+            ],
+            "signup",
+        ),
+    ],
+)
+def test_the_goal_is_the_strongest_evidence_in_the_whole_thread(texts: list[str], goal: str) -> None:
+    assert brief_of(*texts).goal == goal
+
+
+def test_a_stated_goal_beats_the_threads_other_cues() -> None:
+    brief = brief_of(
+        "Ad for our new running shoe, 20% off this week.", "Goal: app downloads, the shoe is sold in our app."
+    )
+    assert brief.goal == "app_install"
+
+
+def test_a_negated_cue_is_no_evidence() -> None:
+    from cutroom.core.extract.fields import goal_scores
+
+    assert goal_scores("We never do discounts and this is not a sale.", None)["offer"] == 0
+    assert goal_scores("Everything is on sale this week.", None)["offer"] > 0

@@ -1444,15 +1444,51 @@ def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | Non
                 stated = _map_goal(m.group("v"), _GOALS["stated"]) or stated
     if stated:
         return stated, LABELLED
-    lowered = (text + " " + (cta or "")).lower()
-    for goal, words in _GOALS["inferred"]:
-        if goal == "local_business" and _ADDRESS.search(text):
-            return "local_business", GUESSED
-        if any(w in lowered for w in words):
-            return goal, GUESSED
-    if _PRICE.search(text):
-        return "offer", GUESSED - 0.1
-    return None, 0.0
+    return infer_goal(text, cta)
+
+
+_GOAL_CUES = vocabulary.table("goals")
+_GOAL_ORDER: list[str] = _GOAL_CUES["order"]
+_GOAL_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
+    (goal, float(weight), re.compile(pattern, re.I))
+    for goal, cues in _GOAL_CUES["cues"].items()
+    for weight, pattern in cues
+]
+_NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|never|n't|isn'?t|aren'?t|don'?t)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def goal_scores(text: str, cta: str | None) -> dict[str, float]:
+    """Weighted evidence for each goal: each cue counts once, and more when it is in the CTA."""
+    scores: dict[str, float] = dict.fromkeys(_GOAL_ORDER, 0.0)
+    lines = [line for line in text.split("\n") if not is_injection(line)]
+    factor = float(_GOAL_CUES["cta_factor"])
+    for goal, weight, pattern in _GOAL_PATTERNS:
+        best = 0.0
+        if cta and pattern.search(cta):
+            best = weight * factor
+        else:
+            for line in lines:
+                for m in pattern.finditer(line):
+                    if not _NEGATED_BEFORE.search(line[max(0, m.start() - 30) : m.start()]):
+                        best = weight
+                        break
+                if best:
+                    break
+        scores[goal] += best
+    return scores
+
+
+def infer_goal(text: str, cta: str | None) -> tuple[str | None, float]:
+    """The goal the thread's words and its call to action point to most strongly, if any clearly does."""
+    scores = goal_scores(text, cta)
+    ranked = sorted(_GOAL_ORDER, key=lambda g: (-scores[g], _GOAL_ORDER.index(g)))
+    top = ranked[0]
+    if scores[top] < float(_GOAL_CUES["threshold"]):
+        if _PRICE.search(text):
+            return "offer", GUESSED - 0.1  # a price and nothing else: most likely selling something
+        return None, 0.0
+    margin = scores[top] - scores[ranked[1]]
+    return top, GUESSED + min(0.2, 0.05 * margin)
 
 
 # ── audience ─────────────────────────────────────────────────────────────────────────────
