@@ -444,3 +444,60 @@ def test_a_negated_cue_is_no_evidence() -> None:
 
     assert goal_scores("We never do discounts and this is not a sale.", None)["offer"] == 0
     assert goal_scores("Everything is on sale this week.", None)["offer"] > 0
+
+
+@pytest.mark.parametrize(
+    ("texts", "words"),
+    [
+        (
+            ["Reel for Crumbly, our gluten-free flapjacks.", "We're going after coeliacs and gym-goers."],
+            ["coeliacs"],
+        ),
+        (
+            ["Ad for Tidyhive, a chore app.", "Our customers are mostly busy mums juggling two jobs."],
+            ["busy mums"],
+        ),
+        (
+            [
+                "New feature video for Stackd.",
+                "It should speak to small business owners who hate spreadsheets.",
+            ],
+            ["small business owners"],
+        ),
+        (
+            ["Spot for Moss & Main candles.", "Aimed squarely at millennials decorating their first flat."],
+            ["millennials"],
+        ),
+        (["Audience: new dads", "skews 25-34, mostly urban"], ["new dads", "25-34"]),
+        (
+            ["Promo for the climbing wall.", "perfect for the total beginner who's never been up a wall"],
+            ["beginner"],
+        ),
+        (
+            ["Ad for Bramble, a pension app for freelancers.", "Think Gen Z and younger millennials."],
+            ["freelancers"],
+        ),
+    ],
+)
+def test_audience_from_cues_anywhere_with_ages_added(texts: list[str], words: list[str]) -> None:
+    audience = brief_of(*texts).audience or ""
+    assert all(w.lower() in audience.lower() for w in words), audience
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Ad for the hotel, £249 per couple, 30s.", "did anyone see the match last night"],
+        ["Tasting menu ad, $45 per person, 15 seconds.", "end with 'Book now'"],
+    ],
+)
+def test_prices_per_person_and_chatter_are_no_audience(texts: list[str]) -> None:
+    audience = (brief_of(*texts).audience or "").lower()
+    assert "per couple" not in audience and "per person" not in audience and "anyone" not in audience, (
+        audience
+    )
+
+
+def test_a_corrected_audience_label_drops_the_earlier_one() -> None:
+    brief = brief_of("Audience: students", "Actually, change that, audience: retirees")
+    assert "retirees" in (brief.audience or "") and "students" not in (brief.audience or "")

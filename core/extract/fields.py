@@ -1495,10 +1495,28 @@ def infer_goal(text: str, cta: str | None) -> tuple[str | None, float]:
 
 _PEOPLE = frozenset(_V["people_nouns"])
 _AUDIENCE_CUE = re.compile(
-    r"\b(?:aimed at|targeting|we(?:'re| are) targeting|target(?:ing)? is|we target are|the people we want are|"
-    r"we want (?:to )?reach(?: the)?|(?:it'?s|its|is|mostly|mainly|made|speaking|talking) (?:for|to)|"
-    r"we(?:'re| are) talking to|for)\s+(?P<v>[^.;!?\n]{3,120})",
+    r"\b(?:aimed(?:\s+\w+ly)? at|targett?ing|targeted at|we(?:'re| are) targett?ing|target(?:ing)? is|we target are|"
+    r"the people we want are|we want (?:to )?reach(?: the)?|going after|get (?:it )?in front of|appeal(?:s|ing)? to|"
+    r"speak(?:s|ing)? to|resonate with|(?:it'?s|its|is|mostly|mainly|made|speaking|talking|perfect|ideal|designed|built) "
+    r"(?:for|to)|we(?:'re| are) talking to|(?:our|the|my) (?:customers?|clients?|buyers?|users?|members?|guests?|"
+    r"shoppers?|audience|market|crowd|demo(?:graphic)?|readers|viewers|fans|patients|regulars) (?:are|is)"
+    r"(?:\s+(?:mostly|mainly|largely|usually|all|typically|generally))?|for)\s+(?P<v>[^.;!?\n]{3,120})",
     re.I,
+)
+_AGES = re.compile(
+    r"(?<![\w£$€.:/-])(?:(?:aged?|ages)\s+)?(?:\d{2}\s?(?:-|–|to)\s?\d{2}s?(?:\s?(?:year|yr)s?[- ]olds?)?|\d{2}\+|"
+    r"(?:over|under)-\d{2}s|(?:over|under) \d{2}(?!s)|in their (?:early |mid |late |mid-)?\d0s|\d0-somethings|\d{2}s?\s?(?:year|yr)s?[- ]olds?|"
+    r"gen(?:eration)? ?(?:z|x|y|alpha)|millennials|boomers|zoomers)"
+    r"(?![\w:/]|\s?(?:s\b|sec|secs|seconds|mins?|minutes|hours|days|%|k\b|mm|cm|kg|ml|am|pm|x\b))",
+    re.I,
+)
+_AUDIENCE_LEAD = re.compile(
+    r"^(?:\W*(?:(?:scratch|change|forget|ignore) that|actually|correction|sorry|wait|update|oops|my bad|ok|okay|so|no)"
+    r"\b[\s,;:—–-]*)+",
+    re.I,
+)
+_CORRECTING = re.compile(
+    r"\b(?:actually|instead|scratch|change|changed|not .{1,30} anymore|no longer)\b", re.I
 )
 _LENGTHY = re.compile(
     r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
@@ -1527,12 +1545,40 @@ _TONE_WORDS = (
 )
 
 
-def _has_people(text: str, within: int = 6) -> bool:
+def _has_people(text: str, within: int = 6, singular: bool = False) -> bool:
     words = re.findall(r"[\w'+-]+", text.lower())[:within]
     joined = " ".join(words)
-    if any(w in _PEOPLE or re.fullmatch(r"[a-z]+(?:ers|ees|ists|goers|ians)", w) for w in words):
+    if any(
+        w in _PEOPLE
+        or (singular and w + "s" in _PEOPLE and w not in ("person", "couple"))
+        or re.fullmatch(r"[a-z]+(?:ers|ees|ists|goers|ians)", w)
+        for w in words
+    ):
+        return True
+    if _AGES.match(text.strip()):
         return True
     return any(" " in p and p in joined for p in _PEOPLE)
+
+
+_BRIEF_TALK = re.compile(
+    r"\s*(?:show|showing|featuring|feature|open|opening|end|ending|start|with|starring|cta|use|make|keep|shot|shoot|"
+    r"film|please|pls|link|url|tone|vibe|music|voice|logo|colours?|colors?|\d|tiktok|instagram|insta|reels|youtube|"
+    r"facebook|fb|linkedin|stories|shorts|square|vertical|landscape|avoid|no\b|don'?t|must|include|say|"
+    r"they\b|we\b|we'?re|it\b|it'?s|its\b|i\b|i'?m)",
+    re.I,
+)
+
+
+def _audience_pieces(value: str) -> str:
+    """ "dog owners, show a golden retriever" is the audience up to the comma; "parents, carers" is two groups."""
+    value = _CTA_CUE.split(value, maxsplit=1)[0]
+    pieces = value.split(",")
+    keep = [pieces[0]]
+    for piece in pieces[1:]:
+        if _BRIEF_TALK.match(piece) and not _AGES.match(piece.strip()):
+            break
+        keep.append(piece)
+    return ",".join(keep)
 
 
 def _audience_value(value: str) -> str:
@@ -1541,38 +1587,108 @@ def _audience_value(value: str) -> str:
     value = re.sub(r"^(?:the|our|target(?:ing)?|targets)\s+", "", value.strip(" :—–-,"), flags=re.I)
     value = re.split(r",\s*(?=[\"“'‘])|,\s*(?=(?:" + "|".join(_TONE_WORDS) + r")\b)", value)[0]
     words = value.split()
-    return " ".join(words[:16]).strip(" ,.")[:100]
+    value = " ".join(words[:16]).strip(" ,.")[:100]
+    return re.sub(r"\s+(?:on|in|at|via|for|with|and|or|who|\+|&)$", "", value, flags=re.I)
 
 
 def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
-    """Who the ad is for: a labelled line ("Who for — ..."), "aimed at ...", or a terse "cat owners."."""
+    """Who the ad is for: the strongest candidate (a label, "aimed at ...", a terse "cat owners."), with
+    ages and other groups said elsewhere in the thread added to it."""
     best: tuple[str | None, float] = (None, 0.0)
+    others: list[tuple[str, float]] = []  # other candidates, for the groups they add
+    ages: list[str] = []
     for order, (_, text) in enumerate(messages):
         for s in sentences(text):
             if is_injection(s):
                 continue
-            m = _LABEL_RES["audience"].match(s)
+            correcting = bool(_CORRECTING.search(s))
+            m = _LABEL_RES["audience"].match(s) or _LABEL_RES["audience"].match(_AUDIENCE_LEAD.sub("", s))
             if m:
                 value = _audience_value(m.group("v"))
                 if value:
+                    if best[0] and best[1] >= LABELLED and not correcting:
+                        others.append((best[0], best[1]))
                     best = (value, LABELLED)  # a later label corrects an earlier one
+                    if correcting:
+                        others.clear()
                 continue
-            if best[1] >= LABELLED or _CTA_CUE.search(s[:30]):
+            if _CTA_CUE.search(s[:30]) or _LABEL_RES["avoid"].match(s):
                 continue
-            for m in _AUDIENCE_CUE.finditer(s):
+            found = False
+            for m in _overlapping(_AUDIENCE_CUE, s):
                 value = m.group("v")
-                if _has_people(value, 5):
+                if _has_people(value, 5, singular=m.group(0)[:3].lower() != "for"):
                     conf = SHAPED - order * 0.001
+                    candidate = _audience_value(_audience_pieces(value))
                     if conf > best[1]:
-                        best = (_audience_value(value), conf)
+                        if best[0]:
+                            others.append((best[0], best[1]))
+                        best = (candidate, conf)
+                    elif candidate:
+                        others.append((candidate, conf))
+                    found = True
                     break
-            else:
+            if not found:
                 first = re.split(r"[.;]\s|,\s(?=\d+\s*(?:s|sec|secs|seconds?)\b)", s)[0]
-                if _has_people(first, 3) and len(first.split()) <= 16 and not _LABEL_RES["avoid"].match(s):
+                if _has_people(first, 3) and len(first.split()) <= 16:
                     conf = GUESSED - order * 0.001
+                    candidate = _audience_value(first)
                     if conf > best[1]:
-                        best = (_audience_value(first), conf)
-    return best
+                        if best[0]:
+                            others.append((best[0], best[1]))
+                        best = (candidate, conf)
+                    elif candidate:
+                        others.append((candidate, conf))
+            if not correcting:
+                ages.extend(a.group(0) for a in _AGES.finditer(s) if _audience_context(s, a.start()))
+    if not best[0]:
+        return best
+    return _with_more_groups(best[0], others, ages), best[1]
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Every match, each starting after the previous one's start ("for Bramble, an app for nurses")."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    while len(found) < 8:
+        m = pattern.search(text, pos)
+        if not m:
+            break
+        found.append(m)
+        pos = m.start() + 1
+    return found
+
+
+_AUDIENCE_WORDS = re.compile(
+    r"\b(?:audience|target|aimed|aged?|ages|demo(?:graphic)?|people|customers?|users?|skews?|mostly|mainly)\b",
+    re.I,
+)
+
+
+def _audience_context(sentence: str, start: int) -> bool:
+    """An age or generation speaks of the audience when the sentence is about who it is for."""
+    after = _AGES.sub(" ", sentence[start:], count=1)
+    return bool(_AUDIENCE_WORDS.search(sentence) or _has_people(after, 4))
+
+
+def _with_more_groups(best: str, others: list[tuple[str, float]], ages: list[str]) -> str:
+    """The best audience, plus an age said elsewhere and a strong second group it does not name."""
+    value = best
+    lowered = best.lower()
+    for age in ages:
+        if age.lower() not in lowered and not _AGES.search(lowered):
+            value = f"{value}, {age}"
+            lowered = value.lower()
+            break
+    for other, conf in others:
+        if conf < SHAPED or len(value) + len(other) > 160:
+            continue
+        people = [w for w in re.findall(r"[\w'+-]+", other.lower())[:6] if w in _PEOPLE or w + "s" in _PEOPLE]
+        if people and not any(w in lowered for w in people):
+            value = f"{value}; {other}"
+            lowered = value.lower()
+            break
+    return value
 
 
 # ── ranking product and brand candidates ───────────────────────────────────────────────────
