@@ -501,3 +501,28 @@ def test_prices_per_person_and_chatter_are_no_audience(texts: list[str]) -> None
 def test_a_corrected_audience_label_drops_the_earlier_one() -> None:
     brief = brief_of("Audience: students", "Actually, change that, audience: retirees")
     assert "retirees" in (brief.audience or "") and "students" not in (brief.audience or "")
+
+
+@pytest.mark.parametrize(
+    ("texts", "words"),
+    [
+        (["Ad for Glowpath serum, 20s TikTok.", "Target demo: women 30-45 with dry skin"], ["women 30-45"]),
+        (
+            ["Short for Loopline bikes.", "Ideal viewer: a 30-something urban commuter sick of the tube"],
+            ["commuter"],
+        ),
+        (
+            ["Ad for Lumen Lab, an AI tutor.", "We're after parents of teenagers sitting exams"],
+            ["parents of teenagers"],
+        ),
+        (["Ad for Sprig salads", "targeting office lunch crowds in Canary Wharf"], ["office lunch crowds"]),
+        (["New ad for Clarion hearing aids.", "Speaks to people in their 60s and 70s"], ["60s and 70s"]),
+    ],
+)
+def test_audience_labels_and_cues_in_other_words(texts: list[str], words: list[str]) -> None:
+    audience = brief_of(*texts).audience or ""
+    assert all(w.lower() in audience.lower() for w in words), audience
+
+
+def test_a_target_demo_or_a_promo_video_says_nothing_about_the_goal() -> None:
+    assert brief_of("Promo video for Ironbark boots.", "Target demo: tradies and farmers").goal == "awareness"

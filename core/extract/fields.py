@@ -1496,7 +1496,7 @@ def infer_goal(text: str, cta: str | None) -> tuple[str | None, float]:
 _PEOPLE = frozenset(_V["people_nouns"])
 _AUDIENCE_CUE = re.compile(
     r"\b(?:aimed(?:\s+\w+ly)? at|targett?ing|targeted at|we(?:'re| are) targett?ing|target(?:ing)? is|we target are|"
-    r"the people we want are|we want (?:to )?reach(?: the)?|going after|get (?:it )?in front of|appeal(?:s|ing)? to|"
+    r"the people we want are|we want (?:to )?reach(?: the)?|going after|we(?:'re| are) after|looking to reach|get (?:it )?in front of|appeal(?:s|ing)? to|"
     r"speak(?:s|ing)? to|resonate with|(?:it'?s|its|is|mostly|mainly|made|speaking|talking|perfect|ideal|designed|built) "
     r"(?:for|to)|we(?:'re| are) talking to|(?:our|the|my) (?:customers?|clients?|buyers?|users?|members?|guests?|"
     r"shoppers?|audience|market|crowd|demo(?:graphic)?|readers|viewers|fans|patients|regulars) (?:are|is)"
@@ -1519,7 +1519,7 @@ _CORRECTING = re.compile(
     r"\b(?:actually|instead|scratch|change|changed|not .{1,30} anymore|no longer)\b", re.I
 )
 _LENGTHY = re.compile(
-    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)(?<!and )(?<!or )(?<!& )\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
     re.I,
 )
 
