@@ -526,3 +526,24 @@ def test_audience_labels_and_cues_in_other_words(texts: list[str], words: list[s
 
 def test_a_target_demo_or_a_promo_video_says_nothing_about_the_goal() -> None:
     assert brief_of("Promo video for Ironbark boots.", "Target demo: tradies and farmers").goal == "awareness"
+
+
+@pytest.mark.parametrize(
+    ("texts", "goal"),
+    [
+        (
+            [
+                "Ad for Vireo, our first electric scooter, out in April.",
+                "CTA: Reserve yours at vireo.example",
+            ],
+            "launch",
+        ),
+        (["We're bringing out a limited edition pumpkin spice granola next week", "30s reel"], "launch"),
+        (["Video for our annual open studios, Sat 5 Oct, 10am-5pm, free entry"], "event"),
+        (["Video for Snip & Style salon", "We want more people walking through the door"], "local_business"),
+        (["Ad for Tapstone pizza: two large pizzas for £20 every Tuesday", "end with 'Order now'"], "offer"),
+        (["Ad for Plotline, our gardening app", "End card: Free on iOS and Android"], "app_install"),
+    ],
+)
+def test_the_goal_from_less_common_wording(texts: list[str], goal: str) -> None:
+    assert brief_of(*texts).goal == goal
