@@ -547,3 +547,42 @@ def test_a_target_demo_or_a_promo_video_says_nothing_about_the_goal() -> None:
 )
 def test_the_goal_from_less_common_wording(texts: list[str], goal: str) -> None:
     assert brief_of(*texts).goal == goal
+
+
+@pytest.mark.parametrize(
+    ("texts", "product", "brand"),
+    [
+        (["Kora is launching SNAPFIT, a modular phone case."], "SNAPFIT", "Kora"),
+        (
+            ["ok so Fable Candles — we're pushing the Quiet Hours candle for Christmas"],
+            "Quiet Hours",
+            "Fable Candles",
+        ),
+        (
+            ["Northside Coffee here. We want an ad for our new Brightbrew cans."],
+            "Brightbrew",
+            "Northside Coffee",
+        ),
+        (
+            ["We're Greenleaf Farms. The ad is about the Harvest Box, a weekly veg box."],
+            "Harvest Box",
+            "Greenleaf Farms",
+        ),
+        (["Ad for Mirelle. The hero is Duo, a 2-in-1 cleanser."], "Duo", "Mirelle"),
+        (["Sprout is a savings app for kids. Need a TikTok ad."], "Sprout", None),
+        (["Bean & Burrow's Velvet Roast coffee beans", "20s, Instagram"], "Velvet Roast", "Bean & Burrow"),
+    ],
+)
+def test_product_and_brand_from_heads_subjects_and_heroes(
+    texts: list[str], product: str, brand: str | None
+) -> None:
+    brief = brief_of(*texts)
+    assert product in (brief.product or ""), brief.product
+    if brand:
+        assert brief.brand.name == brand
+    else:
+        assert not brief.brand.name or brief.brand.name in (brief.product or "")
+
+
+def test_a_business_named_after_my_shop_is_the_brand() -> None:
+    assert brief_of("ad for my bakery, The Daily Crumb, on Mill Road").brand.name == "The Daily Crumb"

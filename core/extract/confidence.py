@@ -57,6 +57,27 @@ def injection_notice(count: int) -> str:
     )
 
 
+def _other_name(found: Findings, product: str) -> str | None:
+    """A capitalised name offered as the product that lost to a surer one, when the product was said
+    as a name beside it: the company the thread also named."""
+    best = found.product
+    if best is None or best.confidence < LABELLED or str(best.value) != product:
+        return None
+    characters = {n for n, _, _ in found.characters}
+    for candidate in found.candidates.get("product", []):
+        name = str(candidate.value)
+        if (
+            re.fullmatch(r"[A-Z][\w'’&.-]*(?:\s+(?:&\s+)?[A-Z][\w'’&.-]*){0,3}", name)
+            and not _within(name, product, extra=8)
+            and not _within(product, name, extra=8)
+            and not found.bad_name(name)
+            and name not in characters
+            and name.lower() not in NAME_STOP
+        ):
+            return name
+    return None
+
+
 def merge(
     extraction: Extraction, messages: Sequence[tuple[str, str]], *, editing: bool, bot_authors: frozenset[str]
 ) -> Extraction:
@@ -93,6 +114,8 @@ def merge(
     brand_name: str | None = None
     if found.brand is not None:
         brand_name = str(found.brand.value)
+    elif not editing and product and (other := _other_name(found, product)):
+        brand_name = other  # "Ad for Mirelle. The hero is Duo, a cleanser": the other name is the maker
     elif editing or (brief.brand.name and product and _within(brief.brand.name, product, extra=8)):
         brand_name = brief.brand.name
     elif (

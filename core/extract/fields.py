@@ -410,8 +410,35 @@ _PRODUCT_NOUNS = re.compile(
     r"menu|sofa|serum|soda|tent|frame|pendant|jumper|bootcamp|course|appeal|offer|deal|break|sack|kit|bundle|"
     r"range|collection|product|subscription|membership|pass|box|drink|beer|ipa|coffee|tablets|game|device|"
     r"phone|watch|shoe|shoes|bag|backpack|bike|car|hatchback|lofts|webinar|event|open day|day|night|festival|"
-    r"show|tour|policy|insurance|loan|mortgage|fund|spray|cream|bar|blend|tea|wine|gin|juice|snack|meal)\b",
+    r"show|tour|policy|insurance|loan|mortgage|fund|spray|cream|bar|blend|tea|wine|gin|juice|snack|meal|"
+    r"cleanser|moisturi[sz]er|lotion|shampoo|conditioner|candles?|lamp|chair|mattress|pillow|speaker|headphones|"
+    r"earbuds|laptop|camera|drone|scooter|toothbrush|bulbs?|case|jacket|boots|trainers|sneakers|dress|sauce|"
+    r"granola|cereal|chocolate|biscuits|crisps|vodka|rum|whisky|whiskey|cider|lager|kombucha|supplements?|"
+    r"vitamins|toy|console|printer|kettle|blender|vacuum|oven|stove|battery|charger|perfume|fragrance|lipstick|"
+    r"mascara|sunscreen|balm|oil|soap|razor|glasses|lenses|ring|necklace|bracelet|earrings|tyres|stroller|pram)\b",
     re.I,
+)
+
+
+_COMPANY_HEAD = re.compile(
+    r"^\W*(?:(?i:ok|okay|so|hi|hey|hello|right|morning|hiya)\W+){0,3}"
+    rf"(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{1,3}}|{_CAP})\s*(?P<how>here\b|[—–]\s+(?=(?i:we|our|i)\b))"
+)
+_PRODUCT_AFTER = re.compile(  # ", our 2-in-1 cleanser": what follows a name says it is a product
+    r",?\s+(?:a|an|our|the)\s+(?:[\w-]+\s+){0,3}?" + _PRODUCT_NOUNS.pattern.removeprefix(r"\b"), re.I
+)
+_NAME_IS_A = re.compile(
+    rf"^\W*(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:is|=)\s+(?:a|an|our|the|basically a)\s+"
+    r"(?:[\w-]+\s+){0,3}?" + _PRODUCT_NOUNS.pattern.removeprefix(r"\b"),
+    re.I,
+)
+_OUR_X_NAME = re.compile(
+    rf"\b(?i:my|our)\s+(?:(?i:new|little|latest)\s+)?(?P<what>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?),\s+"
+    rf"(?:(?i:called|named)\s+)?(?P<n>(?:The\s+)?{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})(?=[,.;:!?]|\s+(?:on|in|at|is|—|-)\b|$)"
+)
+_HERO = re.compile(
+    r"\b(?:(?i:hero(?: product)?|star|focus|main product) (?:is|=)|(?i:ad|video|spot|film) is about|(?i:featuring|showcasing|spotlighting))"
+    rf"\s+(?:(?i:the|our)\s+)?(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})"
 )
 
 
@@ -519,6 +546,31 @@ def _names(sentence: Sentence, found: Findings) -> None:
                 r"\b(?:called|named|new|our|their|its|the|promo:?|for)\s*$", before
             ):
                 found.offer("product", quote, SHAPED + 0.02, order)
+    # "Northside Coffee here", "ok so Fable Candles — we're pushing ...": a company opening a message
+    m = _COMPANY_HEAD.match(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        name = m.group("n")
+        words = name.split()
+        if m.group("how") != "here" or words[-1].lower() in _BUSINESS or words[-1].lower() in _COMPANY_SUFFIX:
+            found.offer("brand", name, SHAPED if m.group("how") == "here" else GUESSED + 0.1, order)
+    # "Sprout is a savings app for kids": a name, then what kind of product it is
+    m = _NAME_IS_A.match(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        found.offer("product", m.group("n"), SHAPED, order)
+    # "my bakery, The Daily Crumb", "our new serum, Dewdrop": the business or the product named after it
+    for m in _OUR_X_NAME.finditer(text):
+        what, name = m.group("what").lower(), m.group("n")
+        if not _is_name(re.sub(r"^The\s+", "", name)) or _has_character_cue(text):
+            continue
+        if what.split()[-1] in _BUSINESS:
+            found.offer("brand", _brand_name(name) or name, SHAPED, order)
+        elif _PRODUCT_NOUNS.search(what):
+            found.offer("product", name, SHAPED, order)
+    # "the hero is Duo", "the ad is about the Harvest Box", "featuring the Nimbus 3"
+    for m in _HERO.finditer(text):
+        kind = _PRODUCT_AFTER.match(text[m.end() :])
+        if _is_name(m.group("n")) and (kind or not _has_character_cue(text)):
+            found.offer("product", _strip(m.group("n")), LABELLED if kind else SHAPED + 0.05, order)
     # "Petal Post wants an ad for ...", "Volta Motors is opening test drives"
     m = _SUBJECT.match(text)
     if m and _is_name(m.group("n")) and not _has_character_cue(text):
@@ -529,8 +581,9 @@ def _names(sentence: Sentence, found: Findings) -> None:
         ) or re.match(r"\s+installs", text[m.end("n") :]):
             found.offer("product", name, GUESSED + 0.1, order)
         if re.search(
-            r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b",
-            verb_rest[:50],
+            r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief|"
+            r"introduc\w*|releas\w*|unveil\w*)\b",
+            text[m.end("n") : m.end("n") + 60],
             re.I,
         ):
             found.offer("brand", name, GUESSED + 0.15, order)
@@ -583,7 +636,12 @@ def _owner(owner: str) -> str:
         return " ".join(words)  # "hopfield brewing co's": a business named in lower case
     keep = [words[-1]]
     for word in reversed(words[:-1]):
-        if keep[0].lower().rstrip(".") in _COMPANY_SUFFIX or (word[:1].isupper() and keep[0][:1].isupper()):
+        if (
+            keep[0].lower().rstrip(".") in _COMPANY_SUFFIX
+            or (word[:1].isupper() and keep[0][:1].isupper())
+            or (word in ("&", "and") and keep[0][:1].isupper())
+            or (keep[0] in ("&", "and") and word[:1].isupper())
+        ):
             keep.insert(0, word)
         else:
             break
