@@ -586,3 +586,36 @@ def test_product_and_brand_from_heads_subjects_and_heroes(
 
 def test_a_business_named_after_my_shop_is_the_brand() -> None:
     assert brief_of("ad for my bakery, The Daily Crumb, on Mill Road").brand.name == "The Daily Crumb"
+
+
+@pytest.mark.parametrize(
+    ("texts", "want"),
+    [
+        (
+            [
+                "Ad for Tallyho.",
+                "Our main character is Priya, a freelance designer in her late 20s with a nose ring and a yellow beanie.",
+            ],
+            {"Priya": ["nose ring", "yellow beanie"]},
+        ),
+        (
+            ["Spot for Crumbs bakery", "Feature our baker Tom - big ginger beard, flour-dusted apron"],
+            {"Tom": ["ginger beard"]},
+        ),
+        (
+            [
+                "Ad for Kindle Kafe",
+                "Two characters: Ana (30s, curly hair, denim jacket) and Ben (60s, bald, cardigan)",
+            ],
+            {"Ana": ["curly hair", "denim jacket"], "Ben": ["bald", "cardigan"]},
+        ),
+    ],
+)
+def test_people_named_by_role_or_with_looks_in_brackets(texts: list[str], want: dict[str, list[str]]) -> None:
+    brief = brief_of(*texts)
+    assert len(brief.characters) == len(want), brief.characters
+    for name, looks in want.items():
+        match = next(c for c in brief.characters if name in c)
+        look = brief.character_looks.get(match, "")
+        assert all(item in look for item in looks), look
+        assert not look.startswith("-") and not look.endswith("and")

@@ -1197,7 +1197,16 @@ def has_character_cue(text: str) -> bool:
 
 def _has_character_cue(text: str) -> bool:
     lowered = text.lower()
-    return any(cue in lowered for cue in _CHAR_CUES)
+    return any(cue in lowered for cue in _CHAR_CUES) or bool(_SOMEONE_NAMED.search(text))
+
+
+# "a courier called Dev", "our baker Tom", "Ana (30s, curly hair)": someone named is someone cast
+_SOMEONE_NAMED = re.compile(
+    r"\b(?i:"
+    + "|".join(re.escape(n) for n in _PERSON_NOUNS)
+    + r")s?\s+(?:(?i:called|named)\s+)?[A-Z][a-z-]+\b"
+    r"(?!['’]|\s+(?:[A-Z]|&))|\b[A-Z][a-z'’-]+\s*\((?=[^)]{0,60}(?:\d0s|,))"
+)
 
 
 _NAMED = re.compile(
@@ -1206,7 +1215,11 @@ _NAMED = re.compile(
     r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|:\s|\s+the\s|\s+is\b|\s+-\s|\s+(?:should|will|must|appears|has|wears|needs|stars)\b))|"
     r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star|dad|mum|mom|son|daughter|brother|"
     r"sister|wife|husband|friend|boss|partner|spokesperson|hero|is)\s+(?!(?:Dr|Mr|Mrs|Ms|Prof)\b)(?P<m>[A-Z][\w'’-]+)|"
-    r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
+    r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b|"
+    r"\b(?P<p>[A-Z][\w'’-]+)\s*\((?=[^)]{0,60}(?:\d0s|,))|"
+    r"\b(?i:"
+    + "|".join(re.escape(n) for n in _PERSON_NOUNS)
+    + r")\s+(?P<r>[A-Z][a-z-]+)\b(?!['’]|\s+(?:[A-Z]|&))",
 )
 
 
@@ -1284,7 +1297,7 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
             continue
         spans: list[tuple[int, str]] = []
         for m in _NAMED.finditer(text):
-            group = next(g for g in ("n", "t", "c", "m", "l") if m.group(g))
+            group = next(g for g in ("n", "t", "c", "m", "l", "p", "r") if m.group(g))
             name, start = m.group(group), m.start(group)
             if (
                 not name
@@ -1409,6 +1422,7 @@ def _kind(text: str, name: str) -> str:
 def _look(segment: str, name: str) -> str:
     segment = re.sub(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", " ", segment)
     pieces = re.split(r"\s*(?:,|;|—|–|\s-\s|:|\.\s|\(|\)|!+)\s*", segment)
+    pieces = [q for p in pieces for q in (re.split(r"\s+with\s+", p) if len(p.split()) > 14 else [p])]
     keep: list[str] = []
     for piece in pieces:
         piece = re.sub(
@@ -1421,7 +1435,9 @@ def _look(segment: str, name: str) -> str:
             piece,
             flags=re.I,
         )
-        piece = re.sub(r"\s+(?:called|named)$", "", piece, flags=re.I)
+        piece = re.sub(r"\s+(?:called|named)$", "", piece, flags=re.I).lstrip("-–— ")
+        if piece.lower() in ("and", "or", "with", "plus", "&"):
+            continue
         low = piece.lower()
         if not piece or len(piece.split()) > 14 or _has_character_cue(piece):
             continue
