@@ -619,3 +619,17 @@ def test_people_named_by_role_or_with_looks_in_brackets(texts: list[str], want: 
         look = brief.character_looks.get(match, "")
         assert all(item in look for item in looks), look
         assert not look.startswith("-") and not look.endswith("and")
+
+
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [
+        ("Video needed: Ridgeway Flex hiking poles, lightest we've made", "Ridgeway Flex"),
+        ("hi team, Cadence launches on the 4th, it's a habit tracker", "Cadence"),
+        ("the SolarEdge Pro panel kit is what we're advertising", "SolarEdge Pro"),
+        ("Brief: Sleepwell mattress, 30 secs, YouTube", "Sleepwell"),
+    ],
+)
+def test_a_product_after_an_ad_heading_or_before_launches(text: str, product: str) -> None:
+    got = brief_of(text).product or ""
+    assert product in got and not got.lower().startswith(("video", "brief")), got

@@ -420,6 +420,11 @@ _PRODUCT_NOUNS = re.compile(
 )
 
 
+_NAME_LAUNCHES = re.compile(
+    rf"(?:^|[,;:—–]\s*|\b(?i:the|our)\s+)(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}}(?:\s+[a-z]+){{0,2}}?)\s+"
+    r"(?:(?:launches|drops|lands|arrives|goes live|is out|comes out|hits shelves)\s+(?i:on|this|next|in|today|"
+    r"tomorrow|from|at)\b|is what (?:we'?re|we are|i'?m) (?:advertising|promoting|selling|pushing|launching))"
+)
 _COMPANY_HEAD = re.compile(
     r"^\W*(?:(?i:ok|okay|so|hi|hey|hello|right|morning|hiya)\W+){0,3}"
     rf"(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{1,3}}|{_CAP})\s*(?P<how>here\b|[—–]\s+(?=(?i:we|our|i)\b))"
@@ -553,6 +558,10 @@ def _names(sentence: Sentence, found: Findings) -> None:
         words = name.split()
         if m.group("how") != "here" or words[-1].lower() in _BUSINESS or words[-1].lower() in _COMPANY_SUFFIX:
             found.offer("brand", name, SHAPED if m.group("how") == "here" else GUESSED + 0.1, order)
+    # "Cadence launches on the 4th", "the SolarEdge Pro panel kit is what we're advertising"
+    m = _NAME_LAUNCHES.search(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        found.offer("product", _strip(m.group("n")), SHAPED - 0.05, order)
     # "Sprout is a savings app for kids": a name, then what kind of product it is
     m = _NAME_IS_A.match(text)
     if m and _is_name(m.group("n")) and not _has_character_cue(text):
@@ -690,6 +699,12 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
     m = re.match(r"^(?P<a>[^—–:.]{2,60}?)\s*(?:[—–]|:(?=\s)|\s-\s)\s*(?P<b>.+)$", first)
     if m and not firsts[0].labelled:
         a, b = _strip(m.group("a")), m.group("b")
+        if _AD_HEAD.fullmatch(a):
+            # "Video needed: Ridgeway Flex hiking poles, ...", "Brief: Sleepwell mattress, 30 secs"
+            piece = re.split(r",|\s+(?:for|please|pls|asap)\b|\s+\d", b)[0]
+            if _is_name(_strip(piece)) and len(piece.split()) <= 6:
+                _product_value(piece, order, found, SHAPED - 0.05)
+            return
         if _is_name(a) and len(a.split()) <= 6:
             rest_name = re.match(r"[^,.;]{2,60}", b)
             if a[:1].isupper() and all(w[:1].isupper() or w in "&" for w in a.split()):
@@ -735,6 +750,10 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
         found.offer("product", head, GUESSED - 0.05, order)
 
 
+_AD_HEAD = re.compile(
+    r"(?i:(?:new\s+|quick\s+|urgent\s+)?(?:brief|ad|advert|video|vid|spot|reel|promo|campaign|job|project|request)"
+    r"(?:\s+(?:brief|needed|request|idea|for))?)"
+)
 _AD_WORDS = frozenset(
     ["ad", "ads", "video", "vid", "spot", "film", "clip", "please", "pls", "need", "want", "make"]
 )
