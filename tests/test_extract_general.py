@@ -633,3 +633,14 @@ def test_people_named_by_role_or_with_looks_in_brackets(texts: list[str], want: 
 def test_a_product_after_an_ad_heading_or_before_launches(text: str, product: str) -> None:
     got = brief_of(text).product or ""
     assert product in got and not got.lower().startswith(("video", "brief")), got
+
+
+def test_a_business_with_no_product_named_is_read_as_the_product_and_the_question_asks() -> None:
+    result = extract_brief(
+        [
+            Message(author="jo", text="Ironworks Gym here, we wanna do a new yr promo vid"),
+            Message(author="jo", text="CTA: Join today at ironworks.example"),
+        ]
+    )
+    assert result.brief.product == "Ironworks Gym"
+    assert result.question and "Ironworks Gym" in result.question and "is that the product" in result.question

@@ -137,6 +137,11 @@ def merge(
         brand_name = None  # a city, a person or a date named near the product is not its brand
     update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
     rate("brand", found.brand.confidence if found.brand else None, brand_name)
+    if not product and brand_name and not editing and found.brand is not None:
+        # "Ironworks Gym here, we wanna do a promo": the business is what is advertised until told
+        # otherwise; the low confidence makes the question ask to confirm it.
+        update["product"] = brand_name
+        confidence["product"] = DOUBTFUL - 0.1
 
     if found.cta is not None:
         update["call_to_action"] = str(found.cta.value)
