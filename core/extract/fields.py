@@ -422,7 +422,8 @@ _PRODUCT_NOUNS = re.compile(
 
 _NAME_LAUNCHES = re.compile(
     rf"(?:^|[,;:—–]\s*|\b(?i:the|our)\s+)(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}}(?:\s+[a-z]+){{0,2}}?)\s+"
-    r"(?:(?:launches|drops|lands|arrives|goes live|is out|comes out|hits shelves)\s+(?i:on|this|next|in|today|"
+    r"(?:(?:launch(?:es)?|drops?|lands?|arrives?|go(?:es)? live|go(?:es)? on sale|(?:is|are) out|comes? out|"
+    r"hits? shelves|opens?)\s+(?i:on|this|next|in|today|"
     r"tomorrow|from|at)\b|is what (?:we'?re|we are|i'?m) (?:advertising|promoting|selling|pushing|launching))"
 )
 _COMPANY_HEAD = re.compile(
@@ -1537,9 +1538,12 @@ def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | Non
                 stated = _map_goal(m.group("v"), _GOALS["stated"]) or stated
     if stated:
         return stated, LABELLED
-    return infer_goal(text, cta)
+    # Evidence is read from each message's first few thousand characters: enough for any brief,
+    # and a pasted wall of junk costs nothing more.
+    return infer_goal("\n".join(t[:_GOAL_READ] for _, t in messages if not is_injection(t)), cta)
 
 
+_GOAL_READ = 4000
 _GOAL_CUES = vocabulary.table("goals")
 _GOAL_ORDER: list[str] = _GOAL_CUES["order"]
 _GOAL_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
