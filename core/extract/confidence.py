@@ -27,6 +27,7 @@ from cutroom.core.extract.fields import (
     goal_of,
     has_character_cue,
     is_injection,
+    name_of_domain,
     read_thread,
     work_talk_only,
 )
@@ -114,6 +115,8 @@ def merge(
     brand_name: str | None = None
     if found.brand is not None:
         brand_name = str(found.brand.value)
+    elif not editing and (spelled := name_of_domain(thread_text, str(found.url.value) if found.url else None)):
+        brand_name = spelled  # the company whose name the ad's own web address spells
     elif not editing and product and (other := _other_name(found, product)):
         brand_name = other  # "Ad for Mirelle. The hero is Duo, a cleanser": the other name is the maker
     elif editing or (brief.brand.name and product and _within(brief.brand.name, product, extra=8)):

@@ -638,6 +638,31 @@ def _names(sentence: Sentence, found: Findings) -> None:
             found.offer("brand", m.group("n"), GUESSED + 0.05, order)
 
 
+_DOMAIN_TAILS = ("", "app", "hq", "co", "uk", "shop", "store", "online", "official", "studio", "group")
+
+
+def name_of_domain(text: str, url: str | None) -> str | None:
+    """The capitalised name in the thread that the ad's web address spells ("Petal Post" for
+    petalpost.shop): a company usually owns the domain of its own name."""
+    if not url:
+        return None
+    host = re.sub(r"^(?:[a-z]+://)?(?:www\.)?", "", url.lower()).split("/")[0]
+    label = re.sub(r"[^a-z0-9]", "", host.split(".")[0])
+    if len(label) < 3:
+        return None
+    for m in re.finditer(r"(?<![\w@./])[A-Z][\w'’&.-]*(?:\s+(?:&\s+)?[A-Z0-9][\w'’&.-]*){0,3}", text[:20000]):
+        words = m.group(0).split()
+        for end in range(len(words), 0, -1):
+            name = " ".join(words[:end]).rstrip(".'’")
+            key = re.sub(r"[^a-z0-9]", "", name.lower().replace("&", "and"))
+            plain = re.sub(r"[^a-z0-9]", "", name.lower())
+            if any(k and label in (k + tail for tail in _DOMAIN_TAILS) for k in (key, plain)) and (
+                len(plain) >= 3
+            ):
+                return name
+    return None
+
+
 def _owner(owner: str) -> str:
     words = owner.split()
     if not words:
