@@ -644,3 +644,34 @@ def test_a_business_with_no_product_named_is_read_as_the_product_and_the_questio
     )
     assert result.brief.product == "Ironworks Gym"
     assert result.question and "Ironworks Gym" in result.question and "is that the product" in result.question
+
+
+@pytest.mark.parametrize(
+    ("texts", "brand"),
+    [
+        (
+            [
+                "Ad for the Forever Red bouquet from the lovely folks at Petal Post",
+                "End with Order now at petalpost.shop",
+            ],
+            "Petal Post",
+        ),
+        (
+            ["Spokes & Sprockets winter service, £35", "cta: book at spokesandsprockets.co.uk"],
+            "Spokes & Sprockets",
+        ),
+        (
+            ["Hi from Maya! We need a reel for the Drift sofa by Oakhaven.", "link: oakhaven.example/drift"],
+            "Oakhaven",
+        ),
+    ],
+)
+def test_the_brand_is_the_name_the_web_address_spells(texts: list[str], brand: str) -> None:
+    assert brief_of(*texts).brand.name == brand
+
+
+def test_a_web_address_that_spells_no_name_in_the_thread_gives_no_brand_from_it() -> None:
+    from cutroom.core.extract.fields import name_of_domain
+
+    assert name_of_domain("Ad for the Lumen lamp. Link: bit.ly/xyz", "bit.ly/xyz") is None
+    assert name_of_domain("Maya here, ad for Lumen", "lumen.example") == "Lumen"

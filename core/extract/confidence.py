@@ -113,9 +113,12 @@ def merge(
     )
 
     brand_name: str | None = None
-    if found.brand is not None:
+    spelled = None if editing else name_of_domain(thread_text, str(found.url.value) if found.url else None)
+    if found.brand is not None and not (
+        spelled and found.brand.confidence < SHAPED and not _within(spelled, str(found.brand.value), extra=3)
+    ):
         brand_name = str(found.brand.value)
-    elif not editing and (spelled := name_of_domain(thread_text, str(found.url.value) if found.url else None)):
+    elif spelled:
         brand_name = spelled  # the company whose name the ad's own web address spells
     elif not editing and product and (other := _other_name(found, product)):
         brand_name = other  # "Ad for Mirelle. The hero is Duo, a cleanser": the other name is the maker
