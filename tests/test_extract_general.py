@@ -675,3 +675,36 @@ def test_a_web_address_that_spells_no_name_in_the_thread_gives_no_brand_from_it(
 
     assert name_of_domain("Ad for the Lumen lamp. Link: bit.ly/xyz", "bit.ly/xyz") is None
     assert name_of_domain("Maya here, ad for Lumen", "lumen.example") == "Lumen"
+
+
+@pytest.mark.parametrize(
+    ("texts", "name", "look"),
+    [
+        (
+            ["Ad for Loam skincare.", "Presented by our founder, Jane — 50s, grey bob, linen shirt."],
+            "Jane",
+            "grey bob",
+        ),
+        (
+            [
+                "Ad for Gusto vans",
+                "Follow a plumber, Mo, through his day. He's 40ish, stocky, navy overalls.",
+            ],
+            "Mo",
+            "navy overalls",
+        ),
+    ],
+)
+def test_a_role_then_a_comma_then_a_name_is_someone_cast(texts: list[str], name: str, look: str) -> None:
+    brief = brief_of(*texts)
+    match = next(c for c in brief.characters if name in c)
+    assert look in brief.character_looks.get(match, "")
+
+
+def test_a_voice_over_or_a_wish_for_real_people_casts_nobody() -> None:
+    assert (
+        brief_of(
+            "Ad for Tallyho.", "VO: warm female voice, British.", "No people on screen, just the app UI."
+        ).characters
+        == []
+    )

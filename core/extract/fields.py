@@ -1249,7 +1249,7 @@ def _has_character_cue(text: str) -> bool:
 _SOMEONE_NAMED = re.compile(
     r"\b(?i:"
     + "|".join(re.escape(n) for n in _PERSON_NOUNS)
-    + r")s?\s+(?:(?i:called|named)\s+)?[A-Z][a-z-]+\b"
+    + r")s?,?\s+(?:(?i:called|named)\s+)?[A-Z][a-z-]+\b"
     r"(?!['’]|\s+(?:[A-Z]|&))|\b[A-Z][a-z'’-]+\s*\((?=[^)]{0,60}(?:\d0s|,))"
 )
 
@@ -1264,7 +1264,7 @@ _NAMED = re.compile(
     r"\b(?P<p>[A-Z][\w'’-]+)\s*\((?=[^)]{0,60}(?:\d0s|,))|"
     r"\b(?i:"
     + "|".join(re.escape(n) for n in _PERSON_NOUNS)
-    + r")\s+(?P<r>[A-Z][a-z-]+)\b(?!['’]|\s+(?:[A-Z]|&))",
+    + r"),?\s+(?P<r>[A-Z][a-z-]+)\b(?!['’]|\s+(?:[A-Z]|&))",
 )
 
 
