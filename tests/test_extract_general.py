@@ -708,3 +708,16 @@ def test_a_voice_over_or_a_wish_for_real_people_casts_nobody() -> None:
         ).characters
         == []
     )
+
+
+def test_questions_labels_and_remarks_are_not_facts_to_show() -> None:
+    brief = brief_of(
+        "Ad for Ledgerline. Goal = demo bookings.",
+        "Must include: 'No card needed' and the price £12/month. Should we say it works with Xero?",
+        "The price and the address are essential.",
+    )
+    assert has(brief.must_include, "£12")
+    assert not any(
+        item.rstrip().endswith("?") or item.lower().startswith("goal") for item in brief.must_include
+    )
+    assert not has(brief.must_include, "are essential")

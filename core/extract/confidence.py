@@ -58,6 +58,13 @@ def injection_notice(count: int) -> str:
     )
 
 
+_NOT_SHOWN = re.compile(
+    r"\?\s*$|^\W*(?:goal|objective|kpi|audience|target|tone|vibe|style|cta|length|duration|platforms?)\b[^:=]{0,20}[:=]|"
+    r"^\W*(?:but|so)\s+(?!\S*\d)[^\d]{0,40}$|^[^\d]{0,30}\b(?:is|are) (?:essential|a must|important|key)\W*$",
+    re.I,
+)
+
+
 def _other_name(found: Findings, product: str) -> str | None:
     """A capitalised name offered as the product that lost to a surer one, when the product was said
     as a name beside it: the company the thread also named."""
@@ -221,6 +228,8 @@ def merge(
         for fact in [*brief.must_include, *found.must_include]:
             if work_talk_only(fact, thread_text):
                 continue  # "our budget is £500": about making the ad, not something to show
+            if _NOT_SHOWN.search(fact):
+                continue  # a question, another field's label, or a remark about what matters
             shorter = [m for m in must if _within(m, fact, extra=40)]
             if shorter:
                 must[must.index(shorter[0])] = fact
