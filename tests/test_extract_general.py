@@ -721,3 +721,18 @@ def test_questions_labels_and_remarks_are_not_facts_to_show() -> None:
         item.rstrip().endswith("?") or item.lower().startswith("goal") for item in brief.must_include
     )
     assert not has(brief.must_include, "are essential")
+
+
+def test_a_business_known_only_from_its_web_address_is_read_as_the_product_and_asked() -> None:
+    result = extract_brief(
+        [
+            Message(
+                author="sam",
+                text="20s reel please, for office workers nearby. Everyone loves Harbour Lane Deli sandwiches",
+            ),
+            Message(author="sam", text="end with Pop in today, harbourlanedeli.example"),
+        ]
+    )
+    assert result.brief.brand.name == "Harbour Lane Deli"
+    assert result.brief.product == "Harbour Lane Deli"
+    assert result.question and "is that the product" in result.question

@@ -150,7 +150,7 @@ def merge(
         brand_name = None  # a city, a person or a date named near the product is not its brand
     update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
     rate("brand", found.brand.confidence if found.brand else None, brand_name)
-    if not product and brand_name and not editing and found.brand is not None:
+    if not product and brand_name and not editing and (found.brand is not None or brand_name == spelled):
         # "Ironworks Gym here, we wanna do a promo": the business is what is advertised until told
         # otherwise; the low confidence makes the question ask to confirm it.
         update["product"] = brand_name
