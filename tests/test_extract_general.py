@@ -736,3 +736,12 @@ def test_a_business_known_only_from_its_web_address_is_read_as_the_product_and_a
     assert result.brief.brand.name == "Harbour Lane Deli"
     assert result.brief.product == "Harbour Lane Deli"
     assert result.question and "is that the product" in result.question
+
+
+def test_who_the_ad_is_for_is_not_the_product_and_a_vibe_is_not_the_audience() -> None:
+    brief = brief_of(
+        "20s reel for office workers nearby, cosy vibe",
+        "Harbour Lane Deli, pop in today, harbourlanedeli.example",
+    )
+    assert brief.product == "Harbour Lane Deli"
+    assert brief.audience == "office workers nearby"

@@ -112,6 +112,13 @@ def merge(
             product = mine
     if found.bad_name(product):
         product = None  # "4 Dec", "Christmas", "Leeds", "Marta here": what the thread said is no product
+    audience, audience_confidence = audience_of(list(said))
+    if (
+        product
+        and found.product is None
+        and any(a and _within(product, a, extra=4) for a in (brief.audience, audience))
+    ):
+        product = None  # "a reel for office workers nearby": who it is for, not what it sells
     update["product"] = product
     rate(
         "product",
@@ -272,7 +279,6 @@ def merge(
     ):
         update["goal"] = goal
     confidence["goal"] = goal_confidence if goal else 0.4
-    audience, audience_confidence = audience_of(list(said))
     if audience and (not editing or audience_confidence >= LABELLED):
         update["audience"] = audience
         confidence["audience"] = audience_confidence

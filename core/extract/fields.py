@@ -1686,7 +1686,7 @@ _BRIEF_TALK = re.compile(
     r"\s*(?:show|showing|featuring|feature|open|opening|end|ending|start|with|starring|cta|use|make|keep|shot|shoot|"
     r"film|please|pls|link|url|tone|vibe|music|voice|logo|colours?|colors?|\d|tiktok|instagram|insta|reels|youtube|"
     r"facebook|fb|linkedin|stories|shorts|square|vertical|landscape|avoid|no\b|don'?t|must|include|say|"
-    r"they\b|we\b|we'?re|it\b|it'?s|its\b|i\b|i'?m)",
+    r"they\b|we\b|we'?re|it\b|it'?s|its\b|i\b|i'?m|(?:[\w-]+\s+){0,2}(?:vibes?|tone|feel|mood|style|look)\b)",
     re.I,
 )
 
