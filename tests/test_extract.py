@@ -646,7 +646,7 @@ def test_one_line_briefs_a_new_user_types(text: str, expected: dict[str, object]
                 "call_to_action": "Book your checkup",
                 "characters": ["a smiling kid", "Dr Patel"],
                 "avoid": ["clinical"],
-                "product": None,  # never named: the question will ask
+                "product": "Brightside Dental",  # only the business is named: read as the product, then confirmed
             },
         ),
         (

@@ -372,3 +372,376 @@ def test_a_name_given_in_passing_is_the_product(texts: list[str], product: str) 
 )
 def test_audience_labels_in_more_words_and_ages_kept(text: str, audience: str) -> None:
     assert brief_of(text).audience == audience
+
+
+@pytest.mark.parametrize(
+    ("texts", "goal"),
+    [
+        (
+            ["Spot for Quillo, the note-taking app. 20s, TikTok.", 'CTA: "Get it on the App Store"'],
+            "app_install",
+        ),
+        (
+            [
+                "We need a reel for the winter shelter appeal.",
+                "Every £10 gives someone a warm bed. Donate at shelterly.example",
+            ],
+            "donation",
+        ),
+        (
+            [
+                "Teaser for our supper club on Friday 14 May, doors open 7pm.",
+                "Grab your tickets at supperclub.example",
+            ],
+            "event",
+        ),
+        (
+            [
+                "Ad for Ledgerbird, bookkeeping software for sole traders.",
+                'End with "Start your 14-day free trial"',
+            ],
+            "signup",
+        ),
+        (["Our summer sale: 30% off all linen shirts until Sunday.", "use code SUN30 at checkout"], "offer"),
+        (["Introducing Pebble 2, our new smart thermostat, out 3 March.", "16:9 for YouTube"], "launch"),
+        (
+            [
+                "Little video for the barber shop, we're on Kettle Row.",
+                "Open Tue-Sat, walk-ins welcome, pop in!",
+            ],
+            "local_business",
+        ),
+        (
+            [
+                "Brand film for Woodmere. No product, no offer.",
+                "It's about getting our name out there, pure awareness.",
+            ],
+            "awareness",
+        ),
+        (["Quick ad: our new lip oil drops next Friday.", "Pre-order at glossworks.example"], "launch"),
+        (
+            [
+                "Ad for the gym. Not a sale, no discount, we never do discounts.",
+                "Book your free induction session",
+            ],
+            "signup",
+        ),
+    ],
+)
+def test_the_goal_is_the_strongest_evidence_in_the_whole_thread(texts: list[str], goal: str) -> None:
+    assert brief_of(*texts).goal == goal
+
+
+def test_a_stated_goal_beats_the_threads_other_cues() -> None:
+    brief = brief_of(
+        "Ad for our new running shoe, 20% off this week.", "Goal: app downloads, the shoe is sold in our app."
+    )
+    assert brief.goal == "app_install"
+
+
+def test_a_negated_cue_is_no_evidence() -> None:
+    from cutroom.core.extract.fields import goal_scores
+
+    assert goal_scores("We never do discounts and this is not a sale.", None)["offer"] == 0
+    assert goal_scores("Everything is on sale this week.", None)["offer"] > 0
+
+
+@pytest.mark.parametrize(
+    ("texts", "words"),
+    [
+        (
+            ["Reel for Crumbly, our gluten-free flapjacks.", "We're going after coeliacs and gym-goers."],
+            ["coeliacs"],
+        ),
+        (
+            ["Ad for Tidyhive, a chore app.", "Our customers are mostly busy mums juggling two jobs."],
+            ["busy mums"],
+        ),
+        (
+            [
+                "New feature video for Stackd.",
+                "It should speak to small business owners who hate spreadsheets.",
+            ],
+            ["small business owners"],
+        ),
+        (
+            ["Spot for Moss & Main candles.", "Aimed squarely at millennials decorating their first flat."],
+            ["millennials"],
+        ),
+        (["Audience: new dads", "skews 25-34, mostly urban"], ["new dads", "25-34"]),
+        (
+            ["Promo for the climbing wall.", "perfect for the total beginner who's never been up a wall"],
+            ["beginner"],
+        ),
+        (
+            ["Ad for Bramble, a pension app for freelancers.", "Think Gen Z and younger millennials."],
+            ["freelancers"],
+        ),
+    ],
+)
+def test_audience_from_cues_anywhere_with_ages_added(texts: list[str], words: list[str]) -> None:
+    audience = brief_of(*texts).audience or ""
+    assert all(w.lower() in audience.lower() for w in words), audience
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["Ad for the hotel, £249 per couple, 30s.", "did anyone see the match last night"],
+        ["Tasting menu ad, $45 per person, 15 seconds.", "end with 'Book now'"],
+    ],
+)
+def test_prices_per_person_and_chatter_are_no_audience(texts: list[str]) -> None:
+    audience = (brief_of(*texts).audience or "").lower()
+    assert "per couple" not in audience and "per person" not in audience and "anyone" not in audience, (
+        audience
+    )
+
+
+def test_a_corrected_audience_label_drops_the_earlier_one() -> None:
+    brief = brief_of("Audience: students", "Actually, change that, audience: retirees")
+    assert "retirees" in (brief.audience or "") and "students" not in (brief.audience or "")
+
+
+@pytest.mark.parametrize(
+    ("texts", "words"),
+    [
+        (["Ad for Glowpath serum, 20s TikTok.", "Target demo: women 30-45 with dry skin"], ["women 30-45"]),
+        (
+            ["Short for Loopline bikes.", "Ideal viewer: a 30-something urban commuter sick of the tube"],
+            ["commuter"],
+        ),
+        (
+            ["Ad for Lumen Lab, an AI tutor.", "We're after parents of teenagers sitting exams"],
+            ["parents of teenagers"],
+        ),
+        (["Ad for Sprig salads", "targeting office lunch crowds in Canary Wharf"], ["office lunch crowds"]),
+        (["New ad for Clarion hearing aids.", "Speaks to people in their 60s and 70s"], ["60s and 70s"]),
+    ],
+)
+def test_audience_labels_and_cues_in_other_words(texts: list[str], words: list[str]) -> None:
+    audience = brief_of(*texts).audience or ""
+    assert all(w.lower() in audience.lower() for w in words), audience
+
+
+def test_a_target_demo_or_a_promo_video_says_nothing_about_the_goal() -> None:
+    assert brief_of("Promo video for Ironbark boots.", "Target demo: tradies and farmers").goal == "awareness"
+
+
+@pytest.mark.parametrize(
+    ("texts", "goal"),
+    [
+        (
+            [
+                "Ad for Vireo, our first electric scooter, out in April.",
+                "CTA: Reserve yours at vireo.example",
+            ],
+            "launch",
+        ),
+        (["We're bringing out a limited edition pumpkin spice granola next week", "30s reel"], "launch"),
+        (["Video for our annual open studios, Sat 5 Oct, 10am-5pm, free entry"], "event"),
+        (["Video for Snip & Style salon", "We want more people walking through the door"], "local_business"),
+        (["Ad for Tapstone pizza: two large pizzas for £20 every Tuesday", "end with 'Order now'"], "offer"),
+        (["Ad for Plotline, our gardening app", "End card: Free on iOS and Android"], "app_install"),
+    ],
+)
+def test_the_goal_from_less_common_wording(texts: list[str], goal: str) -> None:
+    assert brief_of(*texts).goal == goal
+
+
+@pytest.mark.parametrize(
+    ("texts", "product", "brand"),
+    [
+        (["Kora is launching SNAPFIT, a modular phone case."], "SNAPFIT", "Kora"),
+        (
+            ["ok so Fable Candles — we're pushing the Quiet Hours candle for Christmas"],
+            "Quiet Hours",
+            "Fable Candles",
+        ),
+        (
+            ["Northside Coffee here. We want an ad for our new Brightbrew cans."],
+            "Brightbrew",
+            "Northside Coffee",
+        ),
+        (
+            ["We're Greenleaf Farms. The ad is about the Harvest Box, a weekly veg box."],
+            "Harvest Box",
+            "Greenleaf Farms",
+        ),
+        (["Ad for Mirelle. The hero is Duo, a 2-in-1 cleanser."], "Duo", "Mirelle"),
+        (["Sprout is a savings app for kids. Need a TikTok ad."], "Sprout", None),
+        (["Bean & Burrow's Velvet Roast coffee beans", "20s, Instagram"], "Velvet Roast", "Bean & Burrow"),
+    ],
+)
+def test_product_and_brand_from_heads_subjects_and_heroes(
+    texts: list[str], product: str, brand: str | None
+) -> None:
+    brief = brief_of(*texts)
+    assert product in (brief.product or ""), brief.product
+    if brand:
+        assert brief.brand.name == brand
+    else:
+        assert not brief.brand.name or brief.brand.name in (brief.product or "")
+
+
+def test_a_business_named_after_my_shop_is_the_brand() -> None:
+    assert brief_of("ad for my bakery, The Daily Crumb, on Mill Road").brand.name == "The Daily Crumb"
+
+
+@pytest.mark.parametrize(
+    ("texts", "want"),
+    [
+        (
+            [
+                "Ad for Tallyho.",
+                "Our main character is Priya, a freelance designer in her late 20s with a nose ring and a yellow beanie.",
+            ],
+            {"Priya": ["nose ring", "yellow beanie"]},
+        ),
+        (
+            ["Spot for Crumbs bakery", "Feature our baker Tom - big ginger beard, flour-dusted apron"],
+            {"Tom": ["ginger beard"]},
+        ),
+        (
+            [
+                "Ad for Kindle Kafe",
+                "Two characters: Ana (30s, curly hair, denim jacket) and Ben (60s, bald, cardigan)",
+            ],
+            {"Ana": ["curly hair", "denim jacket"], "Ben": ["bald", "cardigan"]},
+        ),
+    ],
+)
+def test_people_named_by_role_or_with_looks_in_brackets(texts: list[str], want: dict[str, list[str]]) -> None:
+    brief = brief_of(*texts)
+    assert len(brief.characters) == len(want), brief.characters
+    for name, looks in want.items():
+        match = next(c for c in brief.characters if name in c)
+        look = brief.character_looks.get(match, "")
+        assert all(item in look for item in looks), look
+        assert not look.startswith("-") and not look.endswith("and")
+
+
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [
+        ("Video needed: Ridgeway Flex hiking poles, lightest we've made", "Ridgeway Flex"),
+        ("hi team, Cadence launches on the 4th, it's a habit tracker", "Cadence"),
+        ("the SolarEdge Pro panel kit is what we're advertising", "SolarEdge Pro"),
+        ("Brief: Sleepwell mattress, 30 secs, YouTube", "Sleepwell"),
+    ],
+)
+def test_a_product_after_an_ad_heading_or_before_launches(text: str, product: str) -> None:
+    got = brief_of(text).product or ""
+    assert product in got and not got.lower().startswith(("video", "brief")), got
+
+
+def test_a_business_with_no_product_named_is_read_as_the_product_and_the_question_asks() -> None:
+    result = extract_brief(
+        [
+            Message(author="jo", text="Ironworks Gym here, we wanna do a new yr promo vid"),
+            Message(author="jo", text="CTA: Join today at ironworks.example"),
+        ]
+    )
+    assert result.brief.product == "Ironworks Gym"
+    assert result.question and "Ironworks Gym" in result.question and "is that the product" in result.question
+
+
+@pytest.mark.parametrize(
+    ("texts", "brand"),
+    [
+        (
+            [
+                "Ad for the Forever Red bouquet from the lovely folks at Petal Post",
+                "End with Order now at petalpost.shop",
+            ],
+            "Petal Post",
+        ),
+        (
+            ["Spokes & Sprockets winter service, £35", "cta: book at spokesandsprockets.co.uk"],
+            "Spokes & Sprockets",
+        ),
+        (
+            ["Hi from Maya! We need a reel for the Drift sofa by Oakhaven.", "link: oakhaven.example/drift"],
+            "Oakhaven",
+        ),
+    ],
+)
+def test_the_brand_is_the_name_the_web_address_spells(texts: list[str], brand: str) -> None:
+    assert brief_of(*texts).brand.name == brand
+
+
+def test_a_web_address_that_spells_no_name_in_the_thread_gives_no_brand_from_it() -> None:
+    from cutroom.core.extract.fields import name_of_domain
+
+    assert name_of_domain("Ad for the Lumen lamp. Link: bit.ly/xyz", "bit.ly/xyz") is None
+    assert name_of_domain("Maya here, ad for Lumen", "lumen.example") == "Lumen"
+
+
+@pytest.mark.parametrize(
+    ("texts", "name", "look"),
+    [
+        (
+            ["Ad for Loam skincare.", "Presented by our founder, Jane — 50s, grey bob, linen shirt."],
+            "Jane",
+            "grey bob",
+        ),
+        (
+            [
+                "Ad for Gusto vans",
+                "Follow a plumber, Mo, through his day. He's 40ish, stocky, navy overalls.",
+            ],
+            "Mo",
+            "navy overalls",
+        ),
+    ],
+)
+def test_a_role_then_a_comma_then_a_name_is_someone_cast(texts: list[str], name: str, look: str) -> None:
+    brief = brief_of(*texts)
+    match = next(c for c in brief.characters if name in c)
+    assert look in brief.character_looks.get(match, "")
+
+
+def test_a_voice_over_or_a_wish_for_real_people_casts_nobody() -> None:
+    assert (
+        brief_of(
+            "Ad for Tallyho.", "VO: warm female voice, British.", "No people on screen, just the app UI."
+        ).characters
+        == []
+    )
+
+
+def test_questions_labels_and_remarks_are_not_facts_to_show() -> None:
+    brief = brief_of(
+        "Ad for Ledgerline. Goal = demo bookings.",
+        "Must include: 'No card needed' and the price £12/month. Should we say it works with Xero?",
+        "The price and the address are essential.",
+    )
+    assert has(brief.must_include, "£12")
+    assert not any(
+        item.rstrip().endswith("?") or item.lower().startswith("goal") for item in brief.must_include
+    )
+    assert not has(brief.must_include, "are essential")
+
+
+def test_a_business_known_only_from_its_web_address_is_read_as_the_product_and_asked() -> None:
+    result = extract_brief(
+        [
+            Message(
+                author="sam",
+                text="20s reel please, for office workers nearby. Everyone loves Harbour Lane Deli sandwiches",
+            ),
+            Message(author="sam", text="end with Pop in today, harbourlanedeli.example"),
+        ]
+    )
+    assert result.brief.brand.name == "Harbour Lane Deli"
+    assert result.brief.product == "Harbour Lane Deli"
+    assert result.question and "is that the product" in result.question
+
+
+def test_who_the_ad_is_for_is_not_the_product_and_a_vibe_is_not_the_audience() -> None:
+    brief = brief_of(
+        "20s reel for office workers nearby, cosy vibe",
+        "Harbour Lane Deli, pop in today, harbourlanedeli.example",
+    )
+    assert brief.product == "Harbour Lane Deli"
+    assert brief.audience == "office workers nearby"

@@ -27,6 +27,7 @@ from cutroom.core.extract.fields import (
     goal_of,
     has_character_cue,
     is_injection,
+    name_of_domain,
     read_thread,
     work_talk_only,
 )
@@ -57,6 +58,34 @@ def injection_notice(count: int) -> str:
     )
 
 
+_NOT_SHOWN = re.compile(
+    r"\?\s*$|^\W*(?:goal|objective|kpi|audience|target|tone|vibe|style|cta|length|duration|platforms?)\b[^:=]{0,20}[:=]|"
+    r"^\W*(?:but|so)\s+(?!\S*\d)[^\d]{0,40}$|^[^\d]{0,30}\b(?:is|are) (?:essential|a must|important|key)\W*$",
+    re.I,
+)
+
+
+def _other_name(found: Findings, product: str) -> str | None:
+    """A capitalised name offered as the product that lost to a surer one, when the product was said
+    as a name beside it: the company the thread also named."""
+    best = found.product
+    if best is None or best.confidence < LABELLED or str(best.value) != product:
+        return None
+    characters = {n for n, _, _ in found.characters}
+    for candidate in found.candidates.get("product", []):
+        name = str(candidate.value)
+        if (
+            re.fullmatch(r"[A-Z][\w'’&.-]*(?:\s+(?:&\s+)?[A-Z][\w'’&.-]*){0,3}", name)
+            and not _within(name, product, extra=8)
+            and not _within(product, name, extra=8)
+            and not found.bad_name(name)
+            and name not in characters
+            and name.lower() not in NAME_STOP
+        ):
+            return name
+    return None
+
+
 def merge(
     extraction: Extraction, messages: Sequence[tuple[str, str]], *, editing: bool, bot_authors: frozenset[str]
 ) -> Extraction:
@@ -83,6 +112,13 @@ def merge(
             product = mine
     if found.bad_name(product):
         product = None  # "4 Dec", "Christmas", "Leeds", "Marta here": what the thread said is no product
+    audience, audience_confidence = audience_of(list(said))
+    if (
+        product
+        and found.product is None
+        and any(a and _within(product, a, extra=4) for a in (brief.audience, audience))
+    ):
+        product = None  # "a reel for office workers nearby": who it is for, not what it sells
     update["product"] = product
     rate(
         "product",
@@ -91,8 +127,15 @@ def merge(
     )
 
     brand_name: str | None = None
-    if found.brand is not None:
+    spelled = None if editing else name_of_domain(thread_text, str(found.url.value) if found.url else None)
+    if found.brand is not None and not (
+        spelled and found.brand.confidence < SHAPED and not _within(spelled, str(found.brand.value), extra=3)
+    ):
         brand_name = str(found.brand.value)
+    elif spelled:
+        brand_name = spelled  # the company whose name the ad's own web address spells
+    elif not editing and product and (other := _other_name(found, product)):
+        brand_name = other  # "Ad for Mirelle. The hero is Duo, a cleanser": the other name is the maker
     elif editing or (brief.brand.name and product and _within(brief.brand.name, product, extra=8)):
         brand_name = brief.brand.name
     elif (
@@ -114,6 +157,11 @@ def merge(
         brand_name = None  # a city, a person or a date named near the product is not its brand
     update["brand"] = brief.brand.model_copy(update={"name": brand_name or None})
     rate("brand", found.brand.confidence if found.brand else None, brand_name)
+    if not product and brand_name and not editing and (found.brand is not None or brand_name == spelled):
+        # "Ironworks Gym here, we wanna do a promo": the business is what is advertised until told
+        # otherwise; the low confidence makes the question ask to confirm it.
+        update["product"] = brand_name
+        confidence["product"] = DOUBTFUL - 0.1
 
     if found.cta is not None:
         update["call_to_action"] = str(found.cta.value)
@@ -187,6 +235,8 @@ def merge(
         for fact in [*brief.must_include, *found.must_include]:
             if work_talk_only(fact, thread_text):
                 continue  # "our budget is £500": about making the ad, not something to show
+            if _NOT_SHOWN.search(fact):
+                continue  # a question, another field's label, or a remark about what matters
             shorter = [m for m in must if _within(m, fact, extra=40)]
             if shorter:
                 must[must.index(shorter[0])] = fact
@@ -229,7 +279,6 @@ def merge(
     ):
         update["goal"] = goal
     confidence["goal"] = goal_confidence if goal else 0.4
-    audience, audience_confidence = audience_of(list(said))
     if audience and (not editing or audience_confidence >= LABELLED):
         update["audience"] = audience
         confidence["audience"] = audience_confidence

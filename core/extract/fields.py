@@ -410,8 +410,41 @@ _PRODUCT_NOUNS = re.compile(
     r"menu|sofa|serum|soda|tent|frame|pendant|jumper|bootcamp|course|appeal|offer|deal|break|sack|kit|bundle|"
     r"range|collection|product|subscription|membership|pass|box|drink|beer|ipa|coffee|tablets|game|device|"
     r"phone|watch|shoe|shoes|bag|backpack|bike|car|hatchback|lofts|webinar|event|open day|day|night|festival|"
-    r"show|tour|policy|insurance|loan|mortgage|fund|spray|cream|bar|blend|tea|wine|gin|juice|snack|meal)\b",
+    r"show|tour|policy|insurance|loan|mortgage|fund|spray|cream|bar|blend|tea|wine|gin|juice|snack|meal|"
+    r"cleanser|moisturi[sz]er|lotion|shampoo|conditioner|candles?|lamp|chair|mattress|pillow|speaker|headphones|"
+    r"earbuds|laptop|camera|drone|scooter|toothbrush|bulbs?|case|jacket|boots|trainers|sneakers|dress|sauce|"
+    r"granola|cereal|chocolate|biscuits|crisps|vodka|rum|whisky|whiskey|cider|lager|kombucha|supplements?|"
+    r"vitamins|toy|console|printer|kettle|blender|vacuum|oven|stove|battery|charger|perfume|fragrance|lipstick|"
+    r"mascara|sunscreen|balm|oil|soap|razor|glasses|lenses|ring|necklace|bracelet|earrings|tyres|stroller|pram)\b",
     re.I,
+)
+
+
+_NAME_LAUNCHES = re.compile(
+    rf"(?:^|[,;:—–]\s*|\b(?i:the|our)\s+)(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}}(?:\s+[a-z]+){{0,2}}?)\s+"
+    r"(?:(?:launch(?:es)?|drops?|lands?|arrives?|go(?:es)? live|go(?:es)? on sale|(?:is|are) out|comes? out|"
+    r"hits? shelves|opens?)\s+(?i:on|this|next|in|today|"
+    r"tomorrow|from|at)\b|is what (?:we'?re|we are|i'?m) (?:advertising|promoting|selling|pushing|launching))"
+)
+_COMPANY_HEAD = re.compile(
+    r"^\W*(?:(?i:ok|okay|so|hi|hey|hello|right|morning|hiya)\W+){0,3}"
+    rf"(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{1,3}}|{_CAP})\s*(?P<how>here\b|[—–]\s+(?=(?i:we|our|i)\b))"
+)
+_PRODUCT_AFTER = re.compile(  # ", our 2-in-1 cleanser": what follows a name says it is a product
+    r",?\s+(?:a|an|our|the)\s+(?:[\w-]+\s+){0,3}?" + _PRODUCT_NOUNS.pattern.removeprefix(r"\b"), re.I
+)
+_NAME_IS_A = re.compile(
+    rf"^\W*(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})\s+(?:is|=)\s+(?:a|an|our|the|basically a)\s+"
+    r"(?:[\w-]+\s+){0,3}?" + _PRODUCT_NOUNS.pattern.removeprefix(r"\b"),
+    re.I,
+)
+_OUR_X_NAME = re.compile(
+    rf"\b(?i:my|our)\s+(?:(?i:new|little|latest)\s+)?(?P<what>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?),\s+"
+    rf"(?:(?i:called|named)\s+)?(?P<n>(?:The\s+)?{_CAP}(?:\s+(?:&\s+)?{_CAP}){{0,3}})(?=[,.;:!?]|\s+(?:on|in|at|is|—|-)\b|$)"
+)
+_HERO = re.compile(
+    r"\b(?:(?i:hero(?: product)?|star|focus|main product) (?:is|=)|(?i:ad|video|spot|film) is about|(?i:featuring|showcasing|spotlighting))"
+    rf"\s+(?:(?i:the|our)\s+)?(?P<n>{_CAP}(?:\s+(?:{_CAP}|\d[\w-]{{0,20}})){{0,4}})"
 )
 
 
@@ -519,6 +552,35 @@ def _names(sentence: Sentence, found: Findings) -> None:
                 r"\b(?:called|named|new|our|their|its|the|promo:?|for)\s*$", before
             ):
                 found.offer("product", quote, SHAPED + 0.02, order)
+    # "Northside Coffee here", "ok so Fable Candles — we're pushing ...": a company opening a message
+    m = _COMPANY_HEAD.match(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        name = m.group("n")
+        words = name.split()
+        if m.group("how") != "here" or words[-1].lower() in _BUSINESS or words[-1].lower() in _COMPANY_SUFFIX:
+            found.offer("brand", name, SHAPED if m.group("how") == "here" else GUESSED + 0.1, order)
+    # "Cadence launches on the 4th", "the SolarEdge Pro panel kit is what we're advertising"
+    m = _NAME_LAUNCHES.search(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        found.offer("product", _strip(m.group("n")), SHAPED - 0.05, order)
+    # "Sprout is a savings app for kids": a name, then what kind of product it is
+    m = _NAME_IS_A.match(text)
+    if m and _is_name(m.group("n")) and not _has_character_cue(text):
+        found.offer("product", m.group("n"), SHAPED, order)
+    # "my bakery, The Daily Crumb", "our new serum, Dewdrop": the business or the product named after it
+    for m in _OUR_X_NAME.finditer(text):
+        what, name = m.group("what").lower(), m.group("n")
+        if not _is_name(re.sub(r"^The\s+", "", name)) or _has_character_cue(text):
+            continue
+        if what.split()[-1] in _BUSINESS:
+            found.offer("brand", _brand_name(name) or name, SHAPED, order)
+        elif _PRODUCT_NOUNS.search(what):
+            found.offer("product", name, SHAPED, order)
+    # "the hero is Duo", "the ad is about the Harvest Box", "featuring the Nimbus 3"
+    for m in _HERO.finditer(text):
+        kind = _PRODUCT_AFTER.match(text[m.end() :])
+        if _is_name(m.group("n")) and (kind or not _has_character_cue(text)):
+            found.offer("product", _strip(m.group("n")), LABELLED if kind else SHAPED + 0.05, order)
     # "Petal Post wants an ad for ...", "Volta Motors is opening test drives"
     m = _SUBJECT.match(text)
     if m and _is_name(m.group("n")) and not _has_character_cue(text):
@@ -529,8 +591,9 @@ def _names(sentence: Sentence, found: Findings) -> None:
         ) or re.match(r"\s+installs", text[m.end("n") :]):
             found.offer("product", name, GUESSED + 0.1, order)
         if re.search(
-            r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief)\b",
-            verb_rest[:50],
+            r"\b(?:ad|ads|advert|video|vid|spot|film|promo|campaign|launch\w*|running|opening|installs?|brief|"
+            r"introduc\w*|releas\w*|unveil\w*)\b",
+            text[m.end("n") : m.end("n") + 60],
             re.I,
         ):
             found.offer("brand", name, GUESSED + 0.15, order)
@@ -575,6 +638,31 @@ def _names(sentence: Sentence, found: Findings) -> None:
             found.offer("brand", m.group("n"), GUESSED + 0.05, order)
 
 
+_DOMAIN_TAILS = ("", "app", "hq", "co", "uk", "shop", "store", "online", "official", "studio", "group")
+
+
+def name_of_domain(text: str, url: str | None) -> str | None:
+    """The capitalised name in the thread that the ad's web address spells ("Petal Post" for
+    petalpost.shop): a company usually owns the domain of its own name."""
+    if not url:
+        return None
+    host = re.sub(r"^(?:[a-z]+://)?(?:www\.)?", "", url.lower()).split("/")[0]
+    label = re.sub(r"[^a-z0-9]", "", host.split(".")[0])
+    if len(label) < 3:
+        return None
+    for m in re.finditer(r"(?<![\w@./])[A-Z][\w'’&.-]*(?:\s+(?:&\s+)?[A-Z0-9][\w'’&.-]*){0,3}", text[:20000]):
+        words = m.group(0).split()
+        for end in range(len(words), 0, -1):
+            name = " ".join(words[:end]).rstrip(".'’")
+            key = re.sub(r"[^a-z0-9]", "", name.lower().replace("&", "and"))
+            plain = re.sub(r"[^a-z0-9]", "", name.lower())
+            if any(k and label in (k + tail for tail in _DOMAIN_TAILS) for k in (key, plain)) and (
+                len(plain) >= 3
+            ):
+                return name
+    return None
+
+
 def _owner(owner: str) -> str:
     words = owner.split()
     if not words:
@@ -583,7 +671,12 @@ def _owner(owner: str) -> str:
         return " ".join(words)  # "hopfield brewing co's": a business named in lower case
     keep = [words[-1]]
     for word in reversed(words[:-1]):
-        if keep[0].lower().rstrip(".") in _COMPANY_SUFFIX or (word[:1].isupper() and keep[0][:1].isupper()):
+        if (
+            keep[0].lower().rstrip(".") in _COMPANY_SUFFIX
+            or (word[:1].isupper() and keep[0][:1].isupper())
+            or (word in ("&", "and") and keep[0][:1].isupper())
+            or (keep[0] in ("&", "and") and word[:1].isupper())
+        ):
             keep.insert(0, word)
         else:
             break
@@ -632,6 +725,12 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
     m = re.match(r"^(?P<a>[^—–:.]{2,60}?)\s*(?:[—–]|:(?=\s)|\s-\s)\s*(?P<b>.+)$", first)
     if m and not firsts[0].labelled:
         a, b = _strip(m.group("a")), m.group("b")
+        if _AD_HEAD.fullmatch(a):
+            # "Video needed: Ridgeway Flex hiking poles, ...", "Brief: Sleepwell mattress, 30 secs"
+            piece = re.split(r",|\s+(?:for|please|pls|asap)\b|\s+\d", b)[0]
+            if _is_name(_strip(piece)) and len(piece.split()) <= 6:
+                _product_value(piece, order, found, SHAPED - 0.05)
+            return
         if _is_name(a) and len(a.split()) <= 6:
             rest_name = re.match(r"[^,.;]{2,60}", b)
             if a[:1].isupper() and all(w[:1].isupper() or w in "&" for w in a.split()):
@@ -677,6 +776,10 @@ def _heads(all_sentences: list[Sentence], found: Findings) -> None:
         found.offer("product", head, GUESSED - 0.05, order)
 
 
+_AD_HEAD = re.compile(
+    r"(?i:(?:new\s+|quick\s+|urgent\s+)?(?:brief|ad|advert|video|vid|spot|reel|promo|campaign|job|project|request)"
+    r"(?:\s+(?:brief|needed|request|idea|for))?)"
+)
 _AD_WORDS = frozenset(
     ["ad", "ads", "video", "vid", "spot", "film", "clip", "please", "pls", "need", "want", "make"]
 )
@@ -1139,7 +1242,16 @@ def has_character_cue(text: str) -> bool:
 
 def _has_character_cue(text: str) -> bool:
     lowered = text.lower()
-    return any(cue in lowered for cue in _CHAR_CUES)
+    return any(cue in lowered for cue in _CHAR_CUES) or bool(_SOMEONE_NAMED.search(text))
+
+
+# "a courier called Dev", "our baker Tom", "Ana (30s, curly hair)": someone named is someone cast
+_SOMEONE_NAMED = re.compile(
+    r"\b(?i:"
+    + "|".join(re.escape(n) for n in _PERSON_NOUNS)
+    + r")s?,?\s+(?:(?i:called|named)\s+)?[A-Z][a-z-]+\b"
+    r"(?!['’]|\s+(?:[A-Z]|&))|\b[A-Z][a-z'’-]+\s*\((?=[^)]{0,60}(?:\d0s|,))"
+)
 
 
 _NAMED = re.compile(
@@ -1148,7 +1260,11 @@ _NAMED = re.compile(
     r"(?:^|[—–:,]\s*|\b(?:mascot|mascotte|character|barista|volunteer|presenter)\s+)(?P<c>[A-Z][\w'’-]+)(?=\s*(?:,|—|–|\(|:\s|\s+the\s|\s+is\b|\s+-\s|\s+(?:should|will|must|appears|has|wears|needs|stars)\b))|"
     r"\b(?:mascot|mascotte|character|barista|volunteer|presenter|founder|host|star|dad|mum|mom|son|daughter|brother|"
     r"sister|wife|husband|friend|boss|partner|spokesperson|hero|is)\s+(?!(?:Dr|Mr|Mrs|Ms|Prof)\b)(?P<m>[A-Z][\w'’-]+)|"
-    r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b",
+    r"\b(?:barista|mascot|mascotte)\s+(?!(?:is|was|will|should|must|has|called|named|could|would|can)\b)(?P<l>[a-z][\w'-]+)\b|"
+    r"\b(?P<p>[A-Z][\w'’-]+)\s*\((?=[^)]{0,60}(?:\d0s|,))|"
+    r"\b(?i:"
+    + "|".join(re.escape(n) for n in _PERSON_NOUNS)
+    + r"),?\s+(?P<r>[A-Z][a-z-]+)\b(?!['’]|\s+(?:[A-Z]|&))",
 )
 
 
@@ -1226,7 +1342,7 @@ def _characters(all_sentences: list[Sentence], found: Findings) -> list[tuple[st
             continue
         spans: list[tuple[int, str]] = []
         for m in _NAMED.finditer(text):
-            group = next(g for g in ("n", "t", "c", "m", "l") if m.group(g))
+            group = next(g for g in ("n", "t", "c", "m", "l", "p", "r") if m.group(g))
             name, start = m.group(group), m.start(group)
             if (
                 not name
@@ -1351,6 +1467,7 @@ def _kind(text: str, name: str) -> str:
 def _look(segment: str, name: str) -> str:
     segment = re.sub(r"[\U0001F000-\U0001FFFF\u2600-\u27BF]", " ", segment)
     pieces = re.split(r"\s*(?:,|;|—|–|\s-\s|:|\.\s|\(|\)|!+)\s*", segment)
+    pieces = [q for p in pieces for q in (re.split(r"\s+with\s+", p) if len(p.split()) > 14 else [p])]
     keep: list[str] = []
     for piece in pieces:
         piece = re.sub(
@@ -1363,7 +1480,9 @@ def _look(segment: str, name: str) -> str:
             piece,
             flags=re.I,
         )
-        piece = re.sub(r"\s+(?:called|named)$", "", piece, flags=re.I)
+        piece = re.sub(r"\s+(?:called|named)$", "", piece, flags=re.I).lstrip("-–— ")
+        if piece.lower() in ("and", "or", "with", "plus", "&"):
+            continue
         low = piece.lower()
         if not piece or len(piece.split()) > 14 or _has_character_cue(piece):
             continue
@@ -1444,28 +1563,85 @@ def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | Non
                 stated = _map_goal(m.group("v"), _GOALS["stated"]) or stated
     if stated:
         return stated, LABELLED
-    lowered = (text + " " + (cta or "")).lower()
-    for goal, words in _GOALS["inferred"]:
-        if goal == "local_business" and _ADDRESS.search(text):
-            return "local_business", GUESSED
-        if any(w in lowered for w in words):
-            return goal, GUESSED
-    if _PRICE.search(text):
-        return "offer", GUESSED - 0.1
-    return None, 0.0
+    # Evidence is read from each message's first few thousand characters: enough for any brief,
+    # and a pasted wall of junk costs nothing more.
+    return infer_goal("\n".join(t[:_GOAL_READ] for _, t in messages if not is_injection(t)), cta)
+
+
+_GOAL_READ = 4000
+_GOAL_CUES = vocabulary.table("goals")
+_GOAL_ORDER: list[str] = _GOAL_CUES["order"]
+_GOAL_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
+    (goal, float(weight), re.compile(pattern, re.I))
+    for goal, cues in _GOAL_CUES["cues"].items()
+    for weight, pattern in cues
+]
+_NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|never|n't|isn'?t|aren'?t|don'?t)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def goal_scores(text: str, cta: str | None) -> dict[str, float]:
+    """Weighted evidence for each goal: each cue counts once, and more when it is in the CTA."""
+    scores: dict[str, float] = dict.fromkeys(_GOAL_ORDER, 0.0)
+    lines = [line for line in text.split("\n") if not is_injection(line)]
+    factor = float(_GOAL_CUES["cta_factor"])
+    for goal, weight, pattern in _GOAL_PATTERNS:
+        best = 0.0
+        if cta and pattern.search(cta):
+            best = weight * factor
+        else:
+            for line in lines:
+                for m in pattern.finditer(line):
+                    if not _NEGATED_BEFORE.search(line[max(0, m.start() - 30) : m.start()]):
+                        best = weight
+                        break
+                if best:
+                    break
+        scores[goal] += best
+    return scores
+
+
+def infer_goal(text: str, cta: str | None) -> tuple[str | None, float]:
+    """The goal the thread's words and its call to action point to most strongly, if any clearly does."""
+    scores = goal_scores(text, cta)
+    ranked = sorted(_GOAL_ORDER, key=lambda g: (-scores[g], _GOAL_ORDER.index(g)))
+    top = ranked[0]
+    if scores[top] < float(_GOAL_CUES["threshold"]):
+        if _PRICE.search(text):
+            return "offer", GUESSED - 0.1  # a price and nothing else: most likely selling something
+        return None, 0.0
+    margin = scores[top] - scores[ranked[1]]
+    return top, GUESSED + min(0.2, 0.05 * margin)
 
 
 # ── audience ─────────────────────────────────────────────────────────────────────────────
 
 _PEOPLE = frozenset(_V["people_nouns"])
 _AUDIENCE_CUE = re.compile(
-    r"\b(?:aimed at|targeting|we(?:'re| are) targeting|target(?:ing)? is|we target are|the people we want are|"
-    r"we want (?:to )?reach(?: the)?|(?:it'?s|its|is|mostly|mainly|made|speaking|talking) (?:for|to)|"
-    r"we(?:'re| are) talking to|for)\s+(?P<v>[^.;!?\n]{3,120})",
+    r"\b(?:aimed(?:\s+\w+ly)? at|targett?ing|targeted at|we(?:'re| are) targett?ing|target(?:ing)? is|we target are|"
+    r"the people we want are|we want (?:to )?reach(?: the)?|going after|we(?:'re| are) after|looking to reach|get (?:it )?in front of|appeal(?:s|ing)? to|"
+    r"speak(?:s|ing)? to|resonate with|(?:it'?s|its|is|mostly|mainly|made|speaking|talking|perfect|ideal|designed|built) "
+    r"(?:for|to)|we(?:'re| are) talking to|(?:our|the|my) (?:customers?|clients?|buyers?|users?|members?|guests?|"
+    r"shoppers?|audience|market|crowd|demo(?:graphic)?|readers|viewers|fans|patients|regulars) (?:are|is)"
+    r"(?:\s+(?:mostly|mainly|largely|usually|all|typically|generally))?|for)\s+(?P<v>[^.;!?\n]{3,120})",
     re.I,
 )
+_AGES = re.compile(
+    r"(?<![\w£$€.:/-])(?:(?:aged?|ages)\s+)?(?:\d{2}\s?(?:-|–|to)\s?\d{2}s?(?:\s?(?:year|yr)s?[- ]olds?)?|\d{2}\+|"
+    r"(?:over|under)-\d{2}s|(?:over|under) \d{2}(?!s)|in their (?:early |mid |late |mid-)?\d0s|\d0-somethings|\d{2}s?\s?(?:year|yr)s?[- ]olds?|"
+    r"gen(?:eration)? ?(?:z|x|y|alpha)|millennials|boomers|zoomers)"
+    r"(?![\w:/]|\s?(?:s\b|sec|secs|seconds|mins?|minutes|hours|days|%|k\b|mm|cm|kg|ml|am|pm|x\b))",
+    re.I,
+)
+_AUDIENCE_LEAD = re.compile(
+    r"^(?:\W*(?:(?:scratch|change|forget|ignore) that|actually|correction|sorry|wait|update|oops|my bad|ok|okay|so|no)"
+    r"\b[\s,;:—–-]*)+",
+    re.I,
+)
+_CORRECTING = re.compile(
+    r"\b(?:actually|instead|scratch|change|changed|not .{1,30} anymore|no longer)\b", re.I
+)
 _LENGTHY = re.compile(
-    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)(?<!and )(?<!or )(?<!& )\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
     re.I,
 )
 
@@ -1491,12 +1667,40 @@ _TONE_WORDS = (
 )
 
 
-def _has_people(text: str, within: int = 6) -> bool:
+def _has_people(text: str, within: int = 6, singular: bool = False) -> bool:
     words = re.findall(r"[\w'+-]+", text.lower())[:within]
     joined = " ".join(words)
-    if any(w in _PEOPLE or re.fullmatch(r"[a-z]+(?:ers|ees|ists|goers|ians)", w) for w in words):
+    if any(
+        w in _PEOPLE
+        or (singular and w + "s" in _PEOPLE and w not in ("person", "couple"))
+        or re.fullmatch(r"[a-z]+(?:ers|ees|ists|goers|ians)", w)
+        for w in words
+    ):
+        return True
+    if _AGES.match(text.strip()):
         return True
     return any(" " in p and p in joined for p in _PEOPLE)
+
+
+_BRIEF_TALK = re.compile(
+    r"\s*(?:show|showing|featuring|feature|open|opening|end|ending|start|with|starring|cta|use|make|keep|shot|shoot|"
+    r"film|please|pls|link|url|tone|vibe|music|voice|logo|colours?|colors?|\d|tiktok|instagram|insta|reels|youtube|"
+    r"facebook|fb|linkedin|stories|shorts|square|vertical|landscape|avoid|no\b|don'?t|must|include|say|"
+    r"they\b|we\b|we'?re|it\b|it'?s|its\b|i\b|i'?m|(?:[\w-]+\s+){0,2}(?:vibes?|tone|feel|mood|style|look)\b)",
+    re.I,
+)
+
+
+def _audience_pieces(value: str) -> str:
+    """ "dog owners, show a golden retriever" is the audience up to the comma; "parents, carers" is two groups."""
+    value = _CTA_CUE.split(value, maxsplit=1)[0]
+    pieces = value.split(",")
+    keep = [pieces[0]]
+    for piece in pieces[1:]:
+        if _BRIEF_TALK.match(piece) and not _AGES.match(piece.strip()):
+            break
+        keep.append(piece)
+    return ",".join(keep)
 
 
 def _audience_value(value: str) -> str:
@@ -1505,38 +1709,108 @@ def _audience_value(value: str) -> str:
     value = re.sub(r"^(?:the|our|target(?:ing)?|targets)\s+", "", value.strip(" :—–-,"), flags=re.I)
     value = re.split(r",\s*(?=[\"“'‘])|,\s*(?=(?:" + "|".join(_TONE_WORDS) + r")\b)", value)[0]
     words = value.split()
-    return " ".join(words[:16]).strip(" ,.")[:100]
+    value = " ".join(words[:16]).strip(" ,.")[:100]
+    return re.sub(r"\s+(?:on|in|at|via|for|with|and|or|who|\+|&)$", "", value, flags=re.I)
 
 
 def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
-    """Who the ad is for: a labelled line ("Who for — ..."), "aimed at ...", or a terse "cat owners."."""
+    """Who the ad is for: the strongest candidate (a label, "aimed at ...", a terse "cat owners."), with
+    ages and other groups said elsewhere in the thread added to it."""
     best: tuple[str | None, float] = (None, 0.0)
+    others: list[tuple[str, float]] = []  # other candidates, for the groups they add
+    ages: list[str] = []
     for order, (_, text) in enumerate(messages):
         for s in sentences(text):
             if is_injection(s):
                 continue
-            m = _LABEL_RES["audience"].match(s)
+            correcting = bool(_CORRECTING.search(s))
+            m = _LABEL_RES["audience"].match(s) or _LABEL_RES["audience"].match(_AUDIENCE_LEAD.sub("", s))
             if m:
                 value = _audience_value(m.group("v"))
                 if value:
+                    if best[0] and best[1] >= LABELLED and not correcting:
+                        others.append((best[0], best[1]))
                     best = (value, LABELLED)  # a later label corrects an earlier one
+                    if correcting:
+                        others.clear()
                 continue
-            if best[1] >= LABELLED or _CTA_CUE.search(s[:30]):
+            if _CTA_CUE.search(s[:30]) or _LABEL_RES["avoid"].match(s):
                 continue
-            for m in _AUDIENCE_CUE.finditer(s):
+            found = False
+            for m in _overlapping(_AUDIENCE_CUE, s):
                 value = m.group("v")
-                if _has_people(value, 5):
+                if _has_people(value, 5, singular=m.group(0)[:3].lower() != "for"):
                     conf = SHAPED - order * 0.001
+                    candidate = _audience_value(_audience_pieces(value))
                     if conf > best[1]:
-                        best = (_audience_value(value), conf)
+                        if best[0]:
+                            others.append((best[0], best[1]))
+                        best = (candidate, conf)
+                    elif candidate:
+                        others.append((candidate, conf))
+                    found = True
                     break
-            else:
+            if not found:
                 first = re.split(r"[.;]\s|,\s(?=\d+\s*(?:s|sec|secs|seconds?)\b)", s)[0]
-                if _has_people(first, 3) and len(first.split()) <= 16 and not _LABEL_RES["avoid"].match(s):
+                if _has_people(first, 3) and len(first.split()) <= 16:
                     conf = GUESSED - order * 0.001
+                    candidate = _audience_value(first)
                     if conf > best[1]:
-                        best = (_audience_value(first), conf)
-    return best
+                        if best[0]:
+                            others.append((best[0], best[1]))
+                        best = (candidate, conf)
+                    elif candidate:
+                        others.append((candidate, conf))
+            if not correcting:
+                ages.extend(a.group(0) for a in _AGES.finditer(s) if _audience_context(s, a.start()))
+    if not best[0]:
+        return best
+    return _with_more_groups(best[0], others, ages), best[1]
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Every match, each starting after the previous one's start ("for Bramble, an app for nurses")."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    while len(found) < 8:
+        m = pattern.search(text, pos)
+        if not m:
+            break
+        found.append(m)
+        pos = m.start() + 1
+    return found
+
+
+_AUDIENCE_WORDS = re.compile(
+    r"\b(?:audience|target|aimed|aged?|ages|demo(?:graphic)?|people|customers?|users?|skews?|mostly|mainly)\b",
+    re.I,
+)
+
+
+def _audience_context(sentence: str, start: int) -> bool:
+    """An age or generation speaks of the audience when the sentence is about who it is for."""
+    after = _AGES.sub(" ", sentence[start:], count=1)
+    return bool(_AUDIENCE_WORDS.search(sentence) or _has_people(after, 4))
+
+
+def _with_more_groups(best: str, others: list[tuple[str, float]], ages: list[str]) -> str:
+    """The best audience, plus an age said elsewhere and a strong second group it does not name."""
+    value = best
+    lowered = best.lower()
+    for age in ages:
+        if age.lower() not in lowered and not _AGES.search(lowered):
+            value = f"{value}, {age}"
+            lowered = value.lower()
+            break
+    for other, conf in others:
+        if conf < SHAPED or len(value) + len(other) > 160:
+            continue
+        people = [w for w in re.findall(r"[\w'+-]+", other.lower())[:6] if w in _PEOPLE or w + "s" in _PEOPLE]
+        if people and not any(w in lowered for w in people):
+            value = f"{value}; {other}"
+            lowered = value.lower()
+            break
+    return value
 
 
 # ── ranking product and brand candidates ───────────────────────────────────────────────────

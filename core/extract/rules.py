@@ -2323,7 +2323,7 @@ def _goal(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> None:
             else "app_install"
             if word.startswith("app")
             else "offer"
-            if word in ("offer", "sale", "promo", "discount")
+            if word in ("offer", "sale", "discount")
             else "awareness"
         )
         draft.goal.offer(goal, LABELLED, order)
