@@ -745,3 +745,23 @@ def test_who_the_ad_is_for_is_not_the_product_and_a_vibe_is_not_the_audience() -
     )
     assert brief.product == "Harbour Lane Deli"
     assert brief.audience == "office workers nearby"
+
+
+def test_a_reply_that_names_no_product_keeps_the_briefs_product() -> None:
+    """Editing: a CTA-only reply must not lose the product the brief already had."""
+    from cutroom.core.extract import extract_brief
+    from cutroom.core.models import Message
+
+    base = extract_brief([Message(author="ana", text="A 20 second ad for Trailmix Bars for weekend hikers. CTA Buy now")]).brief
+    edited = extract_brief([Message(author="ben", text="CTA Order today at trailmix.example/shop")], base=base).brief
+    assert edited.product == base.product == "Trailmix Bars"
+    assert edited.url and "trailmix.example" in edited.url
+
+
+def test_an_ad_for_a_product_for_people_reads_the_people_as_the_audience() -> None:
+    from cutroom.core.extract import extract_brief
+    from cutroom.core.models import Message
+
+    brief = extract_brief([Message(author="ana", text="Need a 15s ad for Kettle Pro for first-time renters, friendly.")]).brief
+    assert brief.product == "Kettle Pro"
+    assert brief.audience == "first-time renters"

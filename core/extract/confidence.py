@@ -115,6 +115,7 @@ def merge(
     audience, audience_confidence = audience_of(list(said))
     if (
         product
+        and not editing  # a reply that names no product keeps the brief's
         and found.product is None
         and any(a and _within(product, a, extra=4) for a in (brief.audience, audience))
     ):
@@ -282,6 +283,11 @@ def merge(
     if audience and (not editing or audience_confidence >= LABELLED):
         update["audience"] = audience
         confidence["audience"] = audience_confidence
+    kept_product = update.get("product", brief.product)
+    said_audience = update.get("audience", brief.audience)
+    if kept_product and said_audience and said_audience.lower().startswith(f"{kept_product.lower()} for "):
+        # "an ad for Glow serum for busy parents": the first "for" names the product, the second who it is for
+        update["audience"] = said_audience[len(kept_product) + 5 :].strip()
     else:
         confidence["audience"] = _RULES_ONLY if brief.audience else 0.0
     for name in ("duration_s", "aspect_ratios", "tone"):
