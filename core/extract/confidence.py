@@ -283,9 +283,9 @@ def merge(
     if audience and (not editing or audience_confidence >= LABELLED):
         update["audience"] = audience
         confidence["audience"] = audience_confidence
-    kept_product = update.get("product", brief.product)
-    said_audience = update.get("audience", brief.audience)
-    if kept_product and said_audience and said_audience.lower().startswith(f"{kept_product.lower()} for "):
+    kept_product = str(update.get("product", brief.product) or "")
+    said_audience = str(update.get("audience", brief.audience) or "")
+    if kept_product and said_audience.lower().startswith(f"{kept_product.lower()} for "):
         # "an ad for Glow serum for busy parents": the first "for" names the product, the second who it is for
         update["audience"] = said_audience[len(kept_product) + 5 :].strip()
     else:
