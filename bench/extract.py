@@ -56,6 +56,7 @@ from typing import Any  # noqa: E402
 
 from cutroom.core.extract import extract_brief  # noqa: E402
 from cutroom.core.models import Brief, Extraction, Message  # noqa: E402
+from tests.support.junk import JUNK, PATHOLOGICAL  # noqa: E402
 
 FIELDS = (
     "product",
@@ -272,15 +273,6 @@ def time_long_thread(repeats: int = 5) -> float:
     return best
 
 
-JUNK = (
-    "for " * 5000,
-    "#abc " * 4000,
-    "30s " * 5000,
-    "a, " * 6000,
-    "our new " * 2500,
-    "mascot Max the " * 1300,
-)
-PATHOLOGICAL = ("a" * 5_000_000, "🔥" * 5_000_000, "no " * 2_000_000, "#" * 5_000_000)
 
 
 def time_bad_input() -> dict[str, float]:

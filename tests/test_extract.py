@@ -17,6 +17,7 @@ from cutroom.core.extract import (
 )
 from cutroom.core.models import Brief, Extraction, Message
 from cutroom.core.text import clean_block, clean_inline, has_letters, strip_chat_markup
+from tests.support.junk import JUNK
 from tests.support.threads import thread_path, thread_paths
 
 
@@ -810,14 +811,6 @@ def test_thousands_of_tiny_sentences_are_bounded_too() -> None:
     assert "The thread has 27,001 sentences; Cutroom read only the latest 1,200." in result.notices
 
 
-JUNK = (
-    "for " * 5000,
-    "#abc " * 4000,
-    "30s " * 5000,
-    "a, " * 6000,
-    "our new " * 2500,
-    "mascot Max the " * 1300,
-)
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=[j[:8].strip() for j in JUNK])
