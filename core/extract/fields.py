@@ -1947,12 +1947,7 @@ def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
                 and not any(w in _NAME_STOP for w in noun_words)
                 and not any(w.rstrip("s") in _PERSON_NOUNS or w in _ANIMALS for w in noun_words)
                 and m.group("n").lower() not in _PLACES
-                and (
-                    len(m.group("n").split()) > 1
-                    or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
-                    or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
-                    or _PRODUCT_NOUNS.search(m.group("noun"))
-                )  # "…the headliner, Dave." at the end is someone spoken to
+                and _reads_as_a_name(m, text)
             ):
                 found.offer(
                     "product", (m.group("n") + _noun_tail(m.group("tail") or "")).strip(), SHAPED, order
@@ -1978,15 +1973,20 @@ def _more_names(all_sentences: list[Sentence], found: Findings) -> None:
             if (
                 re.search(r"[a-z]$", before)
                 and _is_name(m.group("n"))
-                and m.group("n").lower() not in _PLACES
-                and (
-                    len(m.group("n").split()) > 1
-                    or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
-                    or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
-                    or _PRODUCT_NOUNS.search(m.group("noun"))
-                )  # "…the headliner, Dave." at the end is someone spoken to
+                and m.group("n").lower() not in _PLACES  # a bracketed name is never someone spoken to
             ):
                 found.offer("brand", m.group("n"), GUESSED + 0.1, order)
+
+
+def _reads_as_a_name(m: re.Match[str], text: str) -> bool:
+    """A product name rather than someone spoken to ("…the headliner, Dave." at the end):
+    several words, a digit or odd casing, more after it, or a product noun beside it."""
+    return bool(
+        len(m.group("n").split()) > 1
+        or re.search(r"\d|[a-z][A-Z]|^[A-Z]{2,}$", m.group("n"))
+        or not re.match(r"\s*(?:[.!?]|$)", text[m.end("n") :])
+        or _PRODUCT_NOUNS.search(m.group("noun"))
+    )
 
 
 def _repeated_names(all_sentences: list[Sentence], found: Findings) -> None:
