@@ -297,16 +297,7 @@ def redraw_shot(
     if not 1 <= index <= len(board.plan.shots):
         raise InputError(f"There is no scene {index}; this storyboard has {len(board.plan.shots)} scenes.")
     new_plan = redo_plan_shot(board.plan, index, planner=backends.planner, seed=seed)
-    return make_storyboard(
-        new_plan,
-        store,
-        backends=backends,
-        aspect=board.aspect_ratio,
-        seed=board_seed(board),
-        version=board.version + 1,
-        on_progress=on_progress,
-        previous_cast=board.cast,
-    )
+    return _next_version(board, new_plan, store, backends=backends, on_progress=on_progress)
 
 
 def recast(
@@ -334,8 +325,24 @@ def recast(
     for shot in new_plan.shots:
         if entity_id in shot.entities:
             keep.pop(shot.index, None)
+    return _next_version(
+        board, new_plan, store, backends=backends, on_progress=on_progress, keep_panels=keep, keep_qc=board.keyframe_qc
+    )
+
+
+def _next_version(
+    board: Storyboard,
+    plan: Plan,
+    store: ArtifactStore,
+    *,
+    backends: Backends,
+    on_progress: OnProgress,
+    keep_panels: dict[int, str] | None = None,
+    keep_qc: Sequence[ShotQc] = (),
+) -> Storyboard:
+    """``board``'s next version drawn from ``plan``: the same aspect, seed and cast."""
     return make_storyboard(
-        new_plan,
+        plan,
         store,
         backends=backends,
         aspect=board.aspect_ratio,
@@ -343,8 +350,8 @@ def recast(
         version=board.version + 1,
         on_progress=on_progress,
         previous_cast=board.cast,
-        keep_panels=keep,
-        keep_qc=board.keyframe_qc,
+        keep_panels=keep_panels,
+        keep_qc=keep_qc,
     )
 
 
