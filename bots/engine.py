@@ -67,19 +67,14 @@ from cutroom.bots.platform import Platform, PlatformError
 from cutroom.bots.policy import PREFIX, Limits, Policy
 from cutroom.core.backends import Extractor
 from cutroom.core.errors import CutroomError
+from cutroom.core.limits import MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
 from cutroom.core.models import Brief, Extraction, Message
 from cutroom.core.planning.claims import evidence_thread
 from cutroom.core.store import ArtifactStore, safe_key, slug
 from cutroom.jobs.queue import TERMINAL, JobQueue
 from cutroom.storage.messages import MessageIndex, MessageRef
 from cutroom.storage.state import DeliveryLog, JobRef, Proposal, Session, SessionKey, SessionStore
-from cutroom.storage.uploads import (
-    MAX_LOGO_BYTES,
-    MAX_REFERENCE_BYTES,
-    UploadRefused,
-    checked_image,
-    megabytes,
-)
+from cutroom.storage.uploads import UploadRefused, checked_image, megabytes
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,9 @@ import warnings
 from collections.abc import AsyncIterator
 
 from cutroom.core.errors import InputError
-from cutroom.core.limits import MAX_IMAGE_PIXELS, MAX_LOGO_BYTES, MAX_REFERENCE_BYTES
+from cutroom.core.limits import MAX_IMAGE_PIXELS
 
 __all__ = [
-    "MAX_IMAGE_PIXELS",
-    "MAX_LOGO_BYTES",
-    "MAX_REFERENCE_BYTES",
     "UploadRefused",
     "checked_image",
     "megabytes",

@@ -709,7 +709,7 @@ def _attachment(name: str, url: str, size: int) -> dict[str, Any]:
 async def test_an_oversized_attachment_is_cut_off_and_user_named_files_ping_nobody(bots: Bots) -> None:
     """A file claiming 100 bytes that streams 200 MB is cut at the logo limit; a file named with
     @everyone and a role mention is echoed with mentions disabled on every post."""
-    from cutroom.storage.uploads import MAX_LOGO_BYTES
+    from cutroom.core.limits import MAX_LOGO_BYTES
     from tests.support.loopback_host import LoopbackHost
 
     api, gw = bots.api, bots.gateway

@@ -26,8 +26,8 @@ import pytest
 from PIL import Image
 
 from cutroom.bots.engine import EngineConfig
+from cutroom.core.limits import MAX_LOGO_BYTES
 from cutroom.storage.state import SessionKey
-from cutroom.storage.uploads import MAX_LOGO_BYTES
 from tests.support import workers
 from tests.support.fake_providers import AnthropicFake, serving
 from tests.support.fake_slack import TOKEN, FakeSlack

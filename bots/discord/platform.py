@@ -29,9 +29,10 @@ from cutroom.bots.discord.video import shrink_to_fit_async
 from cutroom.bots.events import Attachment
 from cutroom.bots.messages import Button, StoryboardPost, VariantPost
 from cutroom.bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
+from cutroom.core.limits import MAX_LOGO_BYTES
 from cutroom.core.models import Message
 from cutroom.storage.state import SessionKey
-from cutroom.storage.uploads import MAX_LOGO_BYTES, megabytes, read_capped
+from cutroom.storage.uploads import megabytes, read_capped
 
 log = logging.getLogger(__name__)
 

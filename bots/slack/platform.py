@@ -31,9 +31,10 @@ from cutroom.bots.events import Attachment
 from cutroom.bots.messages import APPROVE, CANCEL, REDO, SHOT_KEYCAPS, Button, StoryboardPost, VariantPost
 from cutroom.bots.platform import FileTooLarge, PlatformError, PlatformGone, ThreadHistory
 from cutroom.bots.slack.blocks import storyboard_blocks, text_blocks, variant_blocks
+from cutroom.core.limits import MAX_LOGO_BYTES
 from cutroom.core.models import Message
 from cutroom.storage.state import SessionKey
-from cutroom.storage.uploads import MAX_LOGO_BYTES, read_capped
+from cutroom.storage.uploads import read_capped
 
 #: Slack's reaction names for the engine's emoji (and back).
 EMOJI_NAMES: dict[str, str] = {
