@@ -283,11 +283,6 @@ def merge(
     if audience and (not editing or audience_confidence >= LABELLED):
         update["audience"] = audience
         confidence["audience"] = audience_confidence
-    kept_product = str(update.get("product", brief.product) or "")
-    said_audience = str(update.get("audience", brief.audience) or "")
-    if kept_product and said_audience.lower().startswith(f"{kept_product.lower()} for "):
-        # "an ad for Glow serum for busy parents": the first "for" names the product, the second who it is for
-        update["audience"] = said_audience[len(kept_product) + 5 :].strip()
     else:
         confidence["audience"] = _RULES_ONLY if brief.audience else 0.0
     for name in ("duration_s", "aspect_ratios", "tone"):

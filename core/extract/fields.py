@@ -1739,6 +1739,9 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
             found = False
             for m in _overlapping(_AUDIENCE_CUE, s):
                 value = m.group("v")
+                inner = re.search(r"\bfor\s+", value) if m.group(0)[:3].lower() == "for" else None
+                if inner and _has_people(value[inner.end() :], 5) and not _has_people(value[: inner.start()], 5):
+                    continue  # "an ad for Glow serum for busy parents": the second "for" names who it is for
                 if _has_people(value, 5, singular=m.group(0)[:3].lower() != "for"):
                     conf = SHAPED - order * 0.001
                     candidate = _audience_value(_audience_pieces(value))
