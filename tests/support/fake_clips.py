@@ -24,12 +24,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from cutroom.core.encode import ffmpeg_exe
+from tests.support.loopback import LoopbackServer
 
 #: A task's default walk: queued, running 40 %, running 80 %, done.
 DEFAULT_PLAN = ("queued", "running:0.4", "running:0.8", "succeeded")
@@ -79,7 +80,7 @@ class FakeTask:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class ClipFake:
+class ClipFake(LoopbackServer):
     """The shared machinery; subclasses map routes and shapes."""
 
     key_header = "authorization"
@@ -100,39 +101,7 @@ class ClipFake:
         self.files_need_key = False  # True: videos are served only with the API key (a gateway)
         self.file_link: Callable[[FakeTask], str] | None = None  # None: an absolute link on this host
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-            def do_GET(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-            def do_DELETE(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    def start(self) -> ClipFake:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(methods=("GET", "POST", "DELETE"), protocol="HTTP/1.1", daemon_threads=True)
 
     @property
     def submissions(self) -> list[Recorded]:

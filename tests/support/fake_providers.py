@@ -24,9 +24,11 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeProvider:
+class FakeProvider(LoopbackServer):
     """A loopback HTTP server answering scripted replies in order; subclasses shape them."""
 
     #: Header that must carry the API key, and the prefix before it ("Bearer " for OpenAI).
@@ -64,35 +66,7 @@ class FakeProvider:
         self.requests: list[Recorded] = []
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                fake._handle(self)
-
-            def do_GET(self) -> None:  # noqa: N802
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    # ── life cycle ──
-
-    def start(self) -> FakeProvider:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__()
 
     # ── scripting ──
 
