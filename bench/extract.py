@@ -8,7 +8,8 @@ scored right (1) or wrong (0) for every thread, and a field's accuracy is its me
 Overall is the mean over every (thread, field) pair.
 
 Matching rules. ``norm`` lower-cases, turns curly quotes straight, drops punctuation other than
-``% £ $ € . /`` inside numbers and URLs, and collapses spaces; ``in`` below is containment of
+``% £ $ € . /`` inside numbers and URLs, splits hyphenated words ("mud-bath" holds "mud"),
+and collapses spaces; ``in`` below is containment of
 whole words after ``norm``.
 
 - product: the extracted product equals one of the acceptable answers, or contains one with at
@@ -83,6 +84,7 @@ def norm(text: str | None) -> str:
     text = re.sub(r"(?<![\w%£$€])[.,](?!\w)|[.,](?=\s|$)", " ", text)
     text = re.sub(r"[^\w\s%£$€./:+-]", " ", text)
     text = re.sub(r"(?<!\w)[-:/+](?!\w)", " ", text)
+    text = re.sub(r"(?<=[^\W\d])-(?=[^\W\d])", " ", text)  # "mud-bath shots" holds "mud"
     return " ".join(text.split())
 
 
