@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from cutroom.core.extract import names as naming
+from cutroom.core.extract.avoid import avoid_list
 from cutroom.core.extract.fields import (
     AVOID_FOLLOWERS,
     BENEFIT_NOUNS,
@@ -264,7 +266,7 @@ def merge(
                 avoid[avoid.index(inside[0])] = item  # "fish" gives way to "fish and chips"
             elif not inside and not any(_within(item, a, extra=40) for a in avoid):
                 avoid.append(item)
-        update["avoid"] = clean_avoid(avoid, thread_text)[:10]
+        update["avoid"] = avoid_list(said)
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
         if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):
@@ -326,6 +328,23 @@ def merge(
             "The thread names more than one product: " + ", ".join(dict.fromkeys(found.products_named)) + "."
         )
 
+    settled = naming.settle(
+        update.get("product", brief.product),  # type: ignore[arg-type]
+        update["brand"].name if "brand" in update else brief.brand.name,  # type: ignore[attr-defined]
+        text=thread_text,
+        url=update.get("url", brief.url),  # type: ignore[arg-type]
+        people={p.lower() for p in found.people} | naming.author_names(a for a, _ in said),
+        candidates=[(str(c.value), c.confidence, c.order) for c in found.candidates.get("product", [])],
+        characters=set(update.get("characters", brief.characters)),  # type: ignore[call-overload]
+        editing=editing,
+        refused=found.bad_name,
+        product_confidence=confidence.get("product", 0.0),
+    )
+    if settled.product != update.get("product", brief.product):
+        update["product"] = settled.product
+        confidence["product"] = settled.product_confidence if settled.product_confidence is not None else 0.6
+    if settled.brand != (update["brand"].name if "brand" in update else brief.brand.name):  # type: ignore[attr-defined]
+        update["brand"] = brief.brand.model_copy(update={"name": settled.brand})
     if len({p.lower() for p in found.products_named}) > 1 and not editing:
         update["product"] = found.products_named[0]  # asked below which one; the first until then
     new_brief = Brief.model_validate({**brief.model_dump(), **{k: _dump(v) for k, v in update.items()}})

@@ -1,0 +1,211 @@
+"""What the thread asks to keep out of the ad, from every way a team says it.
+
+Cues: a label ("Avoid:", "No-gos -", "Don't —" and the bullets under it), a verb ("stay away
+from", "don't show", "can't say", "the client hates"), "no X" at the start of a clause ("no dead
+rats, no cartoon bugs"), "please not X", and the answer to a question about it ("avoid?" →
+"robots. AI sparkle emoji. messy desks").
+
+Not avoid: a benefit ("no monthly fee", "on screen: no card needed"), an idiom ("no rush", "no,
+20s"), a contrast ("joy not guilt", "Nestaway now, not ClearNest"), and the reason given after an
+item ("avoid: fish and chips, it's a posh place"). Word lists are data (``data/avoid.json``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from cutroom.core.extract import vocabulary
+from cutroom.core.extract.fields import AVOID_FOLLOWERS, BENEFIT_NOUNS, is_injection, sentences
+
+_T = vocabulary.table("avoid")
+MAX_ITEMS = 10
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+
+
+_LABEL = re.compile(rf"^\W*(?:{_alternatives(_T['labels'])})\s*(?::|=|->|[-—–]+\s|[-—–]+$)\s*(?P<rest>.*)$", re.I)
+_QUESTION = re.compile(rf"(?:^|[.!?]\s+)\W*(?:{_alternatives(_T['questions'])})\s*\?+\s*$", re.I)
+_VERB = re.compile(rf"\b(?:{_alternatives(_T['verbs'])})\b[:\s]*(?P<rest>.+)$", re.I)
+_NO = re.compile(
+    r"(?<![\w'’-])(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\bhas )(?<!\bhave )(?<!\bwith )(?<!\bthere's )(?<!\bzero )"
+    r"(?<!\byes or )(?<!\bor )(?<!\bsays )(?<!\bsay )(?<!\bneeds )(?<!\bneed )(?<!\(|\[)(?<!\( )"
+    r"(?P<no>(?i:no|nothing))\s+(?P<rest>.+)$"
+)
+_PLEASE_NOT = re.compile(r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$")
+_BULLET = re.compile(r"^\s*(?:[-*•·–—]|\d{1,2}[.)])\s+(?P<rest>.+)$")
+_BOUNDARY = re.compile(r"[.;!?\[\]\n]|\s[—–-]+\s|[—–]|\s->|→|\s\+\s|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+_DISLIKE = re.compile(
+    r"\b(?:client|clients|they|she|he|we|i|boss|owner|team|legal|everyone)\s+(?:really\s+|absolutely\s+)?"
+    r"(?:hates?|HATES?|dislikes?|can'?t stand|loathes?)\s+(?P<rest>.+)$",
+    re.I,
+)
+_LIST_SPLIT = re.compile(
+    r"\s*,\s*|\s+or\s+(?!so\b)|\s+/\s+|\s+and\s+(?=(?:no|not|don'?t|never|nothing|any|anything|please|pls)\b)|\s+nor\s+|\s*·\s*|\s+&\s+(?=no\b)"
+)
+_LEADS = re.compile(
+    r"^(?:(?:no|not|any|anything|those|these|the|show|showing|shows|use|using|include|including|feature|featuring|"
+    r"put|mention|mentioning|say|saying|see|seeing|have|having|of|a|an|also|and|or|more|with|plus|like|"
+    r"those|that|any\s+kind\s+of|kind\s+of|sort\s+of|type\s+of|types\s+of|to|the\s+words?|words?|please|pls|"
+    r"avoid|avoiding|don'?t|do\s+not)(?:\s+|$))+",
+    re.I,
+)
+_REASON = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['reasons'])})(?=\s|$|[,:])", re.I)
+_AFTER_NO = frozenset(_T["after_no"])
+_IN_IT = re.compile(
+    r"\s+(?:in\s+there|in\s+here|(?:in|on|at|into)\s+(?:it|them|shot|frame|camera|screen|(?:the|this|any|our)\s+(?:ad|advert|video|vid|shot|frame|film|edit|spot)))$",
+    re.I,
+)
+_NO_GO = re.compile(  # "stock footage is a no-go", "keep politics out of it"
+    r"(?:^|[,;:]\s*|\b(?:and|but|also|so)\s+)(?P<item>[\w'’ -]{3,40}?)\s+(?:is|are)\s+(?:a\s+)?(?:hard\s+|big\s+|total\s+)?"
+    r"(?:no-go|no go|no-no|no no|off[- ]limits|off the table|banned|not allowed|forbidden)\b|"
+    r"\bkeep\s+(?P<kept>(?!it\b|them\b|this\b|that\b)[\w'’ -]{3,40}?)\s+out\s+of\b",
+    re.I,
+)
+_CLAUSE = re.compile(  # a later part of a list that is a sentence of its own ("Motus Mobility asked")
+    r"\b(?:is|are|was|were|gets?|got|will|would|'ll|seems?|feels?|thinks?|says?|said|wants?|asked|asks|"
+    r"hates?|loves?|finds?|knows?|means?|makes?|goes|went|can|could|should|must)\b",
+    re.I,
+)
+_NOT_A_THING = frozenset(vocabulary.table("fields")["avoid_not_a_thing"])  # "gets lost", "keep it real"
+_PRONOUNS = frozenset(_T["pronouns"])
+_BENEFITS = frozenset(BENEFIT_NOUNS)
+_VISUAL = frozenset(AVOID_FOLLOWERS)
+_SHOWN = re.compile(
+    r"\b(?:must|mandatory|on[- ]screen|has to|have to|needs? to (?:be|say)|include|selling point|key message|usp|"
+    r"benefits?|perks?|lead with|headline|plus|pitch|highlight|promise|say it|mention that)\b",
+    re.I,
+)
+_NEEDED = re.compile(r"\b(?:needed|required|necessary|involved|attached|needed\.)\b", re.I)
+_LENGTH = re.compile(r"^\d+\s*(?:s|sec|secs|seconds?|min|mins|minutes?)?$|^\d", re.I)
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
+
+
+def _items(rest: str, *, after_no: bool) -> list[str]:
+    """The things named in ``rest`` up to the end of the clause, a list split at its commas and
+    "or"s, each cut before the reason that follows it."""
+    rest = re.sub(r"\s*\([^)]*\)?", " ", rest)  # "(they don't own any)": a remark, not an item
+    rest = _BOUNDARY.split(rest, maxsplit=1)[0]
+    out: list[str] = []
+    for part in _LIST_SPLIT.split(rest):
+        part = _LEADS.sub("", part.strip(" '\"“”‘’*:")).strip()
+        if not part:
+            continue
+        reason = _REASON.search(part)
+        if reason and reason.start() == 0:
+            if out:
+                break  # "fish and chips, it's a posh place": the rest of the list is the reason
+            reason = None
+        if reason:
+            part = part[: reason.start()]
+        part = _LEADS.sub("", part.strip()).strip(" '\"“”‘’*:,()")
+        part = _IN_IT.sub("", f" {part}").strip()
+        words = part.lower().split()
+        if not words or len(words) > 8:
+            if reason:
+                break
+            continue
+        if (
+            _key(part) in _PRONOUNS
+            or words[0] in _NOT_A_THING - {"lost", "nice", "good", "great", "bad", "find", "found"}
+            or words[-1] in _NOT_A_THING
+            or (out and _CLAUSE.search(part))
+            or words[0] in ("i", "we", "you", "they", "it", "it's", "its", "is", "are", "be")
+            or _LENGTH.match(part)
+            or (after_no and (words[0] in _AFTER_NO or " ".join(words[:2]) in _AFTER_NO))
+            or (
+                after_no
+                and any(w in _BENEFITS or w.removesuffix("s") in _BENEFITS for w in words[:3])
+                and not any(w in _VISUAL for w in words)
+            )
+            or (after_no and _NEEDED.search(part))
+        ):
+            if reason:
+                break
+            continue
+        out.append(part)
+        if reason:
+            break
+    return out
+
+
+def _sentence_items(sentence: str) -> list[str]:
+    """Every item a sentence asks to avoid, by whichever cues it uses."""
+    out: list[str] = []
+    label = _LABEL.match(sentence)
+    if label:
+        for clause in re.split(r";", label.group("rest")):
+            out += _items(clause, after_no=False)
+    for m in _VERB.finditer(sentence):
+        out += _items(m.group("rest"), after_no=False)
+    for m in _DISLIKE.finditer(sentence):
+        out += _items(m.group("rest"), after_no=False)
+    for m in _NO_GO.finditer(sentence):
+        out += _items(m.group("item") or m.group("kept") or "", after_no=False)
+    start = 0
+    while (m := _NO.search(sentence, start)) is not None:
+        start = m.start("rest")
+        if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
+            continue  # "(SPF 50, no white cast)": a description in brackets
+        rest = m.group("rest")
+        if m.group("no").lower() == "nothing":
+            rest = re.sub(r"^(?:with|that|too much|like)\s+", "", rest, flags=re.I)
+        items = _items(rest, after_no=True)
+        if _SHOWN.search(sentence[: m.start()]):
+            items = [i for i in items if any(w in _VISUAL for w in i.lower().split())]  # "on screen: no card needed"
+        out += items
+    for m in _PLEASE_NOT.finditer(sentence):
+        if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
+            continue
+        out += _items(m.group("rest") or m.group("caps") or "", after_no=True)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    return sentences(text)
+
+
+def avoid_list(messages: Sequence[tuple[str, str]]) -> list[str]:
+    """The avoid list of a whole thread, in the order it was said, without repeats."""
+    found: list[str] = []
+    asked = False
+    for _, text in messages:
+        lines = [line for line in text.split("\n") if not is_injection(line)]
+        answer = asked
+        asked = False
+        listing = False
+        for line in lines:
+            bullet = _BULLET.match(line)
+            if listing and bullet:
+                found += _items(bullet.group("rest"), after_no=False)
+                continue
+            listing = False
+            for sentence in _sentences(line):
+                label = _LABEL.match(sentence)
+                if label and not label.group("rest").strip():
+                    listing = True
+                    continue
+                items = _sentence_items(sentence)
+                if not items and answer and not _QUESTION.search(sentence) and not re.search(r"[:\"“]|\w\.\w", sentence):
+                    items = _items(sentence, after_no=False)  # "avoid?" → "robots. AI sparkle emoji."
+                found += items
+            if _QUESTION.search(line.strip()):
+                asked = True
+    return _dedupe(found)[:MAX_ITEMS]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    """One of each; of "chips" and "fish and chips" the longer, which already says it."""
+    out: list[str] = []
+    for item in items:
+        k = _key(item)
+        if not k or any(f" {k} " in f" {_key(o)} " for o in out):
+            continue
+        out = [o for o in out if f" {_key(o)} " not in f" {k} "]
+        out.append(item)
+    return out
