@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from cutroom.core.extract import names as naming
 from cutroom.core.extract.avoid import avoid_list
+from cutroom.core.extract.facts import must_list
 from cutroom.core.extract.fields import (
     AVOID_FOLLOWERS,
     BENEFIT_NOUNS,
@@ -245,7 +246,9 @@ def merge(
                 must[must.index(shorter[0])] = fact
             elif not any(_within(fact, m, extra=40) for m in must):
                 must.append(fact)
-        update["must_include"] = must[:10]
+        update["must_include"] = must_list(
+            said, skip=[str(update.get("call_to_action", brief.call_to_action) or ""), str(update.get("url", brief.url) or "")]
+        )
         avoid: list[str] = []
         for item in brief.avoid:
             words = _key(item).split()

@@ -1,0 +1,216 @@
+"""What the ad must say or show: prices, offer terms, dates, codes, legal lines.
+
+A team says it in three ways, and each is read here:
+
+- a cue before the facts: a label ("Mandatory:", "Legal line -", "Obligatory to show:") or a verb
+  ("must mention the lifetime warranty", "has to say 'In Waitrose from 5 Jan'");
+- a cue after them: "Gas Safe registered — mandatory on screen", "£24, pre-orders ship 1 Dec —
+  both need to be on there", "HMRC-recognised must be on";
+- no cue at all, in the offer itself: "£69, normally £95. til 31 Oct", "code FIRSTWASH = £10
+  off first order", "open day — Saturday 11 January, 10am–4pm".
+
+Quoted lines are kept whole ("'Only 18+, ID required'"); other facts are cut at commas into
+clauses, each cut before the remark that follows it ("very important", "somewhere", "as a super
+at the end"). Lengths, ages, budgets and production numbers are not facts to show.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from cutroom.core.extract import vocabulary
+from cutroom.core.extract.fields import is_injection, sentences
+
+MAX_FACTS = 10
+_CUES = vocabulary.table("fields")["fact_cues"]
+_FACT_WORDS = [w for group in ("offer", "legal") for w in _CUES[group]]
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+
+
+_MUSTWORD = (
+    r"(?:must|mandatory|mandatories|obligatory|required|compulsory|need|needs|insist\s+on|has\s+to|have\s+to|gotta|"
+    r"non[- ]negotiable|essential)"
+)
+_TOPIC = (
+    r"(?:must[- ]?(?:include|haves?|show|say|mention)|on[- ]screen(?:\s+text)?|supers?|legal(?:\s+lines?)?|"
+    r"compliance(?:\s+lines?)?|disclaimers?|small\s+print|key\s+facts?|facts|offer(?:\s+details)?|promo|prices?|"
+    r"pricing|rates?|finance(?:\s+line)?|deadline|terms|t&cs|details|info|include|show|mandatory|mandatories|"
+    r"obligatory|required|stats?|proof\s+points?|claims?|usps?)"
+)
+# "Mandatory:", "August offer -", "Real details:", "Price must be on it:", "Must be write:",
+# "Things they insist on:", "Finance line is mandatory:", "price on screen:"
+_LABEL = re.compile(
+    rf"^\W*(?:(?:[\w'’&]+[,\s]+){{0,3}}{_TOPIC}(?:\s+(?:on[- ]screen|is|are|lines?|bits|text|copy)){{0,3}}|"
+    rf"[^:.!?]{{0,40}}?\b{_MUSTWORD}\b[^:.!?]{{0,30}}?)(?:\s*\([^)]*\))?"
+    r"\s*(?::|=|->|[-—–]+\s)\s*(?P<rest>.+)$",
+    re.I,
+)
+_BEFORE = re.compile(  # "must mention the lifetime warranty and the price, £325", "On screen we need '£420'"
+    r"\b(?:must|has\s+to|have\s+to|needs?\s+to|gotta|got\s+to|should|please|pls|can\s+we|could\s+we|also|and|we)\s+"
+    r"(?:also\s+)?(?:say|show|mention|include|put|add|feature|display|get\s+in|flag|state|note|(?:have|need)(?=\s+[\"“'‘]))\b\s*(?::\s*)?(?P<rest>.+)$",
+    re.I,
+)
+_AFTER = re.compile(  # "Gas Safe registered — mandatory on screen", "HMRC-recognised must be on", "top 10, say it"
+    r"^(?P<obj>.*?)\s*(?:[-—–,:]\s*)?(?:\b(?:both|all|these|those|that|thats|that's|it|this|each)\s+)?"
+    r"(?:\b(?:is|are)\s+)?\b(?:must\s+be\s+(?:on|in|shown|visible|there|written|said)|mandatory\b|a\s+must\b|"
+    r"(?:has|have|need|needs|gotta|got)\s+(?:to\s+)?be\s+(?:on|in|shown|visible|there|said|written)|"
+    r"(?:must|has\s+to|have\s+to|needs?\s+to)\s+(?:stand|appear|feature)|say\s+it\b|mention\s+it\b|"
+    r"goes?\s+in\s+the\s+small\s+print|on[- ]screen\s*(?:please|pls|too|as\s+well)?\s*[.!]?$)",
+    re.I,
+)
+_QUESTION = re.compile(
+    r"^\W*(?:\w+[,.]?\s+){0,3}(?:must[- ]?haves?|mandatory|mandatories|legal(?:\s+lines?)?|disclaimers?|prices?|pricing|offer|small\s+print|compliance|"
+    r"must[- ]include|on[- ]screen\s+text|what'?s\s+(?:mandatory|required|a\s+must)|anything\s+(?:mandatory|required|legal))\b[^?]{0,40}\?\s*$",
+    re.I,
+)
+_AVOIDING = re.compile(r"^\W*(?:don'?t|do not|no|never|avoid|nothing|skip|please don'?t|pls don'?t)\b", re.I)
+_YES = re.compile(r"^\W*(?:(?:yes|yep|yeah|yup|ok|okay|sure|correct|right|both|all|still|the same)\b[\s,.!]*)+", re.I)
+_RETRACT = re.compile(r"\b(?:actually\s+no|scratch\s+that|forget\s+that|no\s+wait|leave\s+(?:it|that|the\s+\w+)\s+out|drop\s+(?:it|that))\b", re.I)
+_OTHER_FIELD = re.compile(
+    r"^\W*(?:goal|aim|objective|kpi|audience|target|who(?:\s+for)?|tone|vibe|style|length|duration|runtime|"
+    r"platforms?|format|channels?|cta|call to action|end card|end frame|end line|final frame|link|url|site|"
+    r"characters?|mascot|cast|avoid|don'?ts?|no-gos?)\b[^:=]{0,15}(?::|=|->|[-—–]\s)",
+    re.I,
+)
+_MONEY = r"(?:[£$€¥₹]\s?\d[\d,.]*(?:\s?(?:k|m|pp|pw|pm))?|\d[\d,.]*\s?(?:€|eur|euros?|usd|gbp|pounds|dollars|quid))"
+_TOKENS = (
+    rf"{_MONEY}|\b\d+(?:\.\d+)?\s?%|\b(?:code|promo code|discount code)\s+[A-Z0-9]{{3,}}\b|"
+    r"\b[A-Z]{3,}\d{1,4}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b|"
+    r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\s?[-–]\s?\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|"
+    r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b|\b(?:18|21)\+|\b(?-i:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b|"
+    r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|years?|yrs?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b|"
+    r"\b\d+-(?:day|night|month|year|hour|week)\b|\b\d{1,4}\s+(?-i:[A-Z][a-z]+)\s+(?:st|street|rd|road|lane|ave|avenue|way|place|square|sq|row|court|close|drive)\b|"
+    r"\bbuy\s+\d+\s+get\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
+    r"\bfree\s+(?:delivery|shipping|returns|cancellation|parking|trial|fitting|engraving|consultation|changes|taster|assessment|quote|first)\b|"
+    r"\b(?:weekdays?|weekends?|mon-fri|members|new\s+users|new\s+customers)\s+only\b|\bonly\s+(?:in|on|until|till|til)\s+\w+|"
+    r"\b(?:until|til|till|ends?|ending|valid\s+until|offer\s+ends)\s+(?:\d|the\s+\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|mon|tue|wed|thu|fri|sat|sun)"
+)
+_TOKEN = re.compile(_TOKENS, re.I)  # a price, a rate, a code, a date, a time, a phone number, an age limit
+_FACT = re.compile(rf"{_TOKENS}|\b(?:{_alternatives(_FACT_WORDS)})\b", re.I)  # or an offer or legal word
+_PRODUCTION = re.compile(
+    r"\b(?:budget|fee\s+for\s+(?:the\s+)?(?:shoot|edit)|spend|cpm|cpc|agency|invoice|quote\s+for\s+the|"
+    r"\d+\s?(?:s|sec|secs|seconds|min|mins|minutes)\b(?!\s+(?:set\s?up|setup|quote|delivery|response))|"
+    r"shoot|edit|treatment|deadline\s+for\s+(?:the\s+)?(?:edit|draft|cut)|draft|storyboard|by\s+(?:thursday|friday|monday|tomorrow|eod))\b",
+    re.I,
+)
+_QUOTE = re.compile(r"[\"“‘']([^\"”’'\n]{2,120}?)[\"”’'](?!\w)")
+_REMARK = re.compile(
+    r"\s*(?:[-—–(]\s*)?\b(?:very\s+important|important|somewhere|anywhere|please|pls|plz|thanks|too|as\s+well|"
+    r"on\s+(?:the\s+)?screen|in\s+the\s+(?:video|ad|vo|end\s+card)|in\s+small|as\s+a\s+super.*|at\s+the\s+end|"
+    r"if\s+(?:that|it)\s+fits.*|if\s+possible|for\s+legal|legal\s+(?:says|needs|wants).*|our\s+lawyer.*|"
+    r"boss\s+says|they\s+(?:insist|said|say).*|is\s+law.*|this\s+is\s+law.*|cos\s+.*|because\s+.*|lol|haha)\b.*$",
+    re.I,
+)
+_LEAD = re.compile(
+    r"^(?:(?:and|plus|also|along\s+with|with|that|the\s+line|the\s+text|the\s+words?|we'?re|we\s+are|"
+    r"it'?s|its|it\s+is|it|they'?re|offer\s+is|which\s+is|we|we\s+must|must|(?:also\s+)?(?:show|say|mention|"
+    r"include|put|add|display|feature)|has\s+to\s+say|have\s+to\s+say|needs?\s+to\s+say)\s+)+",
+    re.I,
+)
+_EMPTY = re.compile(
+    r"^(?:both|all|it|this|that|these|those|them|the\s+price|the\s+date|the\s+dates|the\s+times|the\s+offer|"
+    r"on\s+screen|somewhere|legible|not|very\s+important|important|visible|bits|lines?|text|also|and|so|ok|okay|"
+    r"we\s+must\s+say|must\s+say|what'?s|yes|yep|sure|price|prices)\W*$",
+    re.I,
+)
+_LENGTH_ONLY = re.compile(r"^\d+\s?(?:s|sec|secs|seconds?|min|mins|minutes?)$|^\d+\s?[-–]\s?\d+$|^\d+\+?$", re.I)
+
+
+def _key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
+
+
+def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
+    """Quoted lines whole, the rest cut at commas, "+", ";" and " and " before a quote."""
+    out: list[str] = []
+    text = re.sub(r"\s*\((?![^)]*\d)[^)]*\)?", " ", text)  # "(WLTP)", "(fish costs...)": remarks
+    quoted = [m.group(1).strip() for m in _QUOTE.finditer(text) if re.search(r"\w{2,}", m.group(1))]
+    rest = _QUOTE.sub(" | ", text)
+    out += [q.lstrip("*").rstrip("*") for q in quoted]
+    splitter = r"\s*(?:,(?!\d)|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    for part in re.split(splitter, rest):
+        part = _REMARK.sub("", _LEAD.sub("", part.strip(" .:!?-—–*()"))).strip(" .:!?-—–*()")
+        if quoted and not _TOKEN.search(part):
+            continue  # "We must say '…' on screen": around the quotes, only the words that ask for them
+        if part and not _EMPTY.match(part) and not _LENGTH_ONLY.match(part) and re.search(r"\w{2,}", part):
+            out.append(part)
+    return out
+
+
+def _cued(sentence: str) -> list[str] | None:
+    """The facts a sentence marks as required, or None when it has no must cue."""
+    label = _LABEL.match(sentence)
+    if label and not _OTHER_FIELD.match(sentence):
+        return _clauses(label.group("rest"))
+    after = _AFTER.match(sentence)
+    if after:
+        return _clauses(after.group("obj"))
+    before = _BEFORE.search(sentence)
+    if before and (_FACT.search(before.group("rest")) or _QUOTE.search(before.group("rest"))):
+        return _clauses(before.group("rest"))
+    if before and re.search(rf"\b{_MUSTWORD}\b", sentence[: before.start("rest")], re.I):
+        return _clauses(before.group("rest"))
+    return None
+
+
+def _offered(sentence: str) -> list[str]:
+    """Facts said without a cue: the clauses of an offer line that hold a price, a date, a code."""
+    if _PRODUCTION.search(sentence) or _OTHER_FIELD.match(sentence):
+        return []
+    return [c for c in _clauses(sentence, split_plus=False) if _TOKEN.search(c) and len(c.split()) <= 10]
+
+
+def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) -> list[str]:
+    """Every fact the thread asks the ad to carry, in order, without repeats. ``skip`` holds text
+    that is another field's (the call to action, the web address) and is never a fact to show."""
+    cued: list[str] = []
+    offered: list[str] = []
+    skip_keys = [_key(s) for s in skip if s and _key(s)]
+    asked = False
+    for _, text in messages:
+        answering, asked = asked, False
+        previous: list[str] = []
+        for line in text.split("\n"):
+            if is_injection(line):
+                continue
+            for sentence in sentences(line.lstrip("> ")):
+                if _OTHER_FIELD.match(sentence) and not _LABEL.match(sentence):
+                    previous = []
+                    continue
+                got = _cued(sentence)
+                if got is None and _QUESTION.search(sentence):
+                    asked = answering = True
+                    continue
+                if got is not None and _RETRACT.search(sentence):
+                    got = []  # "Also mention 'Free for 14 days' — actually no, leave the trial out"
+                elif got is not None and not got and previous:
+                    got = previous  # "£24, pre-orders ship 1 Dec." then "both need to be on there"
+                    offered = [o for o in offered if o not in previous]
+                elif got is None and answering and not _AVOIDING.match(sentence):
+                    answer = _YES.sub("", sentence)
+                    got = [c for c in _clauses(answer) if len(c.split()) <= 8]
+                    answering = False  # the answer is the first thing said after the question
+                if got is not None:
+                    cued += got
+                    previous = []
+                else:
+                    previous = _offered(sentence)
+                    offered += previous
+    items = [i for i in cued + offered if not any(k and k in _key(i) for k in skip_keys)]
+    return _dedupe(items)[:MAX_FACTS]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        k = _key(item)
+        if not k or any(f" {k} " in f" {_key(o)} " for o in out):
+            continue
+        out = [o for o in out if f" {_key(o)} " not in f" {k} "]
+        out.append(item)
+    return out
