@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from cutroom.core.extract import names as naming
 from cutroom.core.extract.avoid import avoid_list
+from cutroom.core.extract.characters import characters_of
 from cutroom.core.extract.facts import must_list
 from cutroom.core.extract.fields import (
     AVOID_FOLLOWERS,
@@ -227,6 +228,11 @@ def merge(
         confidence["characters"] = 0.75
     else:
         confidence["characters"] = _RULES_ONLY if brief.characters else 0.6
+    if not editing:
+        cast = characters_of(said, not_names=[str(update.get("product") or ""), brief.brand.name or ""])
+        update["characters"] = [n for n, _ in cast]
+        update["character_looks"] = {n: look for n, look in cast if look}
+        confidence["characters"] = 0.75 if cast else 0.6
     if editing:
         # Iterating: what the brief had stays in its order; the new messages add to it.
         update["must_include"] = _union(list(brief.must_include), found.must_include)[:10]

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from cutroom.core.extract import vocabulary
-from cutroom.core.extract.fields import is_injection, sentences
+from cutroom.core.extract.fields import has_character_cue, is_injection, sentences
 
 MAX_FACTS = 10
 _CUES = vocabulary.table("fields")["fact_cues"]
@@ -33,13 +33,13 @@ def _alternatives(words: Sequence[str]) -> str:
 
 _MUSTWORD = (
     r"(?:must|mandatory|mandatories|obligatory|required|compulsory|need|needs|insist\s+on|has\s+to|have\s+to|gotta|"
-    r"non[- ]negotiable|essential)"
+    r"non[- ]negotiable|essential|legal\s+(?:wants|needs|says|requires|insists))"
 )
 _TOPIC = (
     r"(?:must[- ]?(?:include|haves?|show|say|mention)|on[- ]screen(?:\s+text)?|supers?|legal(?:\s+lines?)?|"
     r"compliance(?:\s+lines?)?|disclaimers?|small\s+print|key\s+facts?|facts|offer(?:\s+details)?|promo|prices?|"
     r"pricing|rates?|finance(?:\s+line)?|deadline|terms|t&cs|details|info|include|show|mandatory|mandatories|"
-    r"obligatory|required|stats?|proof\s+points?|claims?|usps?)"
+    r"obligatory|required|stats?|proof\s+points?|claims?|usps?|deals?|specials?|bundle)"
 )
 # "Mandatory:", "August offer -", "Real details:", "Price must be on it:", "Must be write:",
 # "Things they insist on:", "Finance line is mandatory:", "price on screen:"
@@ -58,13 +58,18 @@ _AFTER = re.compile(  # "Gas Safe registered — mandatory on screen", "HMRC-rec
     r"^(?P<obj>.*?)\s*(?:[-—–,:]\s*)?(?:\b(?:both|all|these|those|that|thats|that's|it|this|each)\s+)?"
     r"(?:\b(?:is|are)\s+)?\b(?:must\s+be\s+(?:on|in|shown|visible|there|written|said)|mandatory\b|a\s+must\b|"
     r"(?:has|have|need|needs|gotta|got)\s+(?:to\s+)?be\s+(?:on|in|shown|visible|there|said|written)|"
-    r"(?:must|has\s+to|have\s+to|needs?\s+to)\s+(?:stand|appear|feature)|say\s+it\b|mention\s+it\b|"
+    r"(?:must|has\s+to|have\s+to|needs?\s+to)\s+(?:stand|appear|feature)|(?:say|mention)\s+it\s*[.!]*$|"
     r"goes?\s+in\s+the\s+small\s+print|on[- ]screen\s*(?:please|pls|too|as\s+well)?\s*[.!]?$)",
     re.I,
 )
 _QUESTION = re.compile(
     r"^\W*(?:\w+[,.]?\s+){0,3}(?:must[- ]?haves?|mandatory|mandatories|legal(?:\s+lines?)?|disclaimers?|prices?|pricing|offer|small\s+print|compliance|"
     r"must[- ]include|on[- ]screen\s+text|what'?s\s+(?:mandatory|required|a\s+must)|anything\s+(?:mandatory|required|legal))\b[^?]{0,40}\?\s*$",
+    re.I,
+)
+_IN_SCENES = re.compile(
+    r"\b(?:be|appear|star|feature)\s+in\s+(?:it|all|every|each|the\s+(?:whole|entire))\b(?:\s+(?:the\s+)?(?:scenes?|shots?|frames?|thing))?"
+    r"(?=\s*(?:[—–,;.!]|\W*$|\s+(?:too|please|pls|obvs|lol|haha)))",
     re.I,
 )
 _AVOIDING = re.compile(r"^\W*(?:don'?t|do not|no|never|avoid|nothing|skip|please don'?t|pls don'?t)\b", re.I)
@@ -83,7 +88,7 @@ _TOKENS = (
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b|"
     r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\s?[-–]\s?\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|"
     r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b|\b(?:18|21)\+|\b(?-i:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b|"
-    r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|years?|yrs?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b|"
+    r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|years?|yrs?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b(?![- ]olds?)|"
     r"\b\d+-(?:day|night|month|year|hour|week)\b|\b\d{1,4}\s+(?-i:[A-Z][a-z]+)\s+(?:st|street|rd|road|lane|ave|avenue|way|place|square|sq|row|court|close|drive)\b|"
     r"\bbuy\s+\d+\s+get\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
     r"\bfree\s+(?:delivery|shipping|returns|cancellation|parking|trial|fitting|engraving|consultation|changes|taster|assessment|quote|first)\b|"
@@ -144,6 +149,8 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
 
 def _cued(sentence: str) -> list[str] | None:
     """The facts a sentence marks as required, or None when it has no must cue."""
+    if _IN_SCENES.search(sentence) or has_character_cue(sentence):
+        return None  # "Pip the parrot must be in all the scenes", "Ray has to be in it": casting
     label = _LABEL.match(sentence)
     if label and not _OTHER_FIELD.match(sentence):
         return _clauses(label.group("rest"))
@@ -153,7 +160,9 @@ def _cued(sentence: str) -> list[str] | None:
     before = _BEFORE.search(sentence)
     if before and (_FACT.search(before.group("rest")) or _QUOTE.search(before.group("rest"))):
         return _clauses(before.group("rest"))
-    if before and re.search(rf"\b{_MUSTWORD}\b", sentence[: before.start("rest")], re.I):
+    if before and re.search(
+        rf"\b(?:{_MUSTWORD}|can\s+we|could\s+we|please|pls|should)\b", sentence[: before.start("rest")], re.I
+    ):
         return _clauses(before.group("rest"))
     return None
 
@@ -188,6 +197,9 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
                     continue
                 if got is not None and _RETRACT.search(sentence):
                     got = []  # "Also mention 'Free for 14 days' — actually no, leave the trial out"
+                elif got is not None and not got and not previous and len(sentence.split()) <= 4:
+                    asked = answering = True  # "what's mandatory" (no question mark)
+                    continue
                 elif got is not None and not got and previous:
                     got = previous  # "£24, pre-orders ship 1 Dec." then "both need to be on there"
                     offered = [o for o in offered if o not in previous]
