@@ -31,7 +31,10 @@ _CUE_WORDS = [*_V["character_cues"], "face of", "fronting", "front it", "front t
               "looking like herself", "looking like himself", "looking exactly like", "keep her looking", "keep him looking",
               "same look", "same girl", "same lady", "same lad", "same lads", "same puppy", "same pup", "same bird",
               "be the stars", "the stars", "the star", "as the face", "in all scenes", "in all the scenes", "every scene",
-              "in every", "same in every", "throughout", "cast", "mascot", "character", "characters", "on camera", "in it"]
+              "in every", "same in every", "throughout", "cast", "mascot", "character", "characters", "on camera", "in it",
+              "in the shots", "in shot", "in the video", "in video", "be in the video", "through-line", "throughline",
+              "all time", "all the time", "the whole time", "every time", "each time", "same every", "the main one",
+              "lead role", "main character", "the hero", "recurring", "consistent", "identical", "same one"]
 _CUE = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(_CUE_WORDS), key=len, reverse=True)) + r")(?!\w)", re.I)
 _LABEL = re.compile(
     r"^\W*(?:characters?|cast|mascot|mascotte|presenter|host|talent|spokesperson|face|star|hero(?: character)?|"
@@ -70,7 +73,8 @@ _STARTERS = frozenset(
     basically honestly right sure great cool nice fine good awesome amazing brilliant lovely perfect cast
     character characters mascot presenter star hero face talent look looks looking wear wears wearing
     always usually kinda sort big small tall short little tiny long dark light white black grey gray silver
-    red blue green yellow orange pink purple brown golden ginger bald curly real actual proper""".split()
+    red blue green yellow orange pink purple brown golden ginger bald curly real actual proper is are was were
+    do does did has have had can will who what where when why how if let lets let's get got in video""".split()
 )
 _PIECE_SPLIT = re.compile(
     r"\s*(?:[,;:()\[\]—–]|\s-\s|\.\s|\s(?:and\s+(?:wears?|has|had|is|always|usually)|wears?|wearing|has\s+got|"
@@ -115,12 +119,12 @@ def _clean_name(at: int, name: str, window: str) -> tuple[int, str]:
     if re.search(r"['’](?:d|ll|re|ve|m|t)$", name, re.I):
         return at, ""
     name = re.sub(r"['’]s$", "", name)
-    if _MONTHS_DAYS.match(name) or re.search(r"\b(?:in|at|from|near|around|to|across|visit|visiting)\s+$", window[max(0, at - 12) : at], re.I):
+    if _MONTHS_DAYS.match(name) or re.search(r"\b(?:in|at|near|around|across|visit|visiting)\s+$", window[max(0, at - 12) : at], re.I):
         return at, ""
     starts_sentence = at == 0 or bool(re.search(r"(?:^|[.!?]\s+|\.\s\.\s)$", window[:at]))
     if starts_sentence and len(words) == 1 and not re.search(
         rf"(?<![.!?]\s)(?<!^)\b{re.escape(name)}\b", window[at + len(name) :]
-    ) and not re.match(r"\s*(?:the\s+\w+|is\s+(?:our|the|a)|,|\(|[—–-]|has|wears|should|will|must|can|could)\b", window[at + len(name) :]):
+    ) and not re.match(r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could)\b)", window[at + len(name) :]):
         return at, ""  # a capital that only starts a sentence says nothing
     return at, name
 
@@ -146,7 +150,7 @@ def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[
         for i, sentence in enumerate(said):
             if not (_LABEL.match(sentence) or _CUE.search(sentence)):
                 continue
-            before = said[i - 1] if i > 0 and _LOOK.search(said[i - 1]) and not _CUE.search(said[i - 1]) else ""
+            before = said[i - 1] if i > 0 and not _CUE.search(said[i - 1]) else ""
             after = [s for s in said[i + 1 : i + 3] if not _CUE.search(s) or not _LOOK.search(sentence)]
             parts = [(author, x) for x in [before, sentence, *after[:2]] if x]
             if not any(_LOOK.search(x) for _, x in parts) and order + 1 < len(messages):
@@ -198,7 +202,7 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
             at = window.find(piece, pos)
             pos = max(pos, at + len(piece)) if at >= 0 else pos
             piece = _PIECE_LEAD.sub("", piece.strip(" .!?'\"“”‘’*")).strip(" .!?'\"“”‘’*")
-            if not piece or len(piece.split()) > 8 or _PIECE_STOP.search(piece) or not _LOOK.search(piece):
+            if not piece or len(piece.split()) > 12 or _PIECE_STOP.search(piece) or not _LOOK.search(piece):
                 continue
             if any(piece == n or piece.startswith(n + " ") and len(piece.split()) <= len(n.split()) for _, n in named):
                 continue

@@ -229,7 +229,8 @@ def merge(
     else:
         confidence["characters"] = _RULES_ONLY if brief.characters else 0.6
     if not editing:
-        cast = characters_of(said, not_names=[str(update.get("product") or ""), brief.brand.name or ""])
+        brand_now = update["brand"].name if "brand" in update else brief.brand.name  # type: ignore[attr-defined]
+        cast = characters_of(said, not_names=[str(update.get("product") or ""), brand_now or ""])
         update["characters"] = [n for n, _ in cast]
         update["character_looks"] = {n: look for n, look in cast if look}
         confidence["characters"] = 0.75 if cast else 0.6
