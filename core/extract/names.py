@@ -221,12 +221,17 @@ _CUES = [
     re.compile(rf"\b(?:for|need|needs|want|wants|launching|promoting|introducing|advertising)\s+(?:their|our|the)\s+(?:new\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))"),
 ]
 _ADDRESSEES = frozenset(["together", "all", "team", "everyone", "everybody", "folks", "guys", "there", "y'all", "people"])
+_LEFT_STOP = frozenset(
+    "the a an our their my your its this that new for to from with at in on and or but so if as by of i we you they "
+    "it is are was be hi hey ok okay yes no please pls also just".split()
+)
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 
 
 def tidy(value: str) -> str:
     """A name without what a chat line puts after it: emoji and the words after them."""
     value = _EMOJI.split(value, maxsplit=1)[0]
+    value = re.split(r"\s+\(|\s+[—–]\s+", value, maxsplit=1)[0]
     return value.strip(" .,;:—–-'’\"“”")
 
 
@@ -236,15 +241,19 @@ def complete(name: str, text: str) -> str:
     if not name:
         return name
     pattern = re.compile(
-        rf"(?P<left>(?-i:[A-Z][\w'’&-]*)\s+(?:for|of|&|and)\s+)?{re.escape(name)}"
-        rf"(?P<right>(?:\.?\s?\d+\b)?(?:\s+(?:a|of|for|the|&|and|de)\s+(?-i:[A-Z][\w'’&-]*))*)"
+        rf"(?P<left>(?:(?-i:[A-Z][\w’&-]*|[A-Z][\w-]*['’]s)\s+(?:(?:for|of|&|and)\s+)?){{0,3}})(?<![\w'’-]){re.escape(name)}(?![\w'’-])"
+        rf"(?P<right>(?:\.?\s?\d+\b)?(?:\s+(?:a|of|for|the|&|and|de|on)\s+(?-i:[A-Z][\w'’&-]*))*)"
     )
     m = pattern.search(text)
     if not m:
         return name
     left = m.group("left") or ""
-    if left and left.split()[0].lower() in _NOT_NAMES:
-        left = ""
+    words = left.split()
+    while words and (words[0].lower() in _NOT_NAMES or words[0].lower() in _LEFT_STOP):
+        words = words[1:]
+    left = " ".join(words) + " " if words else ""
+    if left and (len(name.split()) > 1 and not re.match(r"(?:for|of|&|and|on)\b", name) and not re.search(r"['’]s\s*$", left)):
+        left = ""  # a name of several words is whole already, unless a possessive runs into it
     right = m.group("right") or ""
     if right and not re.match(r"\.?\s?\d", right) and not re.search(r"[a-z]$", name):
         right = ""  # "BIAB" is not "BIAB of the Year"
@@ -304,14 +313,14 @@ def settle(
     if editing:
         return Settled(product, brand)
     sure: float | None = None
-    if product and bad(product):
+    if product and (bad(product) or _poor(product, text, url)):
         product, sure = None, 0.0
     if brand and bad(brand):
         brand = None
     if product is None:
         for name, confidence, _ in sorted(candidates, key=lambda c: (-c[1], -c[2])):
             name = tidy(name)
-            if name and not bad(name) and (not brand or _key(name) != _key(brand)):
+            if name and not bad(name) and not _poor(name, text, url) and (not brand or _key(name) != _key(brand)):
                 product, sure = complete(name, text), min(confidence, 0.75)
                 break
     elif product_confidence < 0.9:
@@ -381,6 +390,30 @@ def _describes(product: str, name: str, text: str) -> bool:
             text,
             re.I,
         )
+    )
+
+
+_HEDGE = re.compile(r"\b(?:i think|i guess|maybe|last|next|week|weeks|yesterday|today|tomorrow|ago|lol|haha|tbh)\b", re.I)
+_STREET = re.compile(r"\b(?:rd|st|street|road|lane|ave|avenue|way|square|sq|hwy|highway)\.?$", re.I)
+
+
+def _poor(product: str, text: str = "", url: str | None = None) -> bool:
+    """Not a product's name: one common lower-case word ("shop", "passes": never capitalised in
+    the thread nor spelled by its web address), a hedge ("last week I think"), a street ("Chapel
+    Rd"), places joined by "+", or a short acronym alone ("CQC", "ECO4")."""
+    words = product.split()
+    plain_word = (
+        len(words) == 1
+        and product.islower()
+        and not re.search(rf"\b{re.escape(product.capitalize())}\b", text)
+        and not (url and _compact(product) in _compact(url))
+    )
+    return bool(
+        plain_word
+        or _HEDGE.search(product)
+        or _STREET.search(product)
+        or "+" in product
+        or (len(words) == 1 and re.fullmatch(r"[A-Z]{2,4}\d?s?", product))
     )
 
 
