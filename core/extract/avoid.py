@@ -27,12 +27,17 @@ def _alternatives(words: Iterable[str]) -> str:
 
 
 _LABEL = re.compile(rf"^\W*(?:{_alternatives(_T['labels'])})\s*(?::|=|->|[-—–]+\s|[-—–]+$)\s*(?P<rest>.*)$", re.I)
+_LABEL_LOOSE = re.compile(
+    r"^(?P<head>[^:]{0,70}\b(?:avoid|don'?t\s+want|do\s+not\s+want|not\s+want|no[- ]gos?|leave\s+out|stay\s+away\s+from|"
+    r"don'?ts|keep\s+out|steer\s+clear|off[- ]limits|never\s+show)\b[^:]{0,40}):\s*(?P<rest>.*)$",
+    re.I,
+)
 _QUESTION = re.compile(rf"(?:^|[.!?]\s+)\W*(?:{_alternatives(_T['questions'])})\s*\?+\s*$", re.I)
 _VERB = re.compile(rf"\b(?:{_alternatives(_T['verbs'])})\b[:\s]*(?P<rest>.+)$", re.I)
 _NO = re.compile(
     r"(?<![\w'’-])(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\bhas )(?<!\bhave )(?<!\bwith )(?<!\bthere's )(?<!\bzero )"
     r"(?<!\byes or )(?<!\bor )(?<!\bsays )(?<!\bsay )(?<!\bneeds )(?<!\bneed )(?<!\(|\[)(?<!\( )"
-    r"(?P<no>(?i:no|nothing))\s+(?P<rest>.+)$"
+    r"(?P<no>(?i:no\s+one|no-one|nobody|no|nothing))\s+(?P<rest>.+)$"
 )
 _PLEASE_NOT = re.compile(r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$")
 _BULLET = re.compile(r"^\s*(?:[-*•·–—]|\d{1,2}[.)])\s+(?P<rest>.+)$")
@@ -46,13 +51,17 @@ _LIST_SPLIT = re.compile(
     r"\s*,\s*|\s+or\s+(?!so\b)|\s+/\s+|\s+and\s+(?=(?:no|not|don'?t|never|nothing|any|anything|please|pls)\b)|\s+nor\s+|\s*·\s*|\s+&\s+(?=no\b)"
 )
 _LEADS = re.compile(
-    r"^(?:(?:no|not|any|anything|those|these|the|show|showing|shows|use|using|include|including|feature|featuring|"
+    r"^(?:(?:no|not|any|anything|those|these|show|showing|shows|use|using|include|including|feature|featuring|"
+    r"make\s+(?:it|them|him|her|the\s+\w+)(?:\s+look(?:ing)?)?(?:\s+like)?|nothing(?:\s+(?:about|of|with|that|like))?|"
+    r"no\s+one|nobody|no-one|"
     r"put|mention|mentioning|say|saying|see|seeing|have|having|of|a|an|also|and|or|more|with|plus|like|"
     r"those|that|any\s+kind\s+of|kind\s+of|sort\s+of|type\s+of|types\s+of|to|the\s+words?|words?|please|pls|"
     r"avoid|avoiding|don'?t|do\s+not)(?:\s+|$))+",
     re.I,
 )
-_REASON = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['reasons'])})(?=\s|$|[,:])", re.I)
+_REASON = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['reasons'])})(?=\s|$|[,:])", re.I)  # the list ends here
+_REMARK = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['remarks'])})(?=\s|$|[,:])", re.I)  # this item ends here
+_ASIDE = re.compile(r"\b(?:apparently|obviously|honestly|tbh|i guess|i think|lol|haha|nightmare|awful|terrible)\b", re.I)
 _AFTER_NO = frozenset(_T["after_no"])
 _IN_IT = re.compile(
     r"\s+(?:in\s+there|in\s+here|(?:in|on|at|into)\s+(?:it|them|shot|frame|camera|screen|(?:the|this|any|our)\s+(?:ad|advert|video|vid|shot|frame|film|edit|spot)))$",
@@ -79,7 +88,7 @@ _SHOWN = re.compile(
     re.I,
 )
 _NEEDED = re.compile(r"\b(?:needed|required|necessary|involved|attached|needed\.)\b", re.I)
-_LENGTH = re.compile(r"^\d+\s*(?:s|sec|secs|seconds?|min|mins|minutes?)?$|^\d", re.I)
+_LENGTH = re.compile(r"^\d+\s*(?:s|sec|secs|seconds?|min|mins|minutes?)?$", re.I)
 
 
 def _key(text: str) -> str:
@@ -92,10 +101,12 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
     rest = re.sub(r"\s*\([^)]*\)?", " ", rest)  # "(they don't own any)": a remark, not an item
     rest = _BOUNDARY.split(rest, maxsplit=1)[0]
     out: list[str] = []
-    for part in _LIST_SPLIT.split(rest):
+    for n, part in enumerate(_LIST_SPLIT.split(rest)):
         part = _LEADS.sub("", part.strip(" '\"“”‘’*:")).strip()
         if not part:
             continue
+        if n and _ASIDE.search(part) and not re.match(r"(?:no|nothing|any|avoid)\b", part, re.I):
+            break  # "no Pac-Man, copyright nightmare apparently": a remark, not another item
         reason = _REASON.search(part)
         if reason and reason.start() == 0:
             if out:
@@ -103,6 +114,10 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
             reason = None
         if reason:
             part = part[: reason.start()]
+        remark = _REMARK.search(part)
+        if remark and remark.start() > 0:
+            part = part[: remark.start()]
+        visual = any(w in _VISUAL for w in part.lower().split())  # "no plastic straws in shot"
         part = _LEADS.sub("", part.strip()).strip(" '\"“”‘’*:,()")
         part = _IN_IT.sub("", f" {part}").strip()
         words = part.lower().split()
@@ -120,6 +135,7 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
             or (after_no and (words[0] in _AFTER_NO or " ".join(words[:2]) in _AFTER_NO))
             or (
                 after_no
+                and not visual
                 and any(w in _BENEFITS or w.removesuffix("s") in _BENEFITS for w in words[:3])
                 and not any(w in _VISUAL for w in words)
             )
@@ -134,10 +150,15 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
     return out
 
 
+def _label(sentence: str) -> re.Match[str] | None:
+    """"Avoid:", or a short head that says so ("Things we really want to avoid (trustees!):")."""
+    return _LABEL.match(sentence) or _LABEL_LOOSE.match(re.sub(r"\s*\([^)]*\)", "", sentence))
+
+
 def _sentence_items(sentence: str) -> list[str]:
     """Every item a sentence asks to avoid, by whichever cues it uses."""
     out: list[str] = []
-    label = _LABEL.match(sentence)
+    label = _label(sentence)
     if label:
         for clause in re.split(r";", label.group("rest")):
             out += _items(clause, after_no=False)
@@ -156,7 +177,9 @@ def _sentence_items(sentence: str) -> list[str]:
         if m.group("no").lower() == "nothing":
             rest = re.sub(r"^(?:with|that|too much|like)\s+", "", rest, flags=re.I)
         items = _items(rest, after_no=True)
-        if _SHOWN.search(sentence[: m.start()]):
+        if m.group("no").lower() in ("no one", "no-one", "nobody") and not re.match(r"(?:\w+\s+)?\w+ing\b", rest):
+            continue  # "nobody watches longer": a remark; "no one drinking on camera": something not to show
+        if _SHOWN.search(sentence) and not re.search(r"\b(?:can'?t|cannot|don'?t|mustn'?t|avoid|never)\b", sentence[: m.start()], re.I):
             items = [i for i in items if any(w in _VISUAL for w in i.lower().split())]  # "on screen: no card needed"
         out += items
     for m in _PLEASE_NOT.finditer(sentence):
@@ -186,7 +209,7 @@ def avoid_list(messages: Sequence[tuple[str, str]]) -> list[str]:
                 continue
             listing = False
             for sentence in _sentences(line):
-                label = _LABEL.match(sentence)
+                label = _label(sentence)
                 if label and not label.group("rest").strip():
                     listing = True
                     continue
