@@ -75,6 +75,7 @@ _IN_SCENES = re.compile(
 _AVOIDING = re.compile(r"^\W*(?:don'?t|do not|no|never|avoid|nothing|skip|please don'?t|pls don'?t)\b", re.I)
 _YES = re.compile(r"^\W*(?:(?:yes|yep|yeah|yup|ok|okay|sure|correct|right|both|all|still|the same)\b[\s,.!]*)+", re.I)
 _RETRACT = re.compile(r"\b(?:actually\s+no|scratch\s+that|forget\s+that|no\s+wait|leave\s+(?:it|that|the\s+\w+)\s+out|drop\s+(?:it|that))\b", re.I)
+_HEADER = re.compile(r"^\W*(?:date|sent|from|to|cc|subject|re|fwd)\s*:", re.I)
 _OTHER_FIELD = re.compile(
     r"^\W*(?:goal|aim|objective|kpi|audience|target|who(?:\s+for)?|tone|vibe|style|length|duration|runtime|"
     r"platforms?|format|channels?|cta|call to action|end card|end frame|end line|final frame|link|url|site|"
@@ -88,8 +89,9 @@ _TOKENS = (
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b|"
     r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\s?[-–]\s?\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|"
     r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b|\b(?:18|21)\+|\b(?-i:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b|"
-    r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|years?|yrs?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b(?![- ]olds?)|"
+    r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b(?![- ]olds?)|"
     r"\b\d+-(?:day|night|month|year|hour|week)\b|\b\d{1,4}\s+(?-i:[A-Z][a-z]+)\s+(?:st|street|rd|road|lane|ave|avenue|way|place|square|sq|row|court|close|drive)\b|"
+    r"\b\d\.\d\s?(?:stars?|★|/5|rating)|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*s\s+(?:in|through|during|from|until)\s+\w+|"
     r"\bbuy\s+\d+\s+get\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
     r"\bfree\s+(?:delivery|shipping|returns|cancellation|parking|trial|fitting|engraving|consultation|changes|taster|assessment|quote|first)\b|"
     r"\b(?:weekdays?|weekends?|mon-fri|members|new\s+users|new\s+customers)\s+only\b|\bonly\s+(?:in|on|until|till|til)\s+\w+|"
@@ -103,7 +105,9 @@ _PRODUCTION = re.compile(
     r"shoot|edit|treatment|deadline\s+for\s+(?:the\s+)?(?:edit|draft|cut)|draft|storyboard|by\s+(?:thursday|friday|monday|tomorrow|eod))\b",
     re.I,
 )
-_QUOTE = re.compile(r"[\"“‘']([^\"”’'\n]{2,120}?)[\"”’'](?!\w)")
+_QUOTE = re.compile(
+    r"(?<!\w)(?:\"([^\"\n]{2,120}?)\"|“([^”\n]{2,120}?)”|‘((?:[^’\n]|’(?=\w)){2,120}?)’|'((?:[^'\n]|'(?=\w)){2,120}?)')(?!\w)"
+)
 _REMARK = re.compile(
     r"\s*(?:[-—–(]\s*)?\b(?:very\s+important|important|somewhere|anywhere|please|pls|plz|thanks|too|as\s+well|"
     r"on\s+(?:the\s+)?screen|in\s+the\s+(?:video|ad|vo|end\s+card)|in\s+small|as\s+a\s+super.*|at\s+the\s+end|"
@@ -120,7 +124,8 @@ _LEAD = re.compile(
 _EMPTY = re.compile(
     r"^(?:both|all|it|this|that|these|those|them|the\s+price|the\s+date|the\s+dates|the\s+times|the\s+offer|"
     r"on\s+screen|somewhere|legible|not|very\s+important|important|visible|bits|lines?|text|also|and|so|ok|okay|"
-    r"we\s+must\s+say|must\s+say|what'?s|yes|yep|sure|price|prices)\W*$",
+    r"we\s+must\s+say|must\s+say|what'?s|yes|yep|sure|price|prices|dates?|both\s+prices|(?:the\s+)?number|put|"
+    r"(?:the\s+)?(?:price|prices|dates?|times?)\s+(?:and|\+|&)\s+(?:the\s+)?(?:price|prices|dates?|times?))\W*$",
     re.I,
 )
 _LENGTH_ONLY = re.compile(r"^\d+\s?(?:s|sec|secs|seconds?|min|mins|minutes?)$|^\d+\s?[-–]\s?\d+$|^\d+\+?$", re.I)
@@ -134,10 +139,10 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
     """Quoted lines whole, the rest cut at commas, "+", ";" and " and " before a quote."""
     out: list[str] = []
     text = re.sub(r"\s*\((?![^)]*\d)[^)]*\)?", " ", text)  # "(WLTP)", "(fish costs...)": remarks
-    quoted = [m.group(1).strip() for m in _QUOTE.finditer(text) if re.search(r"\w{2,}", m.group(1))]
+    quoted = [q.strip() for m in _QUOTE.finditer(text) if (q := next(g for g in m.groups() if g)) and re.search(r"\w{2,}", q)]
     rest = _QUOTE.sub(" | ", text)
     out += [q.lstrip("*").rstrip("*") for q in quoted]
-    splitter = r"\s*(?:,(?!\d)|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
     for part in re.split(splitter, rest):
         part = _REMARK.sub("", _LEAD.sub("", part.strip(" .:!?-—–*()"))).strip(" .:!?-—–*()")
         if quoted and not _TOKEN.search(part):
@@ -149,7 +154,7 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
 
 def _cued(sentence: str) -> list[str] | None:
     """The facts a sentence marks as required, or None when it has no must cue."""
-    if _IN_SCENES.search(sentence) or has_character_cue(sentence):
+    if (_IN_SCENES.search(sentence) or has_character_cue(sentence)) and not _TOKEN.search(sentence):
         return None  # "Pip the parrot must be in all the scenes", "Ray has to be in it": casting
     label = _LABEL.match(sentence)
     if label and not _OTHER_FIELD.match(sentence):
@@ -171,7 +176,13 @@ def _offered(sentence: str) -> list[str]:
     """Facts said without a cue: the clauses of an offer line that hold a price, a date, a code."""
     if _PRODUCTION.search(sentence) or _OTHER_FIELD.match(sentence):
         return []
-    return [c for c in _clauses(sentence, split_plus=False) if _TOKEN.search(c) and len(c.split()) <= 10]
+    if _HEADER.match(sentence) or not _TOKEN.search(sentence):
+        return []
+    return [
+        c
+        for c in _clauses(sentence, split_plus=False)
+        if _FACT.search(c) and len(c.split()) <= 10 and not re.match(r"(?:which|that|who|where)\b", c, re.I)
+    ]
 
 
 def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) -> list[str]:

@@ -70,7 +70,7 @@ _URL = re.compile(
 _NOT_TLD = frozenset(["e", "g", "i", "e", "eg", "ie", "vs", "etc", "am", "pm", "na", "n.a"]) | frozenset(
     _V["file_endings"]
 )
-_ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co)\.$", re.I)
+_ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co|min|max|approx|est|Ltd|Inc)\.$", re.I)
 _CAP = r"(?:[A-Z][\w'’&-]{0,40})"
 _CTA_CUE = re.compile(
     r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|final (?:text|line|card|frame)|"
