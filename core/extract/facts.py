@@ -39,14 +39,14 @@ _TOPIC = (
     r"(?:must[- ]?(?:include|haves?|show|say|mention)|on[- ]screen(?:\s+text)?|supers?|legal(?:\s+lines?)?|"
     r"compliance(?:\s+lines?)?|disclaimers?|small\s+print|key\s+facts?|facts|offer(?:\s+details)?|promo|prices?|"
     r"pricing|rates?|finance(?:\s+line)?|deadline|terms|t&cs|details|info|include|show|mandatory|mandatories|"
-    r"obligatory|required|stats?|proof\s+points?|claims?|usps?|deals?|specials?|bundle)"
+    r"obligatory|required|stats?|proof\s+points?|claims?|usps?|deals?|specials?|bundle|important(?:\s+things?(?:\s+to\s+\w+)?)?)"
 )
 # "Mandatory:", "August offer -", "Real details:", "Price must be on it:", "Must be write:",
 # "Things they insist on:", "Finance line is mandatory:", "price on screen:"
 _LABEL = re.compile(
     rf"^\W*(?:(?:[\w'’&]+[,\s]+){{0,3}}{_TOPIC}(?:\s+(?:on[- ]screen|is|are|lines?|bits|text|copy)){{0,3}}|"
     rf"[^:.!?]{{0,40}}?\b{_MUSTWORD}\b[^:.!?]{{0,30}}?)(?:\s*\([^)]*\))?"
-    r"\s*(?::|=|->|[-—–]+\s)\s*(?P<rest>.+)$",
+    r"\s*(?::|=|->|[-—–]+\s|(?<=\w)\s+(?:is|are)\s+(?=[£$€\d\"“'‘]))\s*(?P<rest>.+)$",
     re.I,
 )
 _BEFORE = re.compile(  # "must mention the lifetime warranty and the price, £325", "On screen we need '£420'"
@@ -59,7 +59,7 @@ _AFTER = re.compile(  # "Gas Safe registered — mandatory on screen", "HMRC-rec
     r"(?:\b(?:is|are)\s+)?\b(?:must\s+be\s+(?:on|in|shown|visible|there|written|said)|mandatory\b|a\s+must\b|"
     r"(?:has|have|need|needs|gotta|got)\s+(?:to\s+)?be\s+(?:on|in|shown|visible|there|said|written)|"
     r"(?:must|has\s+to|have\s+to|needs?\s+to)\s+(?:stand|appear|feature)|(?:say|mention)\s+it\s*[.!]*$|"
-    r"goes?\s+in\s+the\s+small\s+print|on[- ]screen\s*(?:please|pls|too|as\s+well)?\s*[.!]?$)",
+    r"goes?\s+in\s+the\s+small\s+print|put\s+(?:both|it|them|that|these|those|all)\s+on[- ]?screen|on[- ]screen\s*(?:please|pls|too|as\s+well)?\s*[.!]?$)",
     re.I,
 )
 _QUESTION = re.compile(
@@ -88,7 +88,8 @@ _TOKENS = (
     r"\b[A-Z]{3,}\d{1,4}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b|"
     r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\s?[-–]\s?\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|"
-    r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b|\b(?:18|21)\+|\b(?-i:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b|"
+    r"\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b|\b\d{1,2}\+(?!\w)|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s?[-–]\s?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?-i:[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b|"
     r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b(?![- ]olds?)|"
     r"\b\d+-(?:day|night|month|year|hour|week)\b|\b\d{1,4}\s+(?-i:[A-Z][a-z]+)\s+(?:st|street|rd|road|lane|ave|avenue|way|place|square|sq|row|court|close|drive)\b|"
     r"\b\d\.\d\s?(?:stars?|★|/5|rating)|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*s\s+(?:in|through|during|from|until)\s+\w+|"
@@ -124,7 +125,7 @@ _LEAD = re.compile(
 _EMPTY = re.compile(
     r"^(?:both|all|it|this|that|these|those|them|the\s+price|the\s+date|the\s+dates|the\s+times|the\s+offer|"
     r"on\s+screen|somewhere|legible|not|very\s+important|important|visible|bits|lines?|text|also|and|so|ok|okay|"
-    r"we\s+must\s+say|must\s+say|what'?s|yes|yep|sure|price|prices|dates?|both\s+prices|(?:the\s+)?number|put|"
+    r"we\s+must\s+say|must\s+say|what'?s|(?:that|this|the)\s+(?:number|price|figure|date|line|one|stat)|yes|yep|sure|price|prices|dates?|both\s+prices|(?:the\s+)?number|put|"
     r"(?:the\s+)?(?:price|prices|dates?|times?)\s+(?:and|\+|&)\s+(?:the\s+)?(?:price|prices|dates?|times?))\W*$",
     re.I,
 )
@@ -142,7 +143,7 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
     quoted = [q.strip() for m in _QUOTE.finditer(text) if (q := next(g for g in m.groups() if g)) and re.search(r"\w{2,}", q)]
     rest = _QUOTE.sub(" | ", text)
     out += [q.lstrip("*").rstrip("*") for q in quoted]
-    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=[a-z]):\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
     for part in re.split(splitter, rest):
         part = _REMARK.sub("", _LEAD.sub("", part.strip(" .:!?-—–*()"))).strip(" .:!?-—–*()")
         if quoted and not _TOKEN.search(part):
@@ -159,6 +160,8 @@ def _cued(sentence: str) -> list[str] | None:
     label = _LABEL.match(sentence)
     if label and not _OTHER_FIELD.match(sentence):
         return _clauses(label.group("rest"))
+    if _QUOTE.search(sentence) and re.search(rf"\b(?:{_MUSTWORD}|super|small\s+print|on[- ]screen|exact\s+wording)\b", sentence, re.I):
+        return _clauses(sentence)  # "legal wants 'Weather permitting' as a super", "It also needs "£295""
     after = _AFTER.match(sentence)
     if after:
         return _clauses(after.group("obj"))
@@ -181,7 +184,7 @@ def _offered(sentence: str) -> list[str]:
     return [
         c
         for c in _clauses(sentence, split_plus=False)
-        if _FACT.search(c) and len(c.split()) <= 10 and not re.match(r"(?:which|that|who|where)\b", c, re.I)
+        if _FACT.search(c) and len(c.split()) <= 14 and not re.match(r"(?:which|that|who|where)\b", c, re.I)
     ]
 
 
