@@ -1713,16 +1713,37 @@ def _audience_value(value: str) -> str:
     return re.sub(r"\s+(?:on|in|at|via|for|with|and|or|who|\+|&)$", "", value, flags=re.I)
 
 
+_WHO_FOR = re.compile(
+    r"\b(?:who(?:'s|’s| is| are|'re|’re)?\s+(?:it|this|the ad|the video|we|they)?\s*(?:for|aimed at|talking to|targeting|targetting|after|pitching to|"
+    r"going after|speaking to|trying to reach)|(?:target\s+)?audience|target(?:ing)?|demo(?:graphic)?)\b[^?]{0,30}\?\s*$",
+    re.I,
+)
+
+
 def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
     """Who the ad is for: the strongest candidate (a label, "aimed at ...", a terse "cat owners."), with
     ages and other groups said elsewhere in the thread added to it."""
     best: tuple[str | None, float] = (None, 0.0)
     others: list[tuple[str, float]] = []  # other candidates, for the groups they add
     ages: list[str] = []
+    asked = False
     for order, (_, text) in enumerate(messages):
+        answering, asked = asked, False
         for s in sentences(text):
             if is_injection(s):
                 continue
+            if _WHO_FOR.search(s):
+                asked = True  # "who are we talking to?": the answer comes next
+                continue
+            if answering:
+                answering = False
+                answer = _audience_value(re.sub(r"^\W*(?:(?:yes|yeah|yep|ok|so|well|honestly|basically|mostly|mainly)\b[\s,]*)+", "", s, flags=re.I))
+                if answer and len(answer.split()) <= 20 and not _LABEL_RES["audience"].match(s):
+                    if best[0]:
+                        others.append(best)
+                    best = (answer, LABELLED - 0.05)
+                    ages.extend(a.group(0) for a in _AGES.finditer(s))
+                    continue
             correcting = bool(_CORRECTING.search(s))
             m = _LABEL_RES["audience"].match(s) or _LABEL_RES["audience"].match(_AUDIENCE_LEAD.sub("", s))
             if m:
