@@ -35,11 +35,14 @@ _LABEL_LOOSE = re.compile(
 _QUESTION = re.compile(rf"(?:^|[.!?]\s+)\W*(?:{_alternatives(_T['questions'])})\s*\?+\s*$", re.I)
 _VERB = re.compile(rf"\b(?:{_alternatives(_T['verbs'])})\b[:\s]*(?P<rest>.+)$", re.I)
 _NO = re.compile(
-    r"(?<![\w'’-])(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\bhas )(?<!\bhave )(?<!\bwith )(?<!\bthere's )(?<!\bzero )"
+    r"(?<![\w'’-])(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\bhas )(?<!\bhave )(?<!\bwith )(?<!\bzero )"
     r"(?<!\byes or )(?<!\bor )(?<!\bsays )(?<!\bsay )(?<!\bneeds )(?<!\bneed )(?<!\(|\[)(?<!\( )"
     r"(?P<no>(?i:no\s+one|no-one|nobody|no|nothing))\s+(?P<rest>.+)$"
 )
-_PLEASE_NOT = re.compile(r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$")
+_PLEASE_NOT = re.compile(
+    r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$|"
+    r"(?:^|[,;.]\s*|\b(?i:and|but|just|also|so)\s+)(?i:not\s+too|not\s+overly|less)\s+(?P<soft>(?!(?i:is|than|of|time|money|more|and|or)\b)[\w-]+)"
+)
 _BULLET = re.compile(r"^\s*(?:[-*•·–—]|\d{1,2}[.)])\s+(?P<rest>.+)$")
 _BOUNDARY = re.compile(r"[.;!?\[\]\n]|\s[—–-]+\s|[—–]|\s->|→|\s\+\s|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 _DISLIKE = re.compile(
@@ -64,7 +67,8 @@ _REMARK = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['remarks'])})(?=\s|$|[,:])"
 _ASIDE = re.compile(r"\b(?:apparently|obviously|honestly|tbh|i guess|i think|lol|haha|nightmare|awful|terrible)\b", re.I)
 _AFTER_NO = frozenset(_T["after_no"])
 _IN_IT = re.compile(
-    r"\s+(?:in\s+there|in\s+here|(?:in|on|at|into)\s+(?:it|them|shot|frame|camera|screen|(?:the|this|any|our)\s+(?:ad|advert|video|vid|shot|frame|film|edit|spot)))$",
+    r"\s+(?:in\s+there|in\s+here|(?:in|on|at|into)\s+(?:it|them|shot|frame|camera|screen|(?:the|this|any|our|every|each)\s+"
+    r"(?:ad|advert|video|vid|shots?|frames?|film|edit|spot|scenes?)))$",
     re.I,
 )
 _NO_GO = re.compile(  # "stock footage is a no-go", "keep politics out of it"
@@ -101,7 +105,14 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
     rest = re.sub(r"\s*\([^)]*\)?", " ", rest)  # "(they don't own any)": a remark, not an item
     rest = _BOUNDARY.split(rest, maxsplit=1)[0]
     out: list[str] = []
-    for n, part in enumerate(_LIST_SPLIT.split(rest)):
+    parts: list[str] = []
+    for part in _LIST_SPLIT.split(rest):
+        halves = re.split(r"\s+and\s+", part, maxsplit=1)
+        if len(halves) == 2 and all(len(h.split()) >= 2 for h in halves) and not re.search(r"\b(?:is|are|was)\b", part):
+            parts += halves  # "messy desks and crying toddlers": two things; "fish and chips" stays one
+        else:
+            parts.append(part)
+    for n, part in enumerate(parts):
         part = _LEADS.sub("", part.strip(" '\"“”‘’*:")).strip()
         if not part:
             continue
@@ -185,7 +196,7 @@ def _sentence_items(sentence: str) -> list[str]:
     for m in _PLEASE_NOT.finditer(sentence):
         if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
             continue
-        out += _items(m.group("rest") or m.group("caps") or "", after_no=True)
+        out += _items(m.group("rest") or m.group("caps") or m.group("soft") or "", after_no=True)
     return out
 
 

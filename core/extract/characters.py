@@ -94,6 +94,13 @@ _PIECE_STOP = re.compile(
 )
 
 
+# Look words that also say other things ("little asterisk text", "top 3", "face of the brand").
+_WEAK = frozenset(
+    "little tiny big tall short top face body cartoon mask kit pin bow bell shell hands fingers eyes smile grin "
+    "slim chain ring watch badge bag cap tie suit top hood coat".split()
+)
+
+
 @dataclass
 class _Character:
     name: str
@@ -173,7 +180,11 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
         for m in _CALLED.finditer(window):
             if _ROLE.search(window[max(0, m.start() - 40) : m.start()]):
                 named.append((m.start("name"), m.group("name")))
+        cue_at = window.find(parts[1][1]) if len(parts) > 1 and parts[0][1] and not _CUE.search(parts[0][1]) else 0
+        points_back = bool(re.search(r"\b(?:she|he|they|him|her|them|it)\b", window[cue_at:], re.I)) if cue_at else True
         for m in _NAME.finditer(window):
+            if m.start() < cue_at and not points_back:
+                continue  # a name in the sentence before, when the cue sentence names someone itself
             at, name = _clean_name(m.start("name"), m.group("name").strip(), window)
             if not name or name.lower() in others or not _is_name(name, thread):
                 continue
@@ -202,7 +213,8 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
             at = window.find(piece, pos)
             pos = max(pos, at + len(piece)) if at >= 0 else pos
             piece = _PIECE_LEAD.sub("", piece.strip(" .!?'\"“”‘’*")).strip(" .!?'\"“”‘’*")
-            if not piece or len(piece.split()) > 12 or _PIECE_STOP.search(piece) or not _LOOK.search(piece):
+            strong = [w for w in _LOOK.findall(piece) if w.lower() not in _WEAK]
+            if not piece or len(piece.split()) > 12 or _PIECE_STOP.search(piece) or not (strong or (_LOOK.search(piece) and len(piece.split()) <= 2)):
                 continue
             if any(piece == n or piece.startswith(n + " ") and len(piece.split()) <= len(n.split()) for _, n in named):
                 continue

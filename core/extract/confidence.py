@@ -231,9 +231,22 @@ def merge(
     if not editing:
         brand_now = update["brand"].name if "brand" in update else brief.brand.name  # type: ignore[attr-defined]
         cast = characters_of(said, not_names=[str(update.get("product") or ""), brand_now or ""])
-        update["characters"] = [n for n, _ in cast]
-        update["character_looks"] = {n: look for n, look in cast if look}
-        confidence["characters"] = 0.75 if cast else 0.6
+        if cast:
+            update["characters"] = [n for n, _ in cast]
+            update["character_looks"] = {n: look for n, look in cast if look}
+            confidence["characters"] = 0.75
+        else:
+            # Nobody asked to stay the same across scenes: the figures the rules saw depicted ("show
+            # a young runner", "a couple unwrapping a gift") are cast, never the people it is for.
+            shown = [
+                n
+                for n in update.get("characters", brief.characters)  # type: ignore[attr-defined]
+                if not _audience_word(n, str(update.get("audience") or brief.audience or ""), thread_text)
+                and _depicted(n, thread_text)
+            ]
+            update["characters"] = shown
+            looks_now = update.get("character_looks", brief.character_looks)
+            update["character_looks"] = {n: v for n, v in looks_now.items() if n in shown}  # type: ignore[attr-defined]
     if editing:
         # Iterating: what the brief had stays in its order; the new messages add to it.
         update["must_include"] = _union(list(brief.must_include), found.must_include)[:10]
@@ -369,6 +382,46 @@ def merge(
             "confidence": confidence,
         }
     )
+
+
+def _audience_word(name: str, audience: str, thread_text: str) -> bool:
+    """``name`` names who the ad is for ("parents", "their parents"), not someone in it."""
+    key = _key(re.sub(r"^(?:a|an|the|their|our|my|your)\s+", "", name, flags=re.I))
+    if not key:
+        return True
+    if f" {key} " in f" {_key(audience)} ":
+        return True
+    near = re.compile(
+        r"\b(?:for|aimed at|target\w*|audience\W*|who(?:'re| are)? we\s+\w+\s+to|pitching to|talking to|reach)\s+"
+        r"(?:\w+\s+){0,3}?" + r"\s+".join(map(re.escape, key.split())) + r"\b",
+        re.I,
+    )
+    return bool(near.search(thread_text))
+
+
+_DEPICTING = re.compile(
+    r"\b(?:show|shows|showing|feature|features|featuring|starring|stars?|cast|mascot|character|open(?:s|ing)?\s+(?:on|with)|"
+    r"end(?:s|ing)?\s+(?:on|with)|close(?:s)?\s+on)\W+(?:\w+\W+){0,3}$",
+    re.I,
+)
+
+
+def _depicted(name: str, thread_text: str) -> bool:
+    """The thread puts ``name`` on screen: after "show", "featuring", "Cast:" and the like, or as
+    the subject of a short scene line ("a couple unwrapping a gift")."""
+    first = _key(re.sub(r"^(?:a|an|the|their|our|my|your|her|his)\s+", "", name.split(",")[0], flags=re.I)).split()
+    if not first:
+        return False
+    word = re.escape(first[0])
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", thread_text):
+        m = re.search(rf"\b{word}\b", sentence, re.I)
+        if not m:
+            continue
+        if _DEPICTING.search(sentence[: m.start()]):
+            return True
+        if re.match(r"\W*(?:a|an|the|two|three|our|my)?\s*(?:\w+\s+){0,2}$", sentence[: m.start()], re.I) and len(sentence.split()) <= 8:
+            return True
+    return False
 
 
 def _union(first: list[str], more: list[str]) -> list[str]:

@@ -25,6 +25,11 @@ from cutroom.core.extract.fields import has_character_cue, is_injection, sentenc
 MAX_FACTS = 10
 _CUES = vocabulary.table("fields")["fact_cues"]
 _FACT_WORDS = [w for group in ("offer", "legal") for w in _CUES[group]]
+_WEAK_FACT_WORDS = frozenset(
+    ["free", "available", "trial", "vegan", "organic", "gluten-free", "in stock", "made in", "protected", "certified",
+     "licensed", "accredited", "recognised", "recognized", "authorised", "authorized", "registered", "guarantee",
+     "guaranteed", "warranty", "next-day", "same-day", "limited edition", "best price", "fairtrade", "b corp"]
+)
 
 
 def _alternatives(words: Sequence[str]) -> str:
@@ -39,7 +44,7 @@ _TOPIC = (
     r"(?:must[- ]?(?:include|haves?|show|say|mention)|on[- ]screen(?:\s+text)?|supers?|legal(?:\s+lines?)?|"
     r"compliance(?:\s+lines?)?|disclaimers?|small\s+print|key\s+facts?|facts|offer(?:\s+details)?|promo|prices?|"
     r"pricing|rates?|finance(?:\s+line)?|deadline|terms|t&cs|details|info|include|show|mandatory|mandatories|"
-    r"obligatory|required|stats?|proof\s+points?|claims?|usps?|deals?|specials?|bundle|important(?:\s+things?(?:\s+to\s+\w+)?)?)"
+    r"obligatory|required|stats?|proof\s+points?|claims?|usps?|deals?|specials?|bundle|say|mention|remember|important(?:\s+things?(?:\s+to\s+\w+)?)?)"
 )
 # "Mandatory:", "August offer -", "Real details:", "Price must be on it:", "Must be write:",
 # "Things they insist on:", "Finance line is mandatory:", "price on screen:"
@@ -72,6 +77,11 @@ _IN_SCENES = re.compile(
     r"(?=\s*(?:[—–,;.!]|\W*$|\s+(?:too|please|pls|obvs|lol|haha)))",
     re.I,
 )
+_REMIND = re.compile(  # "Make sure to show the logo, the price…", "Don't forget the 'T&Cs apply' line"
+    r"\b(?:make\s+sure\s+(?:to|we|you|it)\s+|don'?t\s+forget\s+(?:to\s+)?|remember\s+to\s+)"
+    r"(?:(?:show|say|include|mention|add|feature|have|put|display)s?\s+)?(?P<rest>.+)$",
+    re.I,
+)
 _AVOIDING = re.compile(r"^\W*(?:don'?t|do not|no|never|avoid|nothing|skip|please don'?t|pls don'?t)\b", re.I)
 _YES = re.compile(r"^\W*(?:(?:yes|yep|yeah|yup|ok|okay|sure|correct|right|both|all|still|the same)\b[\s,.!]*)+", re.I)
 _RETRACT = re.compile(r"\b(?:actually\s+no|scratch\s+that|forget\s+that|no\s+wait|leave\s+(?:it|that|the\s+\w+)\s+out|drop\s+(?:it|that))\b", re.I)
@@ -93,16 +103,20 @@ _TOKENS = (
     r"\b\d+(?:\.\d+)?\s?(?:TB|GB|kg|g|grams?|gram|km|miles|mph|hrs?|hours?|nights?|days?|months?|ml|l|litres?|liters?|cm|mm|kcal|watts?|W|kWh)\b(?![- ]olds?)|"
     r"\b\d+-(?:day|night|month|year|hour|week)\b|\b\d{1,4}\s+(?-i:[A-Z][a-z]+)\s+(?:st|street|rd|road|lane|ave|avenue|way|place|square|sq|row|court|close|drive)\b|"
     r"\b\d\.\d\s?(?:stars?|★|/5|rating)|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*s\s+(?:in|through|during|from|until)\s+\w+|"
-    r"\bbuy\s+\d+\s+get\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
+    r"\bbuy\s+\d+\s+get\b|\bget\s+the\s+\d+(?:st|nd|rd|th)\s+free\b|\b\d{5,}\b|\b(?:unit|suite)\s+\d+\b|"
+    r"(?:^|\s)(?:over|under)\s+\d{2}s\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
     r"\bfree\s+(?:delivery|shipping|returns|cancellation|parking|trial|fitting|engraving|consultation|changes|taster|assessment|quote|first)\b|"
     r"\b(?:weekdays?|weekends?|mon-fri|members|new\s+users|new\s+customers)\s+only\b|\bonly\s+(?:in|on|until|till|til)\s+\w+|"
     r"\b(?:until|til|till|ends?|ending|valid\s+until|offer\s+ends)\s+(?:\d|the\s+\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|mon|tue|wed|thu|fri|sat|sun)"
 )
 _TOKEN = re.compile(_TOKENS, re.I)  # a price, a rate, a code, a date, a time, a phone number, an age limit
+_STRONG = re.compile(  # an offer or legal phrase that is a fact to show wherever it is said
+    rf"\b(?:{_alternatives([w for w in _FACT_WORDS if w not in _WEAK_FACT_WORDS])})\b", re.I
+)
 _FACT = re.compile(rf"{_TOKENS}|\b(?:{_alternatives(_FACT_WORDS)})\b", re.I)  # or an offer or legal word
 _PRODUCTION = re.compile(
-    r"\b(?:budget|fee\s+for\s+(?:the\s+)?(?:shoot|edit)|spend|cpm|cpc|agency|invoice|quote\s+for\s+the|"
-    r"\d+\s?(?:s|sec|secs|seconds|min|mins|minutes)\b(?!\s+(?:set\s?up|setup|quote|delivery|response))|"
+    r"\b(?:last\s+(?:year|campaign|time|month|quarter)|cost\s+us|costs\s+us|we\s+(?:got|spent|paid)|our\s+(?:last|previous)\s+\w+|budget|fee\s+for\s+(?:the\s+)?(?:shoot|edit)|spend|cpm|cpc|agency|invoice|quote\s+for\s+the|"
+    r"(?<!over\s)(?<!under\s)(?<![\d.])\d+\s?(?:s|sec|secs|seconds|min|mins|minutes)\b(?!\s+(?:set\s?up|setup|quote|delivery|response))|"
     r"shoot|edit|treatment|deadline\s+for\s+(?:the\s+)?(?:edit|draft|cut)|draft|storyboard|by\s+(?:thursday|friday|monday|tomorrow|eod))\b",
     re.I,
 )
@@ -118,7 +132,7 @@ _REMARK = re.compile(
 )
 _LEAD = re.compile(
     r"^(?:(?:and|plus|also|along\s+with|with|that|the\s+line|the\s+text|the\s+words?|we'?re|we\s+are|"
-    r"it'?s|its|it\s+is|it|they'?re|offer\s+is|which\s+is|we|we\s+must|must|(?:also\s+)?(?:show|say|mention|"
+    r"it'?s|its|it\s+is|it|they'?re|offer\s+is|which\s+is|the|a|an|our|their|we|we\s+must|must|(?:also\s+)?(?:show|say|mention|"
     r"include|put|add|display|feature)|has\s+to\s+say|have\s+to\s+say|needs?\s+to\s+say)\s+)+",
     re.I,
 )
@@ -143,8 +157,17 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
     quoted = [q.strip() for m in _QUOTE.finditer(text) if (q := next(g for g in m.groups() if g)) and re.search(r"\w{2,}", q)]
     rest = _QUOTE.sub(" | ", text)
     out += [q.lstrip("*").rstrip("*") for q in quoted]
-    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=[a-z]):\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
-    for part in re.split(splitter, rest):
+    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=\w):\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    pieces = re.split(splitter, rest)
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and re.search(r"\b(?:unit|suite|flat|no\.?)\s*\d+$|^\d{1,4}\s+\w+", merged[-1], re.I) and re.fullmatch(
+            r"(?-i:[A-Z][\w'’-]*)(?:\s+(?-i:[A-Z][\w'’-]*)){0,3}", piece.strip()
+        ):
+            merged[-1] = f"{merged[-1]}, {piece.strip()}"  # "Unit 4, Riverside Park": one address
+        else:
+            merged.append(piece)
+    for part in merged:
         part = _REMARK.sub("", _LEAD.sub("", part.strip(" .:!?-—–*()"))).strip(" .:!?-—–*()")
         if quoted and not _TOKEN.search(part):
             continue  # "We must say '…' on screen": around the quotes, only the words that ask for them
@@ -155,13 +178,18 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
 
 def _cued(sentence: str) -> list[str] | None:
     """The facts a sentence marks as required, or None when it has no must cue."""
-    if (_IN_SCENES.search(sentence) or has_character_cue(sentence)) and not _TOKEN.search(sentence):
+    if (_IN_SCENES.search(sentence) or has_character_cue(sentence)) and not _TOKEN.search(sentence) and not (
+        _LABEL.match(sentence) and re.search(r":\s*\S", sentence)
+    ):
         return None  # "Pip the parrot must be in all the scenes", "Ray has to be in it": casting
     label = _LABEL.match(sentence)
     if label and not _OTHER_FIELD.match(sentence):
         return _clauses(label.group("rest"))
     if _QUOTE.search(sentence) and re.search(rf"\b(?:{_MUSTWORD}|super|small\s+print|on[- ]screen|exact\s+wording)\b", sentence, re.I):
         return _clauses(sentence)  # "legal wants 'Weather permitting' as a super", "It also needs "£295""
+    remind = _REMIND.search(sentence)
+    if remind:
+        return _clauses(remind.group("rest"))
     after = _AFTER.match(sentence)
     if after:
         return _clauses(after.group("obj"))
@@ -175,11 +203,23 @@ def _cued(sentence: str) -> list[str] | None:
     return None
 
 
+_SPEAKER = re.compile(
+    r"\b(?:speaker|host|hosted\s+by|presented\s+by|with\s+(?:special\s+)?guest|headliner)\s*:?\s*(?P<a>(?:Dr\.?\s+|Prof\.?\s+)?(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+)){0,2})|"
+    r"(?P<b>(?:Dr\.?\s+|Prof\.?\s+)?(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+)){0,2})\s+(?:will\s+be|is)\s+(?:speaking|hosting|presenting|headlining)",
+    re.I,
+)
+
+
 def _offered(sentence: str) -> list[str]:
     """Facts said without a cue: the clauses of an offer line that hold a price, a date, a code."""
+    speaker = _SPEAKER.search(sentence)
+    if speaker:
+        return [(speaker.group("a") or speaker.group("b")).strip()] + [
+            c for c in _clauses(sentence[speaker.end() :], split_plus=False) if _TOKEN.search(c)
+        ]
     if _PRODUCTION.search(sentence) or _OTHER_FIELD.match(sentence):
         return []
-    if _HEADER.match(sentence) or not _TOKEN.search(sentence):
+    if _HEADER.match(sentence) or not (_TOKEN.search(sentence) or _STRONG.search(sentence)):
         return []
     return [
         c
