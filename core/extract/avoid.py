@@ -41,7 +41,8 @@ _NO = re.compile(
 )
 _PLEASE_NOT = re.compile(
     r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$|"
-    r"(?:^|[,;.]\s*|\b(?i:and|but|just|also|so)\s+)(?i:not\s+too|not\s+overly|less)\s+(?P<soft>(?!(?i:is|than|of|time|money|more|and|or)\b)[\w-]+)"
+    r"(?:^|[,;.]\s*|\b(?i:and|but|just|also|so)\s+)(?i:not\s+too|not\s+overly|less)\s+(?P<soft>(?!(?i:is|than|of|time|money|more|and|or)\b)[\w-]+)|"
+    r"(?:[,;]\s*|\b(?i:but)\s+)(?i:not)\s+(?P<tone>[a-z][\w-]+)\s*(?=[,.;!?]|$)"
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·–—]|\d{1,2}[.)])\s+(?P<rest>.+)$")
 _BOUNDARY = re.compile(r"[.;!?\[\]\n]|\s[—–-]+\s|[—–]|\s->|→|\s\+\s|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
@@ -196,7 +197,9 @@ def _sentence_items(sentence: str) -> list[str]:
     for m in _PLEASE_NOT.finditer(sentence):
         if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
             continue
-        out += _items(m.group("rest") or m.group("caps") or m.group("soft") or "", after_no=True)
+        if m.group("tone") and not re.search(r"\b(?:tone|vibe|feel|style|mood|look)\b", sentence, re.I):
+            continue  # "warm, not clinical" in a tone line; "joy, not guilt" elsewhere is a contrast
+        out += _items(m.group("rest") or m.group("caps") or m.group("soft") or m.group("tone") or "", after_no=True)
     return out
 
 

@@ -87,6 +87,11 @@ _PIECE_LEAD = re.compile(
     r"mostly|everyone\s+knows|looks\s+like|like)\s+)+",
     re.I,
 )
+_IN_EVERY = re.compile(
+    r"^\s*(?:we|i)\s+(?:want|need|would\s+like|'d\s+like)\s+|^\s*can\s+we\s+have\s+|"
+    r"\s*\b(?:to\s+|should\s+|must\s+)?(?:be|appear|stay|look)\s+(?:the\s+same\s+)?(?:in\s+)?(?:every|each|all(?:\s+the)?)\s+(?:shots?|scenes?|frames?)\b",
+    re.I,
+)
 _PIECE_STOP = re.compile(
     r"https?://|www\.|\.\w{2,4}/|[£$€]\d|\b(?:cta|end card|end frame|on screen|must say|must include|avoid|"
     r"tiktok|reels|youtube|instagram|facebook|linkedin|seconds|secs|\d+s\b)",
@@ -160,9 +165,13 @@ def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[
             before = said[i - 1] if i > 0 and not _CUE.search(said[i - 1]) else ""
             after = [s for s in said[i + 1 : i + 3] if not _CUE.search(s) or not _LOOK.search(sentence)]
             parts = [(author, x) for x in [before, sentence, *after[:2]] if x]
-            if not any(_LOOK.search(x) for _, x in parts) and order + 1 < len(messages):
+            if order + 1 < len(messages) and (i == len(said) - 1 or not any(_LOOK.search(x) for _, x in parts)):
                 nxt_author, nxt_text = messages[order + 1]
-                parts += [(nxt_author, x) for x in sentences(nxt_text)[:2]]
+                nxt = sentences(nxt_text)[:2]
+                if not any(_LOOK.search(x) for _, x in parts) or (
+                    nxt and re.match(r"\W*(?:she|he|they|his|her|their|it)\b", nxt[0], re.I) and _LOOK.search(nxt[0])
+                ):
+                    parts += [(nxt_author, x) for x in nxt]
             out.append((order, parts))
     return out
 
@@ -195,9 +204,9 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
             offset = 0
             for who, text in parts:
                 me = _ME.search(text)
-                handle = re.split(r"[\s_.\-0-9]+", who.strip())[0]
-                if me and len(handle) >= 2 and handle.isalpha():
-                    named.append((offset + me.start(), handle[:1].upper() + handle[1:]))
+                handle = who.strip().split()[0] if who.strip() else ""
+                if me and len(handle) >= 2 and re.fullmatch(r"[\w.-]+", handle) and handle.lower() not in ("user", "me"):
+                    named.append((offset + me.start(), handle[:1].upper() + handle[1:] if handle.isalpha() else handle))
                     break
                 offset += len(text) + 3
         if not named:
@@ -212,7 +221,7 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
         for piece in _PIECE_SPLIT.split(window):
             at = window.find(piece, pos)
             pos = max(pos, at + len(piece)) if at >= 0 else pos
-            piece = _PIECE_LEAD.sub("", piece.strip(" .!?'\"“”‘’*")).strip(" .!?'\"“”‘’*")
+            piece = _PIECE_LEAD.sub("", _IN_EVERY.sub("", piece).strip(" .!?'\"“”‘’*")).strip(" .!?'\"“”‘’*")
             strong = [w for w in _LOOK.findall(piece) if w.lower() not in _WEAK]
             if not piece or len(piece.split()) > 12 or _PIECE_STOP.search(piece) or not (strong or (_LOOK.search(piece) and len(piece.split()) <= 2)):
                 continue

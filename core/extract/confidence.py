@@ -231,22 +231,36 @@ def merge(
     if not editing:
         brand_now = update["brand"].name if "brand" in update else brief.brand.name  # type: ignore[attr-defined]
         cast = characters_of(said, not_names=[str(update.get("product") or ""), brand_now or ""])
-        if cast:
-            update["characters"] = [n for n, _ in cast]
-            update["character_looks"] = {n: look for n, look in cast if look}
-            confidence["characters"] = 0.75
-        else:
-            # Nobody asked to stay the same across scenes: the figures the rules saw depicted ("show
-            # a young runner", "a couple unwrapping a gift") are cast, never the people it is for.
-            shown = [
-                n
-                for n in update.get("characters", brief.characters)  # type: ignore[attr-defined]
-                if not _audience_word(n, str(update.get("audience") or brief.audience or ""), thread_text)
-                and _depicted(n, thread_text)
-            ]
-            update["characters"] = shown
-            looks_now = update.get("character_looks", brief.character_looks)
-            update["character_looks"] = {n: v for n, v in looks_now.items() if n in shown}  # type: ignore[attr-defined]
+        # Beside those asked to stay the same across scenes, the figures the rules saw depicted
+        # ("show a young runner", "a couple unwrapping a gift") are cast too, never the audience.
+        rules_looks: dict[str, str] = dict(update.get("character_looks", brief.character_looks))  # type: ignore[call-overload]
+        shown = [
+            n
+            for n in update.get("characters", brief.characters)  # type: ignore[attr-defined]
+            if not _audience_word(n, str(update.get("audience") or brief.audience or ""), thread_text)
+            and _depicted(n, thread_text)
+        ]
+        names_now: list[str] = []
+        looks_out: dict[str, str] = {}
+        for name, look in cast:
+            fuller = next((n for n in shown if _within(name, n, extra=4) and len(n) > len(name)), name)
+            names_now.append(fuller)  # "Amara Okafor" is "Amara Okafor, the speaker"
+            if look:
+                looks_out[fuller] = look
+        for n in shown:
+            if any(_same_figure(n, m) for m in names_now):
+                continue
+            bare = re.sub(r"^(?:a|an|the|our|my|one)\s+", "", n.split(",")[0], flags=re.I)
+            if cast and not (
+                re.match(r"[A-Z]", bare) or len(bare.split()) >= 2 or re.match(r"(?:her|his|their)\s", n, re.I)
+            ):
+                continue  # "dog" beside "Biscuit": the role of someone already cast
+            names_now.append(n)
+            if rules_looks.get(n):
+                looks_out[n] = rules_looks[n]
+        update["characters"] = names_now[:6]
+        update["character_looks"] = {n: v for n, v in looks_out.items() if n in names_now[:6]}
+        confidence["characters"] = 0.75 if cast else (0.6 if names_now else 0.6)
     if editing:
         # Iterating: what the brief had stays in its order; the new messages add to it.
         update["must_include"] = _union(list(brief.must_include), found.must_include)[:10]
@@ -422,6 +436,14 @@ def _depicted(name: str, thread_text: str) -> bool:
         if re.match(r"\W*(?:a|an|the|two|three|our|my)?\s*(?:\w+\s+){0,2}$", sentence[: m.start()], re.I) and len(sentence.split()) <= 8:
             return True
     return False
+
+
+def _same_figure(a: str, b: str) -> bool:
+    """Two names for one figure: one holds the other ("Jun" and "Jun, the barista"), or both
+    are the same role ("barista", "the barista")."""
+    ka = _key(re.sub(r"^(?:a|an|the|our|my|their|her|his)\s+", "", a.split(",")[0], flags=re.I))
+    kb = _key(re.sub(r"^(?:a|an|the|our|my|their|her|his)\s+", "", b.split(",")[0], flags=re.I))
+    return bool(ka and kb) and (f" {ka} " in f" {kb} " or f" {kb} " in f" {ka} " or _key(a) in _key(b) or _key(b) in _key(a))
 
 
 def _union(first: list[str], more: list[str]) -> list[str]:

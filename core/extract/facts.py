@@ -157,7 +157,7 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
     quoted = [q.strip() for m in _QUOTE.finditer(text) if (q := next(g for g in m.groups() if g)) and re.search(r"\w{2,}", q)]
     rest = _QUOTE.sub(" | ", text)
     out += [q.lstrip("*").rstrip("*") for q in quoted]
-    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=\w):\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=the\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=\w):\s|\s[—–]\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=(?:the|a|an)\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
     pieces = re.split(splitter, rest)
     merged: list[str] = []
     for piece in pieces:
@@ -196,10 +196,10 @@ def _cued(sentence: str) -> list[str] | None:
     before = _BEFORE.search(sentence)
     if before and (_FACT.search(before.group("rest")) or _QUOTE.search(before.group("rest"))):
         return _clauses(before.group("rest"))
-    if before and re.search(
-        rf"\b(?:{_MUSTWORD}|can\s+we|could\s+we|please|pls|should)\b", sentence[: before.start("rest")], re.I
-    ):
+    if before and re.search(rf"\b{_MUSTWORD}\b", sentence[: before.start("rest")], re.I):
         return _clauses(before.group("rest"))
+    if before and re.search(r"\b(?:can\s+we|could\s+we|please|pls|should)\s+(?:also\s+)?(?:mention|say|include|add|state|note)\b", sentence, re.I):
+        return _clauses(before.group("rest"))  # "Can we mention it sets up in 5 minutes?"; "could we feature a woman" is casting
     return None
 
 
@@ -210,8 +210,12 @@ _SPEAKER = re.compile(
 )
 
 
+_LINK = re.compile(r"<?(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|co|uk|io|app|org|net|shop|studio|ai|dev|me)\b(?:/\S*)?", re.I)
+
+
 def _offered(sentence: str) -> list[str]:
     """Facts said without a cue: the clauses of an offer line that hold a price, a date, a code."""
+    sentence = _LINK.sub(" ", sentence)  # a link is where viewers go, not a fact to show
     speaker = _SPEAKER.search(sentence)
     if speaker:
         return [(speaker.group("a") or speaker.group("b")).strip()] + [
@@ -267,7 +271,7 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
                 else:
                     previous = _offered(sentence)
                     offered += previous
-    items = [i for i in cued + offered if not any(k and k in _key(i) for k in skip_keys)]
+    items = cued + [i for i in offered if not any(k and _key(i) in k for k in skip_keys)]
     return _dedupe(items)[:MAX_FACTS]
 
 

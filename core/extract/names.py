@@ -242,7 +242,7 @@ def complete(name: str, text: str) -> str:
         return name
     pattern = re.compile(
         rf"(?P<left>(?:(?-i:[A-Z][\w’&-]*|[A-Z][\w-]*['’]s)\s+(?:(?:for|of|&|and)\s+)?){{0,3}})(?<![\w'’-]){re.escape(name)}(?![\w'’-])"
-        rf"(?P<right>(?:\.?\s?\d+\b)?(?:\s+(?:a|of|for|the|&|and|de|on)\s+(?-i:[A-Z][\w'’&-]*))*)"
+        rf"(?P<right>(?:\.?\s?\d+\b)?(?:\s+(?:a|of|for|the|&|and|de|on)\s+(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)(?-i:[A-Z][\w'’&-]*))*)"
     )
     m = pattern.search(text)
     if not m:
@@ -262,15 +262,18 @@ def complete(name: str, text: str) -> str:
     return f"{left}{name}{right}".strip()
 
 
-def cue_names(text: str) -> list[str]:
-    """Names the thread introduces with a naming cue, in order."""
-    out: list[tuple[int, str]] = []
-    for pattern in _CUES:
+_CUE_STRENGTH = (0.85, 0.85, 0.8, 0.7)  # "called X", "X is the name we give", "the new X", "for their X"
+
+
+def cue_names(text: str) -> list[tuple[str, float]]:
+    """Names the thread introduces with a naming cue, in order, each with how sure the cue is."""
+    out: list[tuple[int, str, float]] = []
+    for pattern, strength in zip(_CUES, _CUE_STRENGTH, strict=True):
         for m in pattern.finditer(text):
             name = (m.group("q") or m.group("n") or "").strip(" .,'’")
             if name and re.search(r"[A-Za-z]{2,}", name):
-                out.append((m.start(), name))
-    return [n for _, n in sorted(out)]
+                out.append((m.start(), name, strength))
+    return [(n, s) for _, n, s in sorted(out)]
 
 
 def settle(
@@ -334,9 +337,10 @@ def settle(
             brand = new if brand else None
         elif product is None or product_confidence < 0.9:
             product, sure = new, 0.75  # "it's been renamed: Field Kit 24"
-    cues = [renamed(complete(tidy(c), text)) or "" for c in cue_names(text)]
-    cue = next((c for c in cues if c and not bad(c) and _name_like(c)), None)
-    if cue and product_confidence < 0.9 and not (product and _within(cue, product, extra=3)):
+    cues = [(renamed(complete(tidy(c), text)) or "", strength) for c, strength in cue_names(text)]
+    cue, strength = next(((c, st) for c, st in cues if c and not bad(c) and _name_like(c)), ("", 0.0))
+    weak = product is None or sure == 0.0 or (brand is not None and _key(product) == _key(brand)) or _describes(product, cue, text)
+    if cue and (weak or product_confidence < 0.9) and not (product and _within(cue, product, extra=3)):
         was = product
         product, sure = cue, 0.8
         if was and not brand and re.match(r"[A-Z]", was) and not _within(was, cue, extra=8):
@@ -407,6 +411,8 @@ def _poor(product: str, text: str = "", url: str | None = None) -> bool:
         and product.islower()
         and not re.search(rf"\b{re.escape(product.capitalize())}\b", text)
         and not (url and _compact(product) in _compact(url))
+        and not re.search(rf"[\"“'‘]{re.escape(product)}[\"”'’]", text, re.I)
+        and not re.search(rf"\b(?:our|my|new|their)\s+(?:\w+\s+)?{re.escape(product)}\b", text, re.I)
     )
     return bool(
         plain_word
