@@ -275,8 +275,6 @@ def time_long_thread(repeats: int = 5) -> float:
     return best
 
 
-
-
 def time_bad_input() -> dict[str, float]:
     """Worst time for junk that half-matches every pattern (three messages) and for 5 MB messages.
 

@@ -69,7 +69,7 @@ def test_a_free_trial_call_to_action_is_not_also_a_fact() -> None:
 )
 def test_things_to_avoid_are_read_from_real_avoid_cues(text: str, avoid: str) -> None:
     brief = brief_of("30s ad for our Tallyho invoicing app.", text)
-    assert avoid in brief.avoid, brief.avoid
+    assert has(brief.avoid, avoid) and len(brief.avoid) <= 2, brief.avoid  # said whole, nothing padded
 
 
 @pytest.mark.parametrize(
@@ -752,8 +752,12 @@ def test_a_reply_that_names_no_product_keeps_the_briefs_product() -> None:
     from cutroom.core.extract import extract_brief
     from cutroom.core.models import Message
 
-    base = extract_brief([Message(author="ana", text="A 20 second ad for Trailmix Bars for weekend hikers. CTA Buy now")]).brief
-    edited = extract_brief([Message(author="ben", text="CTA Order today at trailmix.example/shop")], base=base).brief
+    base = extract_brief(
+        [Message(author="ana", text="A 20 second ad for Trailmix Bars for weekend hikers. CTA Buy now")]
+    ).brief
+    edited = extract_brief(
+        [Message(author="ben", text="CTA Order today at trailmix.example/shop")], base=base
+    ).brief
     assert edited.product == base.product == "Trailmix Bars"
     assert edited.url and "trailmix.example" in edited.url
 
@@ -762,6 +766,8 @@ def test_an_ad_for_a_product_for_people_reads_the_people_as_the_audience() -> No
     from cutroom.core.extract import extract_brief
     from cutroom.core.models import Message
 
-    brief = extract_brief([Message(author="ana", text="Need a 15s ad for Kettle Pro for first-time renters, friendly.")]).brief
+    brief = extract_brief(
+        [Message(author="ana", text="Need a 15s ad for Kettle Pro for first-time renters, friendly.")]
+    ).brief
     assert brief.product == "Kettle Pro"
     assert brief.audience == "first-time renters"

@@ -26,7 +26,9 @@ def _alternatives(words: Iterable[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
 
 
-_LABEL = re.compile(rf"^\W*(?:{_alternatives(_T['labels'])})\s*(?::|=|->|[-—–]+\s|[-—–]+$)\s*(?P<rest>.*)$", re.I)
+_LABEL = re.compile(
+    rf"^\W*(?:{_alternatives(_T['labels'])})\s*(?::|=|->|[-—–]+\s|[-—–]+$)\s*(?P<rest>.*)$", re.I
+)
 _LABEL_LOOSE = re.compile(
     r"^(?P<head>[^:]{0,70}\b(?:avoid|don'?t\s+want|do\s+not\s+want|not\s+want|no[- ]gos?|leave\s+out|stay\s+away\s+from|"
     r"don'?ts|keep\s+out|steer\s+clear|off[- ]limits|never\s+show)\b[^:]{0,40}):\s*(?P<rest>.*)$",
@@ -42,7 +44,7 @@ _NO = re.compile(
 _PLEASE_NOT = re.compile(
     r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$|"
     r"(?:^|[,;.]\s*|\b(?i:and|but|just|also|so)\s+)(?i:not\s+too|not\s+overly|less)\s+(?P<soft>(?!(?i:is|than|of|time|money|more|and|or)\b)[\w-]+)|"
-    r"(?:[,;]\s*|\b(?i:but)\s+)(?i:not)\s+(?P<tone>[a-z][\w-]+)\s*(?=[,.;!?]|$)"
+    r"(?:[,;]\s*|\b(?i:but)\s+)(?i:not)\s+(?:(?i:a|an)\s+)?(?P<tone>[a-z][\w-]+(?:\s+(?!one\b)[a-z][\w-]+)?)(?:\s+one)?\s*(?=[,.;!?]|$)"
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·–—]|\d{1,2}[.)])\s+(?P<rest>.+)$")
 _BOUNDARY = re.compile(r"[.;!?\[\]\n]|\s[—–-]+\s|[—–]|\s->|→|\s\+\s|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
@@ -65,8 +67,15 @@ _LEADS = re.compile(
 )
 _REASON = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['reasons'])})(?=\s|$|[,:])", re.I)  # the list ends here
 _REMARK = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['remarks'])})(?=\s|$|[,:])", re.I)  # this item ends here
-_ASIDE = re.compile(r"\b(?:apparently|obviously|honestly|tbh|i guess|i think|lol|haha|nightmare|awful|terrible)\b", re.I)
+_ASIDE = re.compile(
+    r"\b(?:apparently|obviously|honestly|tbh|i guess|i think|lol|haha|nightmare|awful|terrible)\b", re.I
+)
 _AFTER_NO = frozenset(_T["after_no"])
+_PAREN_REMARK = re.compile(
+    r"\b(?:they|we|it|its|it's|i|you|he|she|is|are|was|were|because|as|since|sorry|lol|haha|rules|legal|client|boss|"
+    r"apparently|obviously|see|above|below|eg|e\.g|ie|i\.e|not|no|please|pls|\d+)\b|^\s*$",
+    re.I,
+)
 _IN_IT = re.compile(
     r"\s+(?:in\s+there|in\s+here|(?:in|on|at|into)\s+(?:it|them|shot|frame|camera|screen|(?:the|this|any|our|every|each)\s+"
     r"(?:ad|advert|video|vid|shots?|frames?|film|edit|spot|scenes?)))$",
@@ -109,7 +118,11 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
     parts: list[str] = []
     for part in _LIST_SPLIT.split(rest):
         halves = re.split(r"\s+and\s+", part, maxsplit=1)
-        if len(halves) == 2 and all(len(h.split()) >= 2 for h in halves) and not re.search(r"\b(?:is|are|was)\b", part):
+        if (
+            len(halves) == 2
+            and all(len(h.split()) >= 2 for h in halves)
+            and not re.search(r"\b(?:is|are|was)\b", part)
+        ):
             parts += halves  # "messy desks and crying toddlers": two things; "fish and chips" stays one
         else:
             parts.append(part)
@@ -119,6 +132,13 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
             continue
         if n and _ASIDE.search(part) and not re.match(r"(?:no|nothing|any|avoid)\b", part, re.I):
             break  # "no Pac-Man, copyright nightmare apparently": a remark, not another item
+        if (
+            _REMARK.fullmatch(f" {part.strip()}")
+            or re.search(r"\b(?:is|are|was|were)\b", part)
+            and not out
+            and n
+        ):
+            continue  # "…, I'm begging", "…, the kit is wood"
         reason = _REASON.search(part)
         if reason and reason.start() == 0:
             if out:
@@ -156,32 +176,38 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
             if reason:
                 break
             continue
-        out.append(part)
+        out.append(part.replace("\u201a", ","))
         if reason:
             break
     return out
 
 
 def _label(sentence: str) -> re.Match[str] | None:
-    """"Avoid:", or a short head that says so ("Things we really want to avoid (trustees!):")."""
+    """ "Avoid:", or a short head that says so ("Things we really want to avoid (trustees!):")."""
     return _LABEL.match(sentence) or _LABEL_LOOSE.match(re.sub(r"\s*\([^)]*\)", "", sentence))
 
 
 def _sentence_items(sentence: str) -> list[str]:
-    """Every item a sentence asks to avoid, by whichever cues it uses."""
-    out: list[str] = []
+    """Every item a sentence asks to avoid, by whichever cues it uses, in the order they are said."""
+    found = _cued_items(sentence)
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+
+def _cued_items(sentence: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
     label = _label(sentence)
     if label:
         for clause in re.split(r";", label.group("rest")):
-            out += _items(clause, after_no=False)
+            out += [(label.start("rest"), i) for i in _items(clause, after_no=False)]
     for m in _VERB.finditer(sentence):
-        out += _items(m.group("rest"), after_no=False)
+        out += [(m.start("rest"), i) for i in _items(m.group("rest"), after_no=False)]
     for m in _DISLIKE.finditer(sentence):
-        out += _items(m.group("rest"), after_no=False)
+        out += [(m.start("rest"), i) for i in _items(m.group("rest"), after_no=False)]
     for m in _NO_GO.finditer(sentence):
-        out += _items(m.group("item") or m.group("kept") or "", after_no=False)
+        out += [(m.start(), i) for i in _items(m.group("item") or m.group("kept") or "", after_no=False)]
     start = 0
-    while (m := _NO.search(sentence, start)) is not None:
+    while (no := _NO.search(sentence, start)) is not None:
+        m = no
         start = m.start("rest")
         if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
             continue  # "(SPF 50, no white cast)": a description in brackets
@@ -189,17 +215,31 @@ def _sentence_items(sentence: str) -> list[str]:
         if m.group("no").lower() == "nothing":
             rest = re.sub(r"^(?:with|that|too much|like)\s+", "", rest, flags=re.I)
         items = _items(rest, after_no=True)
-        if m.group("no").lower() in ("no one", "no-one", "nobody") and not re.match(r"(?:\w+\s+)?\w+ing\b", rest):
+        if m.group("no").lower() in ("no one", "no-one", "nobody") and not re.match(
+            r"(?:\w+\s+)?\w+ing\b", rest
+        ):
             continue  # "nobody watches longer": a remark; "no one drinking on camera": something not to show
-        if _SHOWN.search(sentence) and not re.search(r"\b(?:can'?t|cannot|don'?t|mustn'?t|avoid|never)\b", sentence[: m.start()], re.I):
-            items = [i for i in items if any(w in _VISUAL for w in i.lower().split())]  # "on screen: no card needed"
-        out += items
+        if _SHOWN.search(sentence) and not re.search(
+            r"\b(?:can'?t|cannot|don'?t|mustn'?t|avoid|never)\b", sentence[: m.start()], re.I
+        ):
+            items = [
+                i for i in items if any(w in _VISUAL for w in i.lower().split())
+            ]  # "on screen: no card needed"
+        out += [(m.start(), i) for i in items]
     for m in _PLEASE_NOT.finditer(sentence):
         if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
             continue
-        if m.group("tone") and not re.search(r"\b(?:tone|vibe|feel|style|mood|look)\b", sentence, re.I):
+        if m.group("tone") and not (
+            re.search(r"\b(?:tone|vibe|feel|style|mood|look)\b", sentence, re.I)
+            or (
+                len(sentence[: m.start()].split()) <= 5
+                and not re.search(r"\b(?:is|are|was|we|i|you|they|it)\b", sentence[: m.start()], re.I)
+            )
+        ):
             continue  # "warm, not clinical" in a tone line; "joy, not guilt" elsewhere is a contrast
-        out += _items(m.group("rest") or m.group("caps") or m.group("soft") or m.group("tone") or "", after_no=True)
+        said = m.group("rest") or m.group("caps") or m.group("soft") or m.group("tone") or ""
+        said = re.sub(r"^(?:too|overly|so)\s+", "", said, flags=re.I)  # "and not too luxurious"
+        out += [(m.start(), i) for i in _items(said, after_no=True)]
     return out
 
 
@@ -228,7 +268,12 @@ def avoid_list(messages: Sequence[tuple[str, str]]) -> list[str]:
                     listing = True
                     continue
                 items = _sentence_items(sentence)
-                if not items and answer and not _QUESTION.search(sentence) and not re.search(r"[:\"“]|\w\.\w", sentence):
+                if (
+                    not items
+                    and answer
+                    and not _QUESTION.search(sentence)
+                    and not re.search(r"[:\"“]|\w\.\w", sentence)
+                ):
                     items = _items(sentence, after_no=False)  # "avoid?" → "robots. AI sparkle emoji."
                 found += items
             if _QUESTION.search(line.strip()):

@@ -23,30 +23,141 @@ MAX_CHARACTERS = 6
 _V = vocabulary.table("fields")
 _LOOK_WORDS = vocabulary.entries("looks")
 _LOOK = re.compile(
-    r"(?<![\w-])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LOOK_WORDS, key=len, reverse=True)) + r")(?![\w-])",
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LOOK_WORDS, key=len, reverse=True))
+    + r")(?![\w-])",
     re.I,
 )
-_CUE_WORDS = [*_V["character_cues"], "face of", "fronting", "front it", "front the", "start to finish", "the whole way",
-              "all the way thru", "whole way thru", "the same in", "look the same", "looks the same", "look identical",
-              "looking like herself", "looking like himself", "looking exactly like", "keep her looking", "keep him looking",
-              "same look", "same girl", "same lady", "same lad", "same lads", "same puppy", "same pup", "same bird",
-              "be the stars", "the stars", "the star", "as the face", "in all scenes", "in all the scenes", "every scene",
-              "in every", "same in every", "throughout", "cast", "mascot", "character", "characters", "on camera", "in it",
-              "in the shots", "in shot", "in the video", "in video", "be in the video", "through-line", "throughline",
-              "all time", "all the time", "the whole time", "every time", "each time", "same every", "the main one",
-              "lead role", "main character", "the hero", "recurring", "consistent", "identical", "same one"]
-_CUE = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(_CUE_WORDS), key=len, reverse=True)) + r")(?!\w)", re.I)
+_CUE_WORDS = [
+    *_V["character_cues"],
+    "face of",
+    "fronting",
+    "front it",
+    "front the",
+    "start to finish",
+    "the whole way",
+    "all the way thru",
+    "whole way thru",
+    "the same in",
+    "look the same",
+    "looks the same",
+    "look identical",
+    "looking like herself",
+    "looking like himself",
+    "looking exactly like",
+    "keep her looking",
+    "keep him looking",
+    "same look",
+    "same girl",
+    "same lady",
+    "same lad",
+    "same lads",
+    "same puppy",
+    "same pup",
+    "same bird",
+    "be the stars",
+    "the stars",
+    "the star",
+    "as the face",
+    "in all scenes",
+    "in all the scenes",
+    "every scene",
+    "in every",
+    "same in every",
+    "throughout",
+    "cast",
+    "mascot",
+    "character",
+    "characters",
+    "on camera",
+    "in it",
+    "in the shots",
+    "in shot",
+    "in the video",
+    "in video",
+    "be in the video",
+    "through-line",
+    "throughline",
+    "all time",
+    "all the time",
+    "the whole time",
+    "every time",
+    "each time",
+    "same every",
+    "the main one",
+    "lead role",
+    "main character",
+    "the hero",
+    "recurring",
+    "consistent",
+    "identical",
+    "same one",
+    "presented by",
+    "fronted by",
+    "hosted by",
+    "narrated by",
+    "follow a",
+    "follow our",
+    "following our",
+    "feature our",
+    "featuring our",
+    "starring",
+]
+_CUE = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(_CUE_WORDS), key=len, reverse=True))
+    + r")(?!\w)",
+    re.I,
+)
 _LABEL = re.compile(
     r"^\W*(?:characters?|cast|mascot|mascotte|presenter|host|talent|spokesperson|face|star|hero(?: character)?|"
     r"[\w ]{0,20}on camera)\s*(?::|=|->|[-—–]+\s)",
     re.I,
 )
 _ROLES = sorted(
-    {*_V["person_nouns"], *_V["animal_words"], *_V["mascot_words"], "barber", "bookseller", "key worker", "guide",
-     "sweep", "cheesemonger", "distiller", "head distiller", "artist", "owner", "shop dog", "office dog", "studio cat",
-     "groomer", "instructor", "therapist", "stylist", "hairdresser", "pharmacist", "optician", "receptionist", "rider",
-     "cyclist", "surfer", "climber", "founder", "boss", "manager", "tutor", "pupil", "ram", "gnome", "dog", "cat",
-     "lads", "lad", "bloke", "fella"},
+    {
+        *_V["person_nouns"],
+        *_V["animal_words"],
+        *_V["mascot_words"],
+        "barber",
+        "bookseller",
+        "key worker",
+        "guide",
+        "sweep",
+        "cheesemonger",
+        "distiller",
+        "head distiller",
+        "artist",
+        "owner",
+        "shop dog",
+        "office dog",
+        "studio cat",
+        "groomer",
+        "instructor",
+        "therapist",
+        "stylist",
+        "hairdresser",
+        "pharmacist",
+        "optician",
+        "receptionist",
+        "rider",
+        "cyclist",
+        "surfer",
+        "climber",
+        "founder",
+        "boss",
+        "manager",
+        "tutor",
+        "pupil",
+        "ram",
+        "gnome",
+        "dog",
+        "cat",
+        "lads",
+        "lad",
+        "bloke",
+        "fella",
+    },
     key=len,
     reverse=True,
 )
@@ -66,16 +177,7 @@ _CALLED = re.compile(
 )
 _ME = re.compile(r"\b(?:me|myself|i'?ll be|i'?m in it|i will be)\b", re.I)
 _NOT_NAMES = vocabulary.words("not_names") | frozenset(_V["name_stop"]) | frozenset(_V["places"])
-_STARTERS = frozenset(
-    """same every each please pls our the a an and but so also then yes yep yeah no not ok okay oh ooh hi hey
-    she he they we it its it's this that these those one two three for with in on at by from of to as like
-    keep make can could should would will must maybe perhaps also just really love loving think thinking
-    basically honestly right sure great cool nice fine good awesome amazing brilliant lovely perfect cast
-    character characters mascot presenter star hero face talent look looks looking wear wears wearing
-    always usually kinda sort big small tall short little tiny long dark light white black grey gray silver
-    red blue green yellow orange pink purple brown golden ginger bald curly real actual proper is are was were
-    do does did has have had can will who what where when why how if let lets let's get got in video""".split()
-)
+_STARTERS = frozenset(vocabulary.table("names")["sentence_starters"]["words"])
 _PIECE_SPLIT = re.compile(
     r"\s*(?:[,;:()\[\]—–]|\s-\s|\.\s|\s(?:and\s+(?:wears?|has|had|is|always|usually)|wears?|wearing|has\s+got|"
     r"he'?s\s+got|she'?s\s+got|they'?ve\s+got|has|plus)\s)\s*",
@@ -100,10 +202,7 @@ _PIECE_STOP = re.compile(
 
 
 # Look words that also say other things ("little asterisk text", "top 3", "face of the brand").
-_WEAK = frozenset(
-    "little tiny big tall short top face body cartoon mask kit pin bow bell shell hands fingers eyes smile grin "
-    "slim chain ring watch badge bag cap tie suit top hood coat".split()
-)
+_WEAK = frozenset(vocabulary.table("names")["weak_looks"]["words"])
 
 
 @dataclass
@@ -131,25 +230,29 @@ def _clean_name(at: int, name: str, window: str) -> tuple[int, str]:
     if re.search(r"['’](?:d|ll|re|ve|m|t)$", name, re.I):
         return at, ""
     name = re.sub(r"['’]s$", "", name)
-    if _MONTHS_DAYS.match(name) or re.search(r"\b(?:in|at|near|around|across|visit|visiting)\s+$", window[max(0, at - 12) : at], re.I):
+    if _MONTHS_DAYS.match(name) or re.search(
+        r"\b(?:in|at|near|around|across|visit|visiting)\s+$", window[max(0, at - 12) : at], re.I
+    ):
         return at, ""
     starts_sentence = at == 0 or bool(re.search(r"(?:^|[.!?]\s+|\.\s\.\s)$", window[:at]))
-    if starts_sentence and len(words) == 1 and not re.search(
-        rf"(?<![.!?]\s)(?<!^)\b{re.escape(name)}\b", window[at + len(name) :]
-    ) and not re.match(r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could)\b)", window[at + len(name) :]):
+    if (
+        starts_sentence
+        and len(words) == 1
+        and not re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(name)}\b", window[at + len(name) :])
+        and not re.match(
+            r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could)\b)",
+            window[at + len(name) :],
+        )
+    ):
         return at, ""  # a capital that only starts a sentence says nothing
     return at, name
 
 
-def _is_name(word: str, thread: str) -> bool:
-    """A capitalised word that names someone, not a sentence's first word or a place."""
+def _is_name(word: str) -> bool:
+    """A capitalised word that names someone, not a sentence's first word, a place or a look."""
     low = word.lower()
     first = low.split()[0]
-    if low in _NOT_NAMES or first in _STARTERS or first in _NOT_NAMES:
-        return False
-    if _LOOK.fullmatch(word):
-        return False
-    return True
+    return not (low in _NOT_NAMES or first in _STARTERS or first in _NOT_NAMES or _LOOK.fullmatch(word))
 
 
 def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -165,22 +268,27 @@ def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[
             before = said[i - 1] if i > 0 and not _CUE.search(said[i - 1]) else ""
             after = [s for s in said[i + 1 : i + 3] if not _CUE.search(s) or not _LOOK.search(sentence)]
             parts = [(author, x) for x in [before, sentence, *after[:2]] if x]
-            if order + 1 < len(messages) and (i == len(said) - 1 or not any(_LOOK.search(x) for _, x in parts)):
+            if order + 1 < len(messages) and (
+                i == len(said) - 1 or not any(_LOOK.search(x) for _, x in parts)
+            ):
                 nxt_author, nxt_text = messages[order + 1]
                 nxt = sentences(nxt_text)[:2]
                 if not any(_LOOK.search(x) for _, x in parts) or (
-                    nxt and re.match(r"\W*(?:she|he|they|his|her|their|it)\b", nxt[0], re.I) and _LOOK.search(nxt[0])
+                    nxt
+                    and re.match(r"\W*(?:she|he|they|his|her|their|it)\b", nxt[0], re.I)
+                    and _LOOK.search(nxt[0])
                 ):
                     parts += [(nxt_author, x) for x in nxt]
             out.append((order, parts))
     return out
 
 
-def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[str] = ()) -> list[tuple[str, str]]:
+def characters_of(
+    messages: Sequence[tuple[str, str]], *, not_names: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """(name, look) for each recurring character, in the order the thread introduces them.
 
     ``not_names`` are names the thread uses for other things (the product, the brand)."""
-    thread = "\n".join(t for _, t in messages)
     others = {n.lower() for n in not_names if n} | {w.lower() for n in not_names if n for w in n.split()}
     cast: dict[str, _Character] = {}
     for order, parts in _windows(messages):
@@ -189,13 +297,17 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
         for m in _CALLED.finditer(window):
             if _ROLE.search(window[max(0, m.start() - 40) : m.start()]):
                 named.append((m.start("name"), m.group("name")))
-        cue_at = window.find(parts[1][1]) if len(parts) > 1 and parts[0][1] and not _CUE.search(parts[0][1]) else 0
-        points_back = bool(re.search(r"\b(?:she|he|they|him|her|them|it)\b", window[cue_at:], re.I)) if cue_at else True
+        cue_at = (
+            window.find(parts[1][1]) if len(parts) > 1 and parts[0][1] and not _CUE.search(parts[0][1]) else 0
+        )
+        points_back = (
+            bool(re.search(r"\b(?:she|he|they|him|her|them|it)\b", window[cue_at:], re.I)) if cue_at else True
+        )
         for m in _NAME.finditer(window):
             if m.start() < cue_at and not points_back:
                 continue  # a name in the sentence before, when the cue sentence names someone itself
             at, name = _clean_name(m.start("name"), m.group("name").strip(), window)
-            if not name or name.lower() in others or not _is_name(name, thread):
+            if not name or name.lower() in others or not _is_name(name):
                 continue
             if any(a <= at < a + len(n) for a, n in named):
                 continue
@@ -205,8 +317,15 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
             for who, text in parts:
                 me = _ME.search(text)
                 handle = who.strip().split()[0] if who.strip() else ""
-                if me and len(handle) >= 2 and re.fullmatch(r"[\w.-]+", handle) and handle.lower() not in ("user", "me"):
-                    named.append((offset + me.start(), handle[:1].upper() + handle[1:] if handle.isalpha() else handle))
+                if (
+                    me
+                    and len(handle) >= 2
+                    and re.fullmatch(r"[\w.-]+", handle)
+                    and handle.lower() not in ("user", "me")
+                ):
+                    named.append(
+                        (offset + me.start(), handle[:1].upper() + handle[1:] if handle.isalpha() else handle)
+                    )
                     break
                 offset += len(text) + 3
         if not named:
@@ -223,9 +342,17 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
             pos = max(pos, at + len(piece)) if at >= 0 else pos
             piece = _PIECE_LEAD.sub("", _IN_EVERY.sub("", piece).strip(" .!?'\"“”‘’*")).strip(" .!?'\"“”‘’*")
             strong = [w for w in _LOOK.findall(piece) if w.lower() not in _WEAK]
-            if not piece or len(piece.split()) > 12 or _PIECE_STOP.search(piece) or not (strong or (_LOOK.search(piece) and len(piece.split()) <= 2)):
+            if (
+                not piece
+                or len(piece.split()) > 12
+                or _PIECE_STOP.search(piece)
+                or not (strong or (_LOOK.search(piece) and len(piece.split()) <= 2))
+            ):
                 continue
-            if any(piece == n or piece.startswith(n + " ") and len(piece.split()) <= len(n.split()) for _, n in named):
+            if any(
+                piece == n or piece.startswith(n + " ") and len(piece.split()) <= len(n.split())
+                for _, n in named
+            ):
                 continue
             pieces.append((max(at, 0), piece))
         for at, piece in pieces:
@@ -241,7 +368,7 @@ def characters_of(messages: Sequence[tuple[str, str]], *, not_names: Sequence[st
 
 
 def _merge_roles(found: list[_Character]) -> list[_Character]:
-    """"barista" and "Jun" found in two windows about the same person: the named one keeps both looks."""
+    """ "barista" and "Jun" found in two windows about the same person: the named one keeps both looks."""
     named = [c for c in found if c.name[:1].isupper()]
     roles = [c for c in found if not c.name[:1].isupper()]
     if not named:

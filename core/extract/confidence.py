@@ -27,7 +27,6 @@ from cutroom.core.extract.fields import (
     SHAPED,
     Findings,
     audience_of,
-    clean_avoid,
     goal_of,
     has_character_cue,
     is_injection,
@@ -252,7 +251,9 @@ def merge(
                 continue
             bare = re.sub(r"^(?:a|an|the|our|my|one)\s+", "", n.split(",")[0], flags=re.I)
             if cast and not (
-                re.match(r"[A-Z]", bare) or len(bare.split()) >= 2 or re.match(r"(?:her|his|their)\s", n, re.I)
+                re.match(r"[A-Z]", bare)
+                or len(bare.split()) >= 2
+                or re.match(r"(?:her|his|their)\s", n, re.I)
             ):
                 continue  # "dog" beside "Biscuit": the role of someone already cast
             names_now.append(n)
@@ -281,7 +282,11 @@ def merge(
             elif not any(_within(fact, m, extra=40) for m in must):
                 must.append(fact)
         update["must_include"] = must_list(
-            said, skip=[str(update.get("call_to_action", brief.call_to_action) or ""), str(update.get("url", brief.url) or "")]
+            said,
+            skip=[
+                str(update.get("call_to_action", brief.call_to_action) or ""),
+                str(update.get("url", brief.url) or ""),
+            ],
         )
         avoid: list[str] = []
         for item in brief.avoid:
@@ -420,10 +425,20 @@ _DEPICTING = re.compile(
 )
 
 
+_SCENE = re.compile(  # a sentence that stages a scene: "show…", "a woman walking her dog", "with a corgi puppy"
+    r"\b(?:show|shows|showing|feature|featuring|starring|cast|mascot|open(?:s|ing)?\s+on|end(?:s|ing)?\s+(?:on|with)|"
+    r"should\s+be\s+in\s+it|be\s+in\s+(?:it|the\s+ad|every)|plating|walking|cuddling|holding|playing|running|dancing|"
+    r"unwrapping|cooking|eating|drinking|laughing|smiling|sitting|riding|jumping|hugging|opening|using|doing)\b|(?:^\W*|,\s*)with\s+an?\s",
+    re.I,
+)
+
+
 def _depicted(name: str, thread_text: str) -> bool:
     """The thread puts ``name`` on screen: after "show", "featuring", "Cast:" and the like, or as
     the subject of a short scene line ("a couple unwrapping a gift")."""
-    first = _key(re.sub(r"^(?:a|an|the|their|our|my|your|her|his)\s+", "", name.split(",")[0], flags=re.I)).split()
+    first = _key(
+        re.sub(r"^(?:a|an|the|their|our|my|your|her|his)\s+", "", name.split(",")[0], flags=re.I)
+    ).split()
     if not first:
         return False
     word = re.escape(first[0])
@@ -431,9 +446,12 @@ def _depicted(name: str, thread_text: str) -> bool:
         m = re.search(rf"\b{word}\b", sentence, re.I)
         if not m:
             continue
-        if _DEPICTING.search(sentence[: m.start()]):
+        if _DEPICTING.search(sentence[: m.start()]) or _SCENE.search(sentence):
             return True
-        if re.match(r"\W*(?:a|an|the|two|three|our|my)?\s*(?:\w+\s+){0,2}$", sentence[: m.start()], re.I) and len(sentence.split()) <= 8:
+        if (
+            re.match(r"\W*(?:a|an|the|two|three|our|my)?\s*(?:\w+\s+){0,2}$", sentence[: m.start()], re.I)
+            and len(sentence.split()) <= 8
+        ):
             return True
     return False
 
@@ -443,7 +461,9 @@ def _same_figure(a: str, b: str) -> bool:
     are the same role ("barista", "the barista")."""
     ka = _key(re.sub(r"^(?:a|an|the|our|my|their|her|his)\s+", "", a.split(",")[0], flags=re.I))
     kb = _key(re.sub(r"^(?:a|an|the|our|my|their|her|his)\s+", "", b.split(",")[0], flags=re.I))
-    return bool(ka and kb) and (f" {ka} " in f" {kb} " or f" {kb} " in f" {ka} " or _key(a) in _key(b) or _key(b) in _key(a))
+    return bool(ka and kb) and (
+        f" {ka} " in f" {kb} " or f" {kb} " in f" {ka} " or _key(a) in _key(b) or _key(b) in _key(a)
+    )
 
 
 def _union(first: list[str], more: list[str]) -> list[str]:

@@ -26,9 +26,34 @@ MAX_FACTS = 10
 _CUES = vocabulary.table("fields")["fact_cues"]
 _FACT_WORDS = [w for group in ("offer", "legal") for w in _CUES[group]]
 _WEAK_FACT_WORDS = frozenset(
-    ["free", "available", "trial", "vegan", "organic", "gluten-free", "in stock", "made in", "protected", "certified",
-     "licensed", "accredited", "recognised", "recognized", "authorised", "authorized", "registered", "guarantee",
-     "guaranteed", "warranty", "next-day", "same-day", "limited edition", "best price", "fairtrade", "b corp"]
+    [
+        "free",
+        "available",
+        "trial",
+        "vegan",
+        "organic",
+        "gluten-free",
+        "in stock",
+        "made in",
+        "protected",
+        "certified",
+        "licensed",
+        "accredited",
+        "recognised",
+        "recognized",
+        "authorised",
+        "authorized",
+        "registered",
+        "guarantee",
+        "guaranteed",
+        "warranty",
+        "next-day",
+        "same-day",
+        "limited edition",
+        "best price",
+        "fairtrade",
+        "b corp",
+    ]
 )
 
 
@@ -83,8 +108,19 @@ _REMIND = re.compile(  # "Make sure to show the logo, the price…", "Don't forg
     re.I,
 )
 _AVOIDING = re.compile(r"^\W*(?:don'?t|do not|no|never|avoid|nothing|skip|please don'?t|pls don'?t)\b", re.I)
-_YES = re.compile(r"^\W*(?:(?:yes|yep|yeah|yup|ok|okay|sure|correct|right|both|all|still|the same)\b[\s,.!]*)+", re.I)
-_RETRACT = re.compile(r"\b(?:actually\s+no|scratch\s+that|forget\s+that|no\s+wait|leave\s+(?:it|that|the\s+\w+)\s+out|drop\s+(?:it|that))\b", re.I)
+_YES = re.compile(
+    r"^\W*(?:(?:yes|yep|yeah|yup|ok|okay|sure|correct|right|both|all|still|the same)\b[\s,.!]*)+", re.I
+)
+_RETRACT = re.compile(
+    r"\b(?:actually\s+no|scratch\s+that|forget\s+that|no\s+wait|leave\s+(?:it|that|the\s+\w+)\s+out|drop\s+(?:it|that))\b",
+    re.I,
+)
+_ASKING = re.compile(
+    r"^(?:(?:we\s+)?(?:need|want|would\s+like)|can\s+we\s+(?:get|do|have)|could\s+we\s+(?:get|do|have)|looking\s+for)\s+"
+    r"(?:an?|the|our|some)?\s*(?:[\w-]+\s+){0,3}?(?:ad|advert|video|vid|spot|reel|promo|film|clip)\s+(?:for|about|of|on)\s+"
+    r"(?:the|our|their|a)?\s*",
+    re.I,
+)
 _HEADER = re.compile(r"^\W*(?:date|sent|from|to|cc|subject|re|fwd)\s*:", re.I)
 _OTHER_FIELD = re.compile(
     r"^\W*(?:goal|aim|objective|kpi|audience|target|who(?:\s+for)?|tone|vibe|style|length|duration|runtime|"
@@ -132,18 +168,20 @@ _REMARK = re.compile(
 )
 _LEAD = re.compile(
     r"^(?:(?:and|plus|also|along\s+with|with|that|the\s+line|the\s+text|the\s+words?|we'?re|we\s+are|"
-    r"it'?s|its|it\s+is|it|they'?re|offer\s+is|which\s+is|the|a|an|our|their|we|we\s+must|must|(?:also\s+)?(?:show|say|mention|"
+    r"it'?s|its|it\s+is|it|they'?re|offer\s+is|which\s+is|the|a|an|our|their|use|using|we|we\s+must|must|(?:also\s+)?(?:show|say|mention|"
     r"include|put|add|display|feature)|has\s+to\s+say|have\s+to\s+say|needs?\s+to\s+say)\s+)+",
     re.I,
 )
 _EMPTY = re.compile(
     r"^(?:both|all|it|this|that|these|those|them|the\s+price|the\s+date|the\s+dates|the\s+times|the\s+offer|"
     r"on\s+screen|somewhere|legible|not|very\s+important|important|visible|bits|lines?|text|also|and|so|ok|okay|"
-    r"we\s+must\s+say|must\s+say|what'?s|(?:that|this|the)\s+(?:number|price|figure|date|line|one|stat)|yes|yep|sure|price|prices|dates?|both\s+prices|(?:the\s+)?number|put|"
+    r"we\s+must\s+say|must\s+say|what'?s|stats?|the|a|an|(?:that|this|the)\s+(?:number|price|figure|date|line|one|stat)|yes|yep|sure|both\s+prices|(?:the\s+)?number|put|"
     r"(?:the\s+)?(?:price|prices|dates?|times?)\s+(?:and|\+|&)\s+(?:the\s+)?(?:price|prices|dates?|times?))\W*$",
     re.I,
 )
-_LENGTH_ONLY = re.compile(r"^\d+\s?(?:s|sec|secs|seconds?|min|mins|minutes?)$|^\d+\s?[-–]\s?\d+$|^\d+\+?$", re.I)
+_LENGTH_ONLY = re.compile(
+    r"^\d+\s?(?:s|sec|secs|seconds?|min|mins|minutes?)$|^\d+\s?[-–]\s?\d+$|^\d+\+?$", re.I
+)
 
 
 def _key(text: str) -> str:
@@ -154,22 +192,48 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
     """Quoted lines whole, the rest cut at commas, "+", ";" and " and " before a quote."""
     out: list[str] = []
     text = re.sub(r"\s*\((?![^)]*\d)[^)]*\)?", " ", text)  # "(WLTP)", "(fish costs...)": remarks
-    quoted = [q.strip() for m in _QUOTE.finditer(text) if (q := next(g for g in m.groups() if g)) and re.search(r"\w{2,}", q)]
-    rest = _QUOTE.sub(" | ", text)
-    out += [q.lstrip("*").rstrip("*") for q in quoted]
-    splitter = r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=\w):\s|\s[—–]\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=(?:the|a|an)\s+|[£$€\d])" + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    quoted = [
+        q.strip()
+        for m in _QUOTE.finditer(text)
+        if (q := next(g for g in m.groups() if g)) and re.search(r"\w{2,}", q)
+    ]
+    slots = iter(quoted)
+    rest = _QUOTE.sub(
+        lambda m: " | \u2063 | " if re.search(r"\w{2,}", next(g for g in m.groups() if g)) else " ", text
+    )
+    splitter = (
+        r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=\w):\s|\s[—–]\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=(?:the|a|an)\s+|[£$€\d])"
+        + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+    )
     pieces = re.split(splitter, rest)
     merged: list[str] = []
     for piece in pieces:
-        if merged and re.search(r"\b(?:unit|suite|flat|no\.?)\s*\d+$|^\d{1,4}\s+\w+", merged[-1], re.I) and re.fullmatch(
-            r"(?-i:[A-Z][\w'’-]*)(?:\s+(?-i:[A-Z][\w'’-]*)){0,3}", piece.strip()
+        if (
+            merged
+            and re.search(r"\b(?:unit|suite|flat|no\.?)\s*\d+$|^\d{1,4}\s+\w+", merged[-1], re.I)
+            and re.fullmatch(r"(?-i:[A-Z][\w'’-]*)(?:\s+(?-i:[A-Z][\w'’-]*)){0,3}", piece.strip())
         ):
             merged[-1] = f"{merged[-1]}, {piece.strip()}"  # "Unit 4, Riverside Park": one address
         else:
             merged.append(piece)
     for part in merged:
+        if part.strip(" |") == "\u2063":
+            out.append(next(slots).lstrip("*").rstrip("*"))  # a quoted line, whole and in its place
+            continue
         part = _REMARK.sub("", _LEAD.sub("", part.strip(" .:!?-—–*()"))).strip(" .:!?-—–*()")
-        if quoted and not _TOKEN.search(part):
+        part = re.sub(r"\s+(?:and|or|plus|&|\+)$", "", part)
+        if (
+            quoted
+            and not _TOKEN.search(part)
+            and (
+                len(part.split()) > 4
+                or re.search(
+                    r"\b(?:must|say|mention|include|show|need|needs|has|have|line|claim|wording)\b",
+                    part,
+                    re.I,
+                )
+            )
+        ):
             continue  # "We must say '…' on screen": around the quotes, only the words that ask for them
         if part and not _EMPTY.match(part) and not _LENGTH_ONLY.match(part) and re.search(r"\w{2,}", part):
             out.append(part)
@@ -178,14 +242,21 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
 
 def _cued(sentence: str) -> list[str] | None:
     """The facts a sentence marks as required, or None when it has no must cue."""
-    if (_IN_SCENES.search(sentence) or has_character_cue(sentence)) and not _TOKEN.search(sentence) and not (
-        _LABEL.match(sentence) and re.search(r":\s*\S", sentence)
+    if (
+        (_IN_SCENES.search(sentence) or has_character_cue(sentence))
+        and not _TOKEN.search(sentence)
+        and not (_LABEL.match(sentence) and re.search(r":\s*\S", sentence))
     ):
         return None  # "Pip the parrot must be in all the scenes", "Ray has to be in it": casting
     label = _LABEL.match(sentence)
     if label and not _OTHER_FIELD.match(sentence):
         return _clauses(label.group("rest"))
-    if _QUOTE.search(sentence) and re.search(rf"\b(?:{_MUSTWORD}|super|small\s+print|on[- ]screen|exact\s+wording)\b", sentence, re.I):
+    if _QUOTE.search(sentence) and re.search(
+        r"\b(?:must|mandatory|obligatory|required|compulsory|legal\s+(?:wants|needs|says|requires)|(?:has|have|needs?)\s+to\s+"
+        r"(?:say|show|be|include|have)|(?:it\s+)?also\s+needs|super|small\s+print|on[- ]screen|exact\s+wording|insist)\b",
+        sentence,
+        re.I,
+    ):
         return _clauses(sentence)  # "legal wants 'Weather permitting' as a super", "It also needs "£295""
     remind = _REMIND.search(sentence)
     if remind:
@@ -198,19 +269,28 @@ def _cued(sentence: str) -> list[str] | None:
         return _clauses(before.group("rest"))
     if before and re.search(rf"\b{_MUSTWORD}\b", sentence[: before.start("rest")], re.I):
         return _clauses(before.group("rest"))
-    if before and re.search(r"\b(?:can\s+we|could\s+we|please|pls|should)\s+(?:also\s+)?(?:mention|say|include|add|state|note)\b", sentence, re.I):
-        return _clauses(before.group("rest"))  # "Can we mention it sets up in 5 minutes?"; "could we feature a woman" is casting
+    if before and re.search(
+        r"\b(?:can\s+we|could\s+we|please|pls|should)\s+(?:also\s+)?(?:mention|say|include|add|state|note)\b",
+        sentence,
+        re.I,
+    ):
+        return _clauses(
+            before.group("rest")
+        )  # "Can we mention it sets up in 5 minutes?"; "could we feature a woman" is casting
     return None
 
 
 _SPEAKER = re.compile(
-    r"\b(?:speaker|host|hosted\s+by|presented\s+by|with\s+(?:special\s+)?guest|headliner)\s*:?\s*(?P<a>(?:Dr\.?\s+|Prof\.?\s+)?(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+)){0,2})|"
+    r"\b(?:(?:speaker|host|headliner)\s*:|hosted\s+by|presented\s+by|with\s+(?:special\s+)?guest)\s*(?P<a>(?:Dr\.?\s+|Prof\.?\s+)?(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+)){0,2})|"
     r"(?P<b>(?:Dr\.?\s+|Prof\.?\s+)?(?-i:[A-Z][\w'’-]+)(?:\s+(?-i:[A-Z][\w'’-]+)){0,2})\s+(?:will\s+be|is)\s+(?:speaking|hosting|presenting|headlining)",
     re.I,
 )
 
 
-_LINK = re.compile(r"<?(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|co|uk|io|app|org|net|shop|studio|ai|dev|me)\b(?:/\S*)?", re.I)
+_LINK = re.compile(
+    r"<?(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|co|uk|io|app|org|net|shop|studio|ai|dev|me)\b(?:/\S*)?",
+    re.I,
+)
 
 
 def _offered(sentence: str) -> list[str]:
@@ -226,10 +306,16 @@ def _offered(sentence: str) -> list[str]:
     if _HEADER.match(sentence) or not (_TOKEN.search(sentence) or _STRONG.search(sentence)):
         return []
     return [
-        c
+        _around_facts(c)
         for c in _clauses(sentence, split_plus=False)
         if _FACT.search(c) and len(c.split()) <= 14 and not re.match(r"(?:which|that|who|where)\b", c, re.I)
     ]
+
+
+def _around_facts(clause: str) -> str:
+    """A clause said in passing without the request around it: "Need an ad for the Riverside Half
+    Marathon on June 8" → "Riverside Half Marathon on June 8"."""
+    return _ASKING.sub("", clause).strip() or clause
 
 
 def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) -> list[str]:
@@ -271,7 +357,12 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
                 else:
                     previous = _offered(sentence)
                     offered += previous
-    items = cued + [i for i in offered if not any(k and _key(i) in k for k in skip_keys)]
+    money = re.compile(rf"{_MONEY}|\d\s?%", re.I)
+    items = cued + [
+        i
+        for i in offered
+        if money.search(i) or not any(k and (_key(i) in k or k in _key(i)) for k in skip_keys)
+    ]  # "End with 'Start your free trial'" is the call to action, not a fact to show
     return _dedupe(items)[:MAX_FACTS]
 
 

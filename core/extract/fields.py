@@ -70,7 +70,9 @@ _URL = re.compile(
 _NOT_TLD = frozenset(["e", "g", "i", "e", "eg", "ie", "vs", "etc", "am", "pm", "na", "n.a"]) | frozenset(
     _V["file_endings"]
 )
-_ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co|min|max|approx|est|Ltd|Inc)\.$", re.I)
+_ABBREV = re.compile(
+    r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co|min|max|approx|est|Ltd|Inc)\.$", re.I
+)
 _CAP = r"(?:[A-Z][\w'’&-]{0,40})"
 _CTA_CUE = re.compile(
     r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|final (?:text|line|card|frame)|"
@@ -1737,10 +1739,17 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                 continue
             if answering:
                 answering = False
-                answer = _audience_value(re.sub(r"^\W*(?:(?:yes|yeah|yep|ok|so|well|honestly|basically|mostly|mainly)\b[\s,]*)+", "", s, flags=re.I))
+                answer = _audience_value(
+                    re.sub(
+                        r"^\W*(?:(?:yes|yeah|yep|ok|so|well|honestly|basically|mostly|mainly)\b[\s,]*)+",
+                        "",
+                        s,
+                        flags=re.I,
+                    )
+                )
                 if answer and len(answer.split()) <= 20 and not _LABEL_RES["audience"].match(s):
                     if best[0]:
-                        others.append(best)
+                        others.append((best[0], best[1]))
                     best = (answer, LABELLED - 0.05)
                     ages.extend(a.group(0) for a in _AGES.finditer(s))
                     continue
@@ -1761,7 +1770,11 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
             for m in _overlapping(_AUDIENCE_CUE, s):
                 value = m.group("v")
                 inner = re.search(r"\bfor\s+", value) if m.group(0)[:3].lower() == "for" else None
-                if inner and _has_people(value[inner.end() :], 5) and not _has_people(value[: inner.start()], 5):
+                if (
+                    inner
+                    and _has_people(value[inner.end() :], 5)
+                    and not _has_people(value[: inner.start()], 5)
+                ):
                     continue  # "an ad for Glow serum for busy parents": the second "for" names who it is for
                 if _has_people(value, 5, singular=m.group(0)[:3].lower() != "for"):
                     conf = SHAPED - order * 0.001

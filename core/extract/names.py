@@ -25,7 +25,21 @@ _EMAIL = re.compile(r"\S+@\S+")
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*[^\W_]|[^\W_]|&")
 # Words a domain adds around a name: "getsudsgo.com", "sudsgoapp.com", "sudsgo-hq.io".
 _DOMAIN_LEADS = ("get", "try", "use", "join", "go", "my", "the", "hello", "meet", "visit", "shop")
-_DOMAIN_TAILS = ("app", "hq", "co", "uk", "shop", "store", "online", "official", "studio", "group", "team", "inc", "ltd")
+_DOMAIN_TAILS = (
+    "app",
+    "hq",
+    "co",
+    "uk",
+    "shop",
+    "store",
+    "online",
+    "official",
+    "studio",
+    "group",
+    "team",
+    "inc",
+    "ltd",
+)
 # A name, as a chat writes one: capitalised words with small joining words, or in quotes.
 _NAME = (
     r"(?:[\"“'‘](?P<{g}q>[^\"”'’\n]{{2,40}})[\"”'’]|"
@@ -92,7 +106,7 @@ def _domain_keys(url: str) -> list[str]:
 
 
 def _prefix_of(key: str, label: str) -> bool:
-    """"greenlight" in greenlightdriving.wales, "greenpatch" in greenpatchlawns.com: most of the
+    """ "greenlight" in greenlightdriving.wales, "greenpatch" in greenpatchlawns.com: most of the
     label, from its start."""
     return len(key) >= 5 and label.startswith(key) and len(key) * 2 >= len(label)
 
@@ -194,7 +208,9 @@ def never_a_name(value: str, text: str, people: set[str]) -> bool:
         return True  # "Marek", who wrote half the thread
     if len(words) == 2 and words[0] in _NOT_NAMES and words[1] in _ADDRESSEES:
         return True  # "Hallo together", "Morning all"
-    if len(words) == 1 and re.search(r"(?-i:[A-Z][\w'’&.-]*)\s*\(\s*" + re.escape(value.strip()) + r"\s*\)", text):
+    if len(words) == 1 and re.search(
+        r"(?-i:[A-Z][\w'’&.-]*)\s*\(\s*" + re.escape(value.strip()) + r"\s*\)", text
+    ):
         return True  # "Kaito Sushi (Shoreditch)": a bracket after a name says where it is
     if clean != value.strip() and not re.search(r"[A-Za-z]{3,}", clean):
         return True
@@ -213,18 +229,22 @@ _QUOTED = r"[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]"
 _CUES = [
     # "an invisible mineral sunscreen called ClearShield 50", "its called 'low tide'",
     # "Loft & Light is the name we give our loft conversion service"
-    re.compile(rf"\b(?:called|named|name is|name's|branded as)\s+(?:the\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))", re.I),
+    re.compile(
+        rf"\b(?:called|named|name is|name's|branded as)\s+(?:the\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))", re.I
+    ),
     re.compile(rf"(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))\s+is\s+the\s+name\s+(?:we|they)\s+(?:give|use)", re.I),
     # "the new ProvaMix 40 (spiral mixer)", "Roamwild's new van — the Kestrel pop-top"
-    re.compile(rf"\bnew\s+(?:[a-z][a-z-]+\s*){{0,2}}(?:[,—–:-]+\s*)?(?:the\s+|a\s+|called\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))"),
+    re.compile(
+        rf"\bnew\s+(?:[a-z][a-z-]+\s*){{0,2}}(?:[,—–:-]+\s*)?(?:the\s+|a\s+|called\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))"
+    ),
     # "for their Breakfast No. 4 blend", "need their Sponsor a Puppy appeal video"
-    re.compile(rf"\b(?:for|need|needs|want|wants|launching|promoting|introducing|advertising)\s+(?:their|our|the)\s+(?:new\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))"),
+    re.compile(
+        rf"\b(?:for|need|needs|want|wants|launching|promoting|introducing|advertising)\s+(?:their|our|the)\s+(?:new\s+)?(?:{_QUOTED}|(?P<n>{_NAMEWORDS}))"
+    ),
 ]
-_ADDRESSEES = frozenset(["together", "all", "team", "everyone", "everybody", "folks", "guys", "there", "y'all", "people"])
-_LEFT_STOP = frozenset(
-    "the a an our their my your its this that new for to from with at in on and or but so if as by of i we you they "
-    "it is are was be hi hey ok okay yes no please pls also just".split()
-)
+_NAME_WORDS = vocabulary.table("names")
+_ADDRESSEES = frozenset(_NAME_WORDS["addressees"]["words"])
+_LEFT_STOP = frozenset(_NAME_WORDS["left_stop"]["words"])
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
 
 
@@ -252,12 +272,20 @@ def complete(name: str, text: str) -> str:
     while words and (words[0].lower() in _NOT_NAMES or words[0].lower() in _LEFT_STOP):
         words = words[1:]
     left = " ".join(words) + " " if words else ""
-    if left and (len(name.split()) > 1 and not re.match(r"(?:for|of|&|and|on)\b", name) and not re.search(r"['’]s\s*$", left)):
+    if left and (
+        len(name.split()) > 1
+        and not re.match(r"(?:for|of|&|and|on)\b", name)
+        and not re.search(r"['’]s\s*$", left)
+    ):
         left = ""  # a name of several words is whole already, unless a possessive runs into it
     right = m.group("right") or ""
     if right and not re.match(r"\.?\s?\d", right) and not re.search(r"[a-z]$", name):
         right = ""  # "BIAB" is not "BIAB of the Year"
-    if right and re.match(r"\.?\s?\d", right) and not re.search(r"\b(?:No|Nº|Mk|Vol|Series|Gen|v)$", name, re.I):
+    if (
+        right
+        and re.match(r"\.?\s?\d", right)
+        and not re.search(r"\b(?:No|Nº|Mk|Vol|Series|Gen|v)$", name, re.I)
+    ):
         right = ""  # only "No. 4", "Mk 2" take a number after them
     return f"{left}{name}{right}".strip()
 
@@ -323,7 +351,12 @@ def settle(
     if product is None:
         for name, confidence, _ in sorted(candidates, key=lambda c: (-c[1], -c[2])):
             name = tidy(name)
-            if name and not bad(name) and not _poor(name, text, url) and (not brand or _key(name) != _key(brand)):
+            if (
+                name
+                and not bad(name)
+                and not _poor(name, text, url)
+                and (not brand or _key(name) != _key(brand))
+            ):
                 product, sure = complete(name, text), min(confidence, 0.75)
                 break
     elif product_confidence < 0.9:
@@ -339,7 +372,12 @@ def settle(
             product, sure = new, 0.75  # "it's been renamed: Field Kit 24"
     cues = [(renamed(complete(tidy(c), text)) or "", strength) for c, strength in cue_names(text)]
     cue, strength = next(((c, st) for c, st in cues if c and not bad(c) and _name_like(c)), ("", 0.0))
-    weak = product is None or sure == 0.0 or (brand is not None and _key(product) == _key(brand)) or _describes(product, cue, text)
+    weak = (
+        product is None
+        or sure == 0.0
+        or (brand is not None and _key(product) == _key(brand))
+        or _describes(product, cue, text)
+    )
     if cue and (weak or product_confidence < 0.9) and not (product and _within(cue, product, extra=3)):
         was = product
         product, sure = cue, 0.8
@@ -389,7 +427,8 @@ def _describes(product: str, name: str, text: str) -> bool:
         return False
     return bool(
         re.search(
-            re.escape(name) + r"\s*(?:[—–:,(-]+|\s(?:is|=)\s)\s*(?:(?:a|an|the|our|their)\s+)?(?:\w+\s+){0,2}"
+            re.escape(name)
+            + r"\s*(?:[—–:,(-]+|\s(?:is|=)\s)\s*(?:(?:a|an|the|our|their)\s+)?(?:\w+\s+){0,2}"
             + re.escape(product),
             text,
             re.I,
@@ -397,7 +436,9 @@ def _describes(product: str, name: str, text: str) -> bool:
     )
 
 
-_HEDGE = re.compile(r"\b(?:i think|i guess|maybe|last|next|week|weeks|yesterday|today|tomorrow|ago|lol|haha|tbh)\b", re.I)
+_HEDGE = re.compile(
+    r"\b(?:i think|i guess|maybe|last|next|week|weeks|yesterday|today|tomorrow|ago|lol|haha|tbh)\b", re.I
+)
 _STREET = re.compile(r"\b(?:rd|st|street|road|lane|ave|avenue|way|square|sq|hwy|highway)\.?$", re.I)
 
 
@@ -412,7 +453,7 @@ def _poor(product: str, text: str = "", url: str | None = None) -> bool:
         and not re.search(rf"\b{re.escape(product.capitalize())}\b", text)
         and not (url and _compact(product) in _compact(url))
         and not re.search(rf"[\"“'‘]{re.escape(product)}[\"”'’]", text, re.I)
-        and not re.search(rf"\b(?:our|my|new|their)\s+(?:\w+\s+)?{re.escape(product)}\b", text, re.I)
+        and not re.search(rf"\b(?:our|my|new|their|all)\s+(?:\w+\s+)?{re.escape(product)}\b", text, re.I)
     )
     return bool(
         plain_word
