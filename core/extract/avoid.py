@@ -42,7 +42,8 @@ _NO = re.compile(
     r"(?P<no>(?i:no\s+one|no-one|nobody|no|nothing))\s+(?P<rest>.+)$"
 )
 _PLEASE_NOT = re.compile(
-    r"\b(?i:please|pls|plz|definitely|absolutely|and)\s+(?:not|NOT)\s+(?P<rest>.+)$|\bNOT\s+(?P<caps>.+)$|"
+    r"\b(?i:please|pls|plz|definitely|absolutely)\s+(?:not|NOT)\s+(?P<rest>.+)$|\b(?i:and)\s+not\s+(?=too\b|overly\b)(?P<andnot>.+)$|"
+    r"\bNOT\s+(?P<caps>.+)$|"
     r"(?:^|[,;.]\s*|\b(?i:and|but|just|also|so)\s+)(?i:not\s+too|not\s+overly|less)\s+(?P<soft>(?!(?i:is|than|of|time|money|more|and|or)\b)[\w-]+)|"
     r"(?:[,;]\s*|\b(?i:but)\s+)(?i:not)\s+(?:(?i:a|an)\s+)?(?P<tone>[a-z][\w-]+(?:\s+(?!one\b)[a-z][\w-]+)?)(?:\s+one)?\s*(?=[,.;!?]|$)"
 )
@@ -88,7 +89,7 @@ _NO_GO = re.compile(  # "stock footage is a no-go", "keep politics out of it"
     re.I,
 )
 _CLAUSE = re.compile(  # a later part of a list that is a sentence of its own ("Motus Mobility asked")
-    r"\b(?:is|are|was|were|gets?|got|will|would|'ll|seems?|feels?|thinks?|says?|said|wants?|asked|asks|"
+    r"\b(?:is|are|was|were|gets?|got|will|would|'ll|seems?|feels?|looks\s+(?:wrong|bad|weird|cheap|off|odd|terrible|awful|tacky)|thinks?|says?|said|wants?|asked|asks|"
     r"hates?|loves?|finds?|knows?|means?|makes?|goes|went|can|could|should|must)\b",
     re.I,
 )
@@ -139,6 +140,10 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
             and n
         ):
             continue  # "…, I'm begging", "…, the kit is wood"
+        if n and out and re.match(r"(?:just|only|instead|rather|but)\b", part, re.I):
+            break  # "no instructor on camera, just pupils": the contrast ends the list
+        if re.match(r"(?:for|in|on|at|to|as)\s", part, re.I) or re.search(r"\b\w+\s+thing$", part, re.I):
+            continue  # "NOT for the end card", "…, ASA thing"
         reason = _REASON.search(part)
         if reason and reason.start() == 0:
             if out:
@@ -230,14 +235,11 @@ def _cued_items(sentence: str) -> list[tuple[int, str]]:
         if sentence[: m.start()].count("(") > sentence[: m.start()].count(")"):
             continue
         if m.group("tone") and not (
-            re.search(r"\b(?:tone|vibe|feel|style|mood|look)\b", sentence, re.I)
-            or (
-                len(sentence[: m.start()].split()) <= 5
-                and not re.search(r"\b(?:is|are|was|we|i|you|they|it)\b", sentence[: m.start()], re.I)
-            )
+            re.search(r"\b(?:tone|vibes?|feel|style|mood|look|energy|aesthetic)\b", sentence, re.I)
+            or re.fullmatch(r"\W*\w+(?:\s+\w+)?\s+and\s+\w+(?:\s+\w+)?\W*", sentence[: m.start()])  # "friendly and reassuring"
         ):
             continue  # "warm, not clinical" in a tone line; "joy, not guilt" elsewhere is a contrast
-        said = m.group("rest") or m.group("caps") or m.group("soft") or m.group("tone") or ""
+        said = m.group("rest") or m.group("andnot") or m.group("caps") or m.group("soft") or m.group("tone") or ""
         said = re.sub(r"^(?:too|overly|so)\s+", "", said, flags=re.I)  # "and not too luxurious"
         out += [(m.start(), i) for i in _items(said, after_no=True)]
     return out

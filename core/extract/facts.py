@@ -66,7 +66,7 @@ _MUSTWORD = (
     r"non[- ]negotiable|essential|legal\s+(?:wants|needs|says|requires|insists))"
 )
 _TOPIC = (
-    r"(?:must[- ]?(?:include|haves?|show|say|mention)|on[- ]screen(?:\s+text)?|supers?|legal(?:\s+lines?)?|"
+    r"(?:musts|must[- ]?(?:include|haves?|show|say|mention)|on[- ]screen(?:\s+text)?|supers?|legal(?:\s+lines?)?|"
     r"compliance(?:\s+lines?)?|disclaimers?|small\s+print|key\s+facts?|facts|offer(?:\s+details)?|promo|prices?|"
     r"pricing|rates?|finance(?:\s+line)?|deadline|terms|t&cs|details|info|include|show|mandatory|mandatories|"
     r"obligatory|required|stats?|proof\s+points?|claims?|usps?|deals?|specials?|bundle|say|mention|remember|important(?:\s+things?(?:\s+to\s+\w+)?)?)"
@@ -140,7 +140,7 @@ _TOKENS = (
     r"\b\d+-(?:day|night|month|year|hour|week)\b|\b\d{1,4}\s+(?-i:[A-Z][a-z]+)\s+(?:st|street|rd|road|lane|ave|avenue|way|place|square|sq|row|court|close|drive)\b|"
     r"\b\d\.\d\s?(?:stars?|★|/5|rating)|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*s\s+(?:in|through|during|from|until)\s+\w+|"
     r"\bbuy\s+\d+\s+get\b|\bget\s+the\s+\d+(?:st|nd|rd|th)\s+free\b|\b\d{5,}\b|\b(?:unit|suite)\s+\d+\b|"
-    r"(?:^|\s)(?:over|under)\s+\d{2}s\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
+    r"(?:^|\s)(?:over|under)\s+(?:16|18|21|25)s\b|\bfor\s+the\s+price\s+of\b|\bhalf[- ]price\b|\bbogof\b|\b\d+\s+for\s+\d+\b|"
     r"\bfree\s+(?:delivery|shipping|returns|cancellation|parking|trial|fitting|engraving|consultation|changes|taster|assessment|quote|first)\b|"
     r"\b(?:weekdays?|weekends?|mon-fri|members|new\s+users|new\s+customers)\s+only\b|\bonly\s+(?:in|on|until|till|til)\s+\w+|"
     r"\b(?:until|til|till|ends?|ending|valid\s+until|offer\s+ends)\s+(?:\d|the\s+\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|mon|tue|wed|thu|fri|sat|sun)"
@@ -203,7 +203,7 @@ def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
     )
     splitter = (
         r"\s*(?:,(?!\d|\s\d{4}\b)|(?<=\w):\s|\s[—–]\s|;|\||\s&\s(?=[£$€\d])|\band\s+(?=(?:the|a|an)\s+|[£$€\d])"
-        + (r"|\s\+\s)\s*" if split_plus else r")\s*")
+        + (r"|\s\+\s(?=[\"“'‘]|the\s))\s*" if split_plus else r")\s*")
     )
     pieces = re.split(splitter, rest)
     merged: list[str] = []
@@ -253,7 +253,8 @@ def _cued(sentence: str) -> list[str] | None:
         return _clauses(label.group("rest"))
     if _QUOTE.search(sentence) and re.search(
         r"\b(?:must|mandatory|obligatory|required|compulsory|legal\s+(?:wants|needs|says|requires)|(?:has|have|needs?)\s+to\s+"
-        r"(?:say|show|be|include|have)|(?:it\s+)?also\s+needs|super|small\s+print|on[- ]screen|exact\s+wording|insist)\b",
+        r"(?:say|show|be|include|have)|(?:it\s+)?also\s+needs|super|small\s+print|on[- ]screen|exact\s+wording|insist|"
+        r"the\s+line|in\s+the\s+vo|voice-?over)\b",
         sentence,
         re.I,
     ):
@@ -301,14 +302,20 @@ def _offered(sentence: str) -> list[str]:
         return [(speaker.group("a") or speaker.group("b")).strip()] + [
             c for c in _clauses(sentence[speaker.end() :], split_plus=False) if _TOKEN.search(c)
         ]
-    if _PRODUCTION.search(sentence) or _OTHER_FIELD.match(sentence):
+    if _OTHER_FIELD.match(sentence):
         return []
     if _HEADER.match(sentence) or not (_TOKEN.search(sentence) or _STRONG.search(sentence)):
         return []
+    if re.search(
+        r"\b(?:budget|cost\s+us|we\s+(?:got|spent|paid)|last\s+(?:year|campaign)|shoot|deliver|draft|storyboard|treatment|edit)\b",
+        sentence,
+        re.I,
+    ):
+        return []  # about making or measuring the ad, not what it says
     return [
         _around_facts(c)
         for c in _clauses(sentence, split_plus=False)
-        if _FACT.search(c) and len(c.split()) <= 14 and not re.match(r"(?:which|that|who|where)\b", c, re.I)
+        if _FACT.search(c) and len(c.split()) <= 22 and not _PRODUCTION.search(c) and not re.match(r"(?:which|that|who|where)\b", c, re.I)
     ]
 
 
