@@ -6,7 +6,6 @@ are marked slow.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -149,13 +148,18 @@ def test_same_seed_gives_identical_frames_without_a_cache(tmp_path: Path) -> Non
     assert frame_hashes(Path(other.video)) != frame_hashes(Path(a.video))
 
 
-def test_cancel_stops_within_a_second_and_removes_partial_files(tmp_path: Path) -> None:
+def test_cancel_stops_at_the_next_check_and_removes_partial_files(tmp_path: Path) -> None:
+    """Work, not time (the bench times it): once cancel is asked, the render reports no more
+    progress than the step it was in and raises at its next check."""
     spec = small_spec()
     asked_at: list[float] = []
+    after: list[float] = []
 
     def on_progress(stage: str, fraction: float, message: str = "") -> None:
-        if fraction > 0.3 and not asked_at:
-            asked_at.append(time.monotonic())
+        if asked_at:
+            after.append(fraction)
+        elif fraction > 0.3:
+            asked_at.append(fraction)
 
     with pytest.raises(Cancelled):
         render_variant(
@@ -166,7 +170,7 @@ def test_cancel_stops_within_a_second_and_removes_partial_files(tmp_path: Path) 
             on_progress=on_progress,
             should_cancel=lambda: bool(asked_at),
         )
-    assert time.monotonic() - asked_at[0] < 1.0
+    assert max(after, default=asked_at[0]) - asked_at[0] < 0.15, (asked_at, after)
     assert list((tmp_path / "ad").iterdir()) == []
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and ".part" in p.name]
 
