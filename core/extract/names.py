@@ -218,8 +218,12 @@ def never_a_name(value: str, text: str, people: set[str]) -> bool:
     if len(clean.split()) <= 2 and first:
         placed = re.findall(_PLACED + re.escape(clean) + r"\b", text)
         said = re.findall(r"(?<![\w.])" + re.escape(clean) + r"\b", text)
-        if placed and len(placed) == len(said):
-            return True  # only ever a place something is in
+        if placed and 2 * len(placed) >= len(said):
+            return True  # mostly said as a place something is in ("we're in Headingley")
+    if _STREET.search(clean) or (
+        len(clean.split()) == 1 and re.search(r"\((?:[^()]*,\s*)?" + re.escape(clean) + r"\s*\)", text)
+    ):
+        return True  # "Chapel Rd", "Kaito Sushi (Shoreditch)", "(Glasgow, Sauchiehall St)"
     return False
 
 
@@ -346,7 +350,7 @@ def settle(
     sure: float | None = None
     if product and (bad(product) or _poor(product, text, url)):
         product, sure = None, 0.0
-    if brand and bad(brand):
+    if brand and (bad(brand) or _poor(brand, text, url)):
         brand = None
     if product is None:
         for name, confidence, _ in sorted(candidates, key=lambda c: (-c[1], -c[2])):
@@ -385,6 +389,8 @@ def settle(
             brand = was  # "Marlow Skin … a sunscreen called ClearShield 50": the first name is the maker
     if product and brand and _describes(product, brand, text) and not bad(brand):
         product, sure = brand, 0.7  # "SudsGo — laundry pickup app": the category was read, not the name
+    if product is None and brand:
+        product, sure = brand, 0.6  # only the business is named: it is what is advertised, until told otherwise
     business = url_name(text, url)
     if business and not bad(business):
         if product is None:
