@@ -220,11 +220,11 @@ def never_a_name(value: str, text: str, people: set[str]) -> bool:
         said = re.findall(r"(?<![\w.])" + re.escape(clean) + r"\b", text)
         if placed and 2 * len(placed) >= len(said):
             return True  # mostly said as a place something is in ("we're in Headingley")
-    if _STREET.search(clean) or (
-        len(clean.split()) == 1 and re.search(r"\((?:[^()]*,\s*)?" + re.escape(clean) + r"\s*\)", text)
-    ):
-        return True  # "Chapel Rd", "Kaito Sushi (Shoreditch)", "(Glasgow, Sauchiehall St)"
-    return False
+    # "Chapel Rd", "Kaito Sushi (Shoreditch)", "(Glasgow, Sauchiehall St)"
+    return bool(
+        _STREET.search(clean)
+        or (len(clean.split()) == 1 and re.search(r"\((?:[^()]*,\s*)?" + re.escape(clean) + r"\s*\)", text))
+    )
 
 
 _CAPWORD = r"(?-i:[A-Z0-9][\w'’&-]*(?:\.\s?\d+)?)"
