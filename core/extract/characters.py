@@ -184,7 +184,7 @@ _PIECE_SPLIT = re.compile(
     re.I,
 )
 _PIECE_LEAD = re.compile(
-    r"^(?:(?:she|he|they|it|who|and|also|always|usually|often|kinda|sort\s+of|kind\s+of|in|a|an|one|her|his|their|"
+    r"^(?:(?:she|he|they|it|who|and|also|always|usually|often|kinda|sort\s+of|kind\s+of|in|a|an|her|his|their|"
     r"our|the|is|are|has|have|got|wears|wearing|with|plus|very|super|really|basically|dressed\s+in|typically|"
     r"mostly|everyone\s+knows|looks\s+like|like)\s+)+",
     re.I,
@@ -212,6 +212,10 @@ class _Character:
     order: int = 0
 
 
+_BUSINESS_TAIL = re.compile(
+    r"\b(?:" + "|".join(re.escape(w) for w in _V["business_nouns"] if len(w) > 2) + r"|holidays|tours|services|group|ltd|llc|inc|gmbh)$",
+    re.I,
+)
 _MONTHS_DAYS = re.compile(
     r"^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\W*$",
@@ -294,6 +298,7 @@ def characters_of(
     for order, parts in _windows(messages):
         window = " . ".join(x for _, x in parts)
         named: list[tuple[int, str]] = []
+        quotes = [(q.start(), q.end()) for q in re.finditer(r"[\"“][^\"”]{2,80}[\"”]|(?<!\w)'[^'\n]{2,80}'(?!\w)", window)]
         for m in _CALLED.finditer(window):
             if _ROLE.search(window[max(0, m.start() - 40) : m.start()]):
                 named.append((m.start("name"), m.group("name")))
@@ -309,6 +314,10 @@ def characters_of(
             at, name = _clean_name(m.start("name"), m.group("name").strip(), window)
             if not name or name.lower() in others or not _is_name(name):
                 continue
+            if any(a <= at < b for a, b in quotes) or _BUSINESS_TAIL.search(name):
+                continue  # "Book your free consultation" is a line; "Coach Holidays" a company
+            if re.match(r"['’]s\s+(?!got\b|been\b|the\b|a\b|an\b|our\b|always\b|in\b|on\b)[a-z]", window[at + len(name) :]):
+                continue  # "Lorraine's clients": the owner of someone else
             if any(a <= at < a + len(n) for a, n in named):
                 continue
             named.append((at, name))
@@ -346,7 +355,7 @@ def characters_of(
                 not piece
                 or len(piece.split()) > 12
                 or _PIECE_STOP.search(piece)
-                or not (strong or (_LOOK.search(piece) and len(piece.split()) <= 2))
+                or not (strong or (_LOOK.search(piece) and len(piece.split()) <= 3))
             ):
                 continue
             if any(
