@@ -1399,7 +1399,7 @@ def _durations(sentence: str, order: int, draft: _Draft, spans: list[Span]) -> b
             spans.append(m.span())  # "a 45-minute webinar": not the ad's length, but read
             continue
         if unit == "s" and re.search(
-            r"\b(?:the|in (?:her|his|their)|early|late|mid)\s*$",
+            r"\b(?:the|in (?:her|his|their)|early|late|mid|over|under|aged|ages|strictly)\s*$",
             sentence[max(0, m.start() - 20) : m.start()],
             _FLAGS,
         ):
