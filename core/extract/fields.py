@@ -1643,7 +1643,7 @@ _CORRECTING = re.compile(
     r"\b(?:actually|instead|scratch|change|changed|not .{1,30} anymore|no longer)\b", re.I
 )
 _LENGTHY = re.compile(
-    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)(?<!and )(?<!or )(?<!& )\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
+    r",?\s*(?:(?<![\w-])(?<!their )(?<!aged )(?<!early )(?<!late )(?<!mid )(?<!mid-)(?<!and )(?<!or )(?<!& )(?<!over )(?<!under )\d+\s*(?:s|sec|secs|seconds?|second)\b|(?:youtube|tiktok|instagram|reels|facebook|linkedin|shorts|stories)\b).*$",
     re.I,
 )
 
