@@ -94,7 +94,7 @@ def merge(
 ) -> Extraction:
     """``extraction`` with the whole-thread findings applied, confidences set, the question redone."""
     said = [(a, t) for a, t in messages if a.lower() not in bot_authors]
-    found = read_thread(list(said))
+    found = read_thread(list(said), lists=editing)
     thread_text = "\n".join(t for _, t in said)
     brief = extraction.brief
     update: dict[str, object] = {}

@@ -216,8 +216,10 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
 
 
-def read_thread(messages: list[tuple[str, str]]) -> Findings:
-    """Every finding over the whole thread, in message order (later statements win)."""
+def read_thread(messages: list[tuple[str, str]], *, lists: bool = True) -> Findings:
+    """Every finding over the whole thread, in message order (later statements win). With
+    ``lists`` False the must-include and avoid lists are left to their own readers
+    (``facts.py``, ``avoid.py``) and not read here."""
     found = Findings()
     found.authors = [author for author, _ in messages]
     all_sentences: list[Sentence] = []
@@ -232,8 +234,9 @@ def read_thread(messages: list[tuple[str, str]]) -> Findings:
         _names(sentence, found)
         _cta(sentence, found)
         _url(sentence, found)
-        _must(sentence, found)
-        _avoid(sentence, found)
+        if lists:
+            _must(sentence, found)
+            _avoid(sentence, found)
         _minutes(sentence, found)
         for m in re.finditer(
             r"(?<![\w.])(\d{1,3})\s*-?\s*(?:s|sec|secs|second|seconds)\b(?!\s*(?:later|in|of|into|ago|each|per))",

@@ -127,6 +127,9 @@ def url_name(text: str, url: str | None) -> str | None:
     for i, (_, _, first) in enumerate(tokens):
         if not first or not first[0].isalnum():
             continue
+        head = _compact(first)
+        if not head or not any(k.startswith(head) for k in keys):
+            continue  # a name the address spells starts with the address's first letters
         for j in range(i, min(i + 5, len(tokens))):
             words = [w for _, _, w in tokens[i : j + 1]]
             variants = {
