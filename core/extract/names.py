@@ -346,8 +346,8 @@ def settle(
                 value = new
         return value
 
-    product = renamed(tidy(product)) if product else None
-    brand = renamed(tidy(brand)) if brand else None
+    product = renamed(tidy(product)) or None if product else None
+    brand = renamed(tidy(brand)) or None if brand else None
     if editing:
         return Settled(product, brand)
     sure: float | None = None
@@ -366,7 +366,7 @@ def settle(
             ):
                 product, sure = complete(name, text), min(confidence, 0.75)
                 break
-    elif product_confidence < 0.9:
+    else:
         product = complete(product, text)
     for new, old, kind in changes:
         if old is not None:
@@ -392,8 +392,6 @@ def settle(
             brand = was  # "Marlow Skin … a sunscreen called ClearShield 50": the first name is the maker
     if product and brand and _describes(product, brand, text) and not bad(brand):
         product, sure = brand, 0.7  # "SudsGo — laundry pickup app": the category was read, not the name
-    if product is None and brand:
-        product, sure = brand, 0.6  # only the business is named: it is what is advertised, until told otherwise
     business = url_name(text, url)
     if business and not bad(business):
         if product is None:
@@ -406,6 +404,8 @@ def settle(
             product, sure = business, 0.7
         elif not brand or _key(brand) == _key(product):
             brand = business  # the business whose address the ad sends people to makes it
+    if product is None and brand:
+        product, sure = brand, 0.6  # only the business is named: it is what is advertised, until told otherwise
     brand = brand and _company(brand, text)
     for m in _PARENT.finditer(text):
         parent = m.group("a") or m.group("b")
