@@ -167,8 +167,9 @@ async def test_another_requesters_job_starts_before_a_burst(
     for job in [*burst, late]:
         started[job.job_id] = next(e.ts for e in await _states(job_queue, job.job_id) if e.stage == "start")
     order = sorted(started, key=started.__getitem__)
-    assert order[0] == burst[0].job_id
-    assert order[1] == late.job_id
+    # The other requester's job starts before the rest of the burst; beside the burst's first job
+    # (a worker with two slots may start both in the same instant, in either order).
+    assert set(order[:2]) == {burst[0].job_id, late.job_id}
     assert order[2:] == [b.job_id for b in burst[1:]]  # the burst keeps its own order
 
 
