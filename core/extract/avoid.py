@@ -13,29 +13,26 @@ item ("avoid: fish and chips, it's a posh place"). Word lists are data (``data/a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from cutroom.core.extract import vocabulary
 from cutroom.core.extract.fields import AVOID_FOLLOWERS, BENEFIT_NOUNS, is_injection, sentences
+from cutroom.core.extract.matching import key, longest_each
 
 _T = vocabulary.table("avoid")
 MAX_ITEMS = 10
 
 
-def _alternatives(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
-
-
 _LABEL = re.compile(
-    rf"^\W*(?:{_alternatives(_T['labels'])})\s*(?::|=|->|[-—–]+\s|[-—–]+$)\s*(?P<rest>.*)$", re.I
+    rf"^\W*(?:{vocabulary.pattern(_T['labels'])})\s*(?::|=|->|[-—–]+\s|[-—–]+$)\s*(?P<rest>.*)$", re.I
 )
 _LABEL_LOOSE = re.compile(
     r"^(?P<head>[^:]{0,70}\b(?:avoid|don'?t\s+want|do\s+not\s+want|not\s+want|no[- ]gos?|leave\s+out|stay\s+away\s+from|"
     r"don'?ts|keep\s+out|steer\s+clear|off[- ]limits|never\s+show)\b[^:]{0,40}):\s*(?P<rest>.*)$",
     re.I,
 )
-_QUESTION = re.compile(rf"(?:^|[.!?]\s+)\W*(?:{_alternatives(_T['questions'])})\s*\?+\s*$", re.I)
-_VERB = re.compile(rf"\b(?:{_alternatives(_T['verbs'])})\b[:\s]*(?P<rest>.+)$", re.I)
+_QUESTION = re.compile(rf"(?:^|[.!?]\s+)\W*(?:{vocabulary.pattern(_T['questions'])})\s*\?+\s*$", re.I)
+_VERB = re.compile(rf"\b(?:{vocabulary.pattern(_T['verbs'])})\b[:\s]*(?P<rest>.+)$", re.I)
 _NO = re.compile(
     r"(?<![\w'’-])(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\bhas )(?<!\bhave )(?<!\bwith )(?<!\bzero )"
     r"(?<!\byes or )(?<!\bor )(?<!\bsays )(?<!\bsay )(?<!\bneeds )(?<!\bneed )(?<!\(|\[)(?<!\( )"
@@ -66,8 +63,12 @@ _LEADS = re.compile(
     r"avoid|avoiding|don'?t|do\s+not)(?:\s+|$))+",
     re.I,
 )
-_REASON = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['reasons'])})(?=\s|$|[,:])", re.I)  # the list ends here
-_REMARK = re.compile(rf"(?:^|\s)(?:{_alternatives(_T['remarks'])})(?=\s|$|[,:])", re.I)  # this item ends here
+_REASON = re.compile(
+    rf"(?:^|\s)(?:{vocabulary.pattern(_T['reasons'])})(?=\s|$|[,:])", re.I
+)  # the list ends here
+_REMARK = re.compile(
+    rf"(?:^|\s)(?:{vocabulary.pattern(_T['remarks'])})(?=\s|$|[,:])", re.I
+)  # this item ends here
 _ASIDE = re.compile(
     r"\b(?:apparently|obviously|honestly|tbh|i guess|i think|lol|haha|nightmare|awful|terrible)\b", re.I
 )
@@ -104,10 +105,6 @@ _SHOWN = re.compile(
 )
 _NEEDED = re.compile(r"\b(?:needed|required|necessary|involved|attached|needed\.)\b", re.I)
 _LENGTH = re.compile(r"^\d+\s*(?:s|sec|secs|seconds?|min|mins|minutes?)?$", re.I)
-
-
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
 
 
 def _items(rest: str, *, after_no: bool) -> list[str]:
@@ -163,7 +160,7 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
                 break
             continue
         if (
-            _key(part) in _PRONOUNS
+            key(part) in _PRONOUNS
             or words[0] in _NOT_A_THING - {"lost", "nice", "good", "great", "bad", "find", "found"}
             or words[-1] in _NOT_A_THING
             or (out and _CLAUSE.search(part))
@@ -236,10 +233,19 @@ def _cued_items(sentence: str) -> list[tuple[int, str]]:
             continue
         if m.group("tone") and not (
             re.search(r"\b(?:tone|vibes?|feel|style|mood|look|energy|aesthetic)\b", sentence, re.I)
-            or re.fullmatch(r"\W*\w+(?:\s+\w+)?\s+and\s+\w+(?:\s+\w+)?\W*", sentence[: m.start()])  # "friendly and reassuring"
+            or re.fullmatch(
+                r"\W*\w+(?:\s+\w+)?\s+and\s+\w+(?:\s+\w+)?\W*", sentence[: m.start()]
+            )  # "friendly and reassuring"
         ):
             continue  # "warm, not clinical" in a tone line; "joy, not guilt" elsewhere is a contrast
-        said = m.group("rest") or m.group("andnot") or m.group("caps") or m.group("soft") or m.group("tone") or ""
+        said = (
+            m.group("rest")
+            or m.group("andnot")
+            or m.group("caps")
+            or m.group("soft")
+            or m.group("tone")
+            or ""
+        )
         said = re.sub(r"^(?:too|overly|so)\s+", "", said, flags=re.I)  # "and not too luxurious"
         out += [(m.start(), i) for i in _items(said, after_no=True)]
     return out
@@ -280,16 +286,4 @@ def avoid_list(messages: Sequence[tuple[str, str]]) -> list[str]:
                 found += items
             if _QUESTION.search(line.strip()):
                 asked = True
-    return _dedupe(found)[:MAX_ITEMS]
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    """One of each; of "chips" and "fish and chips" the longer, which already says it."""
-    out: list[str] = []
-    for item in items:
-        k = _key(item)
-        if not k or any(f" {k} " in f" {_key(o)} " for o in out):
-            continue
-        out = [o for o in out if f" {_key(o)} " not in f" {k} "]
-        out.append(item)
-    return out
+    return longest_each(found)[:MAX_ITEMS]

@@ -23,9 +23,7 @@ MAX_CHARACTERS = 6
 _V = vocabulary.table("fields")
 _LOOK_WORDS = vocabulary.entries("looks")
 _LOOK = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_LOOK_WORDS, key=len, reverse=True))
-    + r")(?![\w-])",
+    r"(?<![\w-])(?:" + vocabulary.pattern(_LOOK_WORDS) + r")(?![\w-])",
     re.I,
 )
 _CUE_WORDS = [
@@ -104,9 +102,7 @@ _CUE_WORDS = [
     "starring",
 ]
 _CUE = re.compile(
-    r"(?<!\w)(?:"
-    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(_CUE_WORDS), key=len, reverse=True))
-    + r")(?!\w)",
+    r"(?<!\w)(?:" + vocabulary.pattern(_CUE_WORDS) + r")(?!\w)",
     re.I,
 )
 _LABEL = re.compile(
@@ -213,7 +209,9 @@ class _Character:
 
 
 _BUSINESS_TAIL = re.compile(
-    r"\b(?:" + "|".join(re.escape(w) for w in _V["business_nouns"] if len(w) > 2) + r"|holidays|tours|services|group|ltd|llc|inc|gmbh)$",
+    r"\b(?:"
+    + "|".join(re.escape(w) for w in _V["business_nouns"] if len(w) > 2)
+    + r"|holidays|tours|services|group|ltd|llc|inc|gmbh)$",
     re.I,
 )
 _MONTHS_DAYS = re.compile(
@@ -298,7 +296,10 @@ def characters_of(
     for order, parts in _windows(messages):
         window = " . ".join(x for _, x in parts)
         named: list[tuple[int, str]] = []
-        quotes = [(q.start(), q.end()) for q in re.finditer(r"[\"“][^\"”]{2,80}[\"”]|(?<!\w)'[^'\n]{2,80}'(?!\w)", window)]
+        quotes = [
+            (q.start(), q.end())
+            for q in re.finditer(r"[\"“][^\"”]{2,80}[\"”]|(?<!\w)'[^'\n]{2,80}'(?!\w)", window)
+        ]
         for m in _CALLED.finditer(window):
             if _ROLE.search(window[max(0, m.start() - 40) : m.start()]):
                 named.append((m.start("name"), m.group("name")))
@@ -316,7 +317,10 @@ def characters_of(
                 continue
             if any(a <= at < b for a, b in quotes) or _BUSINESS_TAIL.search(name):
                 continue  # "Book your free consultation" is a line; "Coach Holidays" a company
-            if re.match(r"['’]s\s+(?!got\b|been\b|the\b|a\b|an\b|our\b|always\b|in\b|on\b)[a-z]", window[at + len(name) :]):
+            if re.match(
+                r"['’]s\s+(?!got\b|been\b|the\b|a\b|an\b|our\b|always\b|in\b|on\b)[a-z]",
+                window[at + len(name) :],
+            ):
                 continue  # "Lorraine's clients": the owner of someone else
             if any(a <= at < a + len(n) for a, n in named):
                 continue

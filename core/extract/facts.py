@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from cutroom.core.extract import vocabulary
 from cutroom.core.extract.fields import has_character_cue, is_injection, sentences
+from cutroom.core.extract.matching import key, longest_each
 
 MAX_FACTS = 10
 _CUES = vocabulary.table("fields")["fact_cues"]
@@ -55,10 +56,6 @@ _WEAK_FACT_WORDS = frozenset(
         "b corp",
     ]
 )
-
-
-def _alternatives(words: Sequence[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
 
 
 _MUSTWORD = (
@@ -147,9 +144,9 @@ _TOKENS = (
 )
 _TOKEN = re.compile(_TOKENS, re.I)  # a price, a rate, a code, a date, a time, a phone number, an age limit
 _STRONG = re.compile(  # an offer or legal phrase that is a fact to show wherever it is said
-    rf"\b(?:{_alternatives([w for w in _FACT_WORDS if w not in _WEAK_FACT_WORDS])})\b", re.I
+    rf"\b(?:{vocabulary.pattern([w for w in _FACT_WORDS if w not in _WEAK_FACT_WORDS])})\b", re.I
 )
-_FACT = re.compile(rf"{_TOKENS}|\b(?:{_alternatives(_FACT_WORDS)})\b", re.I)  # or an offer or legal word
+_FACT = re.compile(rf"{_TOKENS}|\b(?:{vocabulary.pattern(_FACT_WORDS)})\b", re.I)  # or an offer or legal word
 _PRODUCTION = re.compile(
     r"\b(?:last\s+(?:year|campaign|time|month|quarter)|cost\s+us|costs\s+us|we\s+(?:got|spent|paid)|our\s+(?:last|previous)\s+\w+|budget|fee\s+for\s+(?:the\s+)?(?:shoot|edit)|spend|cpm|cpc|agency|invoice|quote\s+for\s+the|"
     r"(?<!over\s)(?<!under\s)(?<![\d.])\d+\s?(?:s|sec|secs|seconds|min|mins|minutes)\b(?!\s+(?:set\s?up|setup|quote|delivery|response))|"
@@ -182,10 +179,6 @@ _EMPTY = re.compile(
 _LENGTH_ONLY = re.compile(
     r"^\d+\s?(?:s|sec|secs|seconds?|min|mins|minutes?)$|^\d+\s?[-–]\s?\d+$|^\d+\+?$", re.I
 )
-
-
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
 
 
 def _clauses(text: str, *, split_plus: bool = True) -> list[str]:
@@ -315,7 +308,10 @@ def _offered(sentence: str) -> list[str]:
     return [
         _around_facts(c)
         for c in _clauses(sentence, split_plus=False)
-        if _FACT.search(c) and len(c.split()) <= 22 and not _PRODUCTION.search(c) and not re.match(r"(?:which|that|who|where)\b", c, re.I)
+        if _FACT.search(c)
+        and len(c.split()) <= 22
+        and not _PRODUCTION.search(c)
+        and not re.match(r"(?:which|that|who|where)\b", c, re.I)
     ]
 
 
@@ -330,7 +326,7 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
     that is another field's (the call to action, the web address) and is never a fact to show."""
     cued: list[str] = []
     offered: list[str] = []
-    skip_keys = [_key(s) for s in skip if s and _key(s)]
+    skip_keys = [key(s) for s in skip if s and key(s)]
     asked = False
     for _, text in messages:
         answering, asked = asked, False
@@ -368,17 +364,6 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
     items = cued + [
         i
         for i in offered
-        if money.search(i) or not any(k and (_key(i) in k or k in _key(i)) for k in skip_keys)
+        if money.search(i) or not any(k and (key(i) in k or k in key(i)) for k in skip_keys)
     ]  # "End with 'Start your free trial'" is the call to action, not a fact to show
-    return _dedupe(items)[:MAX_FACTS]
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    out: list[str] = []
-    for item in items:
-        k = _key(item)
-        if not k or any(f" {k} " in f" {_key(o)} " for o in out):
-            continue
-        out = [o for o in out if f" {_key(o)} " not in f" {k} "]
-        out.append(item)
-    return out
+    return longest_each(items)[:MAX_FACTS]

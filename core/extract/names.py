@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cutroom.core.extract import vocabulary
+from cutroom.core.extract.matching import key
 
 _NOT_NAMES = vocabulary.words("not_names")
 _URL = re.compile(r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.I)
@@ -180,12 +181,8 @@ def renames(text: str) -> list[tuple[str, str | None, str]]:
     return out
 
 
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
-
-
 def _within(short: str, long: str, *, extra: int = 3) -> bool:
-    a, b = _key(short), _key(long)
+    a, b = key(short), key(long)
     return bool(a) and f" {a} " in f" {b} " and len(b.split()) - len(a.split()) <= extra
 
 
@@ -330,13 +327,13 @@ def settle(
     a product; the strongest that survives replaces a product that does not. ``refused`` is the
     whole-thread pass's own test (dates, lengths, titles)."""
     changes = renames(text)
-    character_keys = {_key(c) for c in characters}
+    character_keys = {key(c) for c in characters}
 
     def bad(value: str | None) -> bool:
         return bool(value) and (
             never_a_name(str(value), text, people)
-            or _key(str(value)) in character_keys
-            or any(old and _key(old) == _key(str(value)) for _, old, _ in changes)
+            or key(str(value)) in character_keys
+            or any(old and key(old) == key(str(value)) for _, old, _ in changes)
             or refused(str(value))
         )
 
@@ -362,7 +359,7 @@ def settle(
                 name
                 and not bad(name)
                 and not _poor(name, text, url)
-                and (not brand or _key(name) != _key(brand))
+                and (not brand or key(name) != key(brand))
             ):
                 product, sure = complete(name, text), min(confidence, 0.75)
                 break
@@ -371,8 +368,8 @@ def settle(
     for new, old, kind in changes:
         if old is not None:
             continue
-        if kind == "brand" or (product and brand and _key(product) == _key(brand)):
-            if product and brand and _key(product) == _key(brand):
+        if kind == "brand" or (product and brand and key(product) == key(brand)):
+            if product and brand and key(product) == key(brand):
                 product = new
             brand = new if brand else None
         elif product is None or product_confidence < 0.9:
@@ -382,7 +379,7 @@ def settle(
     weak = (
         product is None
         or sure == 0.0
-        or (brand is not None and _key(product) == _key(brand))
+        or (brand is not None and key(product) == key(brand))
         or _describes(product, cue, text)
     )
     if cue and (weak or product_confidence < 0.9) and not (product and _within(cue, product, extra=3)):
@@ -396,16 +393,19 @@ def settle(
     if business and not bad(business):
         if product is None:
             product, sure = business, 0.65
-        elif _within(product, business, extra=4) and len(_key(product)) < len(_key(business)):
+        elif _within(product, business, extra=4) and len(key(product)) < len(key(business)):
             product = business  # "Salt" is "Salt & Swell"
         elif _within(business, product, extra=4):
             pass  # "Vaultline for Teams" names Vaultline
         elif _describes(product, business, text):
             product, sure = business, 0.7
-        elif not brand or _key(brand) == _key(product):
+        elif not brand or key(brand) == key(product):
             brand = business  # the business whose address the ad sends people to makes it
     if product is None and brand:
-        product, sure = brand, 0.6  # only the business is named: it is what is advertised, until told otherwise
+        product, sure = (
+            brand,
+            0.6,
+        )  # only the business is named: it is what is advertised, until told otherwise
     brand = brand and _company(brand, text)
     for m in _PARENT.finditer(text):
         parent = m.group("a") or m.group("b")

@@ -7,6 +7,8 @@ extractor knows is an edit to a text file, not to a pattern.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,3 +35,8 @@ def entries(name: str) -> tuple[str, ...]:
 def table(name: str) -> Any:
     """The parsed ``data/<name>.json``."""
     return json.loads(_read(f"{name}.json"))
+
+
+def pattern(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first, a space matching any run of spaces."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
