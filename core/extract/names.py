@@ -265,7 +265,7 @@ def complete(name: str, text: str) -> str:
     if not name:
         return name
     pattern = re.compile(
-        rf"(?P<left>(?:(?-i:[A-Z][\w’&-]*|[A-Z][\w-]*['’]s)\s+(?:(?:for|of|&|and)\s+)?){{0,3}})(?<![\w'’-]){re.escape(name)}(?![\w'’-])"
+        rf"(?P<left>(?:(?-i:[A-Z][\w’&-]*|[A-Z][\w-]*['’]s)\s+(?:(?:for|of|&|and)\s+)?){{0,3}})(?<![\w-])(?<!\w['’]){re.escape(name)}(?![\w-]|['’]\w)"
         rf"(?P<right>(?:\.?\s?\d+\b)?(?:\s+(?:a|of|for|the|&|and|de|on)\s+(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)(?-i:[A-Z][\w'’&-]*))*)"
     )
     m = pattern.search(text)
