@@ -110,7 +110,7 @@ _LABEL = re.compile(
     r"[\w ]{0,20}on camera)\s*(?::|=|->|[-—–]+\s)",
     re.I,
 )
-_ROLES = sorted(
+_ROLES = frozenset(
     {
         *_V["person_nouns"],
         *_V["animal_words"],
@@ -153,13 +153,11 @@ _ROLES = sorted(
         "lad",
         "bloke",
         "fella",
-    },
-    key=len,
-    reverse=True,
+    }
 )
 _ROLE = re.compile(
     r"\b(?:our|the|a|an|one|same|their|my|his|her)\s+(?:[a-z'’-]+\s+){0,2}?(?P<role>"
-    + "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in _ROLES)
+    + vocabulary.pattern(_ROLES)
     + r")\b",
     re.I,
 )

@@ -20,8 +20,6 @@ from cutroom.core.extract.avoid import avoid_list
 from cutroom.core.extract.characters import characters_of
 from cutroom.core.extract.facts import must_list
 from cutroom.core.extract.fields import (
-    AVOID_FOLLOWERS,
-    BENEFIT_NOUNS,
     LABELLED,
     NAME_STOP,
     SHAPED,
@@ -32,8 +30,9 @@ from cutroom.core.extract.fields import (
     is_injection,
     name_of_domain,
     read_thread,
-    work_talk_only,
 )
+from cutroom.core.extract.matching import key as _key
+from cutroom.core.extract.matching import within as _within
 from cutroom.core.models import MAX_DURATION_S, Brief, Extraction
 
 DOUBTFUL = 0.6
@@ -59,13 +58,6 @@ def injection_notice(count: int) -> str:
         f"Cutroom ignored {count} line(s) that tried to give it instructions "
         "(“ignore previous instructions” and the like); the rest of the thread was read as usual."
     )
-
-
-_NOT_SHOWN = re.compile(
-    r"\?\s*$|^\W*(?:goal|objective|kpi|audience|target|tone|vibe|style|cta|length|duration|platforms?)\b[^:=]{0,20}[:=]|"
-    r"^\W*(?:but|so)\s+(?!\S*\d)[^\d]{0,40}$|^[^\d]{0,30}\b(?:is|are) (?:essential|a must|important|key)\W*$",
-    re.I,
-)
 
 
 def _other_name(found: Findings, product: str) -> str | None:
@@ -267,20 +259,7 @@ def merge(
         update["must_include"] = _union(list(brief.must_include), found.must_include)[:10]
         update["avoid"] = _union(list(brief.avoid), found.avoid)[:10]
     else:
-        # The rules' items first, in their order; the whole-thread pass adds what they missed.
-        # Of two items where one contains the other, the longer fact wins ("30% off everything")
-        # and the shorter avoid, when it still names a thing ("medical claim").
-        must: list[str] = []
-        for fact in [*brief.must_include, *found.must_include]:
-            if work_talk_only(fact, thread_text):
-                continue  # "our budget is £500": about making the ad, not something to show
-            if _NOT_SHOWN.search(fact):
-                continue  # a question, another field's label, or a remark about what matters
-            shorter = [m for m in must if _within(m, fact, extra=40)]
-            if shorter:
-                must[must.index(shorter[0])] = fact
-            elif not any(_within(fact, m, extra=40) for m in must):
-                must.append(fact)
+        # Read afresh by their own readers (facts.py, avoid.py) over the whole thread.
         update["must_include"] = must_list(
             said,
             skip=[
@@ -288,26 +267,6 @@ def merge(
                 str(update.get("url", brief.url) or ""),
             ],
         )
-        avoid: list[str] = []
-        for item in brief.avoid:
-            words = _key(item).split()
-            negated = re.search(rf"\bno\s+{re.escape(item)}", thread_text, re.I)
-            visual = any(w in AVOID_FOLLOWERS for w in words)
-            if (negated and not visual and any(w in BENEFIT_NOUNS for w in words[:3])) or any(
-                w in NAME_STOP for w in words[:1]
-            ):
-                continue  # "no monthly fee" is a benefit, "YouTube" a platform
-            if len(words) > 3 and not any(
-                _within(a, item, extra=40) or _within(item, a, extra=40) for a in found.avoid
-            ):
-                continue  # a long fragment the whole-thread pass did not read as something to avoid
-            avoid.append(item)
-        for item in found.avoid:
-            inside = [a for a in avoid if _within(a, item, extra=40)]
-            if inside and len(_key(inside[0]).split()) < 2:
-                avoid[avoid.index(inside[0])] = item  # "fish" gives way to "fish and chips"
-            elif not inside and not any(_within(item, a, extra=40) for a in avoid):
-                avoid.append(item)
         update["avoid"] = avoid_list(said)
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
@@ -472,16 +431,6 @@ def _union(first: list[str], more: list[str]) -> list[str]:
         if not any(_within(item, o, extra=40) for o in out):
             out.append(item)
     return out
-
-
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
-
-
-def _within(short: str, long: str, *, extra: int = 2) -> bool:
-    """``short`` appears in ``long`` as whole words, with at most ``extra`` words more."""
-    a, b = _key(short), _key(long)
-    return bool(a) and f" {a} " in f" {b} " and len(b.split()) - len(a.split()) <= extra
 
 
 def _dump(value: object) -> object:

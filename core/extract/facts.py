@@ -142,7 +142,10 @@ _TOKENS = (
     r"\b(?:weekdays?|weekends?|mon-fri|members|new\s+users|new\s+customers)\s+only\b|\bonly\s+(?:in|on|until|till|til)\s+\w+|"
     r"\b(?:until|til|till|ends?|ending|valid\s+until|offer\s+ends)\s+(?:\d|the\s+\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|mon|tue|wed|thu|fri|sat|sun)"
 )
-_TOKEN = re.compile(_TOKENS, re.I)  # a price, a rate, a code, a date, a time, a phone number, an age limit
+_TOKEN = re.compile(_TOKENS, re.I)
+_PRICE = re.compile(
+    rf"{_MONEY}|\d\s?%", re.I
+)  # kept even when the call to action repeats it  # a price, a rate, a code, a date, a time, a phone number, an age limit
 _STRONG = re.compile(  # an offer or legal phrase that is a fact to show wherever it is said
     rf"\b(?:{vocabulary.pattern([w for w in _FACT_WORDS if w not in _WEAK_FACT_WORDS])})\b", re.I
 )
@@ -360,10 +363,9 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
                 else:
                     previous = _offered(sentence)
                     offered += previous
-    money = re.compile(rf"{_MONEY}|\d\s?%", re.I)
     items = cued + [
         i
         for i in offered
-        if money.search(i) or not any(k and (key(i) in k or k in key(i)) for k in skip_keys)
+        if _PRICE.search(i) or not any(k and (key(i) in k or k in key(i)) for k in skip_keys)
     ]  # "End with 'Start your free trial'" is the call to action, not a fact to show
     return longest_each(items)[:MAX_FACTS]

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from cutroom.core.extract import vocabulary
+from cutroom.core.extract.matching import key as _key
 
 _V = vocabulary.table("fields")
 _LABELS: dict[str, list[str]] = _V["labels"]
@@ -53,7 +54,7 @@ _SEP = r"\s*(?::|=|->|→|—|–|-(?=\s)|\bis\b|\bare\b|\bwill be\b)\s*"
 
 
 def _label_re(names: list[str]) -> re.Pattern[str]:
-    alts = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+    alts = vocabulary.pattern(names)
     return re.compile(
         rf"^\s*(?:[-*•>]\s*)?(?:(?:the|our)\s+)?(?:{alts})(?:\s*\([^)]{{0,40}}\))?{_SEP}(?P<v>.+)$", re.I
     )
@@ -210,10 +211,6 @@ class Findings:
         ):
             self.changed.append(name)
         setattr(self, name, Finding(value, confidence, order))
-
-
-def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^\w%£$€]+", " ", text.lower()).split())
 
 
 def read_thread(messages: list[tuple[str, str]], *, lists: bool = True) -> Findings:
@@ -983,13 +980,6 @@ _WORK_TALK = re.compile(
 )
 
 
-def work_talk_only(item: str, thread_text: str) -> bool:
-    """Every sentence that says ``item`` is about making the ad (budget, shoot, deadline), none asks to show it."""
-    key = _key(item)
-    saying = [x for x in re.split(r"(?<=[.!?])\s+|\n+", thread_text) if key and key in _key(x)]
-    return bool(saying) and all(_WORK_TALK.search(x) and not _MUST_CUE.search(x) for x in saying)
-
-
 def fact_clauses(text: str) -> list[str]:
     """Offers and legal lines said as facts: the clause around "free", "terms apply", "regulated by".
 
@@ -1113,71 +1103,6 @@ _WHERE = re.compile(
     r"(?:ad|advert|video|vid|spot|film|scenes?|shots?|frames?|edit|cut|screen|it)\b.*$|\s+(?:anywhere|at all|ever|this time|either)\b.*$",
     re.I,
 )
-
-
-_NOT_A_THING = frozenset(_V["avoid_not_a_thing"])  # an avoid item never starts or ends with these
-_SOFT_LEAD = re.compile(r"^(?:(?:very|really|too|so|overly|super|any|some)\s+)+", re.I)
-_SOFT_TAIL = re.compile(
-    r"\s+(?:or|and)\s+(?:to\s+)?(?:say|talk|speak|mention|be|make|use)\b.*$|\s+(?:yet|anywhere|at all|either|ever)$",
-    re.I,
-)
-_SELLING = re.compile(
-    r"\b(?:key message|selling point|usp|benefits?|promise|lead with|headline|perks?|features?|pitch)\b", re.I
-)
-
-
-def clean_avoid(items: list[str], thread_text: str) -> list[str]:
-    """The avoid list without places ("in the ad"), fillers and things no one asked to avoid.
-
-    An item is dropped when it starts or ends with a word that names no thing ("gets lost", "will
-    yet"), or when every sentence that says it is selling a benefit ("Key message: no monthly fee").
-    """
-    sentences_ = [s for s in re.split(r"(?<=[.!?])\s+|\n+", thread_text) if s.strip()]
-    out: list[str] = []
-    pieces: list[str] = []
-    for item in items:
-        parts = re.split(r"\s+(?:and|or|&)\s+(?=\S+\s+\S+)", item)
-        if len(item.split()) >= 4 and len(parts) == 2 and all(len(p.split()) >= 2 for p in parts):
-            pieces.extend(parts)
-        else:
-            pieces.append(item)
-    for item in pieces:
-        item = re.sub(
-            r"^(?:anything|something|stuff|things?)\s+(?:that\s+)?(?:looks?|feels?|sounds?|seems?)\s+like\s+(?:an?\s+)?",
-            "",
-            item.strip(),
-            flags=re.I,
-        )
-        cleaned = _WHERE.sub(
-            "",
-            re.sub(
-                r"\s*\((?:they|we|it|its|it's|i|not|sorry|lol|haha|as|because|since|the client)\b[^)]*\)?",
-                "",
-                item,
-                flags=re.I,
-            ).strip(" .!"),
-        ).strip()
-        cleaned = re.sub(r"^(?:any|anything|anyone|anybody)\s+(?=\w+\s)", "", cleaned, flags=re.I)
-        cleaned = _SOFT_TAIL.sub("", _SOFT_LEAD.sub("", cleaned)).strip()
-        words = re.findall(r"[\w'’-]+", cleaned.lower())
-        if not words or words[0] in _NOT_A_THING or words[-1] in _NOT_A_THING:
-            continue
-        saying = [s for s in sentences_ if _key(cleaned) and _key(cleaned) in _key(s)]
-        if saying and all(_SELLING.search(s) and not _AVOID_CUE.search(s) for s in saying):
-            continue
-        if any(
-            re.search(_AUDIENCE_WITHOUT + r"(?:a |an |any )?" + re.escape(_key(cleaned)), _key(x))
-            for x in saying
-            if " without " in f" {_key(x)} "
-        ) and not any(_AVOID_CUE.search(x) for x in saying):
-            continue  # "city dwellers without a car" describes the audience
-        if not any(_key(cleaned) == _key(o) for o in out):
-            out.append(cleaned)
-    # "chips" beside "fish and chips": the longer item already says it
-    return [o for o in out if not any(o != p and f" {_key(o)} " in f" {_key(p)} " for p in out)]
-
-
-_AUDIENCE_WITHOUT = r"\b(?:\w+ers|people|folks|those|anyone|families|students|parents|households|who are|who re)\s+without\s+(?:a\s+|an\s+|any\s+)?"
 
 
 def _avoid_items(value: str) -> list[str]:

@@ -23,3 +23,9 @@ def longest_each(items: list[str]) -> list[str]:
         out = [o for o in out if f" {key(o)} " not in f" {k} "]
         out.append(item)
     return out
+
+
+def within(short: str, long: str, *, extra: int = 2) -> bool:
+    """``short`` appears in ``long`` as whole words, with at most ``extra`` words more."""
+    a, b = key(short), key(long)
+    return bool(a) and f" {a} " in f" {b} " and len(b.split()) - len(a.split()) <= extra

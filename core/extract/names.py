@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from cutroom.core.extract import vocabulary
 from cutroom.core.extract.matching import key
+from cutroom.core.extract.matching import within as _within
 
 _NOT_NAMES = vocabulary.words("not_names")
 _URL = re.compile(r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.I)
@@ -181,11 +182,6 @@ def renames(text: str) -> list[tuple[str, str | None, str]]:
     return out
 
 
-def _within(short: str, long: str, *, extra: int = 3) -> bool:
-    a, b = key(short), key(long)
-    return bool(a) and f" {a} " in f" {b} " and len(b.split()) - len(a.split()) <= extra
-
-
 def author_names(authors: Iterable[str]) -> set[str]:
     """First names from chat handles: "marek_k" → Marek, "sian" → Sian."""
     names: set[str] = set()
@@ -339,7 +335,7 @@ def settle(
 
     def renamed(value: str | None) -> str | None:
         for new, old, _ in changes:
-            if value and old and _within(old, value):
+            if value and old and _within(old, value, extra=3):
                 value = new
         return value
 
