@@ -256,6 +256,11 @@ async def test_thread_to_storyboard_to_approval_to_videos_in_the_thread(
     assert all("Variant" in c["text"] for c in cards)
     assert any(t.startswith("🎬 2 videos") for t in texts(fake, C, parent))
     session = await bot.engine.sessions.get(_key(parent))
+    for _ in range(100):  # the last card is posted just before the session records the delivery
+        if session is not None and session.stage == "delivered":
+            break
+        await asyncio.sleep(0.05)
+        session = await bot.engine.sessions.get(_key(parent))
     assert session is not None and session.stage == "delivered" and len(session.variants) == 2
 
 
