@@ -255,15 +255,29 @@ def _is_name(word: str) -> bool:
     return not (low in _NOT_NAMES or first in _STARTERS or first in _NOT_NAMES or _LOOK.fullmatch(word))
 
 
-def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[str, str]]]]:
+def _described(sentence: str) -> bool:
+    """Someone named or given a role, then described ("coach Ines (pink hair, sequinned leotard)",
+    "use Marcus, our lead physio: bald, beard, green polo"): a character without a cue word."""
+    strong = {w.lower() for w in _LOOK.findall(sentence) if w.lower() not in _WEAK}
+    if len(strong) < 2 or _PIECE_STOP.search(sentence):
+        return False
+    return bool(
+        _ROLE.search(sentence)
+        or re.search(rf"\b{_TITLES}\s+[A-Z]", sentence)
+        or _CALLED.search(sentence)
+        or any(_is_name(m.group("name")) and m.start() > 0 for m in _NAME.finditer(sentence))
+    )
+
+
+def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[str, str]], bool]]:
     """(order, [(author, text), ...]) around every cue sentence: the sentence before it when that
     one describes someone, the cue, the two after it, and the next message's first sentence when
     no look has been given yet ("are u in it?" → "ya me the whole way thru, black gym vest")."""
-    out: list[tuple[int, list[tuple[str, str]]]] = []
+    out: list[tuple[int, list[tuple[str, str]], bool]] = []
     for order, (author, text) in enumerate(messages):
         said = [s for s in sentences(text) if not is_injection(s)]
         for i, sentence in enumerate(said):
-            if not (_LABEL.match(sentence) or _CUE.search(sentence)):
+            if not (_LABEL.match(sentence) or _CUE.search(sentence) or _described(sentence)):
                 continue
             before = said[i - 1] if i > 0 and not _CUE.search(said[i - 1]) else ""
             after = [s for s in said[i + 1 : i + 3] if not _CUE.search(s) or not _LOOK.search(sentence)]
@@ -279,7 +293,7 @@ def _windows(messages: Sequence[tuple[str, str]]) -> list[tuple[int, list[tuple[
                     and _LOOK.search(nxt[0])
                 ):
                     parts += [(nxt_author, x) for x in nxt]
-            out.append((order, parts))
+            out.append((order, parts, bool(before)))
     return out
 
 
@@ -291,7 +305,7 @@ def characters_of(
     ``not_names`` are names the thread uses for other things (the product, the brand)."""
     others = {n.lower() for n in not_names if n} | {w.lower() for n in not_names if n for w in n.split()}
     cast: dict[str, _Character] = {}
-    for order, parts in _windows(messages):
+    for order, parts, has_before in _windows(messages):
         window = " . ".join(x for _, x in parts)
         named: list[tuple[int, str]] = []
         quotes = [
@@ -301,9 +315,7 @@ def characters_of(
         for m in _CALLED.finditer(window):
             if _ROLE.search(window[max(0, m.start() - 40) : m.start()]):
                 named.append((m.start("name"), m.group("name")))
-        cue_at = (
-            window.find(parts[1][1]) if len(parts) > 1 and parts[0][1] and not _CUE.search(parts[0][1]) else 0
-        )
+        cue_at = window.find(parts[1][1]) if has_before and len(parts) > 1 else 0
         points_back = (
             bool(re.search(r"\b(?:she|he|they|him|her|them|it)\b", window[cue_at:], re.I)) if cue_at else True
         )
