@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from cutroom.core.extract import names as naming
+from cutroom.core.extract import ranking
 from cutroom.core.extract.avoid import avoid_list
 from cutroom.core.extract.characters import characters_of
 from cutroom.core.extract.facts import must_list
@@ -82,7 +83,12 @@ def _other_name(found: Findings, product: str) -> str | None:
 
 
 def merge(
-    extraction: Extraction, messages: Sequence[tuple[str, str]], *, editing: bool, bot_authors: frozenset[str]
+    extraction: Extraction,
+    messages: Sequence[tuple[str, str]],
+    *,
+    editing: bool,
+    bot_authors: frozenset[str],
+    rank_products: bool = True,
 ) -> Extraction:
     """``extraction`` with the whole-thread findings applied, confidences set, the question redone."""
     said = [(a, t) for a, t in messages if a.lower() not in bot_authors]
@@ -346,6 +352,26 @@ def merge(
         confidence["product"] = settled.product_confidence if settled.product_confidence is not None else 0.6
     if settled.brand != (update["brand"].name if "brand" in update else brief.brand.name):  # type: ignore[attr-defined]
         update["brand"] = brief.brand.model_copy(update={"name": settled.brand})
+    if rank_products and not editing:
+        chosen = ranking.best_product(
+            ranking.thread_of(
+                said,
+                rules_product=update.get("product", brief.product),  # type: ignore[arg-type]
+                rules_brand=update["brand"].name if "brand" in update else brief.brand.name,  # type: ignore[attr-defined]
+                characters=list(update.get("characters", brief.characters)),  # type: ignore[call-overload]
+                proposed=[str(c.value) for c in found.candidates.get("product", [])],
+            )
+        )
+        ruled = str(update.get("product", brief.product) or "")
+        if (
+            chosen
+            and ruled  # where the rules named nothing the question asks; a guess is no answer
+            and not _same(chosen[0], ruled)
+            and not (ruled and _within(chosen[0], ruled, extra=3))
+        ):
+            # "Lotus Flow" inside the rules' "Lotus Flow yoga studio" names the same thing, with its noun
+            update["product"] = naming.complete(chosen[0], thread_text)
+            confidence["product"] = min(0.9, chosen[1])
     if len({p.lower() for p in found.products_named}) > 1 and not editing:
         update["product"] = found.products_named[0]  # asked below which one; the first until then
     new_brief = Brief.model_validate({**brief.model_dump(), **{k: _dump(v) for k, v in update.items()}})

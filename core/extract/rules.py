@@ -1122,7 +1122,11 @@ class HeuristicExtractor:
     """
 
     def __init__(
-        self, *, max_message_chars: int = MAX_MESSAGE_CHARS, max_thread_chars: int = MAX_THREAD_CHARS
+        self,
+        *,
+        max_message_chars: int = MAX_MESSAGE_CHARS,
+        max_thread_chars: int = MAX_THREAD_CHARS,
+        rank_products: bool = True,
     ) -> None:
         if max_message_chars < 100 or max_thread_chars < max_message_chars:
             raise InputError(
@@ -1130,6 +1134,7 @@ class HeuristicExtractor:
             )
         self.max_message_chars = max_message_chars
         self.max_thread_chars = max_thread_chars
+        self.rank_products = rank_products  # off only to fit the ranker on what the rules alone chose
 
     def extract(self, thread: Sequence[Message], *, base: Brief | None = None) -> Extraction:
         draft = _Draft.from_brief(base) if base is not None else _Draft()
@@ -1170,7 +1175,13 @@ class HeuristicExtractor:
         extraction = _finish(draft, base)
         if draft.language.value not in (None, "en"):
             return extraction  # the whole-thread pass reads English; the rules' notice stands
-        return merge(extraction, messages, editing=base is not None, bot_authors=BOT_AUTHORS)
+        return merge(
+            extraction,
+            messages,
+            editing=base is not None,
+            bot_authors=BOT_AUTHORS,
+            rank_products=self.rank_products,
+        )
 
     def _prepare(self, thread: Sequence[Message], draft: _Draft) -> list[tuple[str, str]]:
         """Clean, order and cap the messages; say what was cut."""

@@ -1,0 +1,165 @@
+"""Fit the product ranker (core/extract/ranking.py) on the development half, and only on it.
+
+    .venv/bin/python bench/train_ranker.py [--folds 5] [--write]
+
+Every dev thread is read by the rules alone (``rank_products=False``); each candidate span gets
+its features and a label: right when bench/extract.py would score it right as the product. A
+conditional-logit model (a softmax over one thread's candidates; several right spans share the
+credit) is fitted by gradient descent with an L2 penalty. ``--folds`` prints the cross-validated
+share of dev threads whose top candidate is right next to the rules' own share, so a change is
+judged on threads the fit did not see; ``--write`` saves the weights fitted on all of dev to
+core/extract/data/product_ranker.json. The test half is never read here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(REPO)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bench.extract import load_half, messages_of, score_thread  # noqa: E402
+from cutroom.core.extract import ranking  # noqa: E402
+from cutroom.core.extract.fields import read_thread  # noqa: E402
+from cutroom.core.extract.rules import BOT_AUTHORS, HeuristicExtractor  # noqa: E402
+from cutroom.core.models import Brief  # noqa: E402
+
+OUT = REPO / "core" / "extract" / "data" / "product_ranker.json"
+
+
+def examples(
+    threads: list[dict[str, Any]],
+) -> list[tuple[str, list[str], list[dict[str, float]], list[bool], bool]]:
+    """(name, candidates, features, right, rules_right) per thread with at least one right candidate."""
+    rules_only = HeuristicExtractor(rank_products=False)
+    out = []
+    for thread in threads:
+        expected = thread["expected"]
+        if not expected.get("product"):
+            continue
+        messages = messages_of(thread)
+        brief = rules_only.extract(messages).brief
+        said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
+        found = read_thread(said, lists=False)
+        context = ranking.thread_of(
+            said,
+            rules_product=brief.product,
+            rules_brand=brief.brand.name,
+            characters=brief.characters,
+            proposed=[str(c.value) for c in found.candidates.get("product", [])],
+        )
+        names = ranking.candidates(context)
+        right = [_right(expected, name) for name in names]
+        if not any(right):
+            continue
+        rules_right = score_thread(expected, brief)["product"]
+        out.append((thread["name"], names, [ranking.features(n, context) for n in names], right, rules_right))
+    return out
+
+
+def _right(expected: dict[str, Any], name: str) -> bool:
+    return score_thread(expected, Brief(product=name))["product"]
+
+
+def fit(data: list[tuple[Any, ...]], names: list[str], *, l2: float = 0.02, steps: int = 1500) -> np.ndarray:
+    """Softmax over each thread's candidates, gradient descent (Adam) on the mean log loss."""
+    blocks = [
+        (np.array([[f.get(n, 0.0) for n in names] for f in feats]), np.array(right, dtype=float))
+        for _, _, feats, right, _ in data
+    ]
+    w = np.zeros(len(names))
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for step in range(1, steps + 1):
+        grad = l2 * w
+        for x, y in blocks:
+            s = x @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            q = p * y
+            q /= q.sum()
+            grad += x.T @ (p - q) / len(blocks)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad**2
+        w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w
+
+
+def top_right(data: list[tuple[Any, ...]], names: list[str], w: np.ndarray) -> float:
+    hits = 0
+    for _, _, feats, right, _ in data:
+        scores = [sum(w[i] * f.get(n, 0.0) for i, n in enumerate(names)) for f in feats]
+        hits += right[int(np.argmax(scores))]
+    return hits / max(1, len(data))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=REPO / "tests" / "fixtures" / "briefs")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--l2", type=float, default=0.02)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--without", default="", help="comma-separated features left out")
+    parser.add_argument("--only", default="", help="a file of thread names: report CV on these too")
+    args = parser.parse_args(argv)
+    data = examples(load_half(args.root, "dev"))
+    left_out = {n for n in args.without.split(",") if n}
+    names = sorted({n for _, _, feats, _, _ in data for f in feats for n in f} - left_out)
+    only = set(Path(args.only).read_text().split()) if args.only else set()
+    rules = sum(r for *_, r in data) / len(data)
+    order = list(range(len(data)))
+    random.Random(7).shuffle(order)
+    cv_hits = 0.0
+    only_hits = only_rules = only_n = 0.0
+    for k in range(args.folds):
+        held = [data[i] for i in order[k :: args.folds]]
+        kept = [data[i] for i in order if i not in set(order[k :: args.folds])]
+        w = fit(kept, names, l2=args.l2)
+        cv_hits += top_right(held, names, w) * len(held)
+        subset = [d for d in held if d[0] in only]
+        only_hits += top_right(subset, names, w) * len(subset)
+        only_rules += sum(d[4] for d in subset)
+        only_n += len(subset)
+    if only_n:
+        print(
+            f"on --only ({only_n:.0f}): rules {only_rules / only_n:.1%}, ranker CV {only_hits / only_n:.1%}"
+        )
+    print(f"dev threads with a right candidate: {len(data)}")
+    print(
+        f"rules alone right: {rules:.1%}   ranker, {args.folds}-fold cross-validated: {cv_hits / len(data):.1%}"
+    )
+    w = fit(data, names, l2=args.l2)
+    print(f"ranker fitted on all of dev, on dev: {top_right(data, names, w):.1%}")
+    for i in np.argsort(-np.abs(w))[:15]:
+        print(f"  {names[i]:<22} {w[i]:+.2f}")
+    if args.write:
+        weights = {n: round(float(x), 4) for n, x in zip(names, w, strict=True) if abs(x) >= 1e-4}
+        OUT.write_text(
+            json.dumps(
+                {
+                    "_about": "Product ranker weights fitted by bench/train_ranker.py on the dev half only.",
+                    "threads": len(data),
+                    "l2": args.l2,
+                    "weights": weights,
+                },
+                indent=1,
+                sort_keys=True,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"wrote {OUT.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
