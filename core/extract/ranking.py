@@ -7,24 +7,20 @@ the readers proposed) becomes a candidate described by generic evidence: where a
 is said, the words around it (an advertising verb before, a category noun after, "from" before,
 "not" before, "now" after), its shape, whether the ad's web address spells it, whether the rules
 chose it. A conditional-logit model over those features, fitted on the development half of the
-labelled corpus only (``bench/train_ranker.py``), picks one; its weights live in
+labelled corpus only (``bench/train_extract.py``), picks one; its weights live in
 ``data/product_ranker.json``. Pure functions: no IO beyond reading that file once.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from cutroom.core.extract import vocabulary
+from cutroom.core.extract import learned, vocabulary
 from cutroom.core.extract.matching import key
 
-_DATA = Path(__file__).with_name("data") / "product_ranker.json"
 _V = vocabulary.table("fields")
 _STARTERS = frozenset(vocabulary.table("names")["sentence_starters"]["words"])
 _NOT_NAMES = vocabulary.words("not_names") | frozenset(_V["name_stop"]) | frozenset(_V["places"])
@@ -299,12 +295,9 @@ def _message_at(thread: Thread, offset: int) -> int:
     return index
 
 
-@cache
 def _weights() -> dict[str, float]:
-    if not _DATA.is_file():
-        return {}
-    data = json.loads(_DATA.read_text(encoding="utf-8"))
-    return {str(k): float(v) for k, v in data["weights"].items()}
+    found = learned.model("product_ranker")
+    return found.weights if found else {}
 
 
 def score(feature_values: dict[str, float], weights: dict[str, float] | None = None) -> float:

@@ -1,14 +1,14 @@
-"""Fit the product ranker (core/extract/ranking.py) on the development half, and only on it.
+"""Fit the extractor's learned parts (core/extract/learned.py) on the development half, and only on it.
 
-    .venv/bin/python bench/train_ranker.py [--folds 5] [--write]
+    .venv/bin/python bench/train_extract.py [--folds 5] [--write]
 
-Every dev thread is read by the rules alone (``rank_products=False``); each candidate span gets
-its features and a label: right when bench/extract.py would score it right as the product. A
-conditional-logit model (a softmax over one thread's candidates; several right spans share the
-credit) is fitted by gradient descent with an L2 penalty. ``--folds`` prints the cross-validated
-share of dev threads whose top candidate is right next to the rules' own share, so a change is
-judged on threads the fit did not see; ``--write`` saves the weights fitted on all of dev to
-core/extract/data/product_ranker.json. The test half is never read here.
+The product ranker (core/extract/ranking.py): every dev thread is read by the rules alone
+(``rank_products=False``); each candidate span gets its features and a label: right when
+bench/extract.py would score it right as the product. A conditional-logit model (a softmax over
+one thread's candidates; several right spans share the credit) is fitted by gradient descent
+(Adam) with an L2 penalty. ``--folds`` prints cross-validated
+figures next to the rules' own, so a change is judged on threads the fit did not see; ``--write``
+saves the model fitted on all of dev under core/extract/data/. The test half is never read here.
 """
 
 from __future__ import annotations
@@ -28,12 +28,10 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.extract import load_half, messages_of, score_thread  # noqa: E402
-from cutroom.core.extract import ranking  # noqa: E402
+from cutroom.core.extract import learned, ranking  # noqa: E402
 from cutroom.core.extract.fields import read_thread  # noqa: E402
 from cutroom.core.extract.rules import BOT_AUTHORS, HeuristicExtractor  # noqa: E402
 from cutroom.core.models import Brief  # noqa: E402
-
-OUT = REPO / "core" / "extract" / "data" / "product_ranker.json"
 
 
 def examples(
@@ -102,6 +100,37 @@ def top_right(data: list[tuple[Any, ...]], names: list[str], w: np.ndarray) -> f
     return hits / max(1, len(data))
 
 
+def save(
+    name: str,
+    names: list[str],
+    w: np.ndarray,
+    *,
+    bias: float = 0.0,
+    threshold: float = 0.5,
+    threads: int,
+    l2: float,
+) -> None:
+    out = learned.path(name)
+    weights = {n: round(float(x), 4) for n, x in zip(names, w, strict=True) if abs(x) >= 1e-3}
+    out.write_text(
+        json.dumps(
+            {
+                "_about": f"{name}: fitted by bench/train_extract.py on the dev half only.",
+                "threads": threads,
+                "l2": l2,
+                "bias": round(bias, 4),
+                "threshold": threshold,
+                "weights": weights,
+            },
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {out.relative_to(REPO)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=REPO / "tests" / "fixtures" / "briefs")
@@ -142,22 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in np.argsort(-np.abs(w))[:15]:
         print(f"  {names[i]:<22} {w[i]:+.2f}")
     if args.write:
-        weights = {n: round(float(x), 4) for n, x in zip(names, w, strict=True) if abs(x) >= 1e-4}
-        OUT.write_text(
-            json.dumps(
-                {
-                    "_about": "Product ranker weights fitted by bench/train_ranker.py on the dev half only.",
-                    "threads": len(data),
-                    "l2": args.l2,
-                    "weights": weights,
-                },
-                indent=1,
-                sort_keys=True,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-        print(f"wrote {OUT.relative_to(REPO)}")
+        save("product_ranker", names, w, threads=len(data), l2=args.l2)
     return 0
 
 
