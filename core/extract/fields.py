@@ -74,7 +74,7 @@ _NOT_TLD = frozenset(["e", "g", "i", "e", "eg", "ie", "vs", "etc", "am", "pm", "
 _ABBREV = re.compile(
     r"\b(?:Dr|Mr|Mrs|Ms|Prof|St|Rd|No|vs|approx|incl|N\.A|e\.g|i\.e|Co|min|max|approx|est|Ltd|Inc)\.$", re.I
 )
-_CAP = r"(?:[A-Z][\w'’&-]{0,40})"
+_CAP = r"(?:[A-Z](?:[\w'’&°-]|\.(?=\d)){0,40})"  # "N°7", "No.5"
 _CTA_CUE = re.compile(
     r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|final (?:text|line|card|frame)|"
     r"button|sign[- ]off|(?:end|ends|ending|finish|finishes|close|closes|wrap(?: it)? up)\s+(?:w/|with|on)|"
@@ -601,7 +601,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
             found.offer("brand", name, GUESSED + 0.15, order)
     two = re.search(
         rf"\b(?:ads?|videos?|spots?|promos?)\s+(?:for|about)\s+(?:the\s+|our\s+)?(?P<a>{_CAP}(?:\s+{_CAP}){{0,3}})"
-        rf"\s*(?:,|and|&|\+|plus)\s+(?:also\s+)?(?:(?:for|about)\s+)?(?:the\s+|our\s+)?(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})",
+        rf"(?:\s*[,&+]|\s+(?:and|plus))\s+(?:also\s+)?(?:(?:for|about)\s+)?(?:the\s+|our\s+)?(?P<b>{_CAP}(?:\s+{_CAP}){{0,3}})",
         text,
     )
     if two and _is_name(two.group("a")) and _is_name(two.group("b")) and two.group("a") != two.group("b"):
