@@ -159,6 +159,8 @@ def _items(rest: str, *, after_no: bool) -> list[str]:
             if reason:
                 break
             continue
+        if after_no and not out and (words[0] in _AFTER_NO or " ".join(words[:2]) in _AFTER_NO):
+            break  # "no idea, some copy-paste": an idiom, and what follows it is no list
         if (
             key(part) in _PRONOUNS
             or words[0] in _NOT_A_THING - {"lost", "nice", "good", "great", "bad", "find", "found"}

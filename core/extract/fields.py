@@ -383,7 +383,7 @@ _OUR_APP = re.compile(
     r"(?:new\s+)?(?P<what>[a-z][\w -]{2,40}?)(?=[).,;]|\s+(?:for|to|that|which)\b|$)"
 )
 _CALLED = re.compile(
-    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’-]+(?:\s+(?:&\s+)?(?-i:[A-Z0-9])[\w&'’-]*){0,6}))",
+    r"\b(?:called|named|name is|it'?s called|known as)\s+(?:the\s+)?(?:(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’])|(?P<n>[\w&'’°-]+(?:\s+(?:&\s+)?(?-i:[A-Z0-9])[\w&'’°-]*){0,6}))",
     re.I,
 )
 _AD_FOR = re.compile(
@@ -507,7 +507,7 @@ def _names(sentence: Sentence, found: Findings) -> None:
         ):
             continue
         appositive = re.match(
-            r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’-]+(?:\s+[A-Z0-9][\w&'’-]*){0,6})",
+            r"[^,]{2,40},\s+the\s+(?P<q>[\"“'‘][^\"”'’]{2,60}[\"”'’]|[\w&'’°-]+(?:\s+[A-Z0-9][\w&'’°-]*){0,6})",
             rest,
         )
         named = re.match(
@@ -1846,7 +1846,7 @@ _PAREN_BRAND = re.compile(rf"\((?:by\s+|from\s+)?(?P<n>{_CAP}(?:\s+(?:&\s+)?{_CA
 
 
 _IS_OUR = re.compile(  # "'nightjar' is our new decaf blend", "Pacer is our running app"
-    r"(?:^|[\s(])(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,3}))"
+    r"(?:^|[\s(])(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’°-]*(?:\s+(?:[A-Z][\w&'’°-]*|\d[\w-]*)){0,3}))"
     r"\s+(?:is|=|will be)\s+(?:our|their|the|a|an)\s+(?:new\s+|latest\s+)?(?P<what>[a-z][a-z -]{2,40})"
 )
 _WE_MAKE = re.compile(  # "we make Bramble, a period-tracking app"
@@ -1857,7 +1857,7 @@ _ITS_NAME = re.compile(  # a short later line: "it's Fernleaf Invoice btw"
 )
 _CALL_IT = re.compile(
     r"\b(?:call it|calling it|it'?s called|renamed(?: it)?(?: to)?|now called|name it)\s+(?:the\s+)?"
-    r"(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’-]*(?:\s+(?:[A-Z][\w&'’-]*|\d[\w-]*)){0,4}))",
+    r"(?:[\"“'‘](?P<q>[^\"”'’\n]{2,40})[\"”'’]|(?P<n>[A-Z][\w&'’°-]*(?:\s+(?:[A-Z][\w&'’°-]*|\d[\w-]*)){0,4}))",
     re.I,
 )
 _X_THE_NOUN_BY = re.compile(  # "BentoBuddy, the kids' lunchbox by Packwell"
