@@ -28,7 +28,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.extract import load_half, messages_of, score_thread  # noqa: E402
-from cutroom.core.extract import learned, ranking  # noqa: E402
+from cutroom.core.extract import fields, learned, ranking  # noqa: E402
 from cutroom.core.extract.fields import read_thread  # noqa: E402
 from cutroom.core.extract.rules import BOT_AUTHORS, HeuristicExtractor  # noqa: E402
 from cutroom.core.models import Brief  # noqa: E402
@@ -100,6 +100,90 @@ def top_right(data: list[tuple[Any, ...]], names: list[str], w: np.ndarray) -> f
     return hits / max(1, len(data))
 
 
+GoalThread = tuple[str, dict[str, float], str, bool]
+
+
+def goal_examples(threads: list[dict[str, Any]]) -> list[GoalThread]:
+    """(name, features, expected goal, rules right) for each dev thread whose goal is not stated
+    in so many words and whose words imply one (a stated goal is taken as said; with no cue at
+    all the goal stays the default)."""
+    out = []
+    for thread in threads:
+        messages = messages_of(thread)
+        said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
+        brief = HeuristicExtractor(rank_products=False).extract(messages).brief
+        cta = brief.call_to_action
+        text = "\n".join(t[: fields._GOAL_READ] for _, t in said if not fields.is_injection(t))
+        stated, confidence = fields.goal_of(said, cta)
+        if confidence >= fields.LABELLED:
+            continue
+        ruled, _ = fields.infer_goal(text, cta)
+        if ruled is None:
+            continue  # no cue at all: the model is not asked
+        expected = thread["expected"]["goal"]
+        out.append(
+            (
+                thread["name"],
+                fields.goal_features(text, cta, ruled),
+                expected,
+                (ruled or "awareness") == expected,
+            )
+        )
+    return out
+
+
+def fit_multinomial(
+    data: list[GoalThread], names: list[str], classes: list[str], *, l2: float, steps: int = 1200
+) -> np.ndarray:
+    """Weights (classes x features+bias) of a softmax regression, Adam on the mean log loss."""
+    x = np.array([[f.get(n, 0.0) for n in names] + [1.0] for _, f, _, _ in data])
+    y = np.array([[float(goal == c) for c in classes] for _, _, goal, _ in data])
+    w = np.zeros((len(classes), len(names) + 1))
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for step in range(1, steps + 1):
+        s = x @ w.T
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (p - y).T @ x / len(data) + l2 * np.concatenate(
+            [w[:, :-1], np.zeros((len(classes), 1))], axis=1
+        )
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad**2
+        w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w
+
+
+def goal_right(data: list[GoalThread], names: list[str], classes: list[str], w: np.ndarray) -> float:
+    hits = 0
+    for _, f, goal, _ in data:
+        s = w @ np.array([f.get(n, 0.0) for n in names] + [1.0])
+        hits += classes[int(np.argmax(s))] == goal
+    return hits / max(1, len(data))
+
+
+def train_goal(args: argparse.Namespace) -> None:
+    data = goal_examples(load_half(args.root, "dev"))
+    classes = list(fields._GOAL_ORDER)
+    names = sorted({n for _, f, _, _ in data for n in f})
+    order = list(range(len(data)))
+    random.Random(7).shuffle(order)
+    cv = 0.0
+    for k in range(args.folds):
+        held_ids = set(order[k :: args.folds])
+        w = fit_multinomial([data[i] for i in order if i not in held_ids], names, classes, l2=args.l2)
+        cv += goal_right([data[i] for i in held_ids], names, classes, w) * len(held_ids)
+    print(f"dev threads with an implied goal: {len(data)}")
+    print(
+        f"rules alone right: {sum(d[3] for d in data) / len(data):.1%}   model, {args.folds}-fold cross-validated: {cv / len(data):.1%}"
+    )
+    w = fit_multinomial(data, names, classes, l2=args.l2)
+    print(f"fitted on all of dev, on dev: {goal_right(data, names, classes, w):.1%}")
+    if args.write:
+        flat = [f"{c}|{n}" for c in classes for n in [*names, "bias"]]
+        save("goal_model", flat, w.reshape(-1), threads=len(data), l2=args.l2)
+
+
 def save(
     name: str,
     names: list[str],
@@ -133,6 +217,7 @@ def save(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", choices=("product", "goal"))
     parser.add_argument("--root", type=Path, default=REPO / "tests" / "fixtures" / "briefs")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=0.02)
@@ -140,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--without", default="", help="comma-separated features left out")
     parser.add_argument("--only", default="", help="a file of thread names: report CV on these too")
     args = parser.parse_args(argv)
+    if args.model == "goal":
+        train_goal(args)
+        return 0
     data = examples(load_half(args.root, "dev"))
     left_out = {n for n in args.without.split(",") if n}
     names = sorted({n for _, _, feats, _, _ in data for f in feats for n in f} - left_out)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cutroom.core.extract import vocabulary
+from cutroom.core.extract import learned, vocabulary
 from cutroom.core.extract.matching import key as _key
 
 _V = vocabulary.table("fields")
@@ -1495,7 +1495,32 @@ def goal_of(messages: list[tuple[str, str]], cta: str | None) -> tuple[str | Non
         return stated, LABELLED
     # Evidence is read from each message's first few thousand characters: enough for any brief,
     # and a pasted wall of junk costs nothing more.
-    return infer_goal("\n".join(t[:_GOAL_READ] for _, t in messages if not is_injection(t)), cta)
+    text = "\n".join(t[:_GOAL_READ] for _, t in messages if not is_injection(t))
+    ruled, confidence = infer_goal(text, cta)
+    model = learned.model("goal_model")
+    if model is None or ruled is None:
+        return ruled, confidence  # no cue at all: the goal stays the default until someone says it
+    scores = model.class_scores(goal_features(text, cta, ruled), _GOAL_ORDER)
+    chosen = max(_GOAL_ORDER, key=lambda g: (scores[g], g == ruled))
+    return chosen, max(confidence, GUESSED) if chosen == ruled else GUESSED
+
+
+def goal_features(text: str, cta: str | None, ruled: str | None) -> dict[str, float]:
+    """The evidence the learned goal model weighs (``data/goal_model.json``): which cue of
+    ``data/goals.json`` is said in the thread and which in the call to action, a price, and the
+    goal the hand weights chose."""
+    lines = [line for line in text.split("\n") if not is_injection(line)]
+    f: dict[str, float] = {f"rules_{ruled or 'none'}": 1.0}
+    for i, (_, _, pattern) in enumerate(_GOAL_PATTERNS):
+        if cta and pattern.search(cta):
+            f[f"cta_{i}"] = 1.0
+        for line in lines:
+            m = pattern.search(line)
+            if m and not _NEGATED_BEFORE.search(line[max(0, m.start() - 30) : m.start()]):
+                f[f"cue_{i}"] = 1.0
+                break
+    f["price"] = float(bool(_PRICE.search(text)))
+    return f
 
 
 _GOAL_READ = 4000

@@ -25,6 +25,14 @@ class Model:
     def score(self, features: dict[str, float]) -> float:
         return self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
 
+    def class_scores(self, features: dict[str, float], classes: list[str]) -> dict[str, float]:
+        """A multinomial model's score per class: its weights are keyed ``"<class>|<feature>"``."""
+        return {
+            c: self.weights.get(f"{c}|bias", 0.0)
+            + sum(self.weights.get(f"{c}|{name}", 0.0) * value for name, value in features.items())
+            for c in classes
+        }
+
     def probability(self, features: dict[str, float]) -> float:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.score(features)))))
 
