@@ -100,6 +100,9 @@ _CUE_WORDS = [
     "feature our",
     "featuring our",
     "starring",
+    "to star",
+    "star in",
+    "cameo",
 ]
 _CUE = re.compile(
     r"(?<!\w)(?:" + vocabulary.pattern(_CUE_WORDS) + r")(?!\w)",
@@ -240,7 +243,8 @@ def _clean_name(at: int, name: str, window: str) -> tuple[int, str]:
         and len(words) == 1
         and not re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(name)}\b", window[at + len(name) :])
         and not re.match(
-            r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could)\b)",
+            r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could|and\s+(?:his|her|their))\b)"
+            r"|['’]s\s+(?:in\b|the\b|our\b|got\b|always\b|usually\b)",
             window[at + len(name) :],
         )
     ):
