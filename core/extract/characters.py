@@ -259,6 +259,11 @@ def _is_name(word: str) -> bool:
     return not (low in _NOT_NAMES or first in _STARTERS or first in _NOT_NAMES or _LOOK.fullmatch(word))
 
 
+def describes_a_look(text: str) -> bool:
+    """Whether ``text`` holds a look word that says something on its own (not "top 3")."""
+    return any(w.lower() not in _WEAK for w in _LOOK.findall(text))
+
+
 def _described(sentence: str) -> bool:
     """Someone named or given a role, then described ("coach Ines (pink hair, sequinned leotard)",
     "use Marcus, our lead physio: bald, beard, green polo"): a character without a cue word."""

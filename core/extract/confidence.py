@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from cutroom.core.extract import names as naming
 from cutroom.core.extract import ranking
 from cutroom.core.extract.avoid import avoid_list
-from cutroom.core.extract.characters import characters_of
+from cutroom.core.extract.characters import characters_of, describes_a_look
 from cutroom.core.extract.facts import must_list
 from cutroom.core.extract.fields import (
     LABELLED,
@@ -254,9 +254,18 @@ def merge(
                 or re.match(r"(?:her|his|their)\s", n, re.I)
             ):
                 continue  # "dog" beside "Biscuit": the role of someone already cast
+            look = rules_looks.get(n, "")
+            if (
+                look
+                and not describes_a_look(look)
+                and (len(look.split()) >= 4 or re.search(r"[\d'\"‘“&]", look))
+            ):
+                look = ""  # the sentence around a name, not a look
+                if re.fullmatch(r"[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*", n):
+                    continue  # "Price": "skate hire included, 7pm": a label or a company read as someone
             names_now.append(n)
-            if rules_looks.get(n):
-                looks_out[n] = rules_looks[n]
+            if look:
+                looks_out[n] = look
         update["characters"] = names_now[:6]
         update["character_looks"] = {n: v for n, v in looks_out.items() if n in names_now[:6]}
         confidence["characters"] = 0.75 if cast else (0.6 if names_now else 0.6)
