@@ -275,14 +275,24 @@ def merge(
         update["avoid"] = _union(list(brief.avoid), found.avoid)[:10]
     else:
         # Read afresh by their own readers (facts.py, avoid.py) over the whole thread.
-        update["must_include"] = must_list(
+        facts = must_list(
             said,
             skip=[
                 str(update.get("call_to_action", brief.call_to_action) or ""),
                 str(update.get("url", brief.url) or ""),
             ],
         )
-        update["avoid"] = avoid_list(said)
+        avoided = avoid_list(said)
+        update["avoid"] = avoided
+        avoided_keys = [_key(a) for a in avoided]
+        update["must_include"] = [
+            m
+            for m in facts
+            if not (
+                re.match(r"\W*(?:no|not|never|nothing)\b", m, re.I)
+                and any(a and f" {a} " in f" {_key(m)} " for a in avoided_keys)
+            )
+        ]  # "no razors", read by both: a thing to keep out, not a fact to show
     if found.duration_minutes is not None and found.duration_minutes * 60 > MAX_DURATION_S and not editing:
         asked = int(found.duration_minutes * 60)
         if brief.duration_s != MAX_DURATION_S and not any("longest" in n or "60 s" in n for n in notices):

@@ -368,4 +368,59 @@ def must_list(messages: Sequence[tuple[str, str]], *, skip: Sequence[str] = ()) 
         for i in offered
         if _PRICE.search(i) or not any(k and (key(i) in k or k in key(i)) for k in skip_keys)
     ]  # "End with 'Start your free trial'" is the call to action, not a fact to show
-    return longest_each(items)[:MAX_FACTS]
+    return settled(longest_each(items), said=[text for _, text in messages])[:MAX_FACTS]
+
+
+_NEGATED = re.compile(
+    r"^\W*not\s+(?:the\s+)?(?:[£$€]?\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+\d)", re.I
+)
+_FUNCTION_WORDS = vocabulary.words("function_words")
+_REPLACING = re.compile(
+    r"\b(?:now|instead|changed\s+to|updated\s+to|new\s+(?:price|date|offer|deal|discount))\b", re.I
+)
+_KINDS = {
+    "price": re.compile(r"[£$€]\s?\d|\d\s?(?:p|pp|eur|usd|gbp)\b", re.I),
+    "percent": re.compile(r"\d\s?%"),
+    "date": re.compile(
+        r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b",
+        re.I,
+    ),
+}
+
+
+def _kinds(item: str) -> set[str]:
+    return {kind for kind, pattern in _KINDS.items() if pattern.search(item)}
+
+
+def settled(items: list[str], *, said: Sequence[str]) -> list[str]:
+    """The facts as the thread last left them: "not £45" is the value that was replaced;
+    "which of" says nothing; a value a later line replaces ("price is now £249", "30% off
+    instead") is gone, and so is an earlier line with the same words and another number
+    ("£45 for two" after "£40 for two")."""
+    text = "\n".join(said).lower()
+
+    def at(item: str) -> int:
+        return text.rfind(item.lower())
+
+    out = [
+        i
+        for i in items
+        if not _NEGATED.match(i)
+        and (re.search(r"\d", i) or not all(w in _FUNCTION_WORDS for w in key(i).split()))
+    ]
+    replaced: set[str] = set()
+    for item in out:
+        kinds = _kinds(item)
+        if not kinds:
+            continue
+        masked = re.sub(r"\d[\d.,]*", "#", key(item))
+        for other in out:
+            if other == item or at(other) >= at(item) or at(other) < 0:
+                continue
+            same_words = re.sub(r"\d[\d.,]*", "#", key(other)) == masked and masked.strip("# ")
+            if (
+                _REPLACING.search(item) and _kinds(other) & kinds and not _REPLACING.search(other)
+            ) or same_words:
+                replaced.add(other)
+    return [i for i in out if i not in replaced]

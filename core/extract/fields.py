@@ -114,9 +114,16 @@ class Sentence:
     labelled: bool = False
 
 
+_INJECTION_SHAPE = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:\w+\s+){0,3}(?:instructions?|prompts?|rules|guidelines|directions)\b",
+    re.I,
+)
+
+
 def is_injection(line: str) -> bool:
+    """A line that talks to the model instead of about the ad ("disregard every earlier instruction")."""
     lowered = line.lower()
-    return any(marker in lowered for marker in _INJECTION)
+    return any(marker in lowered for marker in _INJECTION) or bool(_INJECTION_SHAPE.search(line))
 
 
 def sentences(text: str) -> list[str]:
