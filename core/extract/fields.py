@@ -1714,7 +1714,18 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                     ages.extend(a.group(0) for a in _AGES.finditer(s))
                     continue
             correcting = bool(_CORRECTING.search(s))
-            m = _LABEL_RES["audience"].match(s) or _LABEL_RES["audience"].match(_AUDIENCE_LEAD.sub("", s))
+            m = (
+                _LABEL_RES["audience"].match(s)
+                or _LABEL_RES["audience"].match(_AUDIENCE_LEAD.sub("", s))
+                or next(
+                    (
+                        found
+                        for part in re.split(r"(?<=[a-z][.!?])\s+(?=[a-z])", s)[1:]
+                        if (found := _LABEL_RES["audience"].match(part))
+                    ),
+                    None,
+                )  # "ha no. audience: over 60s", the label after a lower-case full stop
+            )
             if m:
                 value = _audience_value(m.group("v"))
                 if value:
@@ -1749,7 +1760,7 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                     break
             if not found:
                 first = re.split(r"[.;]\s|,\s(?=\d+\s*(?:s|sec|secs|seconds?)\b)", s)[0]
-                if _has_people(first, 3) and len(first.split()) <= 16:
+                if _has_people(first, 3) and len(first.split()) <= 16 and not first.rstrip().endswith("?"):
                     conf = GUESSED - order * 0.001
                     candidate = _audience_value(first)
                     if conf > best[1]:
