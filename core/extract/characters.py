@@ -243,7 +243,7 @@ def _clean_name(at: int, name: str, window: str) -> tuple[int, str]:
         and len(words) == 1
         and not re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(name)}\b", window[at + len(name) :])
         and not re.match(
-            r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could|and\s+(?:his|her|their))\b)"
+            r"\s*(?:the\s+\w+\b|is\s+(?:our|the|a|an|their|his|her|my)\b|[,:(—–-]|(?:has|wears|should|will|must|can|could|and\s+(?:his|her|their))\b)"
             r"|['’]s\s+(?:in\b|the\b|our\b|got\b|always\b|usually\b)",
             window[at + len(name) :],
         )

@@ -115,7 +115,9 @@ class Sentence:
 
 
 _INJECTION_SHAPE = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:\w+\s+){0,3}(?:instructions?|prompts?|rules|guidelines|directions)\b",
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:\w+\s+){0,2}"
+    r"(?:all|every|any|your|previous|prior|earlier|above|preceding|system|original)\s+(?:\w+\s+)?"
+    r"(?:instructions?|prompts?|rules|guidelines|directions)\b",
     re.I,
 )
 
@@ -383,7 +385,9 @@ def _cta_value(value: str) -> str | None:
 
 
 _POSSESSIVE = re.compile(
-    r"(?<![\w&.-])(?P<owner>(?:[\w&.-]{1,30}\s+){0,2}[\w&.-]{1,30})['’]s\s+(?:new\s+|latest\s+)?(?P<rest>[^.;!?]{2,80})"
+    r"(?<![\w&.-])(?P<owner>(?:[\w&.-]{1,30}\s+){0,2}[\w&.-]{1,30})['’]s\s+"
+    r"(?!(?:in|on|at|got|been|not|always|usually|never|just|also|still|the\s+(?:one|guy|girl|man|woman|type|face|star))\b)"  # "Dev's in it": is
+    r"(?:new\s+|latest\s+)?(?P<rest>[^.;!?]{2,80})"
 )
 _OUR_APP = re.compile(
     rf"(?P<n>{_CAP}(?:\s+{_CAP}){{0,6}})\s*(?:=|—|–|-|\(|,)\s*(?:it is\s+|it's\s+)?(?:our|their|the)\s+"
@@ -1719,9 +1723,9 @@ def audience_of(messages: list[tuple[str, str]]) -> tuple[str | None, float]:
                 or _LABEL_RES["audience"].match(_AUDIENCE_LEAD.sub("", s))
                 or next(
                     (
-                        found
+                        after_stop
                         for part in re.split(r"(?<=[a-z][.!?])\s+(?=[a-z])", s)[1:]
-                        if (found := _LABEL_RES["audience"].match(part))
+                        if (after_stop := _LABEL_RES["audience"].match(part))
                     ),
                     None,
                 )  # "ha no. audience: over 60s", the label after a lower-case full stop
