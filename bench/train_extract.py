@@ -1,14 +1,21 @@
 """Fit the extractor's learned parts (core/extract/learned.py) on the development half, and only on it.
 
-    .venv/bin/python bench/train_extract.py [--folds 5] [--write]
+    .venv/bin/python bench/train_extract.py product|brand|goal [--folds 5] [--l2 0.02] [--write]
 
-The product ranker (core/extract/ranking.py): every dev thread is read by the rules alone
-(``rank_products=False``); each candidate span gets its features and a label: right when
-bench/extract.py would score it right as the product. A conditional-logit model (a softmax over
-one thread's candidates; several right spans share the credit) is fitted by gradient descent
-(Adam) with an L2 penalty. ``--folds`` prints cross-validated
-figures next to the rules' own, so a change is judged on threads the fit did not see; ``--write``
-saves the model fitted on all of dev under core/extract/data/. The test half is never read here.
+product  the product ranker (core/extract/ranking.py). Every dev thread is read by the rules
+         alone (``learned_parts=frozenset()``); each candidate span gets its features and a
+         label: right when bench/extract.py would score it right as the product. A
+         conditional-logit model: a softmax over one thread's candidates, several right spans
+         sharing the credit.
+brand    the maker, the same way, with "no separate brand" as one more candidate and features
+         for how a candidate sits beside the product the ranker settled on.
+goal     where a thread implies its goal, a softmax regression over which goal cue is said (in
+         the thread, in the CTA), a price, and the hand weights' choice.
+
+Each is fitted by gradient descent (Adam) with an L2 penalty. ``--folds`` prints cross-validated
+figures next to the readers' own, so a change is judged on threads the fit did not see;
+``--write`` saves the model fitted on all of dev under core/extract/data/. Refit after changing
+a reader: the models weigh what the readers chose. The test half is never read here.
 """
 
 from __future__ import annotations
@@ -31,14 +38,14 @@ from bench.extract import load_half, messages_of, score_thread  # noqa: E402
 from cutroom.core.extract import fields, learned, ranking  # noqa: E402
 from cutroom.core.extract.fields import read_thread  # noqa: E402
 from cutroom.core.extract.rules import BOT_AUTHORS, HeuristicExtractor  # noqa: E402
-from cutroom.core.models import Brief  # noqa: E402
+from cutroom.core.models import BrandKit, Brief  # noqa: E402
 
 
 def examples(
     threads: list[dict[str, Any]],
 ) -> list[tuple[str, list[str], list[dict[str, float]], list[bool], bool]]:
     """(name, candidates, features, right, rules_right) per thread with at least one right candidate."""
-    rules_only = HeuristicExtractor(rank_products=False)
+    rules_only = HeuristicExtractor(learned_parts=frozenset())
     out = []
     for thread in threads:
         expected = thread["expected"]
@@ -100,6 +107,52 @@ def top_right(data: list[tuple[Any, ...]], names: list[str], w: np.ndarray) -> f
     return hits / max(1, len(data))
 
 
+def brand_examples(
+    threads: list[dict[str, Any]],
+) -> list[tuple[str, list[str], list[dict[str, float]], list[bool], bool]]:
+    """Like ``examples`` for the maker: every candidate and "no brand", scored by the bench's
+    brand rule beside the product the extractor settles on (the product ranker on)."""
+    rules_only = HeuristicExtractor(learned_parts=frozenset())
+    with_product = HeuristicExtractor(learned_parts=frozenset({"product"}))
+    out = []
+    for thread in threads:
+        expected = thread["expected"]
+        messages = messages_of(thread)
+        ruled = rules_only.extract(messages).brief
+        brief = with_product.extract(messages).brief
+        said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
+        found = read_thread(said, lists=False)
+        context = ranking.thread_of(
+            said,
+            rules_product=ruled.product,
+            rules_brand=ruled.brand.name,
+            characters=brief.characters,
+            proposed=[str(c.value) for c in found.candidates.get("product", [])],
+        )
+        product = brief.product or ""
+        names = [ranking.NONE, *ranking.candidates(context)]
+        right = [
+            score_thread(
+                expected,
+                Brief(product=product or None, brand=BrandKit(name=None if n == ranking.NONE else n)),
+            )["brand"]
+            for n in names
+        ]
+        if not any(right):
+            continue
+        rules_right = score_thread(expected, brief)["brand"]
+        out.append(
+            (
+                thread["name"],
+                names,
+                [ranking.brand_features(n, context, product) for n in names],
+                right,
+                rules_right,
+            )
+        )
+    return out
+
+
 GoalThread = tuple[str, dict[str, float], str, bool]
 
 
@@ -111,7 +164,7 @@ def goal_examples(threads: list[dict[str, Any]]) -> list[GoalThread]:
     for thread in threads:
         messages = messages_of(thread)
         said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
-        brief = HeuristicExtractor(rank_products=False).extract(messages).brief
+        brief = HeuristicExtractor(learned_parts=frozenset()).extract(messages).brief
         cta = brief.call_to_action
         text = "\n".join(t[: fields._GOAL_READ] for _, t in said if not fields.is_injection(t))
         stated, confidence = fields.goal_of(said, cta)
@@ -217,7 +270,7 @@ def save(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=("product", "goal"))
+    parser.add_argument("model", choices=("product", "brand", "goal"))
     parser.add_argument("--root", type=Path, default=REPO / "tests" / "fixtures" / "briefs")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--l2", type=float, default=0.02)
@@ -228,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "goal":
         train_goal(args)
         return 0
-    data = examples(load_half(args.root, "dev"))
+    data = (brand_examples if args.model == "brand" else examples)(load_half(args.root, "dev"))
     left_out = {n for n in args.without.split(",") if n}
     names = sorted({n for _, _, feats, _, _ in data for f in feats for n in f} - left_out)
     only = set(Path(args.only).read_text().split()) if args.only else set()
@@ -259,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in np.argsort(-np.abs(w))[:15]:
         print(f"  {names[i]:<22} {w[i]:+.2f}")
     if args.write:
-        save("product_ranker", names, w, threads=len(data), l2=args.l2)
+        save(f"{args.model}_ranker", names, w, threads=len(data), l2=args.l2)
     return 0
 
 

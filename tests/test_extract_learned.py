@@ -56,13 +56,32 @@ def test_the_shipped_models_load_and_name_their_features() -> None:
     assert ranker.weights["url_starts"] > 0 and ranker.weights["starter"] < 0
     assert any(k.startswith("offer|") for k in goals.weights)
     assert learned.model("no_such_model") is None
+    brands = learned.model("brand_ranker")
+    assert brands is not None and brands.weights["rules_brand"] > 0 and "none" in brands.weights
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [
+        ("Lumina's new serum is out", "Lumina"),
+        ("Kora is launching SNAPFIT, a modular phone case", "Kora"),
+        ("We need an ad for the Ridgeline 3 backpack from Summitco.", "Summitco"),
+    ],
+)
+def test_the_brand_ranker_keeps_the_maker(text: str, brand: str) -> None:
+    assert one(text).brief.brand.name == brand
+
+
+def test_a_possessive_owner_is_a_candidate_name() -> None:
+    thread = ranking.thread_of([("a", "Lumina's new serum is out")], rules_product=None, rules_brand=None)
+    assert "Lumina" in ranking.candidates(thread)
 
 
 def test_the_ranker_replaces_the_maker_the_rules_took_for_the_product() -> None:
     """Dev thread: "Stratus Play brief … Nimbic want INSTALLS of the new phone app", the ad's own
     link stratusplay.gg, the maker's site called "just the corporate site"."""
     messages = _dev("cloud_gaming_service_stratus_play_chatty")
-    assert HeuristicExtractor(rank_products=False).extract(messages).brief.product == "Nimbic"
+    assert HeuristicExtractor(learned_parts=frozenset()).extract(messages).brief.product == "Nimbic"
     assert extract_brief(messages).brief.product == "Stratus Play"
 
 

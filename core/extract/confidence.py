@@ -82,13 +82,17 @@ def _other_name(found: Findings, product: str) -> str | None:
     return None
 
 
+LEARNED_PARTS = frozenset({"product", "brand"})  # the learned models merge applies (data/*.json)
+_DROP_BRAND = 0.7  # how sure the brand ranker must be that there is no maker to drop the readers' one
+
+
 def merge(
     extraction: Extraction,
     messages: Sequence[tuple[str, str]],
     *,
     editing: bool,
     bot_authors: frozenset[str],
-    rank_products: bool = True,
+    learned_parts: frozenset[str] = LEARNED_PARTS,
 ) -> Extraction:
     """``extraction`` with the whole-thread findings applied, confidences set, the question redone."""
     said = [(a, t) for a, t in messages if a.lower() not in bot_authors]
@@ -371,16 +375,15 @@ def merge(
         confidence["product"] = settled.product_confidence if settled.product_confidence is not None else 0.6
     if settled.brand != (update["brand"].name if "brand" in update else brief.brand.name):  # type: ignore[attr-defined]
         update["brand"] = brief.brand.model_copy(update={"name": settled.brand})
-    if rank_products and not editing:
-        chosen = ranking.best_product(
-            ranking.thread_of(
-                said,
-                rules_product=update.get("product", brief.product),  # type: ignore[arg-type]
-                rules_brand=update["brand"].name if "brand" in update else brief.brand.name,  # type: ignore[attr-defined]
-                characters=list(update.get("characters", brief.characters)),  # type: ignore[call-overload]
-                proposed=[str(c.value) for c in found.candidates.get("product", [])],
-            )
-        )
+    ranked = ranking.thread_of(
+        said,
+        rules_product=update.get("product", brief.product),  # type: ignore[arg-type]
+        rules_brand=update["brand"].name if "brand" in update else brief.brand.name,  # type: ignore[attr-defined]
+        characters=list(update.get("characters", brief.characters)),  # type: ignore[call-overload]
+        proposed=[str(c.value) for c in found.candidates.get("product", [])],
+    )
+    if "product" in learned_parts and not editing:
+        chosen = ranking.best_product(ranked)
         ruled = str(update.get("product", brief.product) or "")
         if (
             chosen
@@ -391,6 +394,11 @@ def merge(
             # "Lotus Flow" inside the rules' "Lotus Flow yoga studio" names the same thing, with its noun
             update["product"] = naming.complete(chosen[0], thread_text)
             confidence["product"] = min(0.9, chosen[1])
+    if "brand" in learned_parts and not editing:
+        maker = ranking.best_brand(ranked, product=str(update.get("product", brief.product) or ""))
+        ruled_brand = update["brand"].name if "brand" in update else brief.brand.name  # type: ignore[attr-defined]
+        if maker is not None and (maker[0] is not None or not ruled_brand or maker[1] >= _DROP_BRAND):
+            update["brand"] = brief.brand.model_copy(update={"name": maker[0]})
     if len({p.lower() for p in found.products_named}) > 1 and not editing:
         update["product"] = found.products_named[0]  # asked below which one; the first until then
     new_brief = Brief.model_validate({**brief.model_dump(), **{k: _dump(v) for k, v in update.items()}})

@@ -156,6 +156,9 @@ def candidates(thread: Thread) -> list[str]:
                 span = " ".join(words[i:j]).strip(".,;:!?'’&- ")
                 if span and re.match(r"[A-ZÀ-Ý0-9]", span) and re.search(r"[^\W\d_]{2,}", span):
                     found.setdefault(span)
+                    owner = re.sub(r"['’]s$", "", span)
+                    if owner != span:
+                        found.setdefault(owner)  # "Lumina's new serum": Lumina
     for m in _QUOTED.finditer(thread.text):
         quoted = (m.group(1) or m.group(2) or "").strip(" .,!?")
         if quoted and len(quoted.split()) <= _MAX_WORDS and re.search(r"[^\W\d_]{2,}", quoted):
@@ -282,7 +285,8 @@ def _says_nothing(values: dict[str, float]) -> bool:
         values.get("words_1", 0.0) == 1.0
         and values.get("sentence_start_only", 0.0) == 1.0
         and not any(
-            values.get(n, 0.0) for n in ("rules_pick", "camel", "all_caps", "digit", "quoted", "url_spells")
+            values.get(n, 0.0)
+            for n in ("rules_pick", "rules_brand", "camel", "all_caps", "digit", "quoted", "url_spells")
         )
     )
 
@@ -324,3 +328,43 @@ def best_product(thread: Thread, weights: dict[str, float] | None = None) -> tup
     rules = key(thread.rules_product or "")
     ruled = max((s for s, c in scored if key(c) == rules), default=top)
     return best, 1.0 / total, top - ruled
+
+
+NONE = "\u2205"  # the brand candidate that stands for "no separate maker"
+
+
+def brand_features(candidate: str, thread: Thread, product: str) -> dict[str, float]:
+    """A product candidate's evidence, and how it sits beside the product ("Fellstride" opens
+    "Fellstride Tor GTX"; "Summitco" is said after "from"). The no-brand candidate has its own."""
+    if candidate == NONE:
+        return {
+            "none": 1.0,
+            "none_rules": float(not thread.rules_brand),
+            "none_no_product": float(not product),
+        }
+    f = features(candidate, thread)
+    k, p = key(candidate), key(product)
+    f["is_product"] = float(bool(p) and k == p)
+    f["opens_product"] = float(bool(p) and k != p and p.startswith(k + " "))
+    f["inside_product"] = float(bool(p) and k != p and f" {k} " in f" {p} " and not p.startswith(k + " "))
+    f["holds_product"] = float(bool(p) and k != p and f" {p} " in f" {k} ")
+    return f
+
+
+def best_brand(
+    thread: Thread, product: str, weights: dict[str, float] | None = None
+) -> tuple[str | None, float] | None:
+    """The maker's name, or None for no separate maker, with its probability; None without a model."""
+    found = learned.model("brand_ranker")
+    table = (found.weights if found else {}) if weights is None else weights
+    if not table:
+        return None
+    scored = []
+    for candidate in [NONE, *candidates(thread)]:
+        values = brand_features(candidate, thread, product)
+        if candidate != NONE and _says_nothing(values):
+            continue
+        scored.append((sum(table.get(n, 0.0) * v for n, v in values.items()), candidate))
+    top, best = max(scored, key=lambda x: x[0])
+    total = sum(math.exp(s - top) for s, _ in scored)
+    return (None if best == NONE else best), 1.0 / total

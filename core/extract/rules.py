@@ -37,7 +37,7 @@ from typing import Any
 from cutroom.core import looks
 from cutroom.core.backends import extractors
 from cutroom.core.errors import InputError
-from cutroom.core.extract.confidence import drop_injections, injection_notice, merge
+from cutroom.core.extract.confidence import LEARNED_PARTS, drop_injections, injection_notice, merge
 from cutroom.core.extract.threads import sort_key
 from cutroom.core.limits import MAX_MESSAGE_CHARS, MAX_MESSAGES, MAX_THREAD_CHARS
 from cutroom.core.models import MAX_DURATION_S, MIN_DURATION_S, AspectRatio, Brief, Extraction, Goal, Message
@@ -1126,7 +1126,7 @@ class HeuristicExtractor:
         *,
         max_message_chars: int = MAX_MESSAGE_CHARS,
         max_thread_chars: int = MAX_THREAD_CHARS,
-        rank_products: bool = True,
+        learned_parts: frozenset[str] = LEARNED_PARTS,
     ) -> None:
         if max_message_chars < 100 or max_thread_chars < max_message_chars:
             raise InputError(
@@ -1134,7 +1134,8 @@ class HeuristicExtractor:
             )
         self.max_message_chars = max_message_chars
         self.max_thread_chars = max_thread_chars
-        self.rank_products = rank_products  # off only to fit the ranker on what the rules alone chose
+        # Fewer only to fit a model on what the readers chose without it (bench/train_extract.py).
+        self.learned_parts = learned_parts
 
     def extract(self, thread: Sequence[Message], *, base: Brief | None = None) -> Extraction:
         draft = _Draft.from_brief(base) if base is not None else _Draft()
@@ -1180,7 +1181,7 @@ class HeuristicExtractor:
             messages,
             editing=base is not None,
             bot_authors=BOT_AUTHORS,
-            rank_products=self.rank_products,
+            learned_parts=self.learned_parts,
         )
 
     def _prepare(self, thread: Sequence[Message], draft: _Draft) -> list[tuple[str, str]]:
