@@ -49,6 +49,8 @@ _BEFORE = {
     "place": r"\b(?:in|near|around|across|outside|visit|visiting)\s+$",
     "hello": r"(?:^|\b)(?:hi|hey|hello|thanks|thank\s+you|cheers|morning|ta|@)\s*,?\s*$",
     "is_now": r"\b(?:it'?s|is|are|we'?re)\s+(?:now\s+|actually\s+|officially\s+)$",
+    "for_their": r"\b(?:for|of|on|about)\s+(?:their|our|its|his|her)\s+(?:new\s+|latest\s+|upcoming\s+)?$",
+    "client": r"\b(?:client|customer|account|brand|company|business)\s*(?:is|=|:|-|—)?\s*$",
 }
 _AFTER = {
     "category": r"^\s+(?:app|kit|plan|bundle|course|class|classes|box|pack|range|card|account|subscription|membership|package|programme|program|service|platform|software|tool|device|edition|collection|menu|tour|break|night|festival|event|launch|scheme|offer|deal|set|series|range|line|model)\b",
@@ -195,6 +197,8 @@ def features(candidate: str, thread: Thread) -> dict[str, float]:
     k = key(candidate)
     rules = key(thread.rules_product or "")
     f["rules_pick"] = float(bool(rules) and k == rules)
+    f["rules_pick_lower"] = float(f["rules_pick"] and not re.match(r"[A-ZÀ-Ý0-9]", candidate))
+    f["rules_pick_business"] = float(f["rules_pick"] and last_word in _BUSINESS)
     f["inside_rules_pick"] = float(bool(rules) and k != rules and f" {k} " in f" {rules} ")
     f["holds_rules_pick"] = float(bool(rules) and k != rules and f" {rules} " in f" {k} ")
     f["rules_brand"] = float(bool(thread.rules_brand) and k == key(thread.rules_brand or ""))
@@ -228,6 +232,8 @@ def features(candidate: str, thread: Thread) -> dict[str, float]:
     f["run_end"] = float(bool(spans) and key(run).endswith(k))
     f["extra_run_words"] = min(3.0, float(len(run.split()) - len(words)))
     f["first_char_at"] = hits[0].start() / max(1, len(text))
+    first_run = _RUN.search(text)
+    f["first_name_said"] = float(bool(first_run) and first_run.start() == hits[0].start())
     f["in_first_sentence"] = float(not re.search(r"[.!?\n]", text[: hits[0].start()]))
     messages = len(thread.starts)
     first_message = _message_at(thread, hits[0].start())
