@@ -23,6 +23,7 @@ Every finding carries a confidence: 0.9 for a labelled value, 0.75 for a name fo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from cutroom.core.extract import learned, vocabulary
@@ -1520,16 +1521,10 @@ def goal_features(text: str, cta: str | None, ruled: str | None) -> dict[str, fl
     """The evidence the learned goal model weighs (``data/goal_model.json``): which cue of
     ``data/goals.json`` is said in the thread and which in the call to action, a price, and the
     goal the hand weights chose."""
-    lines = [line for line in text.split("\n") if not is_injection(line)]
+    in_text, in_cta = _cues_said(text, cta)
     f: dict[str, float] = {f"rules_{ruled or 'none'}": 1.0}
-    for i, (_, _, pattern) in enumerate(_GOAL_PATTERNS):
-        if cta and pattern.search(cta):
-            f[f"cta_{i}"] = 1.0
-        for line in lines:
-            m = pattern.search(line)
-            if m and not _NEGATED_BEFORE.search(line[max(0, m.start() - 30) : m.start()]):
-                f[f"cue_{i}"] = 1.0
-                break
+    f.update({f"cta_{i}": 1.0 for i in in_cta})
+    f.update({f"cue_{i}": 1.0 for i in in_text})
     f["price"] = float(bool(_PRICE.search(text)))
     return f
 
@@ -1545,24 +1540,30 @@ _GOAL_PATTERNS: list[tuple[str, float, re.Pattern[str]]] = [
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|never|n't|isn'?t|aren'?t|don'?t)\s+(?:\w+\s+){0,2}$", re.I)
 
 
+@lru_cache(maxsize=8)  # goal_scores and goal_features read the same thread
+def _cues_said(text: str, cta: str | None) -> tuple[frozenset[int], frozenset[int]]:
+    """Which cues of ``data/goals.json`` the thread says (not negated) and which its CTA says."""
+    said = "\n".join(line for line in text.split("\n") if not is_injection(line))
+    in_text: set[int] = set()
+    in_cta: set[int] = set()
+    for i, (_, _, pattern) in enumerate(_GOAL_PATTERNS):
+        if cta and pattern.search(cta):
+            in_cta.add(i)
+        for m in pattern.finditer(said):
+            line_start = said.rfind("\n", 0, m.start()) + 1
+            if not _NEGATED_BEFORE.search(said[max(line_start, m.start() - 30) : m.start()]):
+                in_text.add(i)
+                break
+    return frozenset(in_text), frozenset(in_cta)
+
+
 def goal_scores(text: str, cta: str | None) -> dict[str, float]:
     """Weighted evidence for each goal: each cue counts once, and more when it is in the CTA."""
     scores: dict[str, float] = dict.fromkeys(_GOAL_ORDER, 0.0)
-    lines = [line for line in text.split("\n") if not is_injection(line)]
+    in_text, in_cta = _cues_said(text, cta)
     factor = float(_GOAL_CUES["cta_factor"])
-    for goal, weight, pattern in _GOAL_PATTERNS:
-        best = 0.0
-        if cta and pattern.search(cta):
-            best = weight * factor
-        else:
-            for line in lines:
-                for m in pattern.finditer(line):
-                    if not _NEGATED_BEFORE.search(line[max(0, m.start() - 30) : m.start()]):
-                        best = weight
-                        break
-                if best:
-                    break
-        scores[goal] += best
+    for i, (goal, weight, _) in enumerate(_GOAL_PATTERNS):
+        scores[goal] += weight * factor if i in in_cta else (weight if i in in_text else 0.0)
     return scores
 
 

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cutroom.core.extract import learned, vocabulary
 from cutroom.core.extract.matching import key
@@ -178,6 +179,11 @@ def _compact(text: str) -> str:
 
 def features(candidate: str, thread: Thread) -> dict[str, float]:
     """Generic evidence about one candidate; every value in [0, 1] or a small count."""
+    return dict(_features(candidate, thread))  # a copy: callers add their own
+
+
+@lru_cache(maxsize=256)  # the product and the brand ranker read the same candidates of one thread
+def _features(candidate: str, thread: Thread) -> dict[str, float]:
     text = thread.text
     pattern = re.compile(r"(?<![\w])" + re.escape(candidate) + r"(?![\w])", re.I)
     hits = []
