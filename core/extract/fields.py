@@ -23,8 +23,8 @@ Every finding carries a confidence: 0.9 for a labelled value, 0.75 for a name fo
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cutroom.core.extract import learned, vocabulary
 from cutroom.core.extract.matching import key as _key

@@ -94,6 +94,7 @@ class Thread:
     rules_brand: str | None
     characters: frozenset[str]
     proposed: frozenset[str]  # keys of what the whole-thread readers proposed
+    runs: tuple[tuple[int, int], ...] = ()  # (start, end) of every capitalised run in ``text``
 
 
 def thread_of(
@@ -138,6 +139,7 @@ def thread_of(
         rules_brand=rules_brand,
         characters=frozenset(key(c) for c in characters if c),
         proposed=frozenset(key(p) for p in proposed if p),
+        runs=tuple((m.start(), m.end()) for m in _RUN.finditer(text)),
     )
 
 
@@ -152,8 +154,8 @@ def candidates(thread: Thread) -> list[str]:
     """Every name-shaped span: capitalised runs and their contiguous parts, quoted phrases, and
     what the rules chose; at most six words each, none holding a length or a platform."""
     found: dict[str, None] = {}
-    for m in _RUN.finditer(thread.text):
-        words = m.group(0).split()
+    for start, end in thread.runs:
+        words = thread.text[start:end].split()
         for i in range(len(words)):
             for j in range(i + 1, min(len(words), i + _MAX_WORDS) + 1):
                 span = " ".join(words[i:j]).strip(".,;:!?'’&- ")
@@ -231,15 +233,14 @@ def _features(candidate: str, thread: Thread) -> dict[str, float]:
     if not hits:
         f["absent"] = 1.0
         return f
-    spans = [m for m in _RUN.finditer(text) if m.start() <= hits[0].start() and hits[0].end() <= m.end()]
-    run = spans[0].group(0).strip(".,;:!?'’&- ") if spans else candidate
+    spans = [(a, b) for a, b in thread.runs if a <= hits[0].start() and hits[0].end() <= b]
+    run = text[spans[0][0] : spans[0][1]].strip(".,;:!?'’&- ") if spans else candidate
     f["whole_run"] = float(key(run) == k)
     f["run_start"] = float(bool(spans) and key(run).startswith(k))
     f["run_end"] = float(bool(spans) and key(run).endswith(k))
     f["extra_run_words"] = min(3.0, float(len(run.split()) - len(words)))
     f["first_char_at"] = hits[0].start() / max(1, len(text))
-    first_run = _RUN.search(text)
-    f["first_name_said"] = float(bool(first_run) and first_run.start() == hits[0].start())
+    f["first_name_said"] = float(bool(thread.runs) and thread.runs[0][0] == hits[0].start())
     f["in_first_sentence"] = float(not re.search(r"[.!?\n]", text[: hits[0].start()]))
     messages = len(thread.starts)
     first_message = _message_at(thread, hits[0].start())
