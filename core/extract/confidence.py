@@ -390,6 +390,7 @@ def merge(
             and ruled  # where the rules named nothing the question asks; a guess is no answer
             and not _same(chosen[0], ruled)
             and not (ruled and _within(chosen[0], ruled, extra=3))
+            and not ranking.same_title(chosen[0], ruled, thread_text)
         ):
             # "Lotus Flow" inside the rules' "Lotus Flow yoga studio" names the same thing, with its noun
             update["product"] = naming.complete(chosen[0], thread_text)
@@ -397,6 +398,15 @@ def merge(
     if "brand" in learned_parts and not editing:
         maker = ranking.best_brand(ranked, product=str(update.get("product", brief.product) or ""))
         ruled_brand = update["brand"].name if "brand" in update else brief.brand.name  # type: ignore[attr-defined]
+        product_now = str(update.get("product", brief.product) or "")
+        if (
+            maker is not None
+            and maker[0] is not None
+            and ruled_brand
+            and not _within(ruled_brand, product_now, extra=8)
+            and _within(maker[0], product_now, extra=8)
+        ):
+            maker = None  # a part of the product's own name does not replace a maker named apart from it
         if maker is not None and (maker[0] is not None or not ruled_brand or maker[1] >= _DROP_BRAND):
             update["brand"] = brief.brand.model_copy(update={"name": maker[0]})
     if len({p.lower() for p in found.products_named}) > 1 and not editing:

@@ -77,7 +77,8 @@ _ABBREV = re.compile(
 )
 _CAP = r"(?:[A-Z](?:[\w'’&°-]|\.(?=\d)){0,40})"  # "N°7", "No.5"
 _CTA_CUE = re.compile(
-    r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|final (?:text|line|card|frame)|"
+    r"\b(?:cta|call[- ]to[- ]action|end[- ]?card|end\s?line|end\s?frame|"
+    r"(?:final|last|closing) (?:text|line|card|frame|sentence|words|message|slide|screen|title)|"
     r"button|sign[- ]off|(?:end|ends|ending|finish|finishes|close|closes|wrap(?: it)? up)\s+(?:w/|with|on)|"
     r"at (?:the )?end|tagline at the end)\b",
     re.I,
@@ -372,7 +373,11 @@ def _cta_value(value: str) -> str | None:
     if quotes and quotes[0][0] < 12:
         return quotes[0][1].rstrip(".!").strip()
     text = _URL.sub(" ", value)
-    text = re.split(r"\s+(?:[—–→]|->|at|to|and|\+|on|via|then)\s+|[.;!(]|\s-\s|,\s", text.strip())[0]
+    text = re.split(
+        r"\s+(?:[—–→/|]|->|and|\+|then)\s+|[.;!(→]|\s-\s|,\s|"
+        r"\s+(?:at|to|on|via)\s+(?=(?:the\s+|our\s+|their\s+)?(?:site|website|link|page|url|app|store|bio|shop)\b)",
+        text.strip(),
+    )[0]  # "Bring the heat to your weekend" keeps its "to"; "Book online at our site" ends at "online"
     text = re.split(r"\s{2,}|\s[#@]", text.strip())[0]
     text = re.sub(r"\s+(?:at|to|on|via|→|->|:|and|\+|[—–-])\s*$", "", text.strip())
     text = text.strip(" \"'“”‘’:,-—–")

@@ -61,6 +61,7 @@ _AFTER = {
     "is_role": r"^\s*(?:,\s*)?(?:is|as|who'?s)\s+(?:our|the|a|an)\s+(?:[\w-]+\s+){0,2}(?:owner|founder|manager|chef|coach|vet|dentist|presenter|host|mascot|dog|cat|star|face|boss|ceo|director|head)\b",
     "person_verb": r"^\s+(?:says|said|wants|thinks|will|can|is\s+(?:in|on|off|out|back|happy|fine)|here\b|mentioned|asked|suggested)",
     "looks": r"^\s*(?:[(,—–-]|\s(?:wears?|wearing|has|with))",
+    "brand_word": r"^['’]?s?\s+(?:brand|company|team|group|ltd|inc)\b",
     "url_after": r"^[^.\n]{0,40}\b(?:[a-z0-9-]+\.(?:com|co|uk|io|app|net|org|shop|store|ie|de|fr|eu|au|nz|ca|us|example)\b)",
 }
 _LABEL_PRODUCT = re.compile(
@@ -343,6 +344,17 @@ def best_product(thread: Thread, weights: dict[str, float] | None = None) -> tup
     return best, 1.0 / total, top - ruled
 
 
+def same_title(a: str, b: str, text: str) -> bool:
+    """Whether ``a`` and ``b`` are parts of one quoted title ("Data Without Drama: Fixing
+    Pipelines Before They Break"): then the readers' part, the title's head, stands."""
+    ka, kb = key(a), key(b).split()
+    for m in _QUOTED.finditer(text):
+        quoted = key(m.group(1) or m.group(2) or "")
+        if ka and f" {ka} " in f" {quoted} " and kb and f" {kb[0]} " in f" {quoted} ":
+            return True
+    return False
+
+
 NONE = "\u2205"  # the brand candidate that stands for "no separate maker"
 
 
@@ -374,6 +386,8 @@ def best_brand(
         return None
     scored = []
     for candidate in [NONE, *candidates(thread)]:
+        if candidate != NONE and not re.match(r"[A-ZÀ-Ý0-9]", candidate):
+            continue  # "winter clean-water fundraiser": a maker is a name
         values = brand_features(candidate, thread, product)
         if candidate != NONE and _says_nothing(values):
             continue

@@ -200,7 +200,7 @@ _PLATFORMS: list[tuple[str, str, AspectRatio]] = [
     (r"vimeo", "Vimeo", "16:9"),
     (r"twitch", "Twitch", "16:9"),
     (r"instagram|insta|(?-i:IG)", "Instagram", "4:5"),
-    (r"facebook|(?-i:FB)|meta\s+feed", "Facebook", "1:1"),
+    (r"facebook|(?-i:FB)|fb(?=\s+(?:feed|ads?|posts?|page|video))|meta\s+feed", "Facebook", "1:1"),
     (r"linked\s?in", "LinkedIn", "1:1"),
 ]
 # Latin-letter boundaries instead of \b so "TikTok向け" and "für TikTok," both match.
@@ -222,7 +222,7 @@ _RATIOS: list[tuple[str, AspectRatio]] = [
     (r"1\s*[:x×]\s*1|square", "1:1"),
     (r"4\s*[:x×]\s*5|portrait|2\s*[:x×]\s*3|3\s*[:x×]\s*4", "4:5"),
 ]
-_RATIO_RES = [(re.compile(rf"(?<![\w:]){p}(?![\w:])", re.I), aspect) for p, aspect in _RATIOS]
+_RATIO_RES = [(re.compile(rf"(?<![\w:])(?:{p})(?![\w:])", re.I), aspect) for p, aspect in _RATIOS]
 
 _COLOURS: dict[str, str] = {
     "sky blue": "#5bb8f0",
@@ -891,7 +891,7 @@ _NOT_ADJECTIVE_SKIP = _words(
 
 _NEGATION = re.compile(
     r"\b(?:no|not|don'?t|dont|do not|never|avoid|without|skip|drop|remove|lose|instead of|rather than|"
-    r"except|minus|less|nothing|ditch|cut|kill|no longer|stop|swap|replace|switch|change|trade|swap out|get rid of|"
+    r"except|minus|less|nothing|ditch|(?<!\ba )(?<!\ban )(?<!\bone )(?<!square )(?<!vertical )(?<!landscape )(?<!portrait )cut|kill|no longer|stop|swap|replace|switch|change|trade|swap out|get rid of|"
     r"take out)\b(?:\s+(?:the|a|an|our|any|too|so|overly|more|"
     r"on|for|in|with|from|of|using|use|showing|show|make|it|be|sound|look|go))*\s*$",
     _FLAGS,
@@ -1374,11 +1374,20 @@ def _matches(pattern: re.Pattern[str], sentence: str, *, limit: int = MAX_MATCHE
     return islice(pattern.finditer(sentence), limit)
 
 
-def _negated(sentence: str, start: int) -> bool:
-    """Whether the words just before ``start`` (same clause) negate what follows."""
+_NOT_NEEDED = re.compile(
+    r"^\W{0,3}\s*(?:is|are)\s+(?:not|n'?t)\s+(?:needed|required|wanted|necessary|happening)\b|"
+    r"^\s*(?:isn'?t|aren'?t)\s+(?:needed|required|wanted|necessary|happening)\b",
+    _FLAGS,
+)
+
+
+def _negated(sentence: str, start: int, end: int | None = None) -> bool:
+    """Whether the words just before ``start`` (same clause) negate what follows, or the words
+    right after ``end`` say it is not wanted ("LinkedIn is NOT needed")."""
     before = sentence[max(0, start - 40) : start]
     before = re.split(r"[,;:.!?()]|\bbut\b", before)[-1]
-    return bool(_NEGATION.search(before))
+    after = sentence[end : end + 40] if end is not None else ""
+    return bool(_NEGATION.search(before) or (after and _NOT_NEEDED.search(after)))
 
 
 def _overlaps(span: Span, spans: list[Span]) -> bool:
@@ -1555,13 +1564,13 @@ def _platforms(sentence: str, draft: _Draft, spans: list[Span]) -> bool:
             if _overlaps(m.span(), taken):
                 continue
             taken.append(m.span())
-            found.append((m.start(), name, aspect, _negated(sentence, m.start())))
+            found.append((m.start(), name, aspect, _negated(sentence, m.start(), m.end())))
     for pattern, aspect in _RATIO_RES:
         for m in _matches(pattern, sentence):
             if _overlaps(m.span(), taken) or _DURATION_COLON.fullmatch(m.group(0)):
                 continue
             taken.append(m.span())
-            found.append((m.start(), None, aspect, _negated(sentence, m.start())))
+            found.append((m.start(), None, aspect, _negated(sentence, m.start(), m.end())))
     spans.extend(taken)
     unknown = False
     for m in _matches(_UNKNOWN_PLATFORMS, sentence):
