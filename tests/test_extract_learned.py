@@ -7,9 +7,7 @@ on data small enough to know the answer.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -21,6 +19,7 @@ from cutroom.core.extract.facts import settled
 from cutroom.core.extract.fields import goal_features, is_injection
 from cutroom.core.extract.rules import HeuristicExtractor
 from cutroom.core.models import Message
+from tests.support import bench
 from tests.support.junk import PATHOLOGICAL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,12 +27,7 @@ DEV = ROOT / "tests" / "fixtures" / "briefs" / "dev"
 
 
 def _trainer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_train_extract", ROOT / "bench" / "train_extract.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_train_extract"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench.load("train_extract")
 
 
 def _dev(name: str) -> list[Message]:

@@ -6,8 +6,6 @@ test half is only ever run through the bench (its figures are in the README), ne
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,17 +14,13 @@ import pytest
 from cutroom.core.extract import extract_brief
 from cutroom.core.extract.fields import read_thread, sentences
 from cutroom.core.models import Message
+from tests.support import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_extract"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench.load("extract")
 
 
 def one(*texts: str):  # type: ignore[no-untyped-def]
