@@ -38,7 +38,21 @@ from bench.extract import load_half, messages_of, score_thread  # noqa: E402
 from cutroom.core.extract import fields, learned, ranking  # noqa: E402
 from cutroom.core.extract.fields import read_thread  # noqa: E402
 from cutroom.core.extract.rules import BOT_AUTHORS, HeuristicExtractor  # noqa: E402
-from cutroom.core.models import BrandKit, Brief  # noqa: E402
+from cutroom.core.models import BrandKit, Brief, Message  # noqa: E402
+
+
+def _context(messages: list[Message], ruled: Brief, characters: list[str]) -> ranking.Thread:
+    """The ranker's view of a thread as merge builds it: the messages people sent, what the
+    readers alone chose, and every product the whole-thread pass proposed."""
+    said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
+    found = read_thread(said, lists=False)
+    return ranking.thread_of(
+        said,
+        rules_product=ruled.product,
+        rules_brand=ruled.brand.name,
+        characters=characters,
+        proposed=[str(c.value) for c in found.candidates.get("product", [])],
+    )
 
 
 def examples(
@@ -53,15 +67,7 @@ def examples(
             continue
         messages = messages_of(thread)
         brief = rules_only.extract(messages).brief
-        said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
-        found = read_thread(said, lists=False)
-        context = ranking.thread_of(
-            said,
-            rules_product=brief.product,
-            rules_brand=brief.brand.name,
-            characters=brief.characters,
-            proposed=[str(c.value) for c in found.candidates.get("product", [])],
-        )
+        context = _context(messages, brief, brief.characters)
         names = ranking.candidates(context)
         right = [_right(expected, name) for name in names]
         if not any(right):
@@ -120,15 +126,7 @@ def brand_examples(
         messages = messages_of(thread)
         ruled = rules_only.extract(messages).brief
         brief = with_product.extract(messages).brief
-        said = [(m.author, m.text) for m in messages if m.author.lower() not in BOT_AUTHORS]
-        found = read_thread(said, lists=False)
-        context = ranking.thread_of(
-            said,
-            rules_product=ruled.product,
-            rules_brand=ruled.brand.name,
-            characters=brief.characters,
-            proposed=[str(c.value) for c in found.candidates.get("product", [])],
-        )
+        context = _context(messages, ruled, brief.characters)
         product = brief.product or ""
         names = [ranking.NONE, *ranking.candidates(context)]
         right = [
