@@ -64,17 +64,27 @@ _AFTER = {
     "brand_word": r"^['’]?s?\s+(?:brand|company|team|group|ltd|inc)\b",
     "url_after": r"^[^.\n]{0,40}\b(?:[a-z0-9-]+\.(?:com|co|uk|io|app|net|org|shop|store|ie|de|fr|eu|au|nz|ca|us|example)\b)",
 }
-_LABEL_PRODUCT = re.compile(
-    r"(?:^|\n)\s*[*_>•-]*\s*(?:product|products|the\s+product|thing[\w\s']{0,20}|what[\w\s']{0,20}|item|offer|service|app|event|hero(?:\s+product)?|campaign|name|advertising|promoting|selling|launching)\s*[*_]*\s*(?::|=|->|[-—–]+)\s*$",
-    re.I,
+
+
+def _label_head(heads: str, *, rest: str) -> re.Pattern[str]:
+    """A line's label ("Product:", "- Client =", "**CTA** ->") ending where a candidate begins;
+    ``rest`` lets the label's value run on to it."""
+    return re.compile(
+        rf"(?:^|\n)\s*[*_>•-]*\s*(?:{heads})\s*[*_]*\s*(?::|=|->|[-—–]+){rest}$",
+        re.I,
+    )
+
+
+_LABEL_PRODUCT = _label_head(
+    r"product|products|the\s+product|thing[\w\s']{0,20}|what[\w\s']{0,20}|item|offer|service|app|event|"
+    r"hero(?:\s+product)?|campaign|name|advertising|promoting|selling|launching",
+    rest=r"\s*",
 )
-_LABEL_BRAND = re.compile(
-    r"(?:^|\n)\s*[*_>•-]*\s*(?:brand|client|company|business|account|customer|maker|who)\s*[*_]*\s*(?::|=|->|[-—–]+)\s*$",
-    re.I,
-)
-_LABEL_OTHER = re.compile(
-    r"(?:^|\n)\s*[*_>•-]*\s*(?:cta|call\s+to\s+action|end\s+card|audience|target|who\s+for|avoid|don'?ts?|must[\w\s]{0,12}|tone|vibe|length|platforms?|cast|characters?|mascot|music|url|link|voice|budget)\s*[*_]*\s*(?::|=|->|[-—–]+)[^\n]*$",
-    re.I,
+_LABEL_BRAND = _label_head(r"brand|client|company|business|account|customer|maker|who", rest=r"\s*")
+_LABEL_OTHER = _label_head(
+    r"cta|call\s+to\s+action|end\s+card|audience|target|who\s+for|avoid|don'?ts?|must[\w\s]{0,12}|tone|vibe|"
+    r"length|platforms?|cast|characters?|mascot|music|url|link|voice|budget",
+    rest=r"[^\n]*",
 )
 _BEFORE_RES = {name: re.compile(p, re.I) for name, p in _BEFORE.items()}
 _AFTER_RES = {name: re.compile(p, re.I if name not in ("from_brand",) else 0) for name, p in _AFTER.items()}
@@ -391,7 +401,7 @@ def best_brand(
         values = brand_features(candidate, thread, product)
         if candidate != NONE and _says_nothing(values):
             continue
-        scored.append((sum(table.get(n, 0.0) * v for n, v in values.items()), candidate))
+        scored.append((score(values, table), candidate))
     top, best = max(scored, key=lambda x: x[0])
     total = sum(math.exp(s - top) for s, _ in scored)
     return (None if best == NONE else best), 1.0 / total
